@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# test.sh: the project's one test command (README, .ci/run).
+# Installs missing packages, builds (warnings are errors), runs every ctest suite,
+# then rebuilds with ASan+UBSan and runs the suites again.
+# Usage: scripts/test.sh [--quick]   (--quick: skip the sanitizer pass)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --no-build
+
+echo "== build (RelWithDebInfo, -Werror)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_WERROR=ON >/dev/null
+cmake --build build -j2
+echo "== tests"
+(cd build && ctest --output-on-failure -j2 --timeout 600)
+
+[ "${1:-}" = "--quick" ] && exit 0
+echo "== build (ASan+UBSan)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DORIGIND_SANITIZE=ON >/dev/null
+cmake --build build-asan -j2
+echo "== tests under ASan+UBSan"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest --output-on-failure -j2 --timeout 900 -LE 'slow|bench')
