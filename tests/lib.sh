@@ -1,0 +1,144 @@
+# tests/lib.sh - bash helpers for tests that drive the real origind binary.
+#
+# Source it from a test script:   . "$(dirname "$0")/../lib.sh"
+#
+# Binaries are found in $ORIGIND_BIN_DIR (ctest sets it), else <repo>/build/bin.
+#
+#   origind_tmpdir                 prints a fresh temp dir (removed at exit)
+#   origind_start DIR [ARGS...]    starts `origind serve --store DIR` on 127.0.0.1 port 0/0
+#                                  plus ARGS, waits for its "listening" line on stderr and
+#                                  exports NODE_PUBLIC (http://127.0.0.1:P), NODE_ADMIN,
+#                                  NODE_TOKEN_FILE, NODE_TOKEN, NODE_PID, NODE_STDERR.
+#                                  Several nodes may run at once: copy the variables
+#                                  before starting the next one. Returns non-zero (and
+#                                  prints the server's stderr) if it does not come up.
+#   origind_stop [PID]             SIGTERM (default NODE_PID), waits for exit, returns its
+#                                  exit status. Uses --drain-seconds as the node was given.
+#   origind_kill [PID]             SIGKILL and reap.
+#   origind_cleanup                kills every node still running, removes temp dirs
+#                                  (installed as the EXIT trap unless ORIGIND_LIB_NO_TRAP=1).
+#   admin_curl ARGS...             curl -sS with the node's bearer token; ARGS may use
+#                                  "$NODE_ADMIN/v1/..." URLs.
+#   fail MSG / ok MSG              report; fail exits 1.
+#   expect_eq WHAT GOT WANT        fail unless GOT == WANT.
+#   header_of FILE NAME            value of header NAME in a curl -D dump (last response),
+#                                  trailing CR stripped; empty if absent.
+#   status_of FILE                 status code of the last response in a curl -D dump.
+#
+# The "listening" line origind prints on stderr (stable format, one line):
+#   origind: public http://ADDR:PORT admin http://ADDR:PORT store DIR token-file FILE
+
+_lib_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+: "${ORIGIND_BIN_DIR:=$_lib_dir/../build/bin}"
+export ORIGIND_BIN_DIR
+ORIGIND="$ORIGIND_BIN_DIR/origind"
+ORIGIN_INGEST="$ORIGIND_BIN_DIR/origin-ingest"
+
+_origind_pids=()
+_origind_tmpdirs=()
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+ok() {
+    echo "ok: $*"
+}
+
+expect_eq() {
+    if [ "$2" != "$3" ]; then
+        fail "$1: got '$2', want '$3'"
+    fi
+}
+
+origind_tmpdir() {
+    local d
+    d="$(mktemp -d "${TMPDIR:-/tmp}/origind-test.XXXXXX")" || return 1
+    _origind_tmpdirs+=("$d")
+    echo "$d"
+}
+
+origind_start() {
+    local dir="$1"
+    shift
+    [ -x "$ORIGIND" ] || {
+        echo "origind_start: $ORIGIND not found (set ORIGIND_BIN_DIR)" >&2
+        return 1
+    }
+    mkdir -p "$dir"
+    NODE_STDERR="$(mktemp "${TMPDIR:-/tmp}/origind-stderr.XXXXXX")"
+    _origind_tmpdirs+=("$NODE_STDERR")
+    "$ORIGIND" serve --store "$dir" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+        "$@" 2>"$NODE_STDERR" &
+    NODE_PID=$!
+    _origind_pids+=("$NODE_PID")
+    local i line
+    for i in $(seq 1 200); do
+        line="$(grep -m1 '^origind: public ' "$NODE_STDERR" 2>/dev/null || true)"
+        if [ -n "$line" ]; then
+            # origind: public URL admin URL store DIR token-file FILE
+            set -- $line
+            NODE_PUBLIC="$3"
+            NODE_ADMIN="$5"
+            NODE_TOKEN_FILE="$9"
+            NODE_TOKEN="$(tr -d ' \r\n\t' <"$NODE_TOKEN_FILE")"
+            export NODE_PUBLIC NODE_ADMIN NODE_TOKEN_FILE NODE_TOKEN NODE_PID NODE_STDERR
+            return 0
+        fi
+        if ! kill -0 "$NODE_PID" 2>/dev/null; then
+            echo "origind_start: origind exited early:" >&2
+            cat "$NODE_STDERR" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+    echo "origind_start: no listening line after 10 s:" >&2
+    cat "$NODE_STDERR" >&2
+    return 1
+}
+
+origind_stop() {
+    local pid="${1:-$NODE_PID}" rc=0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    wait "$pid" || rc=$?
+    return $rc
+}
+
+origind_kill() {
+    local pid="${1:-$NODE_PID}"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+origind_cleanup() {
+    local p d
+    for p in "${_origind_pids[@]}"; do
+        kill -KILL "$p" 2>/dev/null || true
+    done
+    for d in "${_origind_tmpdirs[@]}"; do
+        rm -rf "$d"
+    done
+}
+
+if [ "${ORIGIND_LIB_NO_TRAP:-0}" != 1 ]; then
+    trap origind_cleanup EXIT
+fi
+
+admin_curl() {
+    curl -sS -H "Authorization: Bearer $NODE_TOKEN" "$@"
+}
+
+header_of() {
+    # Last response in the dump wins (curl -D with redirects/100-continue writes several).
+    awk -v name="$2" '
+        /^HTTP\// { delete h }
+        { sub(/\r$/, "") }
+        index($0, ":") > 0 { k = tolower(substr($0, 1, index($0, ":") - 1));
+                             v = substr($0, index($0, ":") + 1); sub(/^[ \t]+/, "", v); h[k] = v }
+        END { if (tolower(name) in h) print h[tolower(name)] }' "$1"
+}
+
+status_of() {
+    awk '/^HTTP\// { s = $2 } END { print s }' "$1"
+}
