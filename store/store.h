@@ -32,6 +32,11 @@
  *     grows), and there are at most store_options.max_readers at once.
  *   - The map size is the store's capacity. When it is reached, writes fail
  *     with STORE_EFULL and nothing is half-written; reads go on.
+ *   - Open a given directory at most once per process (an LMDB rule: closing
+ *     a second handle drops the first one's locks). Share one struct store
+ *     between threads instead; another process (fsck, stats) may open it.
+ *   - A batch (store_batch_*) must be begun, used and ended on one thread
+ *     (LMDB write transactions belong to their thread).
  */
 #ifndef ORIGIND_STORE_H
 #define ORIGIND_STORE_H
