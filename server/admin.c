@@ -1,0 +1,1003 @@
+/*
+ * admin.c - the admin listener: what origin-ingest and peer nodes reach
+ * (endpoints in README.md, "Admin API"). Bearer-token authentication on
+ * every path, streamed and verified uploads, bundles, atomic release
+ * publishing, release and blob listings, status and Prometheus metrics.
+ *
+ * Not for: serving the public (public.c). Runs thread-per-connection so that
+ * uploads and fsync'ing commits never block the public polling threads.
+ *
+ * Request bodies are spooled, bounded by Content-Length (required; 411
+ * otherwise) checked against a size cap before any byte is read (413):
+ * small ones in memory, large ones (over SPOOL_MEM_MAX) in an unlinked
+ * temporary file in the store directory, mapped read-only for the store
+ * call. A client that goes away mid-body stores nothing.
+ */
+#include "server.h"
+
+#include "http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SPOOL_MEM_MAX  (8u * 1024 * 1024)
+#define MISSING_MAX    1000000
+#define LIST_LIMIT_MAX 10000
+#define LIST_LIMIT_DEF 1000
+#define BUNDLE_HDR_LEN (1 + STORE_DIGEST_LEN + 8)
+
+/* ------------------------------------------------------------------ */
+/* Spooling request bodies                                              */
+
+struct spool {
+    uint64_t expect; /* Content-Length */
+    uint64_t got;
+    unsigned char *mem; /* expect <= SPOOL_MEM_MAX */
+    int fd;             /* otherwise: unlinked temp file */
+    void *map;          /* mapping of fd after the body is complete */
+};
+
+/* Creates a spool for a body of expect bytes; in a temp file under dir if
+ * large. Returns NULL on failure (logged). Caller frees with spool_free(). */
+static struct spool *spool_new(const char *dir, uint64_t expect)
+{
+    struct spool *sp = calloc(1, sizeof(*sp));
+
+    if (sp == NULL)
+        return NULL;
+    sp->fd = -1;
+    sp->expect = expect;
+    if (expect <= SPOOL_MEM_MAX) {
+        sp->mem = malloc(expect > 0 ? expect : 1);
+        if (sp->mem == NULL)
+            goto fail;
+        return sp;
+    }
+    sp->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (sp->fd < 0) {
+        char tmpl[4096];
+
+        snprintf(tmpl, sizeof(tmpl), "%s/.upload.XXXXXX", dir);
+        sp->fd = mkostemp(tmpl, O_CLOEXEC);
+        if (sp->fd < 0) {
+            log_error("admin: cannot create a spool file in %s: %s", dir, strerror(errno));
+            goto fail;
+        }
+        unlink(tmpl);
+    }
+    return sp;
+fail:
+    free(sp->mem);
+    free(sp);
+    return NULL;
+}
+
+void spool_free(struct spool *sp);
+void spool_free(struct spool *sp)
+{
+    if (sp == NULL)
+        return;
+    if (sp->map != NULL && sp->map != MAP_FAILED)
+        munmap(sp->map, sp->got);
+    if (sp->fd >= 0)
+        close(sp->fd);
+    free(sp->mem);
+    free(sp);
+}
+
+/* Appends n bytes; returns 0, or -1 on overflow past expect or a write
+ * error (errno set). */
+static int spool_add(struct spool *sp, const char *data, size_t n)
+{
+    if (n > sp->expect - sp->got) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    if (sp->mem != NULL) {
+        memcpy(sp->mem + sp->got, data, n);
+    } else {
+        size_t off = 0;
+
+        while (off < n) {
+            ssize_t w = pwrite(sp->fd, data + off, n - off, (off_t)(sp->got + off));
+
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                return -1;
+            off += (size_t)w;
+        }
+    }
+    sp->got += n;
+    return 0;
+}
+
+/* The complete body (valid until spool_free). NULL on a mapping error. */
+static const unsigned char *spool_data(struct spool *sp)
+{
+    if (sp->mem != NULL)
+        return sp->mem;
+    if (sp->map == NULL) {
+        sp->map = mmap(NULL, sp->got, PROT_READ, MAP_PRIVATE, sp->fd, 0);
+        if (sp->map == MAP_FAILED) {
+            log_error("admin: cannot map a spool file: %s", strerror(errno));
+            return NULL;
+        }
+    }
+    return sp->map;
+}
+
+/* ------------------------------------------------------------------ */
+/* Responses                                                            */
+
+/* Queues the JSON value j (takes ownership of j). */
+static enum MHD_Result reply_json(struct req *r, struct MHD_Connection *c, unsigned status,
+                                  json_t *j)
+{
+    char *text;
+    size_t len;
+    struct MHD_Response *resp;
+
+    if (j == NULL)
+        return MHD_NO;
+    text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (text == NULL)
+        return MHD_NO;
+    len = strlen(text);
+    text[len] = '\0';
+    resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return req_queue(r, c, status, resp, len);
+}
+
+/* Queues {"error": msg} with status. */
+static enum MHD_Result reply_error(struct req *r, struct MHD_Connection *c, unsigned status,
+                                   const char *msg)
+{
+    return reply_json(r, c, status, json_pack("{s:s}", "error", msg));
+}
+
+/* Queues an error for a store failure, with its status from the one mapping. */
+static enum MHD_Result reply_store_err(struct req *r, struct MHD_Connection *c, int err)
+{
+    return reply_error(r, c, http_status_for_store_err(err), store_strerror(err));
+}
+
+/* ------------------------------------------------------------------ */
+/* Routing                                                              */
+
+enum route {
+    R_NONE = 0,
+    R_MISSING,      /* POST /v1/missing */
+    R_BLOB,         /* PUT/GET/HEAD /v1/blobs/<hex> */
+    R_VARIANT,      /* PUT/GET/HEAD /v1/blobs/<hex>/<enc> */
+    R_BLOB_LIST,    /* GET /v1/blobs */
+    R_BUNDLE,       /* POST /v1/bundle */
+    R_RELEASE,      /* PUT/GET /v1/releases/<id> */
+    R_RELEASE_LIST, /* GET /v1/releases */
+    R_STATUS,       /* GET /v1/status */
+    R_METRICS,      /* GET /metrics */
+};
+
+struct target {
+    char path[HTTP_PATH_MAX];
+    size_t len;
+    unsigned char digest[STORE_DIGEST_LEN];
+    int enc;
+    const char *id; /* into path */
+    size_t id_len;
+};
+
+static int prefix(const char *p, size_t len, const char *pre)
+{
+    size_t n = strlen(pre);
+
+    return len >= n && memcmp(p, pre, n) == 0;
+}
+
+/* Resolves t->path to a route, filling digest/enc/id. Returns R_NONE for an
+ * unknown path, -1 for a known route with a malformed argument. */
+static int route_of(struct target *t)
+{
+    const char *p = t->path;
+    size_t len = t->len;
+
+    if (len == 11 && memcmp(p, "/v1/missing", 11) == 0)
+        return R_MISSING;
+    if (len == 10 && memcmp(p, "/v1/bundle", 10) == 0)
+        return R_BUNDLE;
+    if (len == 9 && memcmp(p, "/v1/blobs", 9) == 0)
+        return R_BLOB_LIST;
+    if (len == 12 && memcmp(p, "/v1/releases", 12) == 0)
+        return R_RELEASE_LIST;
+    if (len == 10 && memcmp(p, "/v1/status", 10) == 0)
+        return R_STATUS;
+    if (len == 8 && memcmp(p, "/metrics", 8) == 0)
+        return R_METRICS;
+    if (prefix(p, len, "/v1/blobs/")) {
+        const char *h = p + 10;
+        size_t hl = len - 10;
+        const char *slash = memchr(h, '/', hl);
+
+        if (slash != NULL) {
+            size_t el = hl - (size_t)(slash - h) - 1;
+
+            hl = (size_t)(slash - h);
+            t->enc = store_encoding_parse(slash + 1, el);
+            if (t->enc != STORE_ENC_GZIP && t->enc != STORE_ENC_BR)
+                return -1;
+        } else {
+            t->enc = STORE_ENC_IDENTITY;
+        }
+        if (store_digest_from_hex(h, hl, t->digest) != STORE_OK)
+            return -1;
+        return slash != NULL ? R_VARIANT : R_BLOB;
+    }
+    if (prefix(p, len, "/v1/releases/")) {
+        t->id = p + 13;
+        t->id_len = len - 13;
+        if (store_id_valid(t->id, t->id_len) != STORE_OK)
+            return -1;
+        return R_RELEASE;
+    }
+    return R_NONE;
+}
+
+/* Allowed methods per route ("Allow" header value) and whether a method
+ * sends a body there. */
+static const char *route_allow(int route)
+{
+    switch (route) {
+    case R_MISSING:
+    case R_BUNDLE:
+        return "POST";
+    case R_BLOB:
+    case R_VARIANT:
+    case R_RELEASE:
+        return "GET, HEAD, PUT";
+    default:
+        return "GET, HEAD";
+    }
+}
+
+static int method_allowed(int route, const struct req *r)
+{
+    int get = req_method_is(r, "GET") || req_method_is(r, "HEAD");
+
+    switch (route) {
+    case R_MISSING:
+    case R_BUNDLE:
+        return req_method_is(r, "POST");
+    case R_BLOB:
+    case R_VARIANT:
+    case R_RELEASE:
+        return get || req_method_is(r, "PUT");
+    default:
+        return get;
+    }
+}
+
+/* Body size cap of a body-carrying route. */
+static uint64_t body_cap(const struct server *srv, int route)
+{
+    switch (route) {
+    case R_BLOB:
+    case R_VARIANT:
+        return srv->cfg->max_blob_bytes;
+    case R_BUNDLE:
+        return srv->cfg->max_bundle_bytes;
+    default:
+        return srv->cfg->max_json_bytes;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Handlers                                                             */
+
+static enum MHD_Result do_missing(struct req *r, struct MHD_Connection *c)
+{
+    json_error_t jerr;
+    json_t *doc = NULL, *arr, *out = NULL, *v;
+    unsigned char(*digests)[STORE_DIGEST_LEN] = NULL;
+    unsigned char *missing = NULL;
+    size_t n, i;
+    int err;
+    enum MHD_Result ret;
+    const unsigned char *body = spool_data(r->spool);
+
+    if (body == NULL)
+        return reply_error(r, c, 500, "cannot read the request body");
+    doc = json_loadb((const char *)body, r->spool->got, JSON_REJECT_DUPLICATES, &jerr);
+    arr = doc != NULL ? json_object_get(doc, "digests") : NULL;
+    if (!json_is_array(arr)) {
+        ret = reply_error(r, c, 400, "body must be {\"digests\": [\"<hex>\", ...]}");
+        goto out;
+    }
+    n = json_array_size(arr);
+    if (n > MISSING_MAX) {
+        ret = reply_error(r, c, 413, "at most 1000000 digests per request");
+        goto out;
+    }
+    digests = malloc((n > 0 ? n : 1) * sizeof(*digests));
+    missing = malloc(n > 0 ? n : 1);
+    if (digests == NULL || missing == NULL) {
+        ret = reply_error(r, c, 500, "out of memory");
+        goto out;
+    }
+    json_array_foreach(arr, i, v)
+    {
+        if (!json_is_string(v) || store_digest_from_hex(json_string_value(v), json_string_length(v),
+                                                        digests[i]) != STORE_OK) {
+            char msg[96];
+
+            snprintf(msg, sizeof(msg), "digests[%zu] is not 64 hex digits", i);
+            ret = reply_error(r, c, 400, msg);
+            goto out;
+        }
+    }
+    err = store_missing(r->srv->st, (const unsigned char(*)[STORE_DIGEST_LEN])digests, n, missing);
+    if (err != STORE_OK) {
+        ret = reply_store_err(r, c, err);
+        goto out;
+    }
+    out = json_array();
+    for (i = 0; i < n && out != NULL; i++) {
+        if (missing[i]) {
+            char hex[STORE_HEX_LEN + 1];
+
+            store_digest_to_hex(digests[i], hex);
+            json_array_append_new(out, json_string(hex));
+        }
+    }
+    ret = reply_json(r, c, 200, json_pack("{s:o}", "missing", out));
+out:
+    json_decref(doc);
+    free(digests);
+    free(missing);
+    return ret;
+}
+
+static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, struct target *t,
+                                   int route)
+{
+    struct server *srv = r->srv;
+    const unsigned char *body = spool_data(r->spool);
+    char hex[STORE_HEX_LEN + 1];
+    int err, created = 0;
+    unsigned status;
+
+    if (body == NULL)
+        return reply_error(r, c, 500, "cannot read the request body");
+    if (route == R_BLOB)
+        err = store_put_blob(srv->st, t->digest, body, r->spool->got, &created);
+    else
+        err = store_put_variant(srv->st, t->digest, t->enc, body, r->spool->got, &created);
+    if (err != STORE_OK) {
+        status = http_status_for_store_err(err);
+        metrics_upload(srv->metrics, status < 500 ? METRICS_UPLOAD_REJECTED : METRICS_UPLOAD_FAILED,
+                       1);
+        if (err == STORE_ENOTFOUND)
+            return reply_error(r, c, status, "blob not present: upload the identity bytes first");
+        return reply_store_err(r, c, err);
+    }
+    metrics_upload(srv->metrics, created ? METRICS_UPLOAD_CREATED : METRICS_UPLOAD_PRESENT, 1);
+    store_digest_to_hex(t->digest, hex);
+    return reply_json(r, c, created ? 201 : 200,
+                      json_pack("{s:s,s:s,s:I,s:b}", "sha256", hex, "encoding",
+                                store_encoding_name(t->enc), "size", (json_int_t)r->spool->got,
+                                "created", created));
+}
+
+/* GET/HEAD of a blob or variant, zero copy from the store map. */
+static enum MHD_Result do_get_blob(struct req *r, struct MHD_Connection *c, struct target *t)
+{
+    struct store_blob b;
+    struct MHD_Response *resp;
+    char hex[STORE_HEX_LEN + 1], etag[STORE_HEX_LEN + 8];
+    int err;
+
+    err = store_reader_begin(r->srv->st, &r->reader);
+    if (err != STORE_OK)
+        return reply_store_err(r, c, err);
+    err = store_get_blob(r->reader, t->digest, t->enc, &b);
+    if (err != STORE_OK || b.data == NULL)
+        return reply_error(r, c, 404, "no such blob or variant");
+    resp = MHD_create_response_from_buffer(b.len, (void *)b.data, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
+        return MHD_NO;
+    store_digest_to_hex(t->digest, hex);
+    snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
+             t->enc == STORE_ENC_BR     ? "-br"
+             : t->enc == STORE_ENC_GZIP ? "-gz"
+                                        : "");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    if (t->enc != STORE_ENC_IDENTITY)
+        MHD_add_response_header(resp, "X-Origind-Encoding", store_encoding_name(t->enc));
+    return req_queue(r, c, 200, resp, b.len);
+}
+
+static int list_blob_cb(void *arg, const unsigned char digest[STORE_DIGEST_LEN], uint64_t size,
+                        unsigned variants)
+{
+    json_t *arr = arg, *vars = json_array();
+    char hex[STORE_HEX_LEN + 1];
+
+    if (vars == NULL)
+        return 1;
+    if (variants & (1u << STORE_ENC_GZIP))
+        json_array_append_new(vars, json_string("gzip"));
+    if (variants & (1u << STORE_ENC_BR))
+        json_array_append_new(vars, json_string("br"));
+    store_digest_to_hex(digest, hex);
+    json_array_append_new(
+        arr, json_pack("{s:s,s:I,s:o}", "sha256", hex, "size", (json_int_t)size, "variants", vars));
+    return 0;
+}
+
+static enum MHD_Result do_list_blobs(struct req *r, struct MHD_Connection *c)
+{
+    const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
+    const char *limit_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+    unsigned char after_d[STORE_DIGEST_LEN];
+    unsigned long limit = LIST_LIMIT_DEF;
+    json_t *arr, *next;
+    int err;
+    size_t n;
+
+    if (after != NULL && after[0] != '\0' &&
+        store_digest_from_hex(after, strlen(after), after_d) != STORE_OK)
+        return reply_error(r, c, 400, "after must be 64 hex digits");
+    if (limit_s != NULL) {
+        char *end;
+
+        errno = 0;
+        limit = strtoul(limit_s, &end, 10);
+        if (errno != 0 || end == limit_s || *end != '\0' || limit < 1 || limit > LIST_LIMIT_MAX)
+            return reply_error(r, c, 400, "limit must be 1..10000");
+    }
+    err = store_reader_begin(r->srv->st, &r->reader);
+    if (err != STORE_OK)
+        return reply_store_err(r, c, err);
+    arr = json_array();
+    if (arr == NULL)
+        return MHD_NO;
+    err = store_list_blobs(r->reader, (after != NULL && after[0] != '\0') ? after_d : NULL, limit,
+                           list_blob_cb, arr);
+    store_reader_end(r->reader);
+    r->reader = NULL;
+    if (err != STORE_OK) {
+        json_decref(arr);
+        return reply_store_err(r, c, err);
+    }
+    n = json_array_size(arr);
+    if (n == limit)
+        next = json_incref(json_object_get(json_array_get(arr, n - 1), "sha256"));
+    else
+        next = json_null();
+    return reply_json(r, c, 200, json_pack("{s:o,s:o}", "blobs", arr, "next", next));
+}
+
+/* Problems reported by store_publish, gathered for the answer. */
+struct publish_problems {
+    json_t *missing, *conflicts, *bad;
+    int release_conflict;
+};
+
+static void publish_problem_cb(void *arg, enum store_problem_kind kind, const char *path,
+                               size_t path_len, const unsigned char digest[STORE_DIGEST_LEN])
+{
+    struct publish_problems *pp = arg;
+    char hex[STORE_HEX_LEN + 1] = "";
+
+    if (digest != NULL)
+        store_digest_to_hex(digest, hex);
+    switch (kind) {
+    case STORE_PROBLEM_MISSING:
+        json_array_append_new(pp->missing, json_string(hex));
+        break;
+    case STORE_PROBLEM_PATH_CONFLICT:
+        json_array_append_new(pp->conflicts, json_pack("{s:s%,s:s}", "path", path ? path : "",
+                                                       path ? path_len : 0, "sha256", hex));
+        break;
+    case STORE_PROBLEM_RELEASE_CONFLICT:
+        pp->release_conflict = 1;
+        break;
+    case STORE_PROBLEM_BAD_ENTRY:
+        json_array_append_new(pp->bad, json_pack("{s:s%,s:s}", "path", path ? path : "",
+                                                 path ? path_len : 0, "sha256", hex));
+        break;
+    }
+}
+
+static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, struct target *t)
+{
+    json_error_t jerr;
+    json_t *doc = NULL, *files, *f;
+    struct store_file *sf = NULL;
+    struct publish_problems pp = {json_array(), json_array(), json_array(), 0};
+    const unsigned char *body = spool_data(r->spool);
+    size_t n, i;
+    int err, created = 0;
+    enum MHD_Result ret;
+    char msg[160];
+
+    if (body == NULL || pp.missing == NULL || pp.conflicts == NULL || pp.bad == NULL) {
+        ret = reply_error(r, c, 500, "out of memory");
+        goto out;
+    }
+    doc = json_loadb((const char *)body, r->spool->got, JSON_REJECT_DUPLICATES, &jerr);
+    files = doc != NULL ? json_object_get(doc, "files") : NULL;
+    if (!json_is_array(files)) {
+        ret =
+            reply_error(r, c, 400, "body must be {\"files\": [{\"path\", \"sha256\", \"type\"}]}");
+        goto out;
+    }
+    n = json_array_size(files);
+    sf = calloc(n > 0 ? n : 1, sizeof(*sf));
+    if (sf == NULL) {
+        ret = reply_error(r, c, 500, "out of memory");
+        goto out;
+    }
+    json_array_foreach(files, i, f)
+    {
+        json_t *p = json_object_get(f, "path"), *h = json_object_get(f, "sha256"),
+               *ty = json_object_get(f, "type");
+
+        if (!json_is_string(p) || !json_is_string(h) || !json_is_string(ty) ||
+            store_digest_from_hex(json_string_value(h), json_string_length(h), sf[i].digest) !=
+                STORE_OK) {
+            snprintf(msg, sizeof(msg), "files[%zu] needs string path, sha256 (64 hex) and type", i);
+            ret = reply_error(r, c, 400, msg);
+            goto out;
+        }
+        sf[i].path = json_string_value(p);
+        sf[i].path_len = json_string_length(p);
+        sf[i].type = json_string_value(ty);
+        sf[i].type_len = json_string_length(ty);
+    }
+    err = store_publish(r->srv->st, t->id, t->id_len, sf, n, (int64_t)time(NULL), &created,
+                        publish_problem_cb, &pp);
+    switch (err) {
+    case STORE_OK:
+        ret = reply_json(r, c, created ? 201 : 200,
+                         json_pack("{s:s%,s:I,s:b}", "id", t->id, t->id_len, "files", (json_int_t)n,
+                                   "created", created));
+        break;
+    case STORE_EMISSING:
+        ret = reply_json(
+            r, c, http_status_for_store_err(err),
+            json_pack("{s:s,s:O}", "error", "blobs missing on this node", "missing", pp.missing));
+        break;
+    case STORE_ECONFLICT:
+        ret = reply_json(r, c, http_status_for_store_err(err),
+                         json_pack("{s:s,s:O}", "error",
+                                   pp.release_conflict
+                                       ? "release id already published with other content"
+                                       : "paths already bound to other content",
+                                   "conflicts", pp.conflicts));
+        break;
+    case STORE_EINVAL:
+        ret = reply_json(r, c, http_status_for_store_err(err),
+                         json_pack("{s:s,s:O}", "error",
+                                   "invalid entries (path, type, or a path given twice)", "bad",
+                                   pp.bad));
+        break;
+    default:
+        ret = reply_store_err(r, c, err);
+        break;
+    }
+out:
+    json_decref(pp.missing);
+    json_decref(pp.conflicts);
+    json_decref(pp.bad);
+    json_decref(doc);
+    free(sf);
+    return ret;
+}
+
+static int release_file_cb(void *arg, const struct store_file *file)
+{
+    json_t *arr = arg;
+    char hex[STORE_HEX_LEN + 1];
+
+    store_digest_to_hex(file->digest, hex);
+    json_array_append_new(arr, json_pack("{s:s%,s:s,s:s%}", "path", file->path, file->path_len,
+                                         "sha256", hex, "type", file->type, file->type_len));
+    return 0;
+}
+
+static enum MHD_Result do_get_release(struct req *r, struct MHD_Connection *c, struct target *t)
+{
+    json_t *files = json_array();
+    int64_t created = 0;
+    struct store_reader *rd = NULL;
+    int err;
+
+    if (files == NULL)
+        return MHD_NO;
+    err = store_reader_begin(r->srv->st, &rd);
+    if (err == STORE_OK)
+        err = store_release_get(rd, t->id, t->id_len, &created, release_file_cb, files);
+    store_reader_end(rd);
+    if (err != STORE_OK) {
+        json_decref(files);
+        if (err == STORE_ENOTFOUND)
+            return reply_error(r, c, 404, "no such release");
+        return reply_store_err(r, c, err);
+    }
+    return reply_json(r, c, 200,
+                      json_pack("{s:s%,s:I,s:o}", "id", t->id, t->id_len, "created",
+                                (json_int_t)created, "files", files));
+}
+
+static int release_list_cb(void *arg, const char *id, size_t id_len, int64_t created, size_t files)
+{
+    json_array_append_new((json_t *)arg,
+                          json_pack("{s:s%,s:I,s:I}", "id", id, id_len, "created",
+                                    (json_int_t)created, "files", (json_int_t)files));
+    return 0;
+}
+
+static enum MHD_Result do_list_releases(struct req *r, struct MHD_Connection *c)
+{
+    json_t *arr = json_array();
+    struct store_reader *rd = NULL;
+    int err;
+
+    if (arr == NULL)
+        return MHD_NO;
+    err = store_reader_begin(r->srv->st, &rd);
+    if (err == STORE_OK)
+        err = store_release_list(rd, release_list_cb, arr);
+    store_reader_end(rd);
+    if (err != STORE_OK) {
+        json_decref(arr);
+        return reply_store_err(r, c, err);
+    }
+    return reply_json(r, c, 200, json_pack("{s:o}", "releases", arr));
+}
+
+static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c)
+{
+    struct server *srv = r->srv;
+    struct store_stats s;
+    int err = store_stats(srv->st, &s);
+
+    if (err != STORE_OK)
+        return reply_store_err(r, c, err);
+    return reply_json(r, c, 200,
+                      json_pack("{s:s,s:b,s:b,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I}}",
+                                "version", ORIGIND_VERSION, "draining", atomic_load(&srv->draining),
+                                "catching_up", 0, "started", (json_int_t)srv->started, "in_flight",
+                                (json_int_t)atomic_load(&srv->in_flight), "store", "blobs",
+                                (json_int_t)s.blobs, "blob_bytes", (json_int_t)s.blob_bytes,
+                                "variants", (json_int_t)s.variants, "variant_bytes",
+                                (json_int_t)s.variant_bytes, "paths", (json_int_t)s.paths,
+                                "releases", (json_int_t)s.releases, "last_release", s.last_release,
+                                "last_release_time", (json_int_t)s.last_release_time, "map_size",
+                                (json_int_t)s.map_size, "map_used", (json_int_t)s.map_used));
+}
+
+static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
+{
+    struct server *srv = r->srv;
+    struct store_stats s;
+    struct metrics_gauges g;
+    struct MHD_Response *resp;
+    char *text = NULL;
+    size_t len = 0;
+
+    memset(&g, 0, sizeof(g));
+    if (store_stats(srv->st, &s) == STORE_OK) {
+        g.blobs = s.blobs;
+        g.blob_bytes = s.blob_bytes;
+        g.variants = s.variants;
+        g.variant_bytes = s.variant_bytes;
+        g.paths = s.paths;
+        g.releases = s.releases;
+        g.map_size = s.map_size;
+        g.map_used = s.map_used;
+    }
+    g.draining = atomic_load(&srv->draining);
+    g.in_flight = atomic_load(&srv->in_flight);
+    if (metrics_render(srv->metrics, &g, &text, &len))
+        return reply_error(r, c, 500, "out of memory");
+    resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return req_queue(r, c, 200, resp, len);
+}
+
+static uint64_t be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    int i;
+
+    for (i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* POST /v1/bundle: check the framing of the whole body first (400 if it is
+ * truncated or malformed), then put every record in one batch: one commit,
+ * or nothing. */
+static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
+{
+    struct server *srv = r->srv;
+    const unsigned char *body = spool_data(r->spool);
+    uint64_t size = r->spool->got, off = 0, created = 0, present = 0, index = 0;
+    struct store_batch *b = NULL;
+    char msg[200], hex[STORE_HEX_LEN + 1];
+    int err;
+
+    if (body == NULL)
+        return reply_error(r, c, 500, "cannot read the request body");
+    while (off < size) {
+        uint64_t len;
+
+        if (size - off < BUNDLE_HDR_LEN) {
+            snprintf(msg, sizeof(msg), "record %llu: truncated header at offset %llu",
+                     (unsigned long long)index, (unsigned long long)off);
+            return reply_error(r, c, 400, msg);
+        }
+        len = be64(body + off + 1 + STORE_DIGEST_LEN);
+        if (body[off] > STORE_ENC_BR) {
+            snprintf(msg, sizeof(msg), "record %llu: unknown kind %u", (unsigned long long)index,
+                     body[off]);
+            return reply_error(r, c, 400, msg);
+        }
+        if (len > size - off - BUNDLE_HDR_LEN) {
+            snprintf(msg, sizeof(msg), "record %llu: %llu bytes announced, body ends first",
+                     (unsigned long long)index, (unsigned long long)len);
+            return reply_error(r, c, 400, msg);
+        }
+        if (len > srv->cfg->max_blob_bytes) {
+            snprintf(msg, sizeof(msg), "record %llu: over --max-blob-bytes",
+                     (unsigned long long)index);
+            return reply_error(r, c, 413, msg);
+        }
+        off += BUNDLE_HDR_LEN + len;
+        index++;
+    }
+    err = store_batch_begin(srv->st, &b);
+    if (err != STORE_OK)
+        return reply_store_err(r, c, err);
+    off = 0;
+    index = 0;
+    while (off < size) {
+        int kind = body[off], made = 0;
+        const unsigned char *digest = body + off + 1;
+        uint64_t len = be64(body + off + 1 + STORE_DIGEST_LEN);
+        const unsigned char *data = body + off + BUNDLE_HDR_LEN;
+
+        if (kind == STORE_ENC_IDENTITY)
+            err = store_batch_put(b, digest, data, (size_t)len, &made);
+        else
+            err = store_batch_put_variant(b, digest, kind, data, (size_t)len, &made);
+        if (err != STORE_OK) {
+            unsigned status;
+
+            store_batch_abort(b);
+            if (err == STORE_ENOTFOUND)
+                err = STORE_EMISSING; /* a variant whose blob is in neither store nor bundle */
+            status = http_status_for_store_err(err);
+            metrics_upload(srv->metrics,
+                           status < 500 ? METRICS_UPLOAD_REJECTED : METRICS_UPLOAD_FAILED, 1);
+            store_digest_to_hex(digest, hex);
+            snprintf(msg, sizeof(msg), "record %llu (%s %s): %s", (unsigned long long)index,
+                     store_encoding_name(kind), hex, store_strerror(err));
+            return reply_json(r, c, status,
+                              json_pack("{s:s,s:I,s:s,s:s}", "error", msg, "index",
+                                        (json_int_t)index, "sha256", hex, "kind",
+                                        store_encoding_name(kind)));
+        }
+        if (made)
+            created++;
+        else
+            present++;
+        off += BUNDLE_HDR_LEN + len;
+        index++;
+    }
+    err = store_batch_commit(b);
+    if (err != STORE_OK) {
+        metrics_upload(srv->metrics, METRICS_UPLOAD_FAILED, index);
+        return reply_store_err(r, c, err);
+    }
+    metrics_upload(srv->metrics, METRICS_UPLOAD_CREATED, created);
+    metrics_upload(srv->metrics, METRICS_UPLOAD_PRESENT, present);
+    return reply_json(
+        r, c, 200,
+        json_pack("{s:I,s:I}", "created", (json_int_t)created, "present", (json_int_t)present));
+}
+
+/* ------------------------------------------------------------------ */
+
+static int authorized(struct server *srv, struct MHD_Connection *c)
+{
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *tok;
+    size_t tok_len;
+
+    if (h == NULL || http_bearer_token(h, strlen(h), &tok, &tok_len) != 0)
+        return 0;
+    return http_secret_equal(tok, tok_len, srv->admin_token, srv->admin_token_len);
+}
+
+/* First call: authenticate, route, check the announced body. Returns
+ * MHD_YES to go on (r->route set), or the result of queueing an error. */
+static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, struct target *t)
+{
+    struct server *srv = r->srv;
+    const char *cl, *te;
+    uint64_t len = 0;
+    int route, tr;
+
+    if (!authorized(srv, c)) {
+        struct MHD_Response *resp;
+        static const char msg[] = "{\"error\":\"missing or wrong bearer token\"}";
+
+        resp =
+            MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+        if (resp == NULL)
+            return MHD_NO;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"origind\"");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        return req_queue(r, c, MHD_HTTP_UNAUTHORIZED, resp, sizeof(msg) - 1);
+    }
+    tr = http_target_path(r->target, r->target_len, t->path, sizeof(t->path), &t->len);
+    if (tr == HTTP_TARGET_TOO_LONG)
+        return reply_error(r, c, 414, "request target too long");
+    if (tr != HTTP_TARGET_OK)
+        return reply_error(r, c, 400, "malformed request target");
+    route = route_of(t);
+    if (route == R_NONE)
+        return reply_error(r, c, 404, "no such endpoint");
+    if (route < 0)
+        return reply_error(r, c, 400, "malformed digest, encoding or release id in the path");
+    if (!method_allowed(route, r)) {
+        struct MHD_Response *resp;
+        static const char msg[] = "{\"error\":\"method not allowed\"}";
+
+        resp =
+            MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+        if (resp == NULL)
+            return MHD_NO;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, route_allow(route));
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        return req_queue(r, c, MHD_HTTP_METHOD_NOT_ALLOWED, resp, sizeof(msg) - 1);
+    }
+    r->route = route;
+    r->expect_body = req_method_is(r, "PUT") || req_method_is(r, "POST");
+    cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (cl != NULL) {
+        char *end;
+
+        errno = 0;
+        len = strtoull(cl, &end, 10);
+        if (errno != 0 || end == cl || *end != '\0' || cl[0] == '-')
+            return reply_error(r, c, 400, "malformed Content-Length");
+    }
+    if (!r->expect_body) {
+        if (te != NULL || len > 0)
+            return reply_error(r, c, 400, "this request carries no body");
+        return MHD_YES;
+    }
+    if (te != NULL || cl == NULL)
+        return reply_error(r, c, 411, "Content-Length required (no chunked bodies)");
+    if (len > body_cap(srv, route)) {
+        if (route == R_BLOB || route == R_VARIANT)
+            metrics_upload(srv->metrics, METRICS_UPLOAD_REJECTED, 1);
+        return reply_error(r, c, 413, "body over the configured size limit");
+    }
+    r->spool = spool_new(store_dir(srv->st), len);
+    if (r->spool == NULL)
+        return reply_error(r, c, 500, "cannot buffer the request body");
+    return MHD_YES;
+}
+
+static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const char *url,
+                                    const char *method, const char *version,
+                                    const char *upload_data, size_t *upload_data_size,
+                                    void **req_cls)
+{
+    struct req *r = *req_cls;
+    struct target t;
+
+    if (r == NULL)
+        return MHD_NO;
+    memset(&t, 0, sizeof(t));
+    r->calls++;
+    if (r->calls == 1) {
+        r->method_len = strlen(method);
+        if (r->method_len >= sizeof(r->method))
+            r->method_len = sizeof(r->method) - 1;
+        memcpy(r->method, method, r->method_len);
+        r->method[r->method_len] = '\0';
+        return admin_begin(r, c, &t);
+    }
+    if (*upload_data_size != 0) {
+        if (r->spool != NULL && !r->body_error &&
+            spool_add(r->spool, upload_data, *upload_data_size) != 0) {
+            r->body_error = errno == ENOSPC ? 507 : errno == EMSGSIZE ? 400 : 500;
+            log_warn("admin: spooling a request body: %s", strerror(errno));
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->status != 0)
+        return MHD_YES;
+    /* the whole request is in: route again (cheap) and answer */
+    if (http_target_path(r->target, r->target_len, t.path, sizeof(t.path), &t.len) !=
+            HTTP_TARGET_OK ||
+        route_of(&t) != r->route)
+        return reply_error(r, c, 500, "internal routing error");
+    if (r->body_error)
+        return reply_error(r, c, (unsigned)r->body_error, "could not receive the request body");
+    if (r->spool != NULL && r->spool->got != r->spool->expect)
+        return reply_error(r, c, 400, "body shorter than its Content-Length");
+    switch (r->route) {
+    case R_MISSING:
+        return do_missing(r, c);
+    case R_BUNDLE:
+        return do_bundle(r, c);
+    case R_BLOB:
+    case R_VARIANT:
+        if (r->expect_body)
+            return do_put_blob(r, c, &t, r->route);
+        return do_get_blob(r, c, &t);
+    case R_BLOB_LIST:
+        return do_list_blobs(r, c);
+    case R_RELEASE:
+        if (r->expect_body)
+            return do_put_release(r, c, &t);
+        return do_get_release(r, c, &t);
+    case R_RELEASE_LIST:
+        return do_list_releases(r, c);
+    case R_STATUS:
+        return do_status(r, c);
+    case R_METRICS:
+        return do_metrics(r, c);
+    default:
+        return reply_error(r, c, 404, "no such endpoint");
+    }
+}
+
+int admin_start(struct server *srv, int fd)
+{
+    const struct config *cfg = srv->cfg;
+
+    srv->admin_d = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+            MHD_USE_ERROR_LOG,
+        0, NULL, NULL, admin_access, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->admin_max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)1024 * 1024, MHD_OPTION_URI_LOG_CALLBACK,
+        req_uri_cb, &srv->lctx[METRICS_ADMIN], MHD_OPTION_NOTIFY_COMPLETED, req_completed_cb,
+        &srv->lctx[METRICS_ADMIN], MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, srv, MHD_OPTION_END);
+    if (srv->admin_d == NULL) {
+        log_error("cannot start the admin listener");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * config.h - origind's command-line/environment configuration, as a table.
+ *
+ * Every option has one row in config.c: long name, environment variable,
+ * default, validator and help line. Values come from the default, then the
+ * environment, then the command line (last wins); everything is validated
+ * before anything starts.
+ */
+#ifndef ORIGIND_CONFIG_H
+#define ORIGIND_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+/* The subcommands; a row says which of them accept it (a bit mask). */
+enum config_cmd {
+    CONFIG_SERVE = 1 << 0,
+    CONFIG_FSCK = 1 << 1,
+    CONFIG_STATS = 1 << 2,
+    CONFIG_BACKUP = 1 << 3,
+};
+
+/* Parsed options. String fields point into argv, the environment or static
+ * defaults (borrowed; never freed). */
+struct config {
+    const char *store;
+    const char *listen;
+    const char *admin_listen;
+    const char *admin_token_file;   /* NULL: DIR/admin.token, created if absent */
+    const char *origin_secret_file; /* NULL: no origin secret */
+    const char *access_log;         /* NULL: none; "-": stdout */
+    const char *log_level;
+    const char *out; /* backup */
+    uint64_t threads;
+    uint64_t drain_seconds;
+    uint64_t max_blob_bytes;
+    uint64_t max_bundle_bytes;
+    uint64_t max_json_bytes;
+    uint64_t map_size;
+    uint64_t max_readers;
+    uint64_t max_connections;
+    uint64_t admin_max_connections;
+    uint64_t connection_timeout;
+    uint64_t check;   /* --check: validate, print "configuration OK", exit 0 */
+    uint64_t help;    /* --help */
+    uint64_t version; /* --version */
+};
+
+/* Fills *cfg for subcommand cmd from defaults, the environment and
+ * argv[0..argc) (the arguments after the subcommand name). On error returns
+ * -1 with a one-line message in err[0..errlen). */
+int config_parse(struct config *cfg, enum config_cmd cmd, int argc, char **argv, char *err,
+                 size_t errlen);
+
+/* Prints the usage of cmd with every option, its variable and default. */
+void config_usage(FILE *f, enum config_cmd cmd);
+
+/* Parses "ADDR:PORT" ("127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0"; numeric
+ * addresses only). Returns 0 and fills *ss and *len, or -1. */
+int config_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+
+#endif /* ORIGIND_CONFIG_H */

@@ -1,0 +1,609 @@
+/*
+ * http.c - pure parsers for the parts of an HTTP request origind interprets
+ * itself: the request target, If-None-Match, HTTP dates, Range,
+ * Accept-Encoding, Bearer credentials; plus constant-time secret comparison
+ * and log escaping.
+ *
+ * Not for: anything that touches libmicrohttpd, the store or a socket. The
+ * listeners (public.c, admin.c) call these; fuzz drivers call them directly.
+ */
+#include "http.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/* 1 if s[0..len) equals the lower-case word w, ignoring case. */
+static int word_eq(const char *s, size_t len, const char *w)
+{
+    size_t i;
+
+    if (strlen(w) != len)
+        return 0;
+    for (i = 0; i < len; i++) {
+        if (lower((unsigned char)s[i]) != w[i])
+            return 0;
+    }
+    return 1;
+}
+
+static int is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Trims optional whitespace from both ends of [*s, *s + *len). */
+static void trim(const char **s, size_t *len)
+{
+    while (*len > 0 && is_ows((*s)[0])) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len > 0 && is_ows((*s)[*len - 1]))
+        (*len)--;
+}
+
+/* ------------------------------------------------------------------ */
+
+int http_target_path(const char *target, size_t len, char *out, size_t cap, size_t *out_len)
+{
+    size_t i = 0, n = 0;
+
+    if (len >= 7 && (memcmp(target, "http://", 7) == 0 || memcmp(target, "HTTP://", 7) == 0))
+        i = 7;
+    else if (len >= 8 && (memcmp(target, "https://", 8) == 0 || memcmp(target, "HTTPS://", 8) == 0))
+        i = 8;
+    if (i > 0) {
+        /* absolute-form: skip the authority */
+        while (i < len && target[i] != '/' && target[i] != '?' && target[i] != '#')
+            i++;
+    }
+    if (i >= len || target[i] != '/')
+        return HTTP_TARGET_BAD;
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)target[i];
+
+        if (c == '?' || c == '#')
+            break;
+        if (c == '%') {
+            int hi, lo;
+
+            if (i + 2 >= len)
+                return HTTP_TARGET_BAD;
+            hi = hexval((unsigned char)target[i + 1]);
+            lo = hexval((unsigned char)target[i + 2]);
+            if (hi < 0 || lo < 0)
+                return HTTP_TARGET_BAD;
+            c = (unsigned char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (c < 0x20 || c == 0x7f)
+            return HTTP_TARGET_BAD;
+        if (n >= cap)
+            return HTTP_TARGET_TOO_LONG;
+        out[n++] = (char)c;
+    }
+    *out_len = n;
+    return HTTP_TARGET_OK;
+}
+
+size_t http_unescape_inplace(char *s)
+{
+    size_t r = 0, w = 0;
+
+    while (s[r] != '\0') {
+        if (s[r] == '%' && s[r + 1] != '\0' && s[r + 2] != '\0') {
+            int hi = hexval((unsigned char)s[r + 1]);
+            int lo = hexval((unsigned char)s[r + 2]);
+
+            if (hi >= 0 && lo >= 0 && (hi | lo) != 0) {
+                s[w++] = (char)(hi * 16 + lo);
+                r += 3;
+                continue;
+            }
+        }
+        s[w++] = s[r++];
+    }
+    s[w] = '\0';
+    return w;
+}
+
+/* ------------------------------------------------------------------ */
+
+int http_if_none_match(const char *h, size_t len, const char *etag, size_t etag_len)
+{
+    size_t i = 0;
+    const char *tag = etag;
+    size_t tag_len = etag_len;
+    const char *s = h;
+    size_t slen = len;
+
+    if (h == NULL)
+        return 0;
+    trim(&s, &slen);
+    if (slen == 1 && s[0] == '*')
+        return 1;
+    /* compare opaque tags without any W/ prefix on ours */
+    if (tag_len >= 2 && tag[0] == 'W' && tag[1] == '/') {
+        tag += 2;
+        tag_len -= 2;
+    }
+    while (i < slen) {
+        size_t start;
+
+        while (i < slen && (is_ows(s[i]) || s[i] == ','))
+            i++;
+        if (i >= slen)
+            break;
+        if (i + 1 < slen && s[i] == 'W' && s[i + 1] == '/')
+            i += 2;
+        if (i >= slen || s[i] != '"')
+            return 0; /* malformed */
+        start = i++;
+        while (i < slen && s[i] != '"')
+            i++;
+        if (i >= slen)
+            return 0; /* unterminated */
+        i++;
+        if (i - start == tag_len && memcmp(s + start, tag, tag_len) == 0)
+            return 1;
+        while (i < slen && is_ows(s[i]))
+            i++;
+        if (i < slen && s[i] != ',')
+            return 0;
+    }
+    return 0;
+}
+
+static const char *const wday_names[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char *const wday_long[7] = {"sunday",   "monday", "tuesday", "wednesday",
+                                         "thursday", "friday", "saturday"};
+static const char *const month_names[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    int64_t era;
+    unsigned doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = (unsigned)(z - era * 146097);
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    *y = (int64_t)yoe + era * 400;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y += *m <= 2;
+}
+
+size_t http_format_date(int64_t t, char out[HTTP_DATE_LEN + 1])
+{
+    int64_t days, secs, y;
+    unsigned m, d, hh, mm, ss, wd, i;
+    const int64_t max = 253402300799; /* 9999-12-31 23:59:59 */
+    char *p = out;
+
+    if (t < 0)
+        t = 0;
+    if (t > max)
+        t = max;
+    days = t / 86400;
+    secs = t % 86400;
+    civil_from_days(days, &y, &m, &d);
+    wd = (unsigned)((days + 4) % 7); /* 1970-01-01 was a Thursday */
+    hh = (unsigned)(secs / 3600);
+    mm = (unsigned)(secs / 60 % 60);
+    ss = (unsigned)(secs % 60);
+    memcpy(p, wday_names[wd], 3);
+    p += 3;
+    *p++ = ',';
+    *p++ = ' ';
+    *p++ = (char)('0' + d / 10);
+    *p++ = (char)('0' + d % 10);
+    *p++ = ' ';
+    memcpy(p, month_names[m - 1], 3);
+    p += 3;
+    *p++ = ' ';
+    for (i = 0; i < 4; i++) {
+        static const int pow10[4] = {1000, 100, 10, 1};
+        *p++ = (char)('0' + (y / pow10[i]) % 10);
+    }
+    *p++ = ' ';
+    *p++ = (char)('0' + hh / 10);
+    *p++ = (char)('0' + hh % 10);
+    *p++ = ':';
+    *p++ = (char)('0' + mm / 10);
+    *p++ = (char)('0' + mm % 10);
+    *p++ = ':';
+    *p++ = (char)('0' + ss / 10);
+    *p++ = (char)('0' + ss % 10);
+    memcpy(p, " GMT", 4);
+    p += 4;
+    *p = '\0';
+    return HTTP_DATE_LEN;
+}
+
+/* A small cursor for the date parser. */
+struct cur {
+    const char *s;
+    size_t len, i;
+};
+
+static int cur_digits(struct cur *c, unsigned min, unsigned max, int64_t *v)
+{
+    unsigned n = 0;
+    int64_t x = 0;
+
+    while (c->i < c->len && c->s[c->i] >= '0' && c->s[c->i] <= '9' && n < max) {
+        x = x * 10 + (c->s[c->i] - '0');
+        c->i++;
+        n++;
+    }
+    if (n < min)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+static int cur_char(struct cur *c, char ch)
+{
+    if (c->i < c->len && c->s[c->i] == ch) {
+        c->i++;
+        return 0;
+    }
+    return -1;
+}
+
+static int cur_month(struct cur *c, unsigned *m)
+{
+    unsigned k;
+
+    if (c->len - c->i < 3)
+        return -1;
+    for (k = 0; k < 12; k++) {
+        if (memcmp(c->s + c->i, month_names[k], 3) == 0) {
+            *m = k + 1;
+            c->i += 3;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int cur_time(struct cur *c, int64_t *hh, int64_t *mm, int64_t *ss)
+{
+    if (cur_digits(c, 2, 2, hh) || cur_char(c, ':') || cur_digits(c, 2, 2, mm) ||
+        cur_char(c, ':') || cur_digits(c, 2, 2, ss))
+        return -1;
+    if (*hh > 23 || *mm > 59 || *ss > 60)
+        return -1;
+    return 0;
+}
+
+int http_parse_date(const char *s, size_t len, int64_t *out)
+{
+    struct cur c = {s, len, 0};
+    int64_t y = 0, d = 0, hh = 0, mm = 0, ss = 0;
+    unsigned m = 0, k;
+    size_t comma = 0;
+    static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+    if (s == NULL)
+        return -1;
+    trim(&c.s, &c.len);
+    while (comma < c.len && comma < 10 && c.s[comma] != ',' && c.s[comma] != ' ')
+        comma++;
+    if (comma >= c.len)
+        return -1;
+    if (c.s[comma] == ',' && comma == 3) {
+        /* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
+        c.i = 4;
+        if (cur_char(&c, ' ') || cur_digits(&c, 2, 2, &d) || cur_char(&c, ' ') ||
+            cur_month(&c, &m) || cur_char(&c, ' ') || cur_digits(&c, 4, 4, &y) ||
+            cur_char(&c, ' ') || cur_time(&c, &hh, &mm, &ss))
+            return -1;
+    } else if (c.s[comma] == ',') {
+        /* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
+        int found = 0;
+
+        for (k = 0; k < 7; k++)
+            found |= (strlen(wday_long[k]) == comma && word_eq(c.s, comma, wday_long[k]));
+        if (!found)
+            return -1;
+        c.i = comma + 1;
+        if (cur_char(&c, ' ') || cur_digits(&c, 2, 2, &d) || cur_char(&c, '-') ||
+            cur_month(&c, &m) || cur_char(&c, '-') || cur_digits(&c, 2, 2, &y) ||
+            cur_char(&c, ' ') || cur_time(&c, &hh, &mm, &ss))
+            return -1;
+        y += y < 70 ? 2000 : 1900;
+    } else if (comma == 3) {
+        /* asctime: Sun Nov  6 08:49:37 1994 */
+        c.i = 4;
+        if (cur_month(&c, &m) || cur_char(&c, ' '))
+            return -1;
+        if (c.i < c.len && c.s[c.i] == ' ')
+            c.i++;
+        if (cur_digits(&c, 1, 2, &d) || cur_char(&c, ' ') || cur_time(&c, &hh, &mm, &ss) ||
+            cur_char(&c, ' ') || cur_digits(&c, 4, 4, &y))
+            return -1;
+        if (c.i != c.len)
+            return -1;
+        goto done;
+    } else {
+        return -1;
+    }
+    if (c.len - c.i != 4 || memcmp(c.s + c.i, " GMT", 4) != 0)
+        return -1;
+done:
+    if (d < 1 || d > mdays[m - 1] || y < 1970)
+        return -1;
+    *out = days_from_civil(y, m, (unsigned)d) * 86400 + hh * 3600 + mm * 60 + ss;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Parses decimal digits s[0..len) (non-empty) into *v, saturating at
+ * UINT64_MAX. Returns -1 on a non-digit. */
+static int parse_u64(const char *s, size_t len, uint64_t *v)
+{
+    uint64_t x = 0;
+    size_t i;
+
+    if (len == 0)
+        return -1;
+    for (i = 0; i < len; i++) {
+        unsigned dgt;
+
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        dgt = (unsigned)(s[i] - '0');
+        if (x > (UINT64_MAX - dgt) / 10)
+            x = UINT64_MAX;
+        else
+            x = x * 10 + dgt;
+    }
+    *v = x;
+    return 0;
+}
+
+int http_parse_range(const char *h, size_t len, uint64_t size, uint64_t *first, uint64_t *last)
+{
+    const char *s = h, *dash;
+    size_t slen = len, i;
+    uint64_t a, b;
+
+    if (h == NULL)
+        return HTTP_RANGE_NONE;
+    trim(&s, &slen);
+    if (slen < 6 || !word_eq(s, 5, "bytes"))
+        return HTTP_RANGE_NONE;
+    s += 5;
+    slen -= 5;
+    trim(&s, &slen);
+    if (slen == 0 || s[0] != '=')
+        return HTTP_RANGE_NONE;
+    s++;
+    slen--;
+    trim(&s, &slen);
+    for (i = 0; i < slen; i++) {
+        if (s[i] == ',')
+            return HTTP_RANGE_NONE; /* several ranges: the whole 200 */
+    }
+    dash = memchr(s, '-', slen);
+    if (dash == NULL)
+        return HTTP_RANGE_NONE;
+    {
+        const char *l = s, *r = dash + 1;
+        size_t llen = (size_t)(dash - s), rlen = slen - llen - 1;
+
+        trim(&l, &llen);
+        trim(&r, &rlen);
+        if (llen == 0) {
+            /* suffix: the last b bytes */
+            if (parse_u64(r, rlen, &b))
+                return HTTP_RANGE_NONE;
+            if (b == 0 || size == 0)
+                return HTTP_RANGE_UNSATISFIABLE;
+            *first = b >= size ? 0 : size - b;
+            *last = size - 1;
+            return HTTP_RANGE_OK;
+        }
+        if (parse_u64(l, llen, &a))
+            return HTTP_RANGE_NONE;
+        if (rlen == 0) {
+            b = UINT64_MAX;
+        } else {
+            if (parse_u64(r, rlen, &b))
+                return HTTP_RANGE_NONE;
+            if (b < a)
+                return HTTP_RANGE_NONE; /* invalid: ignored */
+        }
+        if (a >= size)
+            return HTTP_RANGE_UNSATISFIABLE;
+        *first = a;
+        *last = b >= size ? size - 1 : b;
+        return HTTP_RANGE_OK;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Parses a qvalue ("0", "0.5", "1", "1.000") into thousandths; -1 if bad. */
+static int parse_qvalue(const char *s, size_t len)
+{
+    int q = 0;
+    size_t i, digits = 0;
+
+    if (len == 0 || (s[0] != '0' && s[0] != '1'))
+        return -1;
+    q = (s[0] - '0') * 1000;
+    if (len == 1)
+        return q;
+    if (s[1] != '.' || len > 5)
+        return -1;
+    for (i = 2; i < len; i++) {
+        static const int scale[3] = {100, 10, 1};
+
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        q += (s[i] - '0') * scale[digits++];
+    }
+    return q > 1000 ? -1 : q;
+}
+
+void http_parse_accept_encoding(const char *h, size_t len, struct http_accept_encoding *out)
+{
+    int gzip = -1, br = -1, star = -1;
+    size_t i = 0;
+
+    while (h != NULL && i < len) {
+        size_t start = i, end, semi;
+        const char *name, *params;
+        size_t name_len, params_len;
+        int q = 1000;
+
+        while (i < len && h[i] != ',')
+            i++;
+        end = i++;
+        semi = start;
+        while (semi < end && h[semi] != ';')
+            semi++;
+        name = h + start;
+        name_len = semi - start;
+        trim(&name, &name_len);
+        params = h + semi;
+        params_len = end - semi;
+        while (params_len > 0 && params[0] == ';') {
+            /* one parameter: up to the next ';' */
+            const char *p = params + 1, *v;
+            size_t plen = 0, vlen;
+
+            while (plen < params_len - 1 && p[plen] != ';')
+                plen++;
+            params = p + plen;
+            params_len -= plen + 1;
+            trim(&p, &plen);
+            if (plen >= 2 && lower((unsigned char)p[0]) == 'q' && (p[1] == '=' || is_ows(p[1]))) {
+                v = memchr(p, '=', plen);
+                if (v == NULL)
+                    continue;
+                v++;
+                vlen = plen - (size_t)(v - p);
+                trim(&v, &vlen);
+                q = parse_qvalue(v, vlen);
+            }
+        }
+        if (q < 0 || name_len == 0)
+            continue; /* malformed element: skipped */
+        if (word_eq(name, name_len, "gzip") || word_eq(name, name_len, "x-gzip"))
+            gzip = q > gzip ? q : gzip;
+        else if (word_eq(name, name_len, "br"))
+            br = q > br ? q : br;
+        else if (name_len == 1 && name[0] == '*')
+            star = q;
+    }
+    out->gzip = gzip >= 0 ? gzip : (star >= 0 ? star : 0);
+    out->br = br >= 0 ? br : (star >= 0 ? star : 0);
+}
+
+/* ------------------------------------------------------------------ */
+
+int http_bearer_token(const char *h, size_t len, const char **tok, size_t *tok_len)
+{
+    const char *s = h;
+    size_t slen = len;
+
+    if (h == NULL)
+        return -1;
+    trim(&s, &slen);
+    if (slen < 8 || !word_eq(s, 6, "bearer") || !is_ows(s[6]))
+        return -1;
+    s += 7;
+    slen -= 7;
+    trim(&s, &slen);
+    if (slen == 0)
+        return -1;
+    *tok = s;
+    *tok_len = slen;
+    return 0;
+}
+
+int http_secret_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+    unsigned char da[SHA256_DIGEST_LENGTH], db[SHA256_DIGEST_LENGTH];
+    int same;
+
+    SHA256(a, alen, da);
+    SHA256(b, blen, db);
+    same = CRYPTO_memcmp(da, db, sizeof(da)) == 0;
+    OPENSSL_cleanse(da, sizeof(da));
+    OPENSSL_cleanse(db, sizeof(db));
+    return same && alen == blen;
+}
+
+/* ------------------------------------------------------------------ */
+
+size_t http_log_escape(const char *in, size_t len, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i, n = 0;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        int esc = c < 0x21 || c >= 0x7f || c == '"' || c == '\\';
+        size_t need = esc ? 4 : 1;
+
+        if (n + need + 1 > cap - 3) {
+            /* keep room for "..." and the NUL */
+            if (i < len) {
+                memcpy(out + n, "...", 3);
+                n += 3;
+            }
+            break;
+        }
+        if (esc) {
+            out[n++] = '\\';
+            out[n++] = 'x';
+            out[n++] = hex[c >> 4];
+            out[n++] = hex[c & 15];
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n] = '\0';
+    return n;
+}

@@ -1,0 +1,531 @@
+/*
+ * main.c - the origind command: subcommand dispatch (serve, fsck, stats,
+ * backup), process lifecycle and signals.
+ *
+ * `serve` opens the store, reads the admin token and origin secret, binds
+ * both listening sockets itself (so a taken port fails loudly: no
+ * SO_REUSEPORT), starts the two libmicrohttpd daemons, prints one
+ * "listening" line on stderr, and then waits for signals on the main thread
+ * with sigtimedwait (no work in signal handlers):
+ *   SIGHUP          reopen the access log
+ *   SIGTERM/SIGINT  /healthz turns 503 at once; serve for --drain-seconds
+ *                   (a second signal cuts that short); close the listeners;
+ *                   let in-flight responses finish (at most 30 s); exit 0.
+ *
+ * Not for: request handling (public.c, admin.c). Peer catch-up (`sync`,
+ * `--peer`) is meant to live in peer.c, started from serve_main() beside
+ * the listeners.
+ */
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "server.h"
+#include "store.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SECRET_MAX        4096
+#define FINISH_TIMEOUT_MS 30000
+
+enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Reads a token or secret from path: trailing whitespace stripped, must be
+ * 1..SECRET_MAX visible ASCII bytes. On success *out is malloc'd (caller
+ * wipes and frees). Returns 0 or -1 (logged; the value is never logged). */
+static int read_secret_file(const char *path, const char *what, char **out, size_t *out_len)
+{
+    char buf[SECRET_MAX + 2];
+    size_t n = 0, i;
+    int fd, rc = -1;
+    struct stat sb;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        log_error("cannot open %s file %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0)
+        log_warn("%s file %s is readable by group or others (chmod 600 it)", what, path);
+    while (n < sizeof(buf)) {
+        ssize_t r = read(fd, buf + n, sizeof(buf) - n);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            log_error("cannot read %s file %s: %s", what, path, strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    while (n > 0 &&
+           (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n > SECRET_MAX) {
+        log_error("%s file %s must hold 1..%d bytes", what, path, SECRET_MAX);
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        if ((unsigned char)buf[i] < 0x21 || (unsigned char)buf[i] > 0x7e) {
+            log_error("%s file %s holds a byte that cannot go in an HTTP header", what, path);
+            goto out;
+        }
+    }
+    *out = malloc(n + 1);
+    if (*out == NULL)
+        goto out;
+    memcpy(*out, buf, n);
+    (*out)[n] = '\0';
+    *out_len = n;
+    rc = 0;
+out:
+    OPENSSL_cleanse(buf, sizeof(buf));
+    close(fd);
+    return rc;
+}
+
+/* Creates path with a fresh random token (32 bytes as hex), mode 0600,
+ * unless it exists. Returns 0 or -1 (logged). */
+static int ensure_token_file(const char *path)
+{
+    unsigned char raw[32];
+    char hex[sizeof(raw) * 2 + 2];
+    static const char digits[] = "0123456789abcdef";
+    size_t i, off = 0;
+    int fd, rc = -1;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return 0;
+    if (fd < 0) {
+        log_error("cannot create admin token file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+        log_error("getrandom: %s", strerror(errno));
+        goto out;
+    }
+    for (i = 0; i < sizeof(raw); i++) {
+        hex[2 * i] = digits[raw[i] >> 4];
+        hex[2 * i + 1] = digits[raw[i] & 15];
+    }
+    hex[2 * sizeof(raw)] = '\n';
+    while (off < sizeof(hex) - 1) {
+        ssize_t w = write(fd, hex + off, sizeof(hex) - 1 - off);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            log_error("cannot write admin token file %s: %s", path, strerror(errno));
+            goto out;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0)
+        goto out;
+    log_info("created a random admin token in %s", path);
+    rc = 0;
+out:
+    OPENSSL_cleanse(raw, sizeof(raw));
+    OPENSSL_cleanse(hex, sizeof(hex));
+    close(fd);
+    if (rc != 0)
+        unlink(path);
+    return rc;
+}
+
+/* Binds and listens on addr (no SO_REUSEPORT: a taken port is an error).
+ * Returns the socket or -1 (logged). */
+static int listen_on(const char *what, const char *addr)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fd, one = 1;
+
+    if (config_parse_addr(addr, &ss, &len) != 0) {
+        log_error("%s listener: bad address %s", what, addr);
+        return -1;
+    }
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        log_error("%s listener: socket: %s", what, strerror(errno));
+        return -1;
+    }
+    /* SO_REUSEADDR only allows rebinding over TIME_WAIT; Linux still
+     * refuses a port another socket is listening on. */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ss.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 1024) != 0) {
+        log_error("cannot listen on %s (%s listener): %s", addr, what, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Writes "http://ADDR:PORT" of the socket's bound address into out. */
+static void bound_url(int fd, char *out, size_t cap)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char host[INET6_ADDRSTRLEN];
+
+    snprintf(out, cap, "?");
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return;
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+        inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+        snprintf(out, cap, "http://%s:%u", host, ntohs(sin->sin_port));
+    } else {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+        inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+        snprintf(out, cap, "http://[%s]:%u", host, ntohs(s6->sin6_port));
+    }
+}
+
+static void wipe_free(char *s, size_t len)
+{
+    if (s == NULL)
+        return;
+    OPENSSL_cleanse(s, len);
+    free(s);
+}
+
+/* Waits for a signal in set for at most ms milliseconds; 0 on timeout. */
+static int wait_signal(const sigset_t *set, long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    int sig = sigtimedwait(set, NULL, &ts);
+
+    return sig < 0 ? 0 : sig;
+}
+
+static int serve_main(const struct config *cfg)
+{
+    struct server srv;
+    struct store_options so;
+    sigset_t sigs;
+    char token_path[4200], store_abs[4096], pub_url[80], adm_url[80];
+    const char *token_file = cfg->admin_token_file;
+    int pub_fd = -1, adm_fd = -1, rc = EXIT_FAIL, err, sig;
+    uint64_t deadline;
+
+    memset(&srv, 0, sizeof(srv));
+    srv.cfg = cfg;
+    srv.started = (int64_t)time(NULL);
+    srv.lctx[METRICS_PUBLIC].srv = &srv;
+    srv.lctx[METRICS_PUBLIC].which = METRICS_PUBLIC;
+    srv.lctx[METRICS_ADMIN].srv = &srv;
+    srv.lctx[METRICS_ADMIN].which = METRICS_ADMIN;
+
+    /* Signals are taken synchronously by this thread only: block them
+     * before any thread starts so every thread inherits the mask. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (cfg->origin_secret_file != NULL &&
+        read_secret_file(cfg->origin_secret_file, "origin secret", &srv.origin_secret,
+                         &srv.origin_secret_len) != 0)
+        goto out;
+    if (cfg->check) {
+        if (token_file != NULL &&
+            read_secret_file(token_file, "admin token", &srv.admin_token, &srv.admin_token_len))
+            goto out;
+        printf("configuration OK\n");
+        rc = EXIT_OK;
+        goto out;
+    }
+
+    memset(&so, 0, sizeof(so));
+    so.map_size = cfg->map_size;
+    so.max_readers = (unsigned)cfg->max_readers;
+    so.max_blob = cfg->max_blob_bytes;
+    err = store_open(cfg->store, &so, &srv.st);
+    if (err != STORE_OK) {
+        log_error("cannot open store %s: %s", cfg->store, store_strerror(err));
+        goto out;
+    }
+    /* printed paths are absolute, whatever the working directory */
+    if (realpath(cfg->store, store_abs) == NULL)
+        snprintf(store_abs, sizeof(store_abs), "%s", cfg->store);
+    if (token_file == NULL) {
+        snprintf(token_path, sizeof(token_path), "%s/admin.token", store_abs);
+        token_file = token_path;
+        if (ensure_token_file(token_file) != 0)
+            goto out;
+    }
+    if (read_secret_file(token_file, "admin token", &srv.admin_token, &srv.admin_token_len) != 0)
+        goto out;
+
+    pub_fd = listen_on("public", cfg->listen);
+    if (pub_fd < 0)
+        goto out;
+    adm_fd = listen_on("admin", cfg->admin_listen);
+    if (adm_fd < 0)
+        goto out;
+    if (cfg->access_log != NULL) {
+        srv.alog = access_log_open(cfg->access_log);
+        if (srv.alog == NULL)
+            goto out;
+    }
+    srv.metrics = metrics_new();
+    if (srv.metrics == NULL)
+        goto out;
+    if (public_start(&srv, pub_fd) != 0)
+        goto out;
+    if (admin_start(&srv, adm_fd) != 0)
+        goto out;
+    bound_url(pub_fd, pub_url, sizeof(pub_url));
+    bound_url(adm_fd, adm_url, sizeof(adm_url));
+    /* The stable, parseable line tests and scripts wait for. */
+    fprintf(stderr, "origind: public %s admin %s store %s token-file %s\n", pub_url, adm_url,
+            store_abs, token_file);
+    fflush(stderr);
+    log_info("serving with %llu public threads, drain %llu s", (unsigned long long)cfg->threads,
+             (unsigned long long)cfg->drain_seconds);
+
+    for (;;) {
+        sig = wait_signal(&sigs, 1000);
+        access_log_tick(srv.alog);
+        if (sig == SIGHUP) {
+            log_info("SIGHUP: reopening the access log");
+            access_log_reopen(srv.alog);
+        } else if (sig == SIGTERM || sig == SIGINT) {
+            break;
+        }
+    }
+
+    atomic_store(&srv.draining, 1);
+    log_info("draining: /healthz answers 503; serving for %llu s more",
+             (unsigned long long)cfg->drain_seconds);
+    deadline = server_now_ns() + cfg->drain_seconds * 1000000000ULL;
+    while (server_now_ns() < deadline) {
+        uint64_t left_ms = (deadline - server_now_ns()) / 1000000;
+
+        sig = wait_signal(&sigs, left_ms > 1000 ? 1000 : (long)left_ms + 1);
+        access_log_tick(srv.alog);
+        if (sig == SIGHUP) {
+            access_log_reopen(srv.alog);
+        } else if (sig == SIGTERM || sig == SIGINT) {
+            log_info("second signal: ending the drain early");
+            break;
+        }
+    }
+    /* Stop accepting: the listening sockets close now, and keep-alive
+     * connections are told to close after their current response. */
+    atomic_store(&srv.closing, 1);
+    if (MHD_quiesce_daemon(srv.public_d) >= 0) {
+        close(pub_fd);
+        pub_fd = -1;
+    }
+    if (MHD_quiesce_daemon(srv.admin_d) >= 0) {
+        close(adm_fd);
+        adm_fd = -1;
+    }
+    log_info("listeners closed; waiting for %llu in-flight requests",
+             (unsigned long long)atomic_load(&srv.in_flight));
+    deadline = server_now_ns() + (uint64_t)FINISH_TIMEOUT_MS * 1000000ULL;
+    while (atomic_load(&srv.in_flight) > 0 && server_now_ns() < deadline) {
+        struct timespec ts = {0, 20 * 1000000L};
+
+        nanosleep(&ts, NULL);
+    }
+    if (atomic_load(&srv.in_flight) > 0)
+        log_warn("%llu requests still in flight after %d s; closing them",
+                 (unsigned long long)atomic_load(&srv.in_flight), FINISH_TIMEOUT_MS / 1000);
+    log_info("stopped");
+    rc = EXIT_OK;
+out:
+    if (srv.public_d != NULL)
+        MHD_stop_daemon(srv.public_d);
+    else if (pub_fd >= 0)
+        close(pub_fd);
+    if (srv.admin_d != NULL)
+        MHD_stop_daemon(srv.admin_d);
+    else if (adm_fd >= 0)
+        close(adm_fd);
+    /* after MHD_stop_daemon: a quiesced daemon's socket was closed above,
+     * an unquiesced one was closed by libmicrohttpd */
+    store_close(srv.st);
+    access_log_close(srv.alog);
+    metrics_free(srv.metrics);
+    wipe_free(srv.admin_token, srv.admin_token_len);
+    wipe_free(srv.origin_secret, srv.origin_secret_len);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int open_existing(const struct config *cfg, struct store **st)
+{
+    struct store_options so;
+    struct stat sb;
+    int err;
+
+    if (stat(cfg->store, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        log_error("no store directory %s", cfg->store);
+        return -1;
+    }
+    memset(&so, 0, sizeof(so));
+    so.map_size = cfg->map_size;
+    so.max_readers = (unsigned)cfg->max_readers;
+    so.read_only = 1;
+    err = store_open(cfg->store, &so, st);
+    if (err != STORE_OK) {
+        log_error("cannot open store %s: %s", cfg->store, store_strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+static void fsck_bad(void *arg, const unsigned char digest[STORE_DIGEST_LEN], int enc,
+                     const char *why)
+{
+    char hex[STORE_HEX_LEN + 1];
+    unsigned long *bad = arg;
+
+    store_digest_to_hex(digest, hex);
+    fprintf(stderr, "origind: fsck: %s %s: %s\n", hex,
+            enc < 0 ? "path" : (store_encoding_name(enc) ? store_encoding_name(enc) : "?"), why);
+    (*bad)++;
+}
+
+static int fsck_main(const struct config *cfg)
+{
+    struct store *st = NULL;
+    uint64_t checked = 0;
+    unsigned long bad = 0;
+    int err;
+
+    if (open_existing(cfg, &st) != 0)
+        return EXIT_FAIL;
+    err = store_fsck(st, &checked, fsck_bad, &bad);
+    store_close(st);
+    if (err == STORE_OK) {
+        printf("fsck: %llu objects checked, all verify\n", (unsigned long long)checked);
+        return EXIT_OK;
+    }
+    printf("fsck: %llu objects checked, %lu problems (%s)\n", (unsigned long long)checked, bad,
+           store_strerror(err));
+    return EXIT_FAIL;
+}
+
+static int stats_main(const struct config *cfg)
+{
+    struct store *st = NULL;
+    struct store_stats s;
+    json_t *j;
+    int err;
+
+    if (open_existing(cfg, &st) != 0)
+        return EXIT_FAIL;
+    err = store_stats(st, &s);
+    store_close(st);
+    if (err != STORE_OK) {
+        log_error("stats: %s", store_strerror(err));
+        return EXIT_FAIL;
+    }
+    j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:s?,s:I,s:I,s:I}", "blobs", (json_int_t)s.blobs,
+                  "bytes", (json_int_t)s.blob_bytes, "variants", (json_int_t)s.variants,
+                  "variant_bytes", (json_int_t)s.variant_bytes, "paths", (json_int_t)s.paths,
+                  "releases", (json_int_t)s.releases, "last_release",
+                  s.last_release[0] ? s.last_release : NULL, "last_release_time",
+                  (json_int_t)s.last_release_time, "map_size", (json_int_t)s.map_size, "map_used",
+                  (json_int_t)s.map_used);
+    if (j == NULL || json_dumpf(j, stdout, JSON_INDENT(2)) != 0) {
+        json_decref(j);
+        return EXIT_FAIL;
+    }
+    json_decref(j);
+    printf("\n");
+    return EXIT_OK;
+}
+
+static int backup_main(const struct config *cfg)
+{
+    struct store *st = NULL;
+    int err, to_stdout = strcmp(cfg->out, "-") == 0;
+
+    if (open_existing(cfg, &st) != 0)
+        return EXIT_FAIL;
+    err = store_backup(st, to_stdout ? NULL : cfg->out, to_stdout ? STDOUT_FILENO : -1);
+    store_close(st);
+    if (err != STORE_OK) {
+        log_error("backup to %s: %s", cfg->out, store_strerror(err));
+        return EXIT_FAIL;
+    }
+    if (!to_stdout)
+        log_info("backup written to %s", cfg->out);
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        enum config_cmd cmd;
+        int (*run)(const struct config *);
+    } cmds[] = {
+        {"serve", CONFIG_SERVE, serve_main},
+        {"fsck", CONFIG_FSCK, fsck_main},
+        {"stats", CONFIG_STATS, stats_main},
+        {"backup", CONFIG_BACKUP, backup_main},
+    };
+    struct config cfg;
+    char err[512];
+    size_t i;
+
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        config_usage(argc < 2 ? stderr : stdout, 0);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("origind %s\n", ORIGIND_VERSION);
+        return EXIT_OK;
+    }
+    for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        if (strcmp(argv[1], cmds[i].name) != 0)
+            continue;
+        if (config_parse(&cfg, cmds[i].cmd, argc - 2, argv + 2, err, sizeof(err)) != 0) {
+            fprintf(stderr, "origind %s: %s\n", cmds[i].name, err);
+            return EXIT_USAGE;
+        }
+        if (cfg.help) {
+            config_usage(stdout, cmds[i].cmd);
+            return EXIT_OK;
+        }
+        if (cfg.version) {
+            printf("origind %s\n", ORIGIND_VERSION);
+            return EXIT_OK;
+        }
+        log_set_level((enum log_level)log_level_parse(cfg.log_level));
+        return cmds[i].run(&cfg);
+    }
+    fprintf(stderr, "origind: unknown command '%s'\n", argv[1]);
+    config_usage(stderr, 0);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,319 @@
+/*
+ * public.c - the public listener: what CloudFront and the load balancer
+ * reach. GET/HEAD of published paths straight from the store's memory map,
+ * conditional requests, single byte ranges, br/gzip variants, /healthz, and
+ * the optional origin secret.
+ *
+ * Not for: anything that writes (admin.c), and never a fallback page: an
+ * unknown path is a 404 with Cache-Control: no-store.
+ *
+ * Threading: runs on libmicrohttpd's epoll thread pool; nothing here blocks
+ * (store reads are lock-free LMDB snapshots). Responses are queued on the
+ * second call of the access handler, never the first: libmicrohttpd 0.9.75
+ * otherwise answers with Connection: close (background notes).
+ */
+#include "server.h"
+
+#include "http.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
+
+/* 1 if the decoded path has an empty-after-slash "." or ".." segment. */
+static int has_dot_segment(const char *p, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        size_t j;
+
+        if (p[i] == '/') {
+            i++;
+            continue;
+        }
+        j = i;
+        while (j < len && p[j] != '/')
+            j++;
+        if ((j - i == 1 && p[i] == '.') || (j - i == 2 && p[i] == '.' && p[i + 1] == '.'))
+            return 1;
+        i = j;
+    }
+    return 0;
+}
+
+static enum MHD_Result answer_healthz(struct req *r, struct MHD_Connection *c)
+{
+    struct store_reader *rd = NULL;
+
+    if (atomic_load(&r->srv->draining))
+        return req_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "draining", 1);
+    if (store_reader_begin(r->srv->st, &rd) != STORE_OK)
+        return req_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "store not readable", 1);
+    store_reader_end(rd);
+    return req_text(r, c, MHD_HTTP_OK, "ok", 1);
+}
+
+/* Picks the representation to send: a stored variant the client accepts
+ * with the highest q (br on a tie), else identity. */
+static int choose_encoding(struct MHD_Connection *c, const struct store_asset *a)
+{
+    const char *ae =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    struct http_accept_encoding q;
+    int best = STORE_ENC_IDENTITY, best_q = 0;
+
+    if (ae == NULL)
+        return STORE_ENC_IDENTITY;
+    http_parse_accept_encoding(ae, strlen(ae), &q);
+    if (a->body[STORE_ENC_BR].data != NULL && q.br > best_q) {
+        best = STORE_ENC_BR;
+        best_q = q.br;
+    }
+    if (a->body[STORE_ENC_GZIP].data != NULL && q.gzip > best_q)
+        best = STORE_ENC_GZIP;
+    return best;
+}
+
+/* Adds the headers every answer about an asset carries (200/206/304/416). */
+static void add_validators(struct MHD_Response *resp, const char *etag, const char *lastmod,
+                           int compressible)
+{
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lastmod);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, CACHE_IMMUTABLE);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if (compressible)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+}
+
+/* 1 if the request is a conditional GET that the representation satisfies
+ * (answer 304). If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2). */
+static int not_modified(struct MHD_Connection *c, const char *etag, int64_t published)
+{
+    const char *inm =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *ims;
+    int64_t t;
+
+    if (inm != NULL)
+        return http_if_none_match(inm, strlen(inm), etag, strlen(etag));
+    ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+    if (ims != NULL && http_parse_date(ims, strlen(ims), &t) == 0)
+        return published <= t;
+    return 0;
+}
+
+/* 1 if a Range header should be honoured: no If-Range, or an If-Range that
+ * names this exact representation (strong ETag or the Last-Modified date). */
+static int if_range_ok(struct MHD_Connection *c, const char *etag, int64_t published)
+{
+    const char *ir = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_RANGE);
+    int64_t t;
+
+    if (ir == NULL)
+        return 1;
+    if (ir[0] == '"')
+        return strcmp(ir, etag) == 0;
+    return http_parse_date(ir, strlen(ir), &t) == 0 && t == published;
+}
+
+static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, const char *path,
+                                    size_t path_len)
+{
+    struct server *srv = r->srv;
+    struct store_asset a;
+    char etag[STORE_HEX_LEN + 8], lastmod[HTTP_DATE_LEN + 1], type[STORE_TYPE_MAX + 1];
+    char hex[STORE_HEX_LEN + 1], crange[80];
+    const char *range;
+    struct MHD_Response *resp;
+    const struct store_blob *body;
+    uint64_t first = 0, last = 0;
+    int err, enc, compressible, rr = HTTP_RANGE_NONE;
+    size_t tlen;
+
+    err = store_reader_begin(srv->st, &r->reader);
+    if (err != STORE_OK) {
+        log_warn("public: store reader: %s", store_strerror(err));
+        return req_text(r, c, http_status_for_store_err(err), "store busy", 1);
+    }
+    err = store_lookup(r->reader, path, path_len, &a);
+    if (err == STORE_ENOTFOUND) {
+        r->cache = "miss";
+        return req_text(r, c, MHD_HTTP_NOT_FOUND, "not found", 1);
+    }
+    if (err != STORE_OK) {
+        log_error("public: lookup: %s", store_strerror(err));
+        return req_text(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error", 1);
+    }
+    r->cache = "hit";
+    tlen = a.type_len < STORE_TYPE_MAX ? a.type_len : STORE_TYPE_MAX;
+    memcpy(type, a.type, tlen);
+    type[tlen] = '\0';
+    compressible = store_type_compressible(a.type, a.type_len);
+    enc = compressible ? choose_encoding(c, &a) : STORE_ENC_IDENTITY;
+    body = &a.body[enc];
+    store_digest_to_hex(a.digest, hex);
+    snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
+             enc == STORE_ENC_BR     ? "-br"
+             : enc == STORE_ENC_GZIP ? "-gz"
+                                     : "");
+    http_format_date(a.published, lastmod);
+
+    if (not_modified(c, etag, a.published)) {
+        /* sized like the 200 (libmicrohttpd sends a 304 without a body but
+         * with this Content-Length, which RFC 9110 allows only when it
+         * equals the representation's length) */
+        resp = MHD_create_response_from_buffer(body->len, (void *)body->data,
+                                               MHD_RESPMEM_PERSISTENT);
+        if (resp == NULL)
+            return MHD_NO;
+        add_validators(resp, etag, lastmod, compressible);
+        return req_queue(r, c, MHD_HTTP_NOT_MODIFIED, resp, 0);
+    }
+    range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
+    if (range != NULL && if_range_ok(c, etag, a.published))
+        rr = http_parse_range(range, strlen(range), body->len, &first, &last);
+    if (rr == HTTP_RANGE_UNSATISFIABLE) {
+        resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        if (resp == NULL)
+            return MHD_NO;
+        snprintf(crange, sizeof(crange), "bytes */%zu", body->len);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+        if (compressible)
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+        return req_queue(r, c, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, 0);
+    }
+    if (rr == HTTP_RANGE_OK) {
+        size_t n = (size_t)(last - first + 1);
+
+        /* zero copy: the response points into the map, valid until the
+         * reader ends in the completion callback */
+        resp =
+            MHD_create_response_from_buffer(n, (char *)body->data + first, MHD_RESPMEM_PERSISTENT);
+        if (resp == NULL)
+            return MHD_NO;
+        snprintf(crange, sizeof(crange), "bytes %llu-%llu/%zu", (unsigned long long)first,
+                 (unsigned long long)last, body->len);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+    } else {
+        resp =
+            MHD_create_response_from_buffer(body->len, (void *)body->data, MHD_RESPMEM_PERSISTENT);
+        if (resp == NULL)
+            return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (enc != STORE_ENC_IDENTITY)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, store_encoding_name(enc));
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    add_validators(resp, etag, lastmod, compressible);
+    if (rr == HTTP_RANGE_OK)
+        return req_queue(r, c, MHD_HTTP_PARTIAL_CONTENT, resp, last - first + 1);
+    return req_queue(r, c, MHD_HTTP_OK, resp, body->len);
+}
+
+/* 1 if the request announces a body (Content-Length > 0 or chunked). */
+static int has_body(struct MHD_Connection *c)
+{
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+    return te != NULL || (cl != NULL && strspn(cl, "0") != strlen(cl));
+}
+
+static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const char *url,
+                                     const char *method, const char *version,
+                                     const char *upload_data, size_t *upload_data_size,
+                                     void **req_cls)
+{
+    struct server *srv = cls;
+    struct req *r = *req_cls;
+    char path[HTTP_PATH_MAX];
+    size_t path_len = 0;
+    int tr;
+
+    if (r == NULL)
+        return MHD_NO;
+    r->calls++;
+    if (r->calls == 1) {
+        r->method_len = strlen(method);
+        if (r->method_len >= sizeof(r->method))
+            r->method_len = sizeof(r->method) - 1;
+        memcpy(r->method, method, r->method_len);
+        r->method[r->method_len] = '\0';
+        /* Requests with a body are refused at once: queueing early makes
+         * libmicrohttpd skip the body and close the connection. */
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+            struct MHD_Response *resp;
+            static const char msg[] = "method not allowed\n";
+
+            resp = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+                                                   MHD_RESPMEM_PERSISTENT);
+            if (resp == NULL)
+                return MHD_NO;
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                    "text/plain; charset=utf-8");
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+            return req_queue(r, c, MHD_HTTP_METHOD_NOT_ALLOWED, resp, sizeof(msg) - 1);
+        }
+        if (has_body(c))
+            return req_text(r, c, MHD_HTTP_BAD_REQUEST, "a GET or HEAD carries no body", 1);
+        return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+        *upload_data_size = 0; /* not expected; refused above */
+        return MHD_YES;
+    }
+    if (r->status != 0)
+        return MHD_YES;
+
+    tr = http_target_path(r->target, r->target_len, path, sizeof(path), &path_len);
+    if (tr == HTTP_TARGET_TOO_LONG)
+        return req_text(r, c, MHD_HTTP_URI_TOO_LONG, "request target too long", 1);
+    if (tr != HTTP_TARGET_OK)
+        return req_text(r, c, MHD_HTTP_BAD_REQUEST, "malformed request target", 1);
+    if (path_len == 8 && memcmp(path, "/healthz", 8) == 0)
+        return answer_healthz(r, c);
+    if (srv->origin_secret != NULL) {
+        const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Origin-Verify");
+
+        if (v == NULL ||
+            !http_secret_equal(v, strlen(v), srv->origin_secret, srv->origin_secret_len))
+            return req_text(r, c, MHD_HTTP_FORBIDDEN, "forbidden", 1);
+    }
+    if (has_dot_segment(path, path_len) || memchr(path, '\\', path_len) != NULL)
+        return req_text(r, c, MHD_HTTP_BAD_REQUEST, "malformed path", 1);
+    if (store_path_valid(path, path_len) != STORE_OK) {
+        r->cache = "miss";
+        return req_text(r, c, MHD_HTTP_NOT_FOUND, "not found", 1);
+    }
+    return answer_asset(r, c, path, path_len);
+}
+
+int public_start(struct server *srv, int fd)
+{
+    const struct config *cfg = srv->cfg;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned threads = (unsigned)cfg->threads;
+
+    srv->public_d = MHD_start_daemon(
+        flags, 0, NULL, NULL, public_access, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
+        MHD_OPTION_URI_LOG_CALLBACK, req_uri_cb, &srv->lctx[METRICS_PUBLIC],
+        MHD_OPTION_NOTIFY_COMPLETED, req_completed_cb, &srv->lctx[METRICS_PUBLIC],
+        MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv, MHD_OPTION_EXTERNAL_LOGGER,
+        server_mhd_log, srv, MHD_OPTION_END);
+    if (srv->public_d == NULL) {
+        log_error("cannot start the public listener");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,200 @@
+/*
+ * server.c - glue shared by both listeners: per-request state, the
+ * completion callback (access log, metrics, releasing the store reader),
+ * response queueing, and the single store-error-to-HTTP-status mapping.
+ *
+ * Not for: routing or request semantics (public.c, admin.c), parsing
+ * (http.c), process lifecycle (main.c).
+ */
+#include "server.h"
+
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void spool_free(struct spool *sp); /* admin.c */
+
+uint64_t server_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+unsigned http_status_for_store_err(int err)
+{
+    switch (err) {
+    case STORE_OK:
+        return MHD_HTTP_OK;
+    case STORE_EDIGEST:
+    case STORE_EVARIANT:
+    case STORE_EMISSING:
+        return MHD_HTTP_UNPROCESSABLE_CONTENT; /* 422 */
+    case STORE_ECONFLICT:
+        return MHD_HTTP_CONFLICT;
+    case STORE_EINVAL:
+        return MHD_HTTP_BAD_REQUEST;
+    case STORE_ETOOBIG:
+        return MHD_HTTP_CONTENT_TOO_LARGE; /* 413 */
+    case STORE_EFULL:
+        return MHD_HTTP_INSUFFICIENT_STORAGE; /* 507 */
+    case STORE_ENOTFOUND:
+        return MHD_HTTP_NOT_FOUND;
+    case STORE_EBUSY:
+        return MHD_HTTP_SERVICE_UNAVAILABLE;
+    default:
+        return MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+void *req_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct listener_ctx *lc = cls;
+    struct server *srv = lc->srv;
+    struct req *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        return NULL;
+    r->srv = srv;
+    r->listener = lc->which;
+    r->start_ns = server_now_ns();
+    r->target_len = strlen(uri);
+    r->target = strdup(uri);
+    r->cache = "-";
+    if (r->target == NULL) {
+        free(r);
+        return NULL;
+    }
+    atomic_fetch_add(&srv->in_flight, 1);
+    return r;
+}
+
+static void remote_text(struct MHD_Connection *c, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+    snprintf(out, cap, "-");
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    if (ci->client_addr->sa_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)ci->client_addr;
+
+        inet_ntop(AF_INET, &sin->sin_addr, out, (socklen_t)cap);
+    } else if (ci->client_addr->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
+
+        inet_ntop(AF_INET6, &s6->sin6_addr, out, (socklen_t)cap);
+    }
+}
+
+void req_completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    struct server *srv = ((struct listener_ctx *)cls)->srv;
+    struct req *r = *req_cls;
+    uint64_t dur_us;
+    char remote[INET6_ADDRSTRLEN + 1];
+    struct access_record rec;
+    const char *path;
+    size_t path_len;
+
+    if (r == NULL)
+        return;
+    *req_cls = NULL;
+    dur_us = (server_now_ns() - r->start_ns) / 1000;
+    if (r->status == 0)
+        r->status = 499; /* closed before any response: logged as such, like nginx */
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->status < 400)
+        r->cache = "aborted";
+    metrics_request(srv->metrics, r->listener, r->status, r->bytes, dur_us);
+    if (srv->alog != NULL) {
+        /* log the path without its query string */
+        path = r->target;
+        path_len = strcspn(r->target, "?");
+        remote_text(c, remote, sizeof(remote));
+        rec.listener = r->listener == METRICS_ADMIN ? "admin" : "public";
+        rec.remote = remote;
+        rec.method = r->method_len > 0 ? r->method : "-";
+        rec.method_len = r->method_len > 0 ? r->method_len : 1;
+        rec.path = path;
+        rec.path_len = path_len;
+        rec.status = r->status;
+        rec.bytes = r->bytes;
+        rec.duration_us = dur_us;
+        rec.cache = r->cache;
+        access_log_write(srv->alog, &rec);
+    }
+    store_reader_end(r->reader);
+    spool_free(r->spool);
+    free(r->target);
+    free(r);
+    atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+size_t req_unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+{
+    return http_unescape_inplace(s);
+}
+
+void server_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    size_t n;
+
+    vsnprintf(line, sizeof(line), fmt, ap);
+    n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    log_debug("libmicrohttpd: %s", line);
+}
+
+int req_method_is(const struct req *r, const char *m)
+{
+    return strcmp(r->method, m) == 0;
+}
+
+enum MHD_Result req_queue(struct req *r, struct MHD_Connection *c, unsigned status,
+                          struct MHD_Response *resp, uint64_t body_len)
+{
+    enum MHD_Result ret;
+
+    if (resp == NULL)
+        return MHD_NO;
+    if (atomic_load(&r->srv->closing))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    ret = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    if (ret == MHD_YES) {
+        r->status = status;
+        r->bytes = req_method_is(r, "HEAD") ? 0 : body_len;
+    }
+    return ret;
+}
+
+enum MHD_Result req_text(struct req *r, struct MHD_Connection *c, unsigned status, const char *msg,
+                         int no_store)
+{
+    char buf[256];
+    int n = snprintf(buf, sizeof(buf), "%s\n", msg);
+    struct MHD_Response *resp;
+
+    if (n < 0)
+        return MHD_NO;
+    if ((size_t)n >= sizeof(buf))
+        n = (int)sizeof(buf) - 1;
+    resp = MHD_create_response_from_buffer((size_t)n, buf, MHD_RESPMEM_MUST_COPY);
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if (no_store)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return req_queue(r, c, status, resp, (uint64_t)n);
+}

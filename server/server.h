@@ -1,0 +1,105 @@
+/*
+ * server.h - state and helpers shared by origind's two listeners
+ * (public.c, admin.c) and main.c. Internal to server/: libmicrohttpd types
+ * appear here and nowhere outside this directory.
+ */
+#ifndef ORIGIND_SERVER_H
+#define ORIGIND_SERVER_H
+
+#include "config.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct spool;
+struct server;
+
+/* The cls of a listener's request callbacks: which listener it is. */
+struct listener_ctx {
+    struct server *srv;
+    enum metrics_listener which;
+};
+
+/* Everything a running `origind serve` shares between threads. Created and
+ * destroyed by main.c; the listeners only read the plain fields and use the
+ * atomics. */
+struct server {
+    struct store *st;
+    const struct config *cfg;
+    struct metrics *metrics;
+    struct access_log *alog;
+    char *admin_token; /* owned; wiped and freed by main */
+    size_t admin_token_len;
+    char *origin_secret; /* NULL: no origin secret required */
+    size_t origin_secret_len;
+    int64_t started;
+    atomic_int draining;            /* SIGTERM seen: /healthz answers 503 */
+    atomic_int closing;             /* listeners quiesced: answer with Connection: close */
+    atomic_uint_fast64_t in_flight; /* requests between URI and completion, both listeners */
+    struct MHD_Daemon *public_d, *admin_d;
+    struct listener_ctx lctx[METRICS_LISTENERS];
+};
+
+/* Per-request state, created by the URI callback and freed by the
+ * completion callback (req_completed), whatever happened in between. */
+struct req {
+    struct server *srv;
+    enum metrics_listener listener;
+    uint64_t start_ns;
+    char *target; /* the raw request-target, as received (owned) */
+    size_t target_len;
+    char method[16];
+    size_t method_len;
+    unsigned calls;    /* access handler calls so far */
+    unsigned status;   /* status queued, 0 if none */
+    uint64_t bytes;    /* body bytes of the queued response (0 for HEAD) */
+    const char *cache; /* "hit", "miss", "-" */
+    /* Held from lookup until the response is destroyed: the response body
+     * points into this reader's snapshot of the store map. */
+    struct store_reader *reader;
+    /* admin only */
+    int route;
+    int expect_body;
+    struct spool *spool;
+    int body_error; /* an error already found while receiving the body */
+};
+
+/* Monotonic clock in nanoseconds. */
+uint64_t server_now_ns(void);
+
+/* The one mapping from store errors to HTTP status codes. */
+unsigned http_status_for_store_err(int err);
+
+/* MHD callbacks shared by both daemons (cls is the listener's struct
+ * listener_ctx; the unescape and log callbacks ignore it). */
+void *req_uri_cb(void *cls, const char *uri, struct MHD_Connection *c);
+void req_completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
+                      enum MHD_RequestTerminationCode toe);
+size_t req_unescape_cb(void *cls, struct MHD_Connection *c, char *s);
+void server_mhd_log(void *cls, const char *fmt, va_list ap);
+
+/* Queues resp with status, recording both in r for the log and metrics, and
+ * adding Connection: close once the server is closing. Drops the caller's
+ * reference to resp. Returns the MHD result. */
+enum MHD_Result req_queue(struct req *r, struct MHD_Connection *c, unsigned status,
+                          struct MHD_Response *resp, uint64_t body_len);
+
+/* Queues a one-line text/plain answer ("msg\n"); with no_store, adds
+ * Cache-Control: no-store. */
+enum MHD_Result req_text(struct req *r, struct MHD_Connection *c, unsigned status, const char *msg,
+                         int no_store);
+
+/* The request's method as a comparable string. */
+int req_method_is(const struct req *r, const char *m);
+
+/* Starts the listeners on already bound, listening sockets. Return 0 or -1
+ * (logged). */
+int public_start(struct server *srv, int fd);
+int admin_start(struct server *srv, int fd);
+
+#endif /* ORIGIND_SERVER_H */
