@@ -174,7 +174,9 @@ import json, sys, urllib.parse
 manifest, public, admin, token_file, release, cdn = sys.argv[1:7]
 m = json.load(open(manifest))
 def url(base, path):
-    return base + urllib.parse.quote(path if not path.startswith("http") else urllib.parse.urlsplit(path).path)
+    if path.startswith("http"):
+        path = urllib.parse.urlsplit(path).path
+    return base + urllib.parse.quote(urllib.parse.unquote(path))
 print()
 print("origind is serving release %s (%d files):" % (release, len(m)))
 width = max(len(k) for k in m)
