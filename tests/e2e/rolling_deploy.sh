@@ -246,15 +246,16 @@ build_release() {
 # TRUTH (from the source bytes, not from origind) before the HTML exists.
 render_html() {
     python3 - "$@" <<'EOPY'
-import hashlib, json, os, sys
+import hashlib, json, os, sys, urllib.parse
 manifest, release, src, truth, out = sys.argv[1:6]
 m = json.load(open(manifest))
-with open(truth, "a") as t:
-    for rel, url in sorted(m.items()):
-        digest = hashlib.sha256(open(os.path.join(src, rel), "rb").read()).hexdigest()
-        t.write("%s %s %s:%s\n" % (url, digest, release, rel))
 def u(rel):
-    return m[rel].replace(" ", "%20")
+    """The URL as HTML carries it (percent-encoded: one file has a space)."""
+    return urllib.parse.quote(urllib.parse.unquote(m[rel]))
+with open(truth, "a") as t:
+    for rel in sorted(m):
+        digest = hashlib.sha256(open(os.path.join(src, rel), "rb").read()).hexdigest()
+        t.write("%s %s %s:%s\n" % (u(rel), digest, release, rel))
 html = ('<!doctype html><meta name="release" content="%s">'
         '<link rel="stylesheet" href="%s"><script src="%s"></script><img src="%s">'
         '<ul data-src="%s"></ul><a href="%s">prices</a>\n') % (
@@ -388,7 +389,12 @@ origind_half() {
 
     # Old URLs still right: every URL of every release, through the CDN ...
     python3 "$CLIENT" check --cdn "http://127.0.0.1:$cdn" --map "$O/truth.map" --stats "$O/check.json"
-    # ... and straight from every node (no cache in between).
+    # ... and straight from every node (no cache in between); without
+    # CloudFront's secret header a node refuses.
+    local any_url
+    any_url="$(head -n 1 "$O/truth.map" | cut -d' ' -f1)"
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://${PUB[1]}$any_url")" = 403 ] ||
+        fail "a node served $any_url without X-Origin-Verify"
     for i in 1 2 3; do
         python3 "$CLIENT" check --cdn "http://${PUB[$i]}" --map "$O/truth.map" \
             --stats "$O/check-node$i.json" --header "X-Origin-Verify: $secret"
