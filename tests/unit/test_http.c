@@ -1,0 +1,191 @@
+/*
+ * test_http.c - cmocka unit tests for server/http.c, the pure request
+ * parsers (target, If-None-Match, dates, Range, Accept-Encoding, Bearer,
+ * secret comparison, log escaping). Registered from
+ * tests/integration/CMakeLists.txt as server_unit_http.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "http.h"
+
+#define S(lit) (lit), (sizeof(lit) - 1)
+
+static void test_target(void **state)
+{
+    char out[HTTP_PATH_MAX];
+    size_t n = 0;
+
+    assert_int_equal(http_target_path(S("/a/b.css?v=2"), out, sizeof(out), &n), HTTP_TARGET_OK);
+    assert_int_equal(n, 8);
+    assert_memory_equal(out, "/a/b.css", 8);
+    assert_int_equal(http_target_path(S("/a%20b#frag"), out, sizeof(out), &n), HTTP_TARGET_OK);
+    assert_int_equal(n, 4);
+    assert_memory_equal(out, "/a b", 4);
+    assert_int_equal(http_target_path(S("/%2e%2e/etc"), out, sizeof(out), &n), HTTP_TARGET_OK);
+    assert_memory_equal(out, "/../etc", 7);
+    assert_int_equal(http_target_path(S("http://h:80/x?y"), out, sizeof(out), &n), HTTP_TARGET_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(http_target_path(S("/a%00b"), out, sizeof(out), &n), HTTP_TARGET_BAD);
+    assert_int_equal(http_target_path(S("/a%zz"), out, sizeof(out), &n), HTTP_TARGET_BAD);
+    assert_int_equal(http_target_path(S("/a%4"), out, sizeof(out), &n), HTTP_TARGET_BAD);
+    assert_int_equal(http_target_path(S("/a%"), out, sizeof(out), &n), HTTP_TARGET_BAD);
+    assert_int_equal(http_target_path(S("/a%0ab"), out, sizeof(out), &n), HTTP_TARGET_BAD);
+    assert_int_equal(http_target_path(S("a/b"), out, sizeof(out), &n), HTTP_TARGET_BAD);
+    assert_int_equal(http_target_path(S("*"), out, sizeof(out), &n), HTTP_TARGET_BAD);
+    assert_int_equal(http_target_path(S(""), out, sizeof(out), &n), HTTP_TARGET_BAD);
+    assert_int_equal(http_target_path(S("/a\x01"), out, sizeof(out), &n), HTTP_TARGET_BAD);
+    assert_int_equal(http_target_path(S("/abcdef"), out, 4, &n), HTTP_TARGET_TOO_LONG);
+}
+
+static void test_unescape(void **state)
+{
+    char a[] = "/a%20b%00c%zz%4";
+
+    assert_int_equal(http_unescape_inplace(a), strlen("/a b%00c%zz%4"));
+    assert_string_equal(a, "/a b%00c%zz%4");
+}
+
+static void test_if_none_match(void **state)
+{
+    const char *e = "\"abc\"";
+
+    assert_true(http_if_none_match(S("\"abc\""), e, 5));
+    assert_true(http_if_none_match(S(" * "), e, 5));
+    assert_true(http_if_none_match(S("\"x\", W/\"abc\""), e, 5));
+    assert_true(http_if_none_match(S("\"x\",\"abc\" "), e, 5));
+    assert_false(http_if_none_match(S("\"abcd\""), e, 5));
+    assert_false(http_if_none_match(S("abc"), e, 5));
+    assert_false(http_if_none_match(S("\"abc"), e, 5));
+    assert_false(http_if_none_match(S(""), e, 5));
+    assert_false(http_if_none_match(NULL, 0, e, 5));
+    assert_false(http_if_none_match(S("\"x\" junk, \"abc\""), e, 5));
+}
+
+static void test_dates(void **state)
+{
+    int64_t t = 0;
+    char buf[HTTP_DATE_LEN + 1];
+
+    assert_int_equal(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 GMT"), &t), 0);
+    assert_int_equal(t, 784111777);
+    assert_int_equal(http_parse_date(S("Sunday, 06-Nov-94 08:49:37 GMT"), &t), 0);
+    assert_int_equal(t, 784111777);
+    assert_int_equal(http_parse_date(S("Sun Nov  6 08:49:37 1994"), &t), 0);
+    assert_int_equal(t, 784111777);
+    assert_int_equal(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 UTC"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun, 31 Feb 1994 08:49:37 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun, 06 Nov 1994 25:49:37 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("yesterday"), &t), -1);
+    assert_int_equal(http_parse_date(S(""), &t), -1);
+    assert_int_equal(http_format_date(784111777, buf), HTTP_DATE_LEN);
+    assert_string_equal(buf, "Sun, 06 Nov 1994 08:49:37 GMT");
+    http_format_date(0, buf);
+    assert_string_equal(buf, "Thu, 01 Jan 1970 00:00:00 GMT");
+    http_format_date(1709210096, buf); /* a leap day */
+    assert_string_equal(buf, "Thu, 29 Feb 2024 12:34:56 GMT");
+    assert_int_equal(http_parse_date(buf, strlen(buf), &t), 0);
+    assert_int_equal(t, 1709210096);
+}
+
+static void test_range(void **state)
+{
+    uint64_t f = 0, l = 0;
+
+    assert_int_equal(http_parse_range(S("bytes=0-9"), 100, &f, &l), HTTP_RANGE_OK);
+    assert_true(f == 0 && l == 9);
+    assert_int_equal(http_parse_range(S("bytes=90-"), 100, &f, &l), HTTP_RANGE_OK);
+    assert_true(f == 90 && l == 99);
+    assert_int_equal(http_parse_range(S("bytes=-10"), 100, &f, &l), HTTP_RANGE_OK);
+    assert_true(f == 90 && l == 99);
+    assert_int_equal(http_parse_range(S("bytes=-1000"), 100, &f, &l), HTTP_RANGE_OK);
+    assert_true(f == 0 && l == 99);
+    assert_int_equal(http_parse_range(S("bytes=50-1000"), 100, &f, &l), HTTP_RANGE_OK);
+    assert_true(f == 50 && l == 99);
+    assert_int_equal(http_parse_range(S(" Bytes = 1 - 2 "), 100, &f, &l), HTTP_RANGE_OK);
+    assert_true(f == 1 && l == 2);
+    assert_int_equal(http_parse_range(S("bytes=100-"), 100, &f, &l), HTTP_RANGE_UNSATISFIABLE);
+    assert_int_equal(http_parse_range(S("bytes=-0"), 100, &f, &l), HTTP_RANGE_UNSATISFIABLE);
+    assert_int_equal(http_parse_range(S("bytes=0-"), 0, &f, &l), HTTP_RANGE_UNSATISFIABLE);
+    assert_int_equal(http_parse_range(S("bytes=99999999999999999999999-"), 100, &f, &l),
+                     HTTP_RANGE_UNSATISFIABLE);
+    assert_int_equal(http_parse_range(S("bytes=5-1"), 100, &f, &l), HTTP_RANGE_NONE);
+    assert_int_equal(http_parse_range(S("bytes=0-1,5-6"), 100, &f, &l), HTTP_RANGE_NONE);
+    assert_int_equal(http_parse_range(S("items=0-1"), 100, &f, &l), HTTP_RANGE_NONE);
+    assert_int_equal(http_parse_range(S("bytes=a-b"), 100, &f, &l), HTTP_RANGE_NONE);
+    assert_int_equal(http_parse_range(S("bytes=-"), 100, &f, &l), HTTP_RANGE_NONE);
+    assert_int_equal(http_parse_range(S("bytes=1"), 100, &f, &l), HTTP_RANGE_NONE);
+    assert_int_equal(http_parse_range(NULL, 0, 100, &f, &l), HTTP_RANGE_NONE);
+}
+
+static void test_accept_encoding(void **state)
+{
+    struct http_accept_encoding q;
+
+    http_parse_accept_encoding(S("br,gzip"), &q);
+    assert_true(q.br == 1000 && q.gzip == 1000);
+    http_parse_accept_encoding(S("gzip;q=0, br;q=0.5"), &q);
+    assert_true(q.gzip == 0 && q.br == 500);
+    http_parse_accept_encoding(S("gzip ; q=0.000"), &q);
+    assert_true(q.gzip == 0 && q.br == 0);
+    http_parse_accept_encoding(S("*;q=0.2, br;q=0"), &q);
+    assert_true(q.gzip == 200 && q.br == 0);
+    http_parse_accept_encoding(S("identity"), &q);
+    assert_true(q.gzip == 0 && q.br == 0);
+    http_parse_accept_encoding(S("gzip;q=2, br;q=abc, GZIP"), &q);
+    assert_true(q.gzip == 1000 && q.br == 0);
+    http_parse_accept_encoding(S(""), &q);
+    assert_true(q.gzip == 0 && q.br == 0);
+    http_parse_accept_encoding(NULL, 0, &q);
+    assert_true(q.gzip == 0 && q.br == 0);
+    http_parse_accept_encoding(S(";;;,,,;q="), &q);
+    assert_true(q.gzip == 0 && q.br == 0);
+}
+
+static void test_bearer(void **state)
+{
+    const char *t = NULL;
+    size_t n = 0;
+
+    assert_int_equal(http_bearer_token(S("Bearer abc"), &t, &n), 0);
+    assert_int_equal(n, 3);
+    assert_memory_equal(t, "abc", 3);
+    assert_int_equal(http_bearer_token(S("  bearer   abc  "), &t, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(http_bearer_token(S("Basic abc"), &t, &n), -1);
+    assert_int_equal(http_bearer_token(S("Bearer "), &t, &n), -1);
+    assert_int_equal(http_bearer_token(S("Bearerabc"), &t, &n), -1);
+    assert_int_equal(http_bearer_token(NULL, 0, &t, &n), -1);
+    assert_true(http_secret_equal("abc", 3, "abc", 3));
+    assert_false(http_secret_equal("abc", 3, "abd", 3));
+    assert_false(http_secret_equal("abc", 3, "abcd", 4));
+    assert_false(http_secret_equal("", 0, "a", 1));
+}
+
+static void test_log_escape(void **state)
+{
+    char out[16];
+
+    assert_int_equal(http_log_escape(S("/a b\n"), out, sizeof(out)), 11);
+    assert_string_equal(out, "/a\\x20b\\x0a");
+    http_log_escape(S("/aaaaaaaaaaaaaaaaaaaaaaaaa"), out, sizeof(out));
+    assert_true(strlen(out) < sizeof(out));
+    assert_non_null(strstr(out, "..."));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_target),        cmocka_unit_test(test_unescape),
+        cmocka_unit_test(test_if_none_match), cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_range),         cmocka_unit_test(test_accept_encoding),
+        cmocka_unit_test(test_bearer),        cmocka_unit_test(test_log_escape),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
