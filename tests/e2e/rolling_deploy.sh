@@ -219,6 +219,7 @@ baseline() {
     client_pid=""
     # After the deploy: what does the CDN hold for every URL now?
     python3 "$CLIENT" check --cdn "http://127.0.0.1:$cdn" --map "$B/truth.map" --stats "$B/check.json"
+    say "baseline: CDN misses served per web server: $(origin_spread "$B/cdn")"
     nginx_stop "$B/cdn"
     nginx_stop "$B/servers"
 }
@@ -404,6 +405,18 @@ origind_half() {
             fail "node $i does not serve every published URL byte-for-byte"
         }
     done
+    say "origind: CDN misses served per node: $(origin_spread "$O/cdn")"
+    for i in 1 2 3; do
+        origind_stop "${PIDS[$i]}" || fail "node $i did not exit 0 on SIGTERM"
+    done
+    nginx_stop "$O/cdn"
+    nginx_stop "$O/apps"
+}
+
+# origin_spread DIR: how many upstream responses each backend gave the CDN.
+origin_spread() {
+    awk '$0 ~ /cache=(MISS|EXPIRED)$/ { for (i = 1; i <= NF; i++) if ($i ~ /^up=127/) { sub(/^up=/, "", $i); sub(/,.*/, "", $i); n[$i]++ } }
+         END { for (k in n) printf "%s=%d ", k, n[k] }' "$1/logs/access.log"
 }
 
 only="${1:-all}"
@@ -424,7 +437,14 @@ if [ "$only" != origind ]; then
     s="$W/baseline/stats.json"
     if [ "$(json_get "$s" wrong)" -gt 0 ] && [ "$(json_get "$W/baseline/check.json" wrong)" -gt 0 ]; then
         ok "baseline reproduces the bug: v1 bytes cached under ?v=2"
-        python3 -c 'import json,sys; [print("    e.g. " + x) for x in json.load(open(sys.argv[1]))["samples"][:3]]' "$W/baseline/check.json"
+        python3 - "$s" "$W/baseline/check.json" <<'EOPY'
+import json, sys
+run, after = (json.load(open(p))["samples"] for p in sys.argv[1:3])
+for x in [x for x in run if "?v=2:" in x and "v1:" in x][:2]:
+    print("    during the deploy: " + x)
+for x in after[:1]:
+    print("    after the deploy:  " + x)
+EOPY
     else
         echo "FAIL: the baseline did not show the bug" >&2; cat "$s" >&2; status=1
     fi
