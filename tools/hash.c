@@ -1,0 +1,323 @@
+/*
+ * hash.c - parallel SHA-256 of every file of the build, on a pthread pool
+ * sized to the online cores.
+ *
+ * For: hashing every byte (a re-push never trusts size or mtime), recording
+ * what was hashed so that a file changing before publish is detected, and the
+ * generic pool compress.c also uses.
+ * Not for: naming or deduplicating (naming.c, util.c).
+ */
+#include "hash.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#define HASH_BUF (1u << 20)
+
+unsigned ingest_cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n < 1 ? 1u : (unsigned)n;
+}
+
+struct pool {
+    size_t n;
+    atomic_size_t next;
+    atomic_int stop;
+    int (*fn)(void *, size_t, unsigned);
+    void *arg;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned running;
+};
+
+struct pool_worker {
+    struct pool *p;
+    unsigned id;
+};
+
+static void *pool_main(void *v)
+{
+    struct pool_worker *w = v;
+    struct pool *p = w->p;
+
+    while (atomic_load(&p->stop) == 0) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        int r;
+
+        if (i >= p->n)
+            break;
+        r = p->fn(p->arg, i, w->id);
+        if (r != 0) {
+            int zero = 0;
+
+            atomic_compare_exchange_strong(&p->stop, &zero, r);
+        }
+    }
+    pthread_mutex_lock(&p->mu);
+    p->running--;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+int ingest_pool_run(unsigned threads, size_t n, int (*fn)(void *arg, size_t i, unsigned worker),
+                    void *arg, void (*tick)(void *tick_arg), void *tick_arg)
+{
+    struct pool p;
+    pthread_t *tids;
+    struct pool_worker *ws;
+    unsigned t, started = 0;
+
+    if (threads < 1)
+        threads = 1;
+    if (threads > n)
+        threads = n > 0 ? (unsigned)n : 1;
+    memset(&p, 0, sizeof(p));
+    p.n = n;
+    atomic_init(&p.next, 0);
+    atomic_init(&p.stop, 0);
+    p.fn = fn;
+    p.arg = arg;
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    tids = ingest_xcalloc(threads, sizeof(*tids));
+    ws = ingest_xcalloc(threads, sizeof(*ws));
+    pthread_mutex_lock(&p.mu);
+    for (t = 0; t < threads; t++) {
+        ws[t].p = &p;
+        ws[t].id = t;
+        p.running++;
+        if (pthread_create(&tids[t], NULL, pool_main, &ws[t]) != 0) {
+            p.running--;
+            break;
+        }
+        started++;
+    }
+    pthread_mutex_unlock(&p.mu);
+    if (started == 0) { /* no thread could start: do it here */
+        size_t i;
+
+        for (i = 0; i < n && atomic_load(&p.stop) == 0; i++) {
+            int r = fn(arg, i, 0);
+
+            if (r != 0)
+                atomic_store(&p.stop, r);
+        }
+    }
+    pthread_mutex_lock(&p.mu);
+    while (p.running > 0) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&p.cv, &p.mu, &ts);
+        if (tick != NULL && p.running > 0) {
+            pthread_mutex_unlock(&p.mu);
+            tick(tick_arg);
+            pthread_mutex_lock(&p.mu);
+        }
+    }
+    pthread_mutex_unlock(&p.mu);
+    for (t = 0; t < started; t++)
+        pthread_join(tids[t], NULL);
+    free(tids);
+    free(ws);
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.cv);
+    return atomic_load(&p.stop);
+}
+
+/* Hashes the open regular file fd of size into out. Returns 0 or errno. */
+static int hash_fd(int fd, unsigned char *buf, size_t buflen, uint64_t *size,
+                   unsigned char out[STORE_DIGEST_LEN])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    uint64_t total = 0;
+    unsigned int dl = 0;
+    int rc = ENOMEM;
+
+    if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+        goto out;
+    for (;;) {
+        ssize_t r = read(fd, buf, buflen);
+
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = errno;
+            goto out;
+        }
+        if (r == 0)
+            break;
+        EVP_DigestUpdate(ctx, buf, (size_t)r);
+        total += (uint64_t)r;
+    }
+    EVP_DigestFinal_ex(ctx, out, &dl);
+    *size = total;
+    rc = 0;
+out:
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+struct hash_ctx {
+    struct ingest_site *s;
+    unsigned char **bufs;
+    atomic_size_t files;
+    atomic_uint_least64_t bytes;
+    pthread_mutex_t mu;
+    char *err;
+    size_t errlen;
+    int failed;
+    void (*tick)(void *, const struct ingest_hash_progress *);
+    void *tick_arg;
+};
+
+static void hash_fail(struct hash_ctx *h, const char *rel, const char *what, int e)
+{
+    pthread_mutex_lock(&h->mu);
+    if (!h->failed) {
+        ingest_errf(h->err, h->errlen, "%s: %s: %s", rel, what, strerror(e));
+        h->failed = 1;
+    }
+    pthread_mutex_unlock(&h->mu);
+}
+
+static int hash_one(void *arg, size_t i, unsigned worker)
+{
+    struct hash_ctx *h = arg;
+    struct ingest_file *f = &h->s->files[i];
+    struct stat st;
+    uint64_t size = 0;
+    int fd, e;
+
+    fd = openat(h->s->root_fd, f->rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        hash_fail(h, f->rel, "cannot open", errno);
+        return 1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        hash_fail(h, f->rel, "not a regular file", EINVAL);
+        close(fd);
+        return 1;
+    }
+    if (st.st_size > (off_t)(1 << 20))
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    e = hash_fd(fd, h->bufs[worker], HASH_BUF, &size, f->digest);
+    close(fd);
+    if (e != 0) {
+        hash_fail(h, f->rel, "cannot read", e);
+        return 1;
+    }
+    if (size != (uint64_t)st.st_size) {
+        hash_fail(h, f->rel, "changed while being hashed", EAGAIN);
+        return 1;
+    }
+    f->size = size;
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    f->mtime = st.st_mtim;
+    f->ctime = st.st_ctim;
+    atomic_fetch_add(&h->files, 1);
+    atomic_fetch_add(&h->bytes, size);
+    return 0;
+}
+
+static void hash_tick(void *arg)
+{
+    struct hash_ctx *h = arg;
+    struct ingest_hash_progress p;
+
+    p.files = atomic_load(&h->files);
+    p.bytes = atomic_load(&h->bytes);
+    h->tick(h->tick_arg, &p);
+}
+
+int ingest_hash_files(struct ingest_site *s, unsigned threads,
+                      void (*tick)(void *arg, const struct ingest_hash_progress *p), void *arg,
+                      char *err, size_t errlen)
+{
+    struct hash_ctx h;
+    unsigned t;
+    size_t i;
+    int r;
+
+    memset(&h, 0, sizeof(h));
+    if (threads < 1)
+        threads = 1;
+    h.s = s;
+    h.err = err;
+    h.errlen = errlen;
+    h.tick = tick;
+    h.tick_arg = arg;
+    atomic_init(&h.files, 0);
+    atomic_init(&h.bytes, 0);
+    pthread_mutex_init(&h.mu, NULL);
+    h.bufs = ingest_xcalloc(threads, sizeof(*h.bufs));
+    for (t = 0; t < threads; t++)
+        h.bufs[t] = ingest_xmalloc(HASH_BUF);
+    r = ingest_pool_run(threads, s->nfiles, hash_one, &h, tick ? hash_tick : NULL, &h);
+    for (t = 0; t < threads; t++)
+        free(h.bufs[t]);
+    free(h.bufs);
+    pthread_mutex_destroy(&h.mu);
+    if (r != 0)
+        return INGEST_EXIT_LOCAL;
+    s->bytes = 0;
+    for (i = 0; i < s->nfiles; i++)
+        s->bytes += s->files[i].size;
+    if (tick != NULL)
+        hash_tick(&h);
+    return INGEST_EXIT_OK;
+}
+
+int ingest_file_unchanged(const struct ingest_site *s, size_t i, char *err, size_t errlen)
+{
+    const struct ingest_file *f = &s->files[i];
+    struct stat st;
+
+    if (fstatat(s->root_fd, f->rel, &st, 0) != 0) {
+        ingest_errf(err, errlen, "%s: %s (changed during the push)", f->rel, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size || st.st_ino != f->ino ||
+        st.st_dev != f->dev || st.st_mtim.tv_sec != f->mtime.tv_sec ||
+        st.st_mtim.tv_nsec != f->mtime.tv_nsec || st.st_ctim.tv_sec != f->ctime.tv_sec ||
+        st.st_ctim.tv_nsec != f->ctime.tv_nsec) {
+        ingest_errf(err, errlen, "%s changed during the push (after it was hashed)", f->rel);
+        return -1;
+    }
+    return 0;
+}
+
+int ingest_file_rehash(const struct ingest_site *s, size_t i, unsigned char out[STORE_DIGEST_LEN])
+{
+    unsigned char *buf = ingest_xmalloc(HASH_BUF);
+    uint64_t size = 0;
+    int fd, rc = -1;
+
+    fd = openat(s->root_fd, s->files[i].rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        goto out;
+    if (hash_fd(fd, buf, HASH_BUF, &size, out) == 0)
+        rc = 0;
+    close(fd);
+out:
+    free(buf);
+    return rc;
+}

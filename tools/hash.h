@@ -1,0 +1,42 @@
+/*
+ * hash.h - a small thread pool, and hashing the files of a site with it.
+ */
+#ifndef ORIGIN_INGEST_HASH_H
+#define ORIGIN_INGEST_HASH_H
+
+#include "ingest.h"
+
+/* Number of online cores (at least 1). */
+unsigned ingest_cpu_count(void);
+
+/* Calls fn(arg, i, worker) for every i in [0, n) on `threads` worker threads
+ * (worker is 0..threads-1, for per-thread scratch space). fn returns 0 to go
+ * on, non-zero to stop: no new i is started and that value is returned.
+ * While waiting, the calling thread runs tick(tick_arg) about every 100 ms
+ * (tick may be NULL). Returns 0 when every call returned 0. */
+int ingest_pool_run(unsigned threads, size_t n, int (*fn)(void *arg, size_t i, unsigned worker),
+                    void *arg, void (*tick)(void *tick_arg), void *tick_arg);
+
+/* Progress of ingest_hash_files, readable from another thread. */
+struct ingest_hash_progress {
+    size_t files;
+    uint64_t bytes;
+};
+
+/* Hashes every file of s (SHA-256 of all bytes, never trusting size or
+ * mtime) with `threads` threads, filling digest, size, dev, ino, mtime and
+ * ctime. tick(arg, &progress) runs on the calling thread ~10 times a second.
+ * Returns INGEST_EXIT_OK or INGEST_EXIT_LOCAL (err names the file: it cannot
+ * be opened or read, is no longer a regular file, or vanished). */
+int ingest_hash_files(struct ingest_site *s, unsigned threads,
+                      void (*tick)(void *arg, const struct ingest_hash_progress *p), void *arg,
+                      char *err, size_t errlen);
+
+/* Re-stats file i and compares it with what was hashed (size, inode, mtime,
+ * ctime). Returns 0 if unchanged, -1 (err filled) if changed or gone. */
+int ingest_file_unchanged(const struct ingest_site *s, size_t i, char *err, size_t errlen);
+
+/* Hashes file i again now into out. Returns 0, or -1 if it cannot be read. */
+int ingest_file_rehash(const struct ingest_site *s, size_t i, unsigned char out[STORE_DIGEST_LEN]);
+
+#endif

@@ -1,0 +1,957 @@
+/*
+ * ingest_main.c - origin-ingest: the deploy-pipeline CLI that pushes a build
+ * directory to every origind node and publishes it there (push), or checks
+ * that every node has a release complete (verify).
+ *
+ * For: the option table (every flag with its environment variable, default
+ * and help line), validation before any work, the order of phases, and
+ * turning per-node outcomes into one exit code and summary.
+ * Not for: HTTP (node.c), hashing (hash.c), naming (naming.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "compress.h"
+#include "hash.h"
+#include "ingest.h"
+#include "manifest.h"
+#include "mime.h"
+#include "naming.h"
+#include "node.h"
+#include "progress.h"
+#include "walk.h"
+
+#define CMD_PUSH   1u
+#define CMD_VERIFY 2u
+#define TOKEN_MAX  4096
+
+enum opt_id {
+    O_NODE,
+    O_TOKEN_FILE,
+    O_RELEASE,
+    O_PREFIX,
+    O_KEEP_NAMES,
+    O_MANIFEST_OUT,
+    O_MANIFEST_FORMAT,
+    O_PUBLIC_BASE,
+    O_COMPRESS,
+    O_JOBS,
+    O_RETRIES,
+    O_THREADS,
+    O_CACHE_DIR,
+    O_INCLUDE_HIDDEN,
+    O_DRY_RUN,
+    O_JSON,
+    O_QUIET,
+    O_BUNDLE_BYTES,
+    O_COUNT
+};
+
+struct opt_row {
+    const char *name;
+    const char *env;
+    const char *metavar; /* NULL: a flag */
+    const char *def;     /* shown in --help; NULL: none */
+    unsigned cmds;
+    const char *help;
+};
+
+/* One row per option: name, environment variable, argument, default, commands, help. */
+static const struct opt_row opt_table[O_COUNT] = {
+    [O_NODE] = {"node", "ORIGIN_INGEST_NODES", "URL", NULL, CMD_PUSH | CMD_VERIFY,
+                "admin base URL of a node; repeat for each node (env: comma-separated)"},
+    [O_TOKEN_FILE] = {"token-file", "ORIGIN_INGEST_TOKEN_FILE", "FILE", NULL, CMD_PUSH | CMD_VERIFY,
+                      "file holding the admin bearer token"},
+    [O_RELEASE] = {"release", "ORIGIN_INGEST_RELEASE", "ID", NULL, CMD_PUSH | CMD_VERIFY,
+                   "release id, 1-128 bytes of [A-Za-z0-9._-]"},
+    [O_PREFIX] = {"prefix", "ORIGIN_INGEST_PREFIX", "PATH", "/assets", CMD_PUSH,
+                  "published paths start with PATH (\"\" or \"/\": the root)"},
+    [O_KEEP_NAMES] = {"keep-names", "ORIGIN_INGEST_KEEP_NAMES", NULL, NULL, CMD_PUSH,
+                      "publish names as they are (the build already hashes them)"},
+    [O_MANIFEST_OUT] = {"manifest-out", "ORIGIN_INGEST_MANIFEST_OUT", "FILE", NULL, CMD_PUSH,
+                        "write the JSON manifest (source path -> URL) on success"},
+    [O_MANIFEST_FORMAT] = {"manifest-format", "ORIGIN_INGEST_MANIFEST_FORMAT", "flat|full", "flat",
+                           CMD_PUSH, "full: per path {url, sha256, size, type, integrity}"},
+    [O_PUBLIC_BASE] = {"public-base", "ORIGIN_INGEST_PUBLIC_BASE", "URL", NULL, CMD_PUSH,
+                       "prefix manifest URLs with URL (e.g. https://cdn.example.com)"},
+    [O_COMPRESS] = {"compress", "ORIGIN_INGEST_COMPRESS", "br,gzip|br|gzip|none", "br,gzip",
+                    CMD_PUSH, "precompressed variants to upload for compressible types"},
+    [O_JOBS] = {"jobs", "ORIGIN_INGEST_JOBS", "N", "4", CMD_PUSH,
+                "parallel uploads per node (keep-alive connections), 1-64"},
+    [O_RETRIES] = {"retries", "ORIGIN_INGEST_RETRIES", "N", "5", CMD_PUSH | CMD_VERIFY,
+                   "retries of a request after a connection error or 5xx, 0-30"},
+    [O_THREADS] = {"threads", "ORIGIN_INGEST_THREADS", "N", "online cores", CMD_PUSH,
+                   "threads for hashing and compression, 1-256"},
+    [O_CACHE_DIR] = {"cache-dir", "ORIGIN_INGEST_CACHE", "DIR",
+                     "${XDG_CACHE_HOME:-$HOME/.cache}/origin-ingest", CMD_PUSH,
+                     "compression cache (by digest); \"none\" disables it"},
+    [O_INCLUDE_HIDDEN] = {"include-hidden", "ORIGIN_INGEST_INCLUDE_HIDDEN", NULL, NULL, CMD_PUSH,
+                          "publish dotfiles and dot-directories too"},
+    [O_DRY_RUN] = {"dry-run", "ORIGIN_INGEST_DRY_RUN", NULL, NULL, CMD_PUSH,
+                   "hash, name and write the manifest; contact no node"},
+    [O_JSON] = {"json", "ORIGIN_INGEST_JSON", NULL, NULL, CMD_PUSH | CMD_VERIFY,
+                "print one JSON summary on stdout and nothing else there"},
+    [O_QUIET] = {"quiet", "ORIGIN_INGEST_QUIET", NULL, NULL, CMD_PUSH | CMD_VERIFY,
+                 "no progress or summary on stderr, only errors"},
+    [O_BUNDLE_BYTES] = {"bundle-bytes", "ORIGIN_INGEST_BUNDLE_BYTES", "N", "8388608", CMD_PUSH,
+                        "bundle size target; larger files are uploaded alone"},
+};
+
+struct cfg {
+    unsigned cmd;
+    const char *val[O_COUNT]; /* string values (borrowed from argv/env) */
+    char **nodes;             /* owned list */
+    size_t nnodes;
+    int nodes_from_argv;
+    char *env_nodes; /* owned copy of ORIGIN_INGEST_NODES */
+    const char *dir;
+    /* Validated. */
+    unsigned jobs, retries, threads;
+    uint64_t bundle_bytes;
+    int keep_names, include_hidden, dry_run, json, quiet, gzip, br;
+    enum ingest_manifest_format mfmt;
+    char *prefix;
+    char *cache_dir;
+    char token[TOKEN_MAX + 1];
+};
+
+static void usage(FILE *out, unsigned cmd)
+{
+    size_t i;
+
+    if (cmd == CMD_VERIFY)
+        fputs("usage: origin-ingest verify --node URL [--node URL ...] --token-file FILE "
+              "--release ID\n\n"
+              "Exits 0 only if every node has the release complete (the deploy gate before "
+              "HTML).\n\n",
+              out);
+    else
+        fputs("usage: origin-ingest push --node URL [--node URL ...] --token-file FILE "
+              "--release ID\n"
+              "                          [options] DIR\n\n"
+              "Hashes every file of DIR, uploads to every node the blobs it lacks, then\n"
+              "publishes the release there. Each file is published as PREFIX/relpath with\n"
+              "16 hex digits (64 bits) of its SHA-256 before the last extension\n"
+              "(css/app.css -> /assets/css/app.3f2a9c1e5b7d0a41.css; no extension or a\n"
+              "dotfile: name.<hash>), unless --keep-names.\n\n",
+              out);
+    fputs("options (each also read from the environment variable shown):\n", out);
+    for (i = 0; i < O_COUNT; i++) {
+        const struct opt_row *o = &opt_table[i];
+        char left[64];
+
+        if (!(o->cmds & cmd))
+            continue;
+        snprintf(left, sizeof(left), "--%s%s%s", o->name, o->metavar ? " " : "",
+                 o->metavar ? o->metavar : "");
+        fprintf(out, "  %-30s %s\n  %-30s [%s%s%s]\n", left, o->help, "", o->env,
+                o->def ? "; default " : "", o->def ? o->def : "");
+    }
+    fputs("  --help, --version\n\n", out);
+    if (cmd == CMD_PUSH)
+        fputs("what is published from DIR:\n"
+              "  - regular files, visited in name order; empty files are published;\n"
+              "    names with spaces or UTF-8 characters work (URLs in the manifest are\n"
+              "    percent-encoded); a name that is not UTF-8 or holds a control character,\n"
+              "    '\\', '?' or '#' cannot be published: exit 5 before any node is contacted;\n"
+              "  - dotfiles and dot-directories are skipped (counted in a note) unless\n"
+              "    --include-hidden;\n"
+              "  - a symlink resolving inside DIR is followed (published under the link's\n"
+              "    name); one pointing outside DIR, a dangling one, or a loop: exit 5;\n"
+              "  - fifos, sockets and devices are skipped with a warning;\n"
+              "  - an unreadable file or directory: exit 5, naming it, before any node is\n"
+              "    contacted;\n"
+              "  - files are hashed once, every byte (size and mtime are never trusted);\n"
+              "    a file that vanishes or changes after it was hashed (re-checked before\n"
+              "    publishing, and by the node's digest check on upload) stops the push with\n"
+              "    exit 5 and nothing is published; files created during the push are not\n"
+              "    part of the release;\n"
+              "  - the manifest is written only when every node published (or --dry-run).\n\n"
+              "retries: connection errors and HTTP 5xx (but 501, 505, 507) are retried with\n"
+              "exponential backoff (250 ms doubling, at most 8 s) and jitter; 4xx never.\n\n",
+              out);
+    fputs("exit status:\n"
+          "  0  every node acknowledged the whole release (verify: has it complete)\n"
+          "  2  usage error (bad option, missing argument)\n"
+          "  3  conflict: a path is already bound to other bytes on a node\n"
+          "  4  a node unreachable, failing after retries, or refusing (401, 4xx, 507)\n"
+          "  5  local error: unreadable, unpublishable or changing file, I/O error\n",
+          out);
+}
+
+static int parse_flag(const char *v, int *out)
+{
+    if (v == NULL || strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+        strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0) {
+        *out = 1;
+        return 0;
+    }
+    if (*v == '\0' || strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 ||
+        strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0) {
+        *out = 0;
+        return 0;
+    }
+    return -1;
+}
+
+static int parse_uint(const char *v, unsigned long long lo, unsigned long long hi,
+                      unsigned long long *out)
+{
+    char *end = NULL;
+    unsigned long long x;
+
+    if (v == NULL || *v == '\0' || *v == '-')
+        return -1;
+    errno = 0;
+    x = strtoull(v, &end, 10);
+    if (errno != 0 || *end != '\0' || x < lo || x > hi)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+static void add_node(struct cfg *c, const char *url)
+{
+    c->nodes = ingest_xrealloc(c->nodes, (c->nnodes + 1) * sizeof(*c->nodes));
+    c->nodes[c->nnodes++] = ingest_xstrdup(url);
+}
+
+static void free_cfg(struct cfg *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->nnodes; i++)
+        free(c->nodes[i]);
+    free(c->nodes);
+    free(c->env_nodes);
+    free(c->prefix);
+    free(c->cache_dir);
+    explicit_bzero(c->token, sizeof(c->token));
+}
+
+/* Reads the environment, then argv. Returns -1 (after printing) on usage
+ * error, 1 if --help/--version was handled, 0 to go on. */
+static int parse_args(struct cfg *c, int argc, char **argv)
+{
+    int i, no_more_opts = 0;
+    size_t k;
+
+    for (k = 0; k < O_COUNT; k++) {
+        const char *e = getenv(opt_table[k].env);
+
+        if (!(opt_table[k].cmds & c->cmd) || e == NULL)
+            continue;
+        if (k == O_NODE) {
+            char *save = NULL, *tok;
+
+            c->env_nodes = ingest_xstrdup(e);
+            for (tok = strtok_r(c->env_nodes, ", ", &save); tok != NULL;
+                 tok = strtok_r(NULL, ", ", &save))
+                add_node(c, tok);
+            continue;
+        }
+        c->val[k] = e;
+    }
+    for (i = 2; i < argc; i++) {
+        const char *a = argv[i], *eq, *value = NULL;
+        size_t nl;
+
+        if (no_more_opts || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (c->cmd != CMD_PUSH || c->dir != NULL) {
+                fprintf(stderr, "origin-ingest: unexpected argument: %s\n", a);
+                return -1;
+            }
+            c->dir = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            no_more_opts = 1;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout, c->cmd);
+            return 1;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("origin-ingest %s\n", ORIGIND_VERSION);
+            return 1;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            fprintf(stderr, "origin-ingest: unknown option: %s\n", a);
+            return -1;
+        }
+        a += 2;
+        eq = strchr(a, '=');
+        nl = eq ? (size_t)(eq - a) : strlen(a);
+        for (k = 0; k < O_COUNT; k++) {
+            if ((opt_table[k].cmds & c->cmd) && strlen(opt_table[k].name) == nl &&
+                strncmp(opt_table[k].name, a, nl) == 0)
+                break;
+        }
+        if (k == O_COUNT) {
+            fprintf(stderr, "origin-ingest: unknown option: --%.*s (see --help)\n", (int)nl, a);
+            return -1;
+        }
+        if (opt_table[k].metavar == NULL) {
+            value = eq ? eq + 1 : "1";
+        } else if (eq != NULL) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            fprintf(stderr, "origin-ingest: --%s needs %s\n", opt_table[k].name,
+                    opt_table[k].metavar);
+            return -1;
+        }
+        if (k == O_NODE) {
+            if (!c->nodes_from_argv) { /* the command line replaces the environment's list */
+                size_t j;
+
+                for (j = 0; j < c->nnodes; j++)
+                    free(c->nodes[j]);
+                c->nnodes = 0;
+                c->nodes_from_argv = 1;
+            }
+            add_node(c, value);
+            continue;
+        }
+        c->val[k] = value;
+    }
+    return 0;
+}
+
+static int bad(const char *what, const char *v)
+{
+    fprintf(stderr, "origin-ingest: invalid %s: %s (see --help)\n", what, v ? v : "(none)");
+    return -1;
+}
+
+static int read_token(struct cfg *c, const char *file)
+{
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    size_t got = 0;
+
+    if (fd < 0) {
+        fprintf(stderr, "origin-ingest: cannot read token file %s: %s\n", file, strerror(errno));
+        return INGEST_EXIT_LOCAL;
+    }
+    for (;;) {
+        ssize_t r = read(fd, c->token + got, TOKEN_MAX - got);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            fprintf(stderr, "origin-ingest: cannot read token file %s: %s\n", file,
+                    strerror(errno));
+            close(fd);
+            return INGEST_EXIT_LOCAL;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+        if (got == TOKEN_MAX) {
+            close(fd);
+            fprintf(stderr, "origin-ingest: token file %s is too large\n", file);
+            return INGEST_EXIT_USAGE;
+        }
+    }
+    close(fd);
+    while (got > 0 && (c->token[got - 1] == '\n' || c->token[got - 1] == '\r' ||
+                       c->token[got - 1] == ' ' || c->token[got - 1] == '\t'))
+        got--;
+    c->token[got] = '\0';
+    if (got == 0 || memchr(c->token, '\n', got) != NULL || memchr(c->token, '\r', got) != NULL) {
+        fprintf(stderr, "origin-ingest: token file %s is empty or has several lines\n", file);
+        return INGEST_EXIT_USAGE;
+    }
+    return INGEST_EXIT_OK;
+}
+
+/* Validates everything before any work. Returns an exit code (0: go on). */
+static int validate(struct cfg *c)
+{
+    unsigned long long x;
+    size_t i;
+    int need_nodes = !(c->cmd == CMD_PUSH && c->val[O_DRY_RUN] != NULL &&
+                       parse_flag(c->val[O_DRY_RUN], &c->dry_run) == 0 && c->dry_run);
+    const char *v;
+
+#define FLAG(id, field)                                                                            \
+    do {                                                                                           \
+        if (c->val[id] != NULL && parse_flag(c->val[id], &c->field) != 0)                          \
+            return bad("--" #field " value", c->val[id]), INGEST_EXIT_USAGE;                       \
+    } while (0)
+    FLAG(O_KEEP_NAMES, keep_names);
+    FLAG(O_INCLUDE_HIDDEN, include_hidden);
+    FLAG(O_DRY_RUN, dry_run);
+    FLAG(O_JSON, json);
+    FLAG(O_QUIET, quiet);
+#undef FLAG
+    c->jobs = 4;
+    if (c->val[O_JOBS] != NULL) {
+        if (parse_uint(c->val[O_JOBS], 1, 64, &x) != 0)
+            return bad("--jobs", c->val[O_JOBS]), INGEST_EXIT_USAGE;
+        c->jobs = (unsigned)x;
+    }
+    c->retries = 5;
+    if (c->val[O_RETRIES] != NULL) {
+        if (parse_uint(c->val[O_RETRIES], 0, 30, &x) != 0)
+            return bad("--retries", c->val[O_RETRIES]), INGEST_EXIT_USAGE;
+        c->retries = (unsigned)x;
+    }
+    c->threads = ingest_cpu_count();
+    if (c->val[O_THREADS] != NULL) {
+        if (parse_uint(c->val[O_THREADS], 1, 256, &x) != 0)
+            return bad("--threads", c->val[O_THREADS]), INGEST_EXIT_USAGE;
+        c->threads = (unsigned)x;
+    }
+    c->bundle_bytes = 8u << 20;
+    if (c->val[O_BUNDLE_BYTES] != NULL) {
+        if (parse_uint(c->val[O_BUNDLE_BYTES], 4096, 1ull << 30, &x) != 0)
+            return bad("--bundle-bytes", c->val[O_BUNDLE_BYTES]), INGEST_EXIT_USAGE;
+        c->bundle_bytes = x;
+    }
+    c->mfmt = INGEST_MANIFEST_FLAT;
+    v = c->val[O_MANIFEST_FORMAT];
+    if (v != NULL) {
+        if (strcmp(v, "full") == 0)
+            c->mfmt = INGEST_MANIFEST_FULL;
+        else if (strcmp(v, "flat") != 0)
+            return bad("--manifest-format", v), INGEST_EXIT_USAGE;
+    }
+    c->br = c->gzip = 1;
+    v = c->val[O_COMPRESS];
+    if (v != NULL) {
+        c->br = c->gzip = 0;
+        if (strcmp(v, "none") == 0) {
+            /* nothing */
+        } else if (strcmp(v, "br,gzip") == 0 || strcmp(v, "gzip,br") == 0) {
+            c->br = c->gzip = 1;
+        } else if (strcmp(v, "br") == 0) {
+            c->br = 1;
+        } else if (strcmp(v, "gzip") == 0) {
+            c->gzip = 1;
+        } else {
+            return bad("--compress", v), INGEST_EXIT_USAGE;
+        }
+    }
+    if (c->cmd == CMD_PUSH) {
+        char err[256];
+
+        c->prefix =
+            ingest_name_prefix(c->val[O_PREFIX] ? c->val[O_PREFIX] : "/assets", err, sizeof(err));
+        if (c->prefix == NULL) {
+            fprintf(stderr, "origin-ingest: %s\n", err);
+            return INGEST_EXIT_USAGE;
+        }
+        if (c->dir == NULL) {
+            fputs("origin-ingest: push needs a directory (see --help)\n", stderr);
+            return INGEST_EXIT_USAGE;
+        }
+        v = c->val[O_CACHE_DIR];
+        if (v != NULL && strcmp(v, "none") == 0)
+            c->cache_dir = NULL;
+        else if (v != NULL && *v != '\0')
+            c->cache_dir = ingest_xstrdup(v);
+        else
+            c->cache_dir = ingest_compress_default_cache();
+    }
+    v = c->val[O_RELEASE];
+    if (v != NULL && store_id_valid(v, strlen(v)) != STORE_OK)
+        return bad("--release (1-128 bytes of [A-Za-z0-9._-])", v), INGEST_EXIT_USAGE;
+    if (!need_nodes)
+        return INGEST_EXIT_OK;
+    if (c->nnodes == 0) {
+        fputs("origin-ingest: at least one --node URL is needed (see --help)\n", stderr);
+        return INGEST_EXIT_USAGE;
+    }
+    for (i = 0; i < c->nnodes; i++) {
+        if (strncmp(c->nodes[i], "http://", 7) != 0 && strncmp(c->nodes[i], "https://", 8) != 0)
+            return bad("--node (http:// or https:// URL)", c->nodes[i]), INGEST_EXIT_USAGE;
+    }
+    if (v == NULL) {
+        fputs("origin-ingest: --release ID is needed (see --help)\n", stderr);
+        return INGEST_EXIT_USAGE;
+    }
+    if (c->val[O_TOKEN_FILE] == NULL) {
+        fputs("origin-ingest: --token-file FILE is needed (see --help)\n", stderr);
+        return INGEST_EXIT_USAGE;
+    }
+    return read_token(c, c->val[O_TOKEN_FILE]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Progress glue                                                        */
+
+struct run_state {
+    struct cfg *cfg;
+    struct ingest_progress prog;
+    struct ingest_site *site;
+    struct ingest_client *client;
+    double t0;
+};
+
+static void hash_tick(void *arg, const struct ingest_hash_progress *hp)
+{
+    struct run_state *st = arg;
+    char extra[96], hb[32];
+
+    snprintf(extra, sizeof(extra), "%zu/%zu files, %s", hp->files, st->site->nfiles,
+             ingest_human_bytes(hp->bytes, hb, sizeof(hb)));
+    ingest_progress_bar(&st->prog, "hashing ", hp->files, st->site->nfiles, extra);
+}
+
+static void comp_tick(void *arg, size_t done, size_t total)
+{
+    struct run_state *st = arg;
+    char extra[64];
+
+    snprintf(extra, sizeof(extra), "%zu/%zu blobs", done, total);
+    ingest_progress_bar(&st->prog, "compress", done, total, extra);
+}
+
+static void net_tick(void *arg)
+{
+    struct run_state *st = arg;
+    struct ingest_node *nodes;
+    size_t n, i;
+    uint64_t done = 0, total = 0;
+    char extra[256];
+    size_t off = 0;
+
+    if (!st->prog.tty)
+        return;
+    nodes = ingest_client_nodes(st->client, &n);
+    extra[0] = '\0';
+    for (i = 0; i < n; i++) {
+        char hb[32];
+        int w;
+
+        done += nodes[i].bytes_progress;
+        total += nodes[i].bytes_planned;
+        w = snprintf(extra + off, sizeof(extra) - off, "%s#%zu %s%s", i ? " " : "", i + 1,
+                     ingest_human_bytes(nodes[i].bytes_progress, hb, sizeof(hb)),
+                     nodes[i].failed ? " (failed)" : "");
+        if (w < 0 || (size_t)w >= sizeof(extra) - off)
+            break;
+        off += (size_t)w;
+    }
+    ingest_progress_bar(&st->prog, "sending ", done, total ? total : 1, extra);
+}
+
+/* ------------------------------------------------------------------ */
+/* Summary                                                              */
+
+static const char *outcome(const struct ingest_node *nd)
+{
+    switch (nd->failed) {
+    case 0:
+        return nd->published == 1 ? "published" : nd->published == 2 ? "unchanged" : "ok";
+    case INGEST_EXIT_CONFLICT:
+        return "conflict";
+    case INGEST_EXIT_LOCAL:
+        return "local-error";
+    default:
+        return "failed";
+    }
+}
+
+static int combine_exit(struct ingest_node *nodes, size_t n)
+{
+    size_t i;
+    int local = 0, conflict = 0, node = 0;
+
+    for (i = 0; i < n; i++) {
+        local |= nodes[i].failed == INGEST_EXIT_LOCAL;
+        conflict |= nodes[i].failed == INGEST_EXIT_CONFLICT;
+        node |= nodes[i].failed == INGEST_EXIT_NODE;
+    }
+    return local      ? INGEST_EXIT_LOCAL
+           : conflict ? INGEST_EXIT_CONFLICT
+           : node     ? INGEST_EXIT_NODE
+                      : INGEST_EXIT_OK;
+}
+
+static void print_failures(struct run_state *st, struct ingest_node *nodes, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const char *p, *nl;
+
+        if (!nodes[i].failed)
+            continue;
+        ingest_progress_error(&st->prog, "node %s: %s: %s", nodes[i].url, outcome(&nodes[i]),
+                              nodes[i].error);
+        for (p = nodes[i].conflicts.data; p != NULL && *p != '\0'; p = nl + 1) {
+            nl = strchr(p, '\n');
+            if (nl == NULL)
+                break;
+            fprintf(stderr, "origin-ingest:   conflict: %.*s\n", (int)(nl - p), p);
+        }
+    }
+}
+
+static json_t *nodes_json(struct ingest_node *nodes, size_t n)
+{
+    json_t *arr = json_array();
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        json_t *o = json_pack(
+            "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "url", nodes[i].url, "outcome",
+            outcome(&nodes[i]), "missing", (json_int_t)nodes[i].missing, "blobs_sent",
+            (json_int_t)nodes[i].blobs_sent, "variants_sent", (json_int_t)nodes[i].variants_sent,
+            "bytes_sent", (json_int_t)nodes[i].bytes_sent, "retries", (json_int_t)nodes[i].retries,
+            "files", (json_int_t)nodes[i].verified_files);
+
+        if (nodes[i].failed)
+            json_object_set_new(o, "error", json_string(nodes[i].error));
+        if (nodes[i].nconflicts > 0) {
+            json_t *cs = json_array();
+            const char *p = nodes[i].conflicts.data, *nl;
+
+            for (; p != NULL && (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+                json_array_append_new(cs, json_stringn(p, (size_t)(nl - p)));
+            json_object_set_new(o, "conflicts", cs);
+        }
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static void emit_json(json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+    if (text != NULL) {
+        fputs(text, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+    }
+    free(text);
+    json_decref(doc);
+}
+
+/* ------------------------------------------------------------------ */
+/* push                                                                 */
+
+static int name_files(struct run_state *st)
+{
+    struct ingest_site *s = st->site;
+    size_t i;
+    char err[600];
+
+    for (i = 0; i < s->nfiles; i++) {
+        struct ingest_file *f = &s->files[i];
+
+        f->type = ingest_mime_type(f->rel, strlen(f->rel));
+        f->path = ingest_name_path(st->cfg->prefix, f->rel, f->digest, st->cfg->keep_names, err,
+                                   sizeof(err));
+        if (f->path == NULL) {
+            ingest_progress_error(&st->prog, "%s", err);
+            return INGEST_EXIT_LOCAL;
+        }
+    }
+    return INGEST_EXIT_OK;
+}
+
+static int cmd_push(struct cfg *cfg)
+{
+    struct ingest_site site;
+    struct run_state st;
+    struct ingest_walk_opts wo;
+    struct ingest_compress_stats cs;
+    struct ingest_node *nodes = NULL;
+    size_t nn = 0, i;
+    char err[700], hb[32];
+    const char *pause;
+    int rc;
+    double t_hash = 0;
+
+    memset(&site, 0, sizeof(site));
+    site.root_fd = -1;
+    memset(&st, 0, sizeof(st));
+    memset(&cs, 0, sizeof(cs));
+    st.cfg = cfg;
+    st.site = &site;
+    st.t0 = ingest_now();
+    ingest_progress_init(&st.prog, cfg->quiet);
+
+    wo.include_hidden = cfg->include_hidden;
+    wo.quiet = cfg->quiet;
+    rc = ingest_walk(&site, cfg->dir, &wo, err, sizeof(err));
+    if (rc != INGEST_EXIT_OK) {
+        ingest_progress_error(&st.prog, "%s", err);
+        goto out;
+    }
+    if (site.hidden_skipped > 0)
+        ingest_progress_line(&st.prog,
+                             "note: %zu hidden entr%s (dotfiles/dot-directories) skipped; "
+                             "--include-hidden publishes them",
+                             site.hidden_skipped, site.hidden_skipped == 1 ? "y" : "ies");
+    if (site.nfiles == 0) {
+        ingest_progress_error(&st.prog, "%s has no files to publish", cfg->dir);
+        rc = INGEST_EXIT_USAGE;
+        goto out;
+    }
+    rc = ingest_hash_files(&site, cfg->threads, hash_tick, &st, err, sizeof(err));
+    if (rc != INGEST_EXIT_OK) {
+        ingest_progress_error(&st.prog, "%s", err);
+        goto out;
+    }
+    rc = name_files(&st);
+    if (rc != INGEST_EXIT_OK)
+        goto out;
+    ingest_site_index_blobs(&site);
+    t_hash = ingest_now() - st.t0;
+    ingest_progress_line(&st.prog, "hashed %zu files (%zu distinct), %s in %.2f s", site.nfiles,
+                         site.nblobs, ingest_human_bytes(site.bytes, hb, sizeof(hb)), t_hash);
+
+    if (cfg->dry_run) {
+        if (cfg->val[O_MANIFEST_OUT] != NULL) {
+            rc = ingest_manifest_write(&site, cfg->val[O_MANIFEST_OUT], cfg->mfmt,
+                                       cfg->val[O_PUBLIC_BASE], err, sizeof(err));
+            if (rc != INGEST_EXIT_OK) {
+                ingest_progress_error(&st.prog, "%s", err);
+                goto out;
+            }
+        }
+        rc = INGEST_EXIT_OK;
+        goto summary;
+    }
+
+    pause = getenv("ORIGIN_INGEST_TEST_PAUSE_MS"); /* tests only: window to change files */
+    if (pause != NULL) {
+        unsigned long long ms;
+
+        if (parse_uint(pause, 0, 600000, &ms) == 0)
+            usleep((useconds_t)(ms * 1000));
+    }
+
+    {
+        struct ingest_client_opts co;
+
+        memset(&co, 0, sizeof(co));
+        co.token = cfg->token;
+        co.jobs = cfg->jobs;
+        co.retries = cfg->retries;
+        co.bundle_bytes = cfg->bundle_bytes;
+        co.bundle_files = 4000;
+        co.tick = net_tick;
+        co.tick_arg = &st;
+        st.client = ingest_client_new((const char *const *)cfg->nodes, cfg->nnodes, &site, &co);
+    }
+    if (st.client == NULL) {
+        ingest_progress_error(&st.prog, "cannot start libcurl");
+        rc = INGEST_EXIT_LOCAL;
+        goto out;
+    }
+    nodes = ingest_client_nodes(st.client, &nn);
+
+    ingest_client_missing(st.client);
+    for (i = 0; i < nn; i++) {
+        if (!nodes[i].failed)
+            ingest_progress_line(&st.prog, "node %s lacks %zu of %zu blobs", nodes[i].url,
+                                 nodes[i].missing, site.nblobs);
+    }
+
+    if (cfg->br || cfg->gzip) {
+        struct ingest_compress_opts copt;
+        double t = ingest_now();
+
+        copt.br = cfg->br;
+        copt.gzip = cfg->gzip;
+        copt.cache_dir = cfg->cache_dir;
+        copt.threads = cfg->threads;
+        rc = ingest_compress(&site, &copt, comp_tick, &st, &cs, err, sizeof(err));
+        if (rc != INGEST_EXIT_OK) {
+            ingest_progress_error(&st.prog, "%s", err);
+            ingest_client_fail_all(st.client, INGEST_EXIT_LOCAL, err);
+            goto report;
+        }
+        if (cs.blobs > 0)
+            ingest_progress_line(&st.prog,
+                                 "compression: %zu blobs, %zu variants computed, %zu from "
+                                 "cache, %zu kept, %.2f s",
+                                 cs.blobs, cs.compressed, cs.cache_hits, cs.kept, ingest_now() - t);
+        if (cs.cache_errors > 0)
+            ingest_progress_line(&st.prog, "warning: %zu compression cache entries not written",
+                                 cs.cache_errors);
+    }
+
+    ingest_client_upload(st.client);
+    for (i = 0; i < nn; i++) {
+        if (!nodes[i].failed && nodes[i].missing > 0)
+            ingest_progress_line(&st.prog, "node %s: sent %zu blobs, %zu variants, %s%s",
+                                 nodes[i].url, nodes[i].blobs_sent, nodes[i].variants_sent,
+                                 ingest_human_bytes(nodes[i].bytes_sent, hb, sizeof(hb)),
+                                 nodes[i].retries ? " (with retries)" : "");
+    }
+
+    /* Nothing that changed since it was hashed may be published. */
+    for (i = 0; i < site.nfiles; i++) {
+        if (ingest_file_unchanged(&site, i, err, sizeof(err)) != 0) {
+            ingest_client_fail_all(st.client, INGEST_EXIT_LOCAL, err);
+            break;
+        }
+    }
+
+    ingest_client_publish(st.client, cfg->val[O_RELEASE]);
+    for (i = 0; i < nn; i++) {
+        if (!nodes[i].failed)
+            ingest_progress_line(&st.prog, "node %s: release %s %s", nodes[i].url,
+                                 cfg->val[O_RELEASE],
+                                 nodes[i].published == 1 ? "published" : "already published");
+    }
+
+report:
+    rc = combine_exit(nodes, nn);
+    print_failures(&st, nodes, nn);
+    if (rc == INGEST_EXIT_OK && cfg->val[O_MANIFEST_OUT] != NULL) {
+        rc = ingest_manifest_write(&site, cfg->val[O_MANIFEST_OUT], cfg->mfmt,
+                                   cfg->val[O_PUBLIC_BASE], err, sizeof(err));
+        if (rc != INGEST_EXIT_OK)
+            ingest_progress_error(&st.prog, "%s", err);
+    }
+
+summary : {
+    double el = ingest_now() - st.t0;
+    uint64_t sent = 0;
+    struct ingest_buf per = {0};
+
+    for (i = 0; i < nn; i++) {
+        sent += nodes[i].bytes_sent;
+        ingest_buf_addf(&per, "%s%zu", i ? "/" : "", nodes[i].blobs_sent);
+    }
+    if (cfg->dry_run)
+        ingest_progress_line(&st.prog, "dry run (no node contacted): %zu files, %s, %.2f s",
+                             site.nfiles, ingest_human_bytes(site.bytes, hb, sizeof(hb)), el);
+    else
+        ingest_progress_line(
+            &st.prog, "%s release %s: %zu files, new blobs per node %s, %s sent, %.2f s",
+            rc == INGEST_EXIT_OK ? "pushed" : "FAILED to push", cfg->val[O_RELEASE], site.nfiles,
+            per.data ? per.data : "-", ingest_human_bytes(sent, hb, sizeof(hb)), el);
+    ingest_buf_free(&per);
+    if (cfg->json) {
+        json_t *doc =
+            json_pack("{s:s?, s:b, s:i, s:I, s:I, s:I, s:f, s:f, s:{s:I, s:I, s:I, s:I}}",
+                      "release", cfg->val[O_RELEASE], "dry_run", cfg->dry_run, "exit", rc, "files",
+                      (json_int_t)site.nfiles, "blobs", (json_int_t)site.nblobs, "bytes",
+                      (json_int_t)site.bytes, "seconds", el, "hash_seconds", t_hash, "compression",
+                      "blobs", (json_int_t)cs.blobs, "computed", (json_int_t)cs.compressed,
+                      "cached", (json_int_t)cs.cache_hits, "kept", (json_int_t)cs.kept);
+
+        json_object_set_new(doc, "nodes", nodes_json(nodes, nn));
+        emit_json(doc);
+    }
+}
+out:
+    ingest_client_free(st.client);
+    if (site.root_fd >= 0)
+        close(site.root_fd);
+    ingest_site_free(&site);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* verify                                                               */
+
+static int cmd_verify(struct cfg *cfg)
+{
+    struct ingest_site site;
+    struct run_state st;
+    struct ingest_client_opts co;
+    struct ingest_node *nodes;
+    size_t nn, i;
+    int rc;
+
+    memset(&site, 0, sizeof(site));
+    site.root_fd = -1;
+    memset(&st, 0, sizeof(st));
+    st.cfg = cfg;
+    st.site = &site;
+    st.t0 = ingest_now();
+    ingest_progress_init(&st.prog, cfg->quiet);
+    memset(&co, 0, sizeof(co));
+    co.token = cfg->token;
+    co.jobs = 1;
+    co.retries = cfg->retries;
+    co.bundle_bytes = 8u << 20;
+    co.bundle_files = 1;
+    st.client = ingest_client_new((const char *const *)cfg->nodes, cfg->nnodes, &site, &co);
+    if (st.client == NULL) {
+        ingest_progress_error(&st.prog, "cannot start libcurl");
+        return INGEST_EXIT_LOCAL;
+    }
+    nodes = ingest_client_nodes(st.client, &nn);
+    ingest_client_verify(st.client, cfg->val[O_RELEASE]);
+    for (i = 0; i < nn; i++) {
+        if (!nodes[i].failed)
+            ingest_progress_line(&st.prog, "node %s: release %s complete (%zu files)", nodes[i].url,
+                                 cfg->val[O_RELEASE], nodes[i].verified_files);
+    }
+    rc = combine_exit(nodes, nn);
+    print_failures(&st, nodes, nn);
+    if (cfg->json) {
+        json_t *doc = json_pack("{s:s, s:i, s:b}", "release", cfg->val[O_RELEASE], "exit", rc,
+                                "complete", rc == INGEST_EXIT_OK);
+
+        json_object_set_new(doc, "nodes", nodes_json(nodes, nn));
+        emit_json(doc);
+    }
+    ingest_client_free(st.client);
+    ingest_site_free(&site);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct cfg cfg;
+    int rc;
+
+    memset(&cfg, 0, sizeof(cfg));
+    if (argc < 2) {
+        fputs("usage: origin-ingest push|verify [options] (see origin-ingest push --help)\n",
+              stderr);
+        return INGEST_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs("usage: origin-ingest push [options] DIR     push and publish a build\n"
+              "       origin-ingest verify [options]       check a release on every node\n"
+              "Run `origin-ingest push --help` or `origin-ingest verify --help` for options.\n",
+              stdout);
+        return INGEST_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("origin-ingest %s\n", ORIGIND_VERSION);
+        return INGEST_EXIT_OK;
+    }
+    if (strcmp(argv[1], "push") == 0) {
+        cfg.cmd = CMD_PUSH;
+    } else if (strcmp(argv[1], "verify") == 0) {
+        cfg.cmd = CMD_VERIFY;
+    } else {
+        fprintf(stderr, "origin-ingest: unknown command %s (push or verify)\n", argv[1]);
+        return INGEST_EXIT_USAGE;
+    }
+    rc = parse_args(&cfg, argc, argv);
+    if (rc != 0) {
+        free_cfg(&cfg);
+        return rc > 0 ? INGEST_EXIT_OK : INGEST_EXIT_USAGE;
+    }
+    rc = validate(&cfg);
+    if (rc == INGEST_EXIT_OK)
+        rc = cfg.cmd == CMD_PUSH ? cmd_push(&cfg) : cmd_verify(&cfg);
+    free_cfg(&cfg);
+    return rc;
+}

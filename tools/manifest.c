@@ -1,0 +1,185 @@
+/*
+ * manifest.c - JSON that origin-ingest produces (jansson): the manifest read
+ * by Symfony's json_manifest_path / webpack-manifest-plugin consumers, and the
+ * /v1/missing and /v1/releases request bodies.
+ *
+ * Not for: parsing answers (answer.c).
+ */
+#include "manifest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "naming.h"
+
+void ingest_sri(const unsigned char *digest, char *out, size_t outlen)
+{
+    unsigned char b64[48]; /* 44 characters and a NUL for 32 bytes */
+
+    EVP_EncodeBlock(b64, digest, STORE_DIGEST_LEN);
+    snprintf(out, outlen, "sha256-%s", (const char *)b64);
+}
+
+static char *url_of(const struct ingest_file *f, const char *base)
+{
+    struct ingest_buf b = {0};
+    size_t bl = base ? strlen(base) : 0;
+
+    while (bl > 0 && base[bl - 1] == '/')
+        bl--;
+    ingest_buf_add(&b, base ? base : "", bl);
+    ingest_url_encode_path(&b, f->path, strlen(f->path));
+    return b.data;
+}
+
+static int write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    struct ingest_buf tmp = {0};
+    int fd, rc = INGEST_EXIT_LOCAL;
+    size_t off = 0;
+
+    ingest_buf_addf(&tmp, "%s.tmp.XXXXXX", path);
+    fd = mkostemp(tmp.data, O_CLOEXEC);
+    if (fd < 0) {
+        ingest_errf(err, errlen, "cannot write manifest %s: %s", path, strerror(errno));
+        goto out;
+    }
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            ingest_errf(err, errlen, "cannot write manifest %s: %s", path, strerror(errno));
+            goto out;
+        }
+        off += (size_t)w;
+    }
+    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+        ingest_errf(err, errlen, "cannot write manifest %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        ingest_errf(err, errlen, "cannot write manifest %s: %s", path, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp.data, path) != 0) {
+        ingest_errf(err, errlen, "cannot write manifest %s: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = INGEST_EXIT_OK;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc != INGEST_EXIT_OK)
+        unlink(tmp.data);
+    ingest_buf_free(&tmp);
+    return rc;
+}
+
+int ingest_manifest_write(const struct ingest_site *s, const char *path,
+                          enum ingest_manifest_format fmt, const char *public_base, char *err,
+                          size_t errlen)
+{
+    json_t *root = json_object();
+    char *text = NULL;
+    size_t i;
+    int rc = INGEST_EXIT_LOCAL;
+
+    for (i = 0; i < s->nfiles; i++) {
+        const struct ingest_file *f = &s->files[i];
+        char *url = url_of(f, public_base);
+        json_t *v;
+
+        if (fmt == INGEST_MANIFEST_FULL) {
+            char hex[STORE_HEX_LEN + 1], sri[64];
+
+            store_digest_to_hex(f->digest, hex);
+            ingest_sri(f->digest, sri, sizeof(sri));
+            v = json_pack("{s:s, s:s, s:I, s:s, s:s}", "url", url, "sha256", hex, "size",
+                          (json_int_t)f->size, "type", f->type, "integrity", sri);
+        } else {
+            v = json_string(url);
+        }
+        free(url);
+        /* Names were checked to be UTF-8 when they were named. */
+        if (v == NULL || json_object_set_new(root, f->rel, v) != 0) {
+            ingest_errf(err, errlen, "cannot put %s into the manifest", f->rel);
+            goto out;
+        }
+    }
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (text == NULL) {
+        ingest_errf(err, errlen, "cannot serialise the manifest");
+        goto out;
+    }
+    {
+        size_t tl = strlen(text);
+        char *withnl = ingest_xmalloc(tl + 2);
+
+        memcpy(withnl, text, tl);
+        withnl[tl] = '\n';
+        withnl[tl + 1] = '\0';
+        rc = write_atomic(path, withnl, tl + 1, err, errlen);
+        free(withnl);
+    }
+out:
+    free(text);
+    json_decref(root);
+    return rc;
+}
+
+char *ingest_json_missing_request(const struct ingest_site *s, size_t *len)
+{
+    struct ingest_buf b = {0};
+    size_t i;
+
+    /* Hand-built: 20,000 fixed-shape entries need no JSON library. */
+    ingest_buf_add(&b, "{\"digests\":[", 12);
+    for (i = 0; i < s->nblobs; i++) {
+        char hex[STORE_HEX_LEN + 1];
+
+        store_digest_to_hex(s->blobs[i].digest, hex);
+        ingest_buf_add(&b, i ? ",\"" : "\"", i ? 2 : 1);
+        ingest_buf_add(&b, hex, STORE_HEX_LEN);
+        ingest_buf_add(&b, "\"", 1);
+    }
+    ingest_buf_add(&b, "]}", 2);
+    *len = b.len;
+    return b.data;
+}
+
+char *ingest_json_release_request(const struct ingest_site *s, size_t *len)
+{
+    json_t *root = json_object(), *files = json_array();
+    char *text;
+    size_t i;
+
+    json_object_set_new(root, "files", files);
+    for (i = 0; i < s->nfiles; i++) {
+        const struct ingest_file *f = &s->files[i];
+        char hex[STORE_HEX_LEN + 1];
+
+        store_digest_to_hex(f->digest, hex);
+        json_array_append_new(
+            files, json_pack("{s:s, s:s, s:s}", "path", f->path, "sha256", hex, "type", f->type));
+    }
+    text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (text == NULL) {
+        fputs("origin-ingest: out of memory\n", stderr);
+        exit(INGEST_EXIT_LOCAL);
+    }
+    *len = strlen(text);
+    return text;
+}

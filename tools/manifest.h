@@ -1,0 +1,33 @@
+/*
+ * manifest.h - the JSON documents origin-ingest writes: the asset manifest
+ * for the application, and the request bodies for the admin API.
+ */
+#ifndef ORIGIN_INGEST_MANIFEST_H
+#define ORIGIN_INGEST_MANIFEST_H
+
+#include "ingest.h"
+
+enum ingest_manifest_format {
+    INGEST_MANIFEST_FLAT, /* {"css/app.css": "/assets/css/app.<hash>.css"} */
+    INGEST_MANIFEST_FULL, /* {"css/app.css": {"url", "sha256", "size", "type", "integrity"}} */
+};
+
+/* Writes the manifest of s to path atomically (temporary file in the same
+ * directory, fsync, rename). URLs are public_base (may be NULL or "", a
+ * trailing '/' dropped) followed by the percent-encoded published path.
+ * Keys are the source paths (relative to DIR), in walk order.
+ * Returns INGEST_EXIT_OK or INGEST_EXIT_LOCAL (err filled). */
+int ingest_manifest_write(const struct ingest_site *s, const char *path,
+                          enum ingest_manifest_format fmt, const char *public_base, char *err,
+                          size_t errlen);
+
+/* The SRI value "sha256-<base64>" of digest into out (at least 52 bytes). */
+void ingest_sri(const unsigned char *digest, char *out, size_t outlen);
+
+/* {"digests": ["<hex>", ...]} for every blob of s. Caller frees. */
+char *ingest_json_missing_request(const struct ingest_site *s, size_t *len);
+
+/* {"files": [{"path", "sha256", "type"}, ...]} for every file. Caller frees. */
+char *ingest_json_release_request(const struct ingest_site *s, size_t *len);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * node.h - the origind admin-API client of origin-ingest: every node at once
+ * over one libcurl multi handle, HTTP/1.1 keep-alive, bounded parallel
+ * transfers per node, retries with exponential backoff and jitter.
+ *
+ * Phases (each runs on every node still healthy, concurrently):
+ *   ingest_client_missing()  POST /v1/missing with every digest
+ *   ingest_client_upload()   POST /v1/bundle for small blobs (+ variants),
+ *                            PUT /v1/blobs/<hex>[/br|/gzip] for big ones
+ *   ingest_client_publish()  PUT /v1/releases/<id>
+ *   ingest_client_verify()   GET /v1/releases/<id>, then POST /v1/missing
+ * A node that fails is marked (struct ingest_node.failed) and left out of
+ * later phases; the others go on.
+ *
+ * Retries: connection errors and 5xx (but 501, 505, 507) are retried up to
+ * `retries` times, waiting base*2^n (base 250 ms, cap 8 s) scaled by a random
+ * factor in [0.5, 1]. 4xx is never retried.
+ *
+ * Threads: a client is used by one thread.
+ */
+#ifndef ORIGIN_INGEST_NODE_H
+#define ORIGIN_INGEST_NODE_H
+
+#include "ingest.h"
+
+struct ingest_node {
+    char *url; /* admin base URL without trailing '/' */
+
+    /* Outcome: 0 healthy, else INGEST_EXIT_NODE / _CONFLICT / _LOCAL. */
+    int failed;
+    char error[512];             /* why (one line), if failed */
+    struct ingest_buf conflicts; /* "path (bound to <hex>)\n" lines on 409 */
+    size_t nconflicts;
+    int published;         /* 1: created now, 2: was already there */
+    size_t verified_files; /* verify: files in the release */
+
+    /* Counters (read by progress between calls). */
+    size_t missing;          /* blobs it lacked */
+    size_t blobs_sent;       /* identity blobs acknowledged */
+    size_t variants_sent;    /* variants acknowledged */
+    size_t requests;         /* HTTP requests completed */
+    size_t retries;          /* attempts retried */
+    uint64_t bytes_sent;     /* request bodies acknowledged */
+    uint64_t bytes_planned;  /* upload bytes planned for this node */
+    uint64_t bytes_progress; /* bytes handed to the network, retries included */
+
+    unsigned char *lacks; /* per blob of the site: 1 if this node lacks it */
+};
+
+struct ingest_client_opts {
+    const char *token;     /* bearer token (borrowed; never printed) */
+    unsigned jobs;         /* parallel transfers per node (>= 1) */
+    unsigned retries;      /* retries per request after the first attempt */
+    uint64_t bundle_bytes; /* target bundle size; larger blobs go alone */
+    size_t bundle_files;   /* most records in one bundle */
+    /* Called ~10 times a second during network phases (may be NULL). */
+    void (*tick)(void *arg);
+    void *tick_arg;
+};
+
+struct ingest_client; /* opaque */
+
+/* Creates a client for the nodes urls[0..n) over site s (borrowed; must
+ * outlive the client). Returns NULL on failure (curl could not start). */
+struct ingest_client *ingest_client_new(const char *const *urls, size_t n, struct ingest_site *s,
+                                        const struct ingest_client_opts *o);
+void ingest_client_free(struct ingest_client *c);
+
+/* The nodes (borrowed, valid until ingest_client_free) and their number. */
+struct ingest_node *ingest_client_nodes(struct ingest_client *c, size_t *n);
+
+/* Asks each node which blobs of s it lacks; sets node->lacks and
+ * s->blobs[i].needed for blobs any healthy node lacks. */
+void ingest_client_missing(struct ingest_client *c);
+
+/* Uploads to each node what it lacks (with the variants held in s->blobs). */
+void ingest_client_upload(struct ingest_client *c);
+
+/* Publishes release id (body: ingest_json_release_request()) on each node. */
+void ingest_client_publish(struct ingest_client *c, const char *id);
+
+/* Checks that each node has release id complete. */
+void ingest_client_verify(struct ingest_client *c, const char *id);
+
+/* Marks every healthy node failed with class and message (used when a local
+ * error stops the push before publishing). */
+void ingest_client_fail_all(struct ingest_client *c, int cls, const char *msg);
+
+#endif
