@@ -593,7 +593,7 @@ static void run(struct ingest_client *c)
 {
     for (;;) {
         double now = ingest_now(), next = now + 0.1;
-        int work = 0, running = 0, left = 0;
+        int work = 0, running = 0, left = 0, finished = 0;
         size_t ni;
         CURLMsg *m;
 
@@ -634,6 +634,7 @@ static void run(struct ingest_client *c)
                 continue;
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
             finish(c, r, m->data.result);
+            finished++;
         }
         /* A failed node's transfers still running end by themselves; finish() drops them. */
         now = ingest_now();
@@ -641,6 +642,8 @@ static void run(struct ingest_client *c)
             c->last_tick = now;
             c->o.tick(c->o.tick_arg);
         }
+        if (finished > 0)
+            continue; /* start what became ready, or notice that all is done */
         {
             double wait = next - now;
             int ms = wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
