@@ -988,13 +988,14 @@ int admin_start(struct server *srv, int fd)
     srv->admin_d = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
             MHD_USE_ERROR_LOG,
-        0, NULL, NULL, admin_access, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+        0, NULL, NULL, admin_access, srv, MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, srv,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->admin_max_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)1024 * 1024, MHD_OPTION_URI_LOG_CALLBACK,
         req_uri_cb, &srv->lctx[METRICS_ADMIN], MHD_OPTION_NOTIFY_COMPLETED, req_completed_cb,
         &srv->lctx[METRICS_ADMIN], MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv,
-        MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, srv, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, conn_notify_cb, srv, MHD_OPTION_END);
     if (srv->admin_d == NULL) {
         log_error("cannot start the admin listener");
         return -1;

@@ -237,6 +237,7 @@ static int serve_main(const struct config *cfg)
     srv.lctx[METRICS_PUBLIC].which = METRICS_PUBLIC;
     srv.lctx[METRICS_ADMIN].srv = &srv;
     srv.lctx[METRICS_ADMIN].which = METRICS_ADMIN;
+    pthread_mutex_init(&srv.conns_lock, NULL);
 
     /* Signals are taken synchronously by this thread only: block them
      * before any thread starts so every thread inherits the mask. */
@@ -354,7 +355,14 @@ static int serve_main(const struct config *cfg)
 
         nanosleep(&ts, NULL);
     }
-    if (atomic_load(&srv.in_flight) > 0)
+    /* libmicrohttpd is done with a response once the kernel has its
+     * bytes; wait until the clients have them too */
+    while (server_unacked_bytes(&srv) > 0 && server_now_ns() < deadline) {
+        struct timespec ts = {0, 20 * 1000000L};
+
+        nanosleep(&ts, NULL);
+    }
+    if (atomic_load(&srv.in_flight) > 0 || server_unacked_bytes(&srv) > 0)
         log_warn("%llu requests still in flight after %d s; closing them",
                  (unsigned long long)atomic_load(&srv.in_flight), FINISH_TIMEOUT_MS / 1000);
     log_info("stopped");
@@ -375,6 +383,7 @@ out:
     metrics_free(srv.metrics);
     wipe_free(srv.admin_token, srv.admin_token_len);
     wipe_free(srv.origin_secret, srv.origin_secret_len);
+    pthread_mutex_destroy(&srv.conns_lock);
     return rc;
 }
 

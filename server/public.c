@@ -166,8 +166,8 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
         /* sized like the 200 (libmicrohttpd sends a 304 without a body but
          * with this Content-Length, which RFC 9110 allows only when it
          * equals the representation's length) */
-        resp = MHD_create_response_from_buffer(body->len, (void *)body->data,
-                                               MHD_RESPMEM_PERSISTENT);
+        resp =
+            MHD_create_response_from_buffer(body->len, (void *)body->data, MHD_RESPMEM_PERSISTENT);
         if (resp == NULL)
             return MHD_NO;
         add_validators(resp, etag, lastmod, compressible);
@@ -303,14 +303,15 @@ int public_start(struct server *srv, int fd)
     unsigned threads = (unsigned)cfg->threads;
 
     srv->public_d = MHD_start_daemon(
-        flags, 0, NULL, NULL, public_access, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+        flags, 0, NULL, NULL, public_access, srv, MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, srv,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
         MHD_OPTION_URI_LOG_CALLBACK, req_uri_cb, &srv->lctx[METRICS_PUBLIC],
         MHD_OPTION_NOTIFY_COMPLETED, req_completed_cb, &srv->lctx[METRICS_PUBLIC],
-        MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv, MHD_OPTION_EXTERNAL_LOGGER,
-        server_mhd_log, srv, MHD_OPTION_END);
+        MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv, MHD_OPTION_NOTIFY_CONNECTION,
+        conn_notify_cb, srv, MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, srv, MHD_OPTION_END);
     if (srv->public_d == NULL) {
         log_error("cannot start the public listener");
         return -1;

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 void spool_free(struct spool *sp); /* admin.c */
@@ -136,6 +138,68 @@ void req_completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
     free(r->target);
     free(r);
     atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+struct conn_node {
+    int fd;
+    struct conn_node *prev, *next;
+};
+
+void conn_notify_cb(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                    enum MHD_ConnectionNotificationCode code)
+{
+    struct server *srv = cls;
+    struct conn_node *n;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+        n = calloc(1, sizeof(*n));
+        if (n == NULL || ci == NULL) {
+            free(n);
+            *socket_ctx = NULL;
+            return;
+        }
+        n->fd = ci->connect_fd;
+        pthread_mutex_lock(&srv->conns_lock);
+        n->next = srv->conns;
+        if (srv->conns != NULL)
+            srv->conns->prev = n;
+        srv->conns = n;
+        pthread_mutex_unlock(&srv->conns_lock);
+        *socket_ctx = n;
+        return;
+    }
+    n = *socket_ctx;
+    if (n == NULL)
+        return;
+    pthread_mutex_lock(&srv->conns_lock);
+    if (n->prev != NULL)
+        n->prev->next = n->next;
+    else
+        srv->conns = n->next;
+    if (n->next != NULL)
+        n->next->prev = n->prev;
+    pthread_mutex_unlock(&srv->conns_lock);
+    free(n);
+    *socket_ctx = NULL;
+}
+
+uint64_t server_unacked_bytes(struct server *srv)
+{
+    struct conn_node *n;
+    uint64_t total = 0;
+
+    pthread_mutex_lock(&srv->conns_lock);
+    for (n = srv->conns; n != NULL; n = n->next) {
+        int q = 0;
+
+        if (ioctl(n->fd, SIOCOUTQ, &q) == 0 && q > 0)
+            total += (uint64_t)q;
+    }
+    pthread_mutex_unlock(&srv->conns_lock);
+    return total;
 }
 
 size_t req_unescape_cb(void *cls, struct MHD_Connection *c, char *s)

@@ -12,12 +12,14 @@
 #include "store.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct spool;
 struct server;
+struct conn_node;
 
 /* The cls of a listener's request callbacks: which listener it is. */
 struct listener_ctx {
@@ -43,6 +45,9 @@ struct server {
     atomic_uint_fast64_t in_flight; /* requests between URI and completion, both listeners */
     struct MHD_Daemon *public_d, *admin_d;
     struct listener_ctx lctx[METRICS_LISTENERS];
+    /* open connections (both listeners), for the final flush on shutdown */
+    pthread_mutex_t conns_lock;
+    struct conn_node *conns;
 };
 
 /* Per-request state, created by the URI callback and freed by the
@@ -82,6 +87,16 @@ void req_completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe);
 size_t req_unescape_cb(void *cls, struct MHD_Connection *c, char *s);
 void server_mhd_log(void *cls, const char *fmt, va_list ap);
+
+/* MHD_OPTION_NOTIFY_CONNECTION callback (cls: struct server): keeps the
+ * list of open connections. */
+void conn_notify_cb(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                    enum MHD_ConnectionNotificationCode code);
+/* Bytes written to open connections that their clients have not yet
+ * acknowledged (SIOCOUTQ summed over every open connection). A response
+ * libmicrohttpd considers complete may still sit in kernel buffers; exiting
+ * then would cut it off. */
+uint64_t server_unacked_bytes(struct server *srv);
 
 /* Queues resp with status, recording both in r for the log and metrics, and
  * adding Connection: close once the server is closing. Drops the caller's

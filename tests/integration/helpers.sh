@@ -42,8 +42,7 @@ publish() {
 
 # raw_http URL_BASE [TIMEOUT]: sends stdin's bytes as-is to the node's host:port and
 # prints whatever comes back until the server closes or TIMEOUT (default 3) seconds pass.
-raw_http() {
-    python3 - "$1" "${2:-3}" <<'PY'
+RAW_HTTP_PY='
 import socket, sys, time
 base, timeout = sys.argv[1], float(sys.argv[2])
 hostport = base.split("//", 1)[1]
@@ -67,7 +66,9 @@ while time.time() < end:
         break
     out += chunk
 sys.stdout.buffer.write(out)
-PY
+'
+raw_http() {
+    python3 -c "$RAW_HTTP_PY" "$1" "${2:-3}"
 }
 
 # raw_status: the status code of the first response in raw_http output on stdin.

@@ -1,1 +1,73 @@
-exit 0
+#!/usr/bin/env bash
+# Hostile and malformed requests get a 4xx; the server keeps serving.
+. "$(dirname "$0")/helpers.sh"
+origind_start "$WORK/store"
+printf 'ok\n' >"$WORK/ok.txt"
+publish r1 /assets/ok.txt "$WORK/ok.txt" "text/plain; charset=utf-8"
+P="$NODE_PUBLIC"
+
+# dot segments, plain and encoded (curl must not normalise them)
+for t in "/assets/../assets/ok.txt" "/assets/./ok.txt" "/assets/%2e%2e/assets/ok.txt" \
+    "/assets/%2E%2E/x" "/assets/.%2e/x" "/%2e%2e/%2e%2e/etc/passwd" "/assets/ok.txt/.."; do
+    expect_status "dot segment $t" 400 --path-as-is "$P$t"
+done
+ok "dot segments -> 400"
+
+raw() { # WHAT WANT-STATUS BYTES (printf format)
+    local got
+    got="$(printf "$3" | raw_http "$P" | raw_status)"
+    expect_eq "$1" "$got" "$2"
+}
+raw "encoded NUL" 400 'GET /assets/ok%%00.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+raw "bad escape" 400 'GET /assets/ok%%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+raw "truncated escape" 400 'GET /assets/ok%%4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+raw "encoded newline" 400 'GET /assets/ok%%0a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+raw "backslash" 400 'GET /assets\\..\\ok.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+raw "no Host" 400 'GET /assets/ok.txt HTTP/1.1\r\nConnection: close\r\n\r\n'
+# libmicrohttpd itself refuses these: a 4xx or a closed connection
+for req in 'HELLO\r\n\r\n' 'GET\r\n\r\n' 'GET / HTTP/9.9\r\nHost: x\r\n\r\n' \
+    'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n' '\r\n\r\n\r\n'; do
+    got="$(printf "$req" | raw_http "$P" 2 | raw_status)"
+    case "$got" in 4?? | 505 | "") ;; *) fail "garbage '$req': $got" ;; esac
+done
+raw "not origin-form" 400 'GET assets/ok.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+raw "asterisk" 400 'GET * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+raw "GET with a body" 400 'GET /assets/ok.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello'
+raw "query is ignored" 200 'GET /assets/ok.txt?../../x=%%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+raw "absolute-form" 200 'GET http://x/assets/ok.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+ok "raw malformed requests -> 400"
+
+# a NUL byte on the wire
+got="$(printf 'GET /assets/ok\000.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw_http "$P" | raw_status)"
+case "$got" in 4??) ok "raw NUL -> $got" ;; "") ok "raw NUL -> connection closed" ;; *) fail "raw NUL: $got" ;; esac
+
+# absurd lengths
+long="$(head -c 100000 /dev/zero | tr '\0' a)"
+got="$(curl -sS -o /dev/null -w '%{http_code}' "$P/assets/$long" || true)"
+case "$got" in 414 | 431 | 400 | 413) ok "100 kB URL -> $got" ;; *) fail "100 kB URL: $got" ;; esac
+got="$(curl -sS -o /dev/null -w '%{http_code}' "$P/assets/$(head -c 1500 /dev/zero | tr '\0' a)" || true)"
+case "$got" in 414 | 404) ok "1.5 kB path -> $got" ;; *) fail "1.5 kB path: $got" ;; esac
+got="$(curl -sS -o /dev/null -w '%{http_code}' -H "X-Big: $long" "$P/assets/ok.txt" || true)"
+case "$got" in 431 | 413 | 400) ok "100 kB header -> $got" ;; *) fail "100 kB header: $got" ;; esac
+hdrs=()
+for i in $(seq 1 2000); do hdrs+=(-H "X-H$i: v"); done
+got="$(curl -sS -o /dev/null -w '%{http_code}' "${hdrs[@]}" "$P/assets/ok.txt" || true)"
+case "$got" in 431 | 413 | 400) ok "2000 headers -> $got" ;; *) fail "2000 headers: $got" ;; esac
+
+# other methods: 405 with Allow
+for m in POST PUT DELETE OPTIONS PATCH TRACE BREW; do
+    curl -sS -D "$WORK/m.txt" -o /dev/null -X "$m" "$P/assets/ok.txt"
+    expect_eq "$m status" "$(status_of "$WORK/m.txt")" 405
+    expect_eq "$m Allow" "$(header_of "$WORK/m.txt" allow)" "GET, HEAD"
+done
+expect_status "POST with a body" 405 --data-binary @"$WORK/ok.txt" "$P/assets/ok.txt"
+ok "other methods -> 405 with Allow"
+
+# half a request line, then silence, then a normal request still works
+printf 'GET /assets/ok' | raw_http "$P" 1 >/dev/null || true
+# many connections opened and dropped
+for i in $(seq 1 50); do printf 'GET /' | raw_http "$P" 0.05 >/dev/null || true; done
+node_alive
+expect_eq "still serving" "$(curl -sS "$P/assets/ok.txt")" ok
+ok "server unaffected"
+origind_stop

@@ -1,1 +1,21 @@
-exit 0
+#!/usr/bin/env bash
+# --origin-secret-file: X-Origin-Verify required on every public path but /healthz.
+. "$(dirname "$0")/helpers.sh"
+printf 'cf-origin-secret-123\n' >"$WORK/secret"
+chmod 600 "$WORK/secret"
+origind_start "$WORK/store" --origin-secret-file "$WORK/secret"
+printf 'x\n' >"$WORK/x.txt"
+publish r1 /x.txt "$WORK/x.txt" "text/plain; charset=utf-8"
+P="$NODE_PUBLIC"
+expect_status "no header" 403 "$P/x.txt"
+expect_status "no header, unknown path" 403 "$P/nope"
+expect_status "no header, HEAD" 403 -I "$P/x.txt"
+expect_status "wrong secret" 403 -H "X-Origin-Verify: cf-origin-secret-124" "$P/x.txt"
+expect_status "prefix of the secret" 403 -H "X-Origin-Verify: cf-origin-secret-12" "$P/x.txt"
+expect_status "empty" 403 -H "X-Origin-Verify;" "$P/x.txt"
+expect_status "right secret" 200 -H "X-Origin-Verify: cf-origin-secret-123" "$P/x.txt"
+expect_status "right secret, unknown path" 404 -H "X-Origin-Verify: cf-origin-secret-123" "$P/nope"
+expect_status "healthz needs no secret" 200 "$P/healthz"
+grep -q "cf-origin-secret-123" "$NODE_STDERR" && fail "secret printed"
+ok "origin secret enforced"
+origind_stop
