@@ -463,9 +463,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
         goto out;
     mrc = mdb_env_open(st->env, dir, MDB_NOTLS | (o.read_only ? MDB_RDONLY : 0), 0640);
     if (mrc != MDB_SUCCESS) {
-        rc = map_mdb(mrc);
-        if (mrc == EINVAL)
-            rc = STORE_ECORRUPT; /* e.g. a data file too short to be LMDB's */
+        rc = map_mdb(mrc); /* MDB_INVALID etc: not an LMDB file -> STORE_ECORRUPT */
         goto out;
     }
     rc = open_layout(st);
