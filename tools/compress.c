@@ -191,7 +191,9 @@ static int do_gzip(const unsigned char *in, size_t len, unsigned char **out, siz
 static int do_brotli(const unsigned char *in, size_t len, int text, unsigned char **out,
                      size_t *olen)
 {
-    int quality = len <= (512u << 10) ? 11 : len <= (4u << 20) ? 9 : 6;
+    /* q11 runs ~0.3 MB/s per core here, q6 ~10 MB/s for ~10% larger output: the best
+     * ratio where files are small, bounded time where bytes are many. */
+    int quality = len <= (16u << 10) ? 11 : 6;
     int lgwin = len > (4u << 20) ? 24 : BROTLI_DEFAULT_WINDOW;
     size_t cap = BrotliEncoderMaxCompressedSize(len);
     unsigned char *buf;

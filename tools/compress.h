@@ -33,7 +33,7 @@ char *ingest_compress_default_cache(void);
  * checksummed, so a later push never recompresses the same bytes. The bytes
  * compressed are re-hashed first, so a file that changed since it was hashed
  * is an error, never a wrong variant.
- * Brotli quality: 11 up to 512 KiB, 9 up to 4 MiB, 6 above; gzip level 9.
+ * Brotli quality 11 up to 16 KiB, 6 above (bounded time); gzip level 9.
  * Returns INGEST_EXIT_OK or INGEST_EXIT_LOCAL (err filled). */
 int ingest_compress(struct ingest_site *s, const struct ingest_compress_opts *o,
                     void (*tick)(void *arg, size_t done, size_t total), void *arg,

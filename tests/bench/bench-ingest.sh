@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# bench-ingest.sh - origin-ingest push vs rsync, both to 3 local receivers on one disk.
+#
+#   tests/bench/bench-ingest.sh [--record]      (not part of ctest: run it on purpose, alone)
+#
+# Generates a deterministic 5,000-file ~100 MB site (mixed sizes, text and binary), starts
+# 3 origind nodes (LMDB stores on disk, every commit fsynced as always) and 3 `rsync --daemon`
+# on loopback, then alternates runs of:
+#   first push  origin-ingest --compress none to 3 fresh nodes  vs  3 parallel `rsync -a` to
+#               3 empty daemon modules
+#   compressed  first push with br+gzip (cold cache), and again on fresh nodes (warm cache)
+#   unchanged   re-push of the same tree (every byte re-hashed) vs rsync re-sync
+#   1% changed  50 files modified, new release vs rsync
+#   20k files   a 20,000-file release, first push and unchanged re-push
+# and prints medians and ratios. --record appends them to tests/bench/RESULTS.md (## Ingest).
+# Env: BENCH_DIR (default /var/tmp/origind-bench-ingest, must not be tmpfs), BENCH_RUNS (3),
+#      BENCH_FILES (5000), BENCH_BIG_FILES (20000), ORIGIND_BIN_DIR (default build/bin).
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+RECORD=0
+[ "${1:-}" = "--record" ] && RECORD=1
+export ORIGIND_LIB_NO_TRAP=1
+. "$REPO/tests/lib.sh"
+trap 'bench_cleanup' EXIT
+
+B="${BENCH_DIR:-/var/tmp/origind-bench-ingest}"
+RUNS="${BENCH_RUNS:-3}"
+NFILES="${BENCH_FILES:-5000}"
+NBIG="${BENCH_BIG_FILES:-20000}"
+rm -rf "$B"
+mkdir -p "$B"
+FSTYPE="$(stat -f -c %T "$B")"
+[ "$FSTYPE" != tmpfs ] || { echo "bench: $B is tmpfs; use a disk (BENCH_DIR)" >&2; exit 1; }
+ING="$ORIGIND_BIN_DIR/origin-ingest"
+[ -x "$ING" ] && [ -x "$ORIGIND" ] || { echo "bench: build origind and origin-ingest first" >&2; exit 1; }
+export ORIGIN_INGEST_CACHE="$B/cache"
+RSYNC_PIDS=()
+BENCH_HOST_NOTE="$(nproc) cores, $(uname -r)"
+
+bench_cleanup() {
+    local p
+    for p in "${RSYNC_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    origind_cleanup
+    rm -rf "$B"
+}
+
+gen_site() { # gen_site DIR NFILES SEED TARGET_BYTES
+    python3 - "$@" <<'PY'
+import os, random, sys
+root, n, seed, target = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+rnd = random.Random(seed)
+words = [("w%d" % i) * (1 + i % 5) for i in range(3000)]
+total = 0
+for i in range(n):
+    d = os.path.join(root, "d%02d" % (i % 50), "s%d" % (i % 7))
+    os.makedirs(d, exist_ok=True)
+    r = rnd.random()
+    # Mostly small files, a few large ones; the raw mix averages ~34 KB, scaled to the target.
+    if r < 0.70:
+        size = rnd.randint(200, 12000)
+    elif r < 0.97:
+        size = rnd.randint(12000, 60000)
+    elif r < 0.995:
+        size = rnd.randint(60000, 800000)
+    else:
+        size = rnd.randint(800000, 3000000)
+    size = max(0, int(size * target / n / 34000.0))
+    if i % 3 == 0:  # binary (images, fonts)
+        ext = rnd.choice([".png", ".jpg", ".woff2", ".webp"])
+        data = rnd.randbytes(size)
+    else:           # text (css, js, json, svg, html)
+        ext = rnd.choice([".css", ".js", ".json", ".svg", ".html", ".map"])
+        out, ln = [], 0
+        while ln < size:
+            w = rnd.choice(words)
+            out.append(w); ln += len(w) + 1
+        data = (" ".join(out))[:size].encode()
+    with open(os.path.join(d, "f%05d%s" % (i, ext)), "wb") as f:
+        f.write(data)
+    total += len(data)
+print(total)
+PY
+}
+
+now() { date +%s.%N; }
+median() { python3 -c 'import sys,statistics; v=[float(x) for x in sys.argv[1:]]; print("%.3f" % statistics.median(v))' "$@"; }
+ratio() { python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
+
+TOKEN_FILE="$B/token"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TOKEN_FILE"
+chmod 600 "$TOKEN_FILE"
+NODE_PIDS=()
+NODE_ARGS=()
+start_nodes() { # start_nodes TAG: 3 fresh nodes
+    local i
+    NODE_ARGS=()
+    NODE_PIDS=()
+    for i in 0 1 2; do
+        origind_start "$B/store-$1-$i" --admin-token-file "$TOKEN_FILE" >/dev/null
+        NODE_ARGS+=(--node "$NODE_ADMIN")
+        NODE_PIDS+=("$NODE_PID")
+    done
+}
+stop_nodes() {
+    local p
+    for p in "${NODE_PIDS[@]}"; do origind_kill "$p"; done
+    rm -rf "$B"/store-*
+}
+RPORTS=()
+start_rsyncd() { # 3 daemons, each with module "site" -> $B/rsync-dst-i
+    local i port
+    for i in 0 1 2; do
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        mkdir -p "$B/rsync-dst-$i"
+        cat >"$B/rsyncd-$i.conf" <<CONF
+pid file = $B/rsyncd-$i.pid
+use chroot = no
+[site]
+path = $B/rsync-dst-$i
+read only = no
+uid = $(id -un)
+gid = $(id -gn)
+CONF
+        rsync --daemon --no-detach --address 127.0.0.1 --port "$port" --config "$B/rsyncd-$i.conf" &
+        RSYNC_PIDS+=("$!")
+        RPORTS+=("$port")
+    done
+    sleep 0.5
+}
+rsync_push() { # rsync_push SRC: 3 in parallel, like rsync to 3 hosts
+    local i pids=()
+    for i in 0 1 2; do
+        rsync -a "$1/" "rsync://127.0.0.1:${RPORTS[$i]}/site/" &
+        pids+=("$!")
+    done
+    for i in "${pids[@]}"; do wait "$i"; done
+}
+rsync_clear() { local i; for i in 0 1 2; do rm -rf "$B/rsync-dst-$i"; mkdir -p "$B/rsync-dst-$i"; done; }
+ingest() { # ingest RELEASE DIR [ARGS...]; fails the bench on a non-zero exit
+    local rel="$1" dir="$2"
+    shift 2
+    "$ING" push "${NODE_ARGS[@]}" --token-file "$TOKEN_FILE" --release "$rel" --quiet "$@" "$dir"
+}
+
+echo "bench: generating $NFILES files in $B/site ($FSTYPE)"
+BYTES=$(gen_site "$B/site" "$NFILES" 1 "$((NFILES * 20000))")
+echo "bench: $BYTES bytes"
+cp -a "$B/site" "$B/site-changed"
+python3 - "$B/site-changed" <<'PY'
+import os, sys
+root = sys.argv[1]
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+for p in files[:: max(1, len(files) // 50)][:50]:   # 1% of the files
+    with open(p, "ab") as f:
+        f.write(b"/* changed */")
+PY
+start_rsyncd
+
+declare -a T_RS1 T_IN1 T_RS0 T_IN0 T_RSC T_INC T_CZC T_CZW
+for run in $(seq 1 "$RUNS"); do
+    echo "bench: run $run/$RUNS"
+    # Alternate which tool goes first.
+    for who in $( [ $((run % 2)) = 1 ] && echo "rsync ingest" || echo "ingest rsync"); do
+        if [ "$who" = rsync ]; then
+            rsync_clear
+            sync
+            t=$(now); rsync_push "$B/site"; T_RS1+=("$(echo "$(now) - $t" | bc)")
+            t=$(now); rsync_push "$B/site"; T_RS0+=("$(echo "$(now) - $t" | bc)")
+            t=$(now); rsync_push "$B/site-changed"; T_RSC+=("$(echo "$(now) - $t" | bc)")
+        else
+            start_nodes "r$run"
+            sync
+            t=$(now); ingest r1 "$B/site" --compress none; T_IN1+=("$(echo "$(now) - $t" | bc)")
+            t=$(now); ingest r1 "$B/site" --compress none; T_IN0+=("$(echo "$(now) - $t" | bc)")
+            t=$(now); ingest r2 "$B/site-changed" --compress none; T_INC+=("$(echo "$(now) - $t" | bc)")
+            stop_nodes
+        fi
+    done
+    # Compression: cold cache then warm cache, each onto fresh nodes.
+    rm -rf "$ORIGIN_INGEST_CACHE"
+    start_nodes "c$run"
+    sync
+    t=$(now); ingest r1 "$B/site"; T_CZC+=("$(echo "$(now) - $t" | bc)")
+    stop_nodes
+    start_nodes "w$run"
+    sync
+    t=$(now); ingest r1 "$B/site"; T_CZW+=("$(echo "$(now) - $t" | bc)")
+    stop_nodes
+done
+
+echo "bench: generating $NBIG files"
+BIGBYTES=$(gen_site "$B/site20k" "$NBIG" 2 100000000)
+declare -a T_BIG1 T_BIG0
+start_nodes big
+sync
+t=$(now); ingest big "$B/site20k" --compress none; T_BIG1+=("$(echo "$(now) - $t" | bc)")
+for run in $(seq 1 "$RUNS"); do
+    t=$(now); ingest big "$B/site20k" --compress none; T_BIG0+=("$(echo "$(now) - $t" | bc)")
+done
+stop_nodes
+
+RS1=$(median "${T_RS1[@]}"); IN1=$(median "${T_IN1[@]}")
+RS0=$(median "${T_RS0[@]}"); IN0=$(median "${T_IN0[@]}")
+RSC=$(median "${T_RSC[@]}"); INC=$(median "${T_INC[@]}")
+CZC=$(median "${T_CZC[@]}"); CZW=$(median "${T_CZW[@]}")
+BIG1=$(median "${T_BIG1[@]}"); BIG0=$(median "${T_BIG0[@]}")
+REPORT="$(cat <<TXT
+Site: $NFILES files, $BYTES bytes ($FSTYPE, $BENCH_HOST_NOTE); 3 origind nodes vs 3 rsync daemons on loopback, same disk; $RUNS alternated runs, medians (seconds).
+
+| case | origin-ingest | rsync x3 | ratio (ingest/rsync) |
+|---|---|---|---|
+| first push, --compress none | $IN1 | $RS1 | $(ratio "$IN1" "$RS1") |
+| unchanged re-push (all bytes re-hashed) | $IN0 | $RS0 | $(ratio "$IN0" "$RS0") |
+| 1% of files changed (new release) | $INC | $RSC | $(ratio "$INC" "$RSC") |
+| first push, br+gzip, cold compression cache | $CZC | | |
+| first push, br+gzip, warm cache (fresh nodes) | $CZW | | |
+| 20,000-file release ($BIGBYTES bytes), first push, --compress none | $BIG1 | | |
+| 20,000-file release, unchanged re-push | $BIG0 | | |
+
+raw: first ingest [${T_IN1[*]}] rsync [${T_RS1[*]}]; unchanged ingest [${T_IN0[*]}] rsync [${T_RS0[*]}]; changed ingest [${T_INC[*]}] rsync [${T_RSC[*]}]; br+gzip cold [${T_CZC[*]}] warm [${T_CZW[*]}]; 20k re-push [${T_BIG0[*]}]
+TXT
+)"
+echo
+echo "$REPORT"
+if [ "$RECORD" = 1 ]; then
+    R="$HERE/RESULTS.md"
+    [ -f "$R" ] || printf '# Benchmark results\n' >"$R"
+    grep -q '^## Ingest' "$R" || printf '\n## Ingest\n' >>"$R"
+    python3 - "$R" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(git -C "$REPO" rev-parse --short HEAD)" "$REPORT" <<'PY'
+import sys
+path, when, rev, report = sys.argv[1:5]
+text = open(path).read()
+start = text.index("## Ingest")
+nxt = text.find("\n## ", start + 1)
+section_end = len(text) if nxt < 0 else nxt
+entry = "\n### %s (commit %s)\n\nCommand: `tests/bench/bench-ingest.sh --record`\n\n%s\n" % (when, rev, report)
+text = text[:section_end].rstrip("\n") + "\n" + entry + text[section_end:]
+open(path, "w").write(text)
+PY
+    echo "bench: recorded in $R"
+fi
