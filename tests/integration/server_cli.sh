@@ -4,8 +4,8 @@
 . "$(dirname "$0")/helpers.sh"
 O="$ORIGIND"
 
-"$O" --version | grep -qE '^origind [0-9]+\.[0-9]+\.[0-9]+$' || fail "--version"
-"$O" serve --version | grep -q '^origind ' || fail "serve --version"
+[[ "$("$O" --version)" =~ ^origind\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version"
+[[ "$("$O" serve --version)" == "origind "* ]] || fail "serve --version"
 "$O" serve --help >"$WORK/help"
 for v in ORIGIND_STORE ORIGIND_LISTEN ORIGIND_ADMIN_LISTEN ORIGIND_ADMIN_TOKEN_FILE \
     ORIGIND_ORIGIN_SECRET_FILE ORIGIND_THREADS ORIGIND_DRAIN_SECONDS ORIGIND_ACCESS_LOG \
@@ -13,8 +13,8 @@ for v in ORIGIND_STORE ORIGIND_LISTEN ORIGIND_ADMIN_LISTEN ORIGIND_ADMIN_TOKEN_F
     [ "$v" = -- ] && continue
     grep -qF -- "$v" "$WORK/help" || fail "--help lacks $v"
 done
-for c in fsck stats backup; do "$O" $c --help | grep -q -- --store || fail "$c --help"; done
-"$O" --help | grep -q "origind serve" || fail "--help"
+for c in fsck stats backup; do [[ "$("$O" $c --help)" == *--store* ]] || fail "$c --help"; done
+[[ "$("$O" --help)" == *"origind serve"* ]] || fail "--help"
 ok "--help, --version"
 
 expect_eq "--check" "$("$O" serve --store "$WORK/s" --check)" "configuration OK"
