@@ -29,6 +29,16 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU time of this process: on a shared machine, what `openssl speed`
+ * measures by default (user time), so the two compare fairly. */
+static double cpu_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static uint64_t rnd(uint64_t *x)
 {
     *x ^= *x << 13;
@@ -79,7 +89,7 @@ static void put_small(struct store *st, size_t from, size_t to, unsigned char (*
     }
 }
 
-/* Random lookups among the first n blobs; returns lookups per second. */
+/* Random lookups among the first n blobs; returns lookups per CPU-second. */
 static double lookups(struct store *st, unsigned char (*d)[32], size_t n)
 {
     struct store_reader *r;
@@ -95,14 +105,14 @@ static double lookups(struct store *st, unsigned char (*d)[32], size_t n)
     /* Warm the map: one pass over the keys in random order. */
     for (i = 0; i < n; i++)
         store_get_blob(r, d[rnd(&x) % n], STORE_ENC_IDENTITY, &blob);
-    t0 = now_s();
+    t0 = cpu_s();
     for (i = 0; i < LOOKUPS; i++) {
         rc = store_get_blob(r, d[rnd(&x) % n], STORE_ENC_IDENTITY, &blob);
         if (rc != STORE_OK)
             die("get_blob", rc);
         sum += ((const unsigned char *)blob.data)[0];
     }
-    t1 = now_s();
+    t1 = cpu_s();
     store_reader_end(r);
     if (sum == 1)
         puts(""); /* keep the reads */
@@ -116,7 +126,7 @@ int main(int argc, char **argv)
     char dir[512];
     unsigned char *pool, (*d)[32], *miss;
     size_t *off, *len, i, bytes = 0, present = 0;
-    double t0, t1, rate, ms, l10k, l1m, hash_mbs;
+    double t0, t1, c0, c1, rate, ms, l10k, l1m, hash_mbs;
     double openssl_kbs = argc > 2 ? strtod(argv[2], NULL) : 0;
     uint64_t x = 42;
     int rc;
@@ -145,6 +155,7 @@ int main(int argc, char **argv)
         store_sha256(pool + off[i], len[i], d[i]); /* the client's digests */
     }
     t0 = now_s();
+    c0 = cpu_s();
     for (i = 0; i < COMMIT_BLOBS;) {
         struct store_batch *b;
         size_t end = i + BATCH;
@@ -162,11 +173,12 @@ int main(int argc, char **argv)
             die("commit", rc);
     }
     t1 = now_s();
+    c1 = cpu_s();
     rate = COMMIT_BLOBS / (t1 - t0);
-    printf("commit: %d blobs (%.1f MiB, 1-64 KiB) in batches of %d: %.3f s = %.0f blobs/s "
-           "(%.0f MiB/s)  target >= 10000 blobs/s: %s\n",
-           COMMIT_BLOBS, bytes / 1048576.0, BATCH, t1 - t0, rate, bytes / 1048576.0 / (t1 - t0),
-           rate >= 10000 ? "PASS" : "FAIL");
+    printf("commit: %d blobs (%.1f MiB, 1-64 KiB) in batches of %d: %.3f s wall (%.3f s CPU) = "
+           "%.0f blobs/s (%.0f MiB/s)  target >= 10000 blobs/s: %s\n",
+           COMMIT_BLOBS, bytes / 1048576.0, BATCH, t1 - t0, c1 - c0, rate,
+           bytes / 1048576.0 / (t1 - t0), rate >= 10000 ? "PASS" : "FAIL");
 
     /* 2. Missing check: the 10,000 present + 90,000 absent digests. */
     for (i = COMMIT_BLOBS; i < MISSING_N; i++)
@@ -192,7 +204,8 @@ int main(int argc, char **argv)
     l10k = lookups(st, d, 10000);
     put_small(st, 10000, LOOKUPS, d);
     l1m = lookups(st, d, LOOKUPS);
-    printf("lookups: %.0f/s at 10,000 blobs, %.0f/s at 1,000,000 blobs: ratio %.2f  "
+    printf("lookups (per CPU-second, random digests): %.0f/s at 10,000 blobs, %.0f/s at 1,000,000 "
+           "blobs: ratio %.2f  "
            "(within 10%%: %s)\n",
            l10k, l1m, l1m / l10k, l1m / l10k >= 0.9 ? "yes" : "no");
     store_close(st);
@@ -206,12 +219,17 @@ int main(int argc, char **argv)
         fill(buf, big, 3);
         store_sha256(buf, big, out); /* warm */
         t0 = now_s();
+        c0 = cpu_s();
         for (k = 0; k < reps; k++)
             store_sha256(buf, big, out);
         t1 = now_s();
-        hash_mbs = (double)big * reps / (t1 - t0) / 1e6;
+        c1 = cpu_s();
+        printf("sha256: %.0f MB/s wall-clock on 64 MiB blobs\n",
+               (double)big * reps / (t1 - t0) / 1e6);
+        hash_mbs = (double)big * reps / (c1 - c0) / 1e6;
         if (openssl_kbs > 0)
-            printf("sha256: %.0f MB/s on 64 MiB blobs; openssl speed -evp sha256 (16 KiB): "
+            printf("sha256: %.0f MB/s per CPU-second on 64 MiB blobs; openssl speed -evp sha256 "
+                   "(16 KiB, CPU time): "
                    "%.0f MB/s; ratio %.2f  target >= 0.90: %s\n",
                    hash_mbs, openssl_kbs / 1000, hash_mbs / (openssl_kbs / 1000),
                    hash_mbs / (openssl_kbs / 1000) >= 0.9 ? "PASS" : "FAIL");
