@@ -157,5 +157,11 @@ int main(int argc, char **argv)
     }
     curl_multi_cleanup(m);
     curl_global_cleanup();
+    free(xs);
+    for (i = 0; i < n_assets; i++) {
+        free((void *)assets[i].path);
+        free(assets[i].data);
+    }
+    free(assets);
     return failed == 0 ? 0 : 1;
 }
