@@ -112,7 +112,8 @@ static int walk_dir(struct walk_ctx *c, int dfd, const char *prefix, const struc
                     strerror(errno));
         goto out;
     }
-    qsort(names, n, sizeof(*names), cmp_names);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_names);
     for (i = 0; i < n; i++) {
         char rel[WALK_REL_MAX];
         struct stat st;
