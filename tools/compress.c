@@ -105,6 +105,34 @@ out:
     return rc;
 }
 
+/* Creates dir and every missing parent (mode 0700), like mkdir -p: on a
+ * fresh machine neither ~/.cache nor XDG_CACHE_HOME may exist yet.
+ * Returns 0 or -1 with errno set. */
+static int mkdir_parents(const char *dir)
+{
+    struct ingest_buf b = {0};
+    int rc = -1;
+    char *s;
+
+    ingest_buf_addf(&b, "%s", dir);
+    if (b.data == NULL)
+        goto out;
+    for (s = b.data + 1; *s != '\0'; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(b.data, 0700) != 0 && errno != EEXIST)
+            goto out;
+        *s = '/';
+    }
+    if (mkdir(b.data, 0700) != 0 && errno != EEXIST)
+        goto out;
+    rc = 0;
+out:
+    ingest_buf_free(&b);
+    return rc;
+}
+
 /* Writes a cache entry atomically. Returns 0 or -1 (not fatal). */
 static int cache_store(const char *dir, const unsigned char *digest, int enc,
                        const unsigned char *data, size_t len)
@@ -117,7 +145,7 @@ static int cache_store(const char *dir, const unsigned char *digest, int enc,
 
     digest_hex(digest, hex);
     ingest_buf_addf(&p, "%s/%.2s", dir, hex);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    if (mkdir_parents(dir) != 0)
         goto out;
     if (mkdir(p.data, 0700) != 0 && errno != EEXIST)
         goto out;
