@@ -27,8 +27,9 @@
 # origind answers from the LMDB memory map (zero copy); `origind serve` has no sendfile
 # switch, so only that path is measured here (see RESULTS.md for the sendfile comparison).
 #
-# --record  replaces the "## Serving" and "## Memory" sections of tests/bench/RESULTS.md
-#           (other sections are left alone; the file is created if absent).
+# --record  writes the figures into the "## Serving" and "## Memory" sections of
+#           tests/bench/RESULTS.md, between "bench-serve.sh --record" markers (notes around the
+#           markers and other sections are left alone; the file is created if absent).
 # Env:
 #   BENCH_SECONDS  wrk duration per run (10)         BENCH_ROUNDS  rounds A B (3)
 #   BENCH_CONNS    wrk connections (64)              BENCH_WARMUP  seconds of warm-up per case (2)
@@ -255,8 +256,12 @@ EOF
 WRK_CMD="taskset -c $CCPU wrk -t1 -c$CONNS -d${SECONDS_PER_RUN}s --latency -s report.lua [-H 'Connection: close'] URL"
 RAW="$B/raw"
 mkdir -p "$RAW"
-RESULTS="$B/results.tsv" # server case round req/s MB/s p50_ms p99_ms sockerr non2xx rss_kb anon_kb file_kb
+RESULTS="$B/results.tsv" # server case round req/s MB/s p50_ms p99_ms sockerr timeouts non2xx rss_kb anon_kb file_kb cpu_us/req cpu%
 : >"$RESULTS"
+
+CLK_TCK="$(getconf CLK_TCK)"
+# cpu_ticks PID -> utime+stime of the whole process (every thread), in clock ticks
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 
 # run_wrk SERVER CASE ROUND URL MODE SECONDS -> appends to $RESULTS (ROUND 0: warm-up, not kept)
 run_wrk() {
@@ -264,16 +269,19 @@ run_wrk() {
     [ "$mode" = close ] && hdr=(-H 'Connection: close')
     out="$RAW/$server.$cas.$round.txt"
     [ "$server" = origind ] && pid="$OD_PID" || pid="$NG_WORKER"
+    local t0 t1
+    t0="$(cpu_ticks "$pid")"
     taskset -c "$CCPU" wrk -t1 -c"$CONNS" -d"${secs}s" --latency -s "$LUA" "${hdr[@]}" "$url" >"$out" 2>&1 &
     local wpid=$!
     # sample the server's memory in the middle of the run
     sleep "$(awk -v s="$secs" 'BEGIN { print s / 2 }')"
     samp="$(mem_line "$pid")"
     wait "$wpid" || { echo "bench-serve: wrk failed:" >&2; cat "$out" >&2; return 1; }
+    t1="$(cpu_ticks "$pid")"
     [ "$round" = 0 ] && return 0
-    python3 - "$out" "$server" "$cas" "$round" "$samp" >>"$RESULTS" <<'PY'
+    python3 - "$out" "$server" "$cas" "$round" "$samp" "$((t1 - t0))" "$CLK_TCK" >>"$RESULTS" <<'PY'
 import re, sys
-out, server, cas, rnd, samp = sys.argv[1:6]
+out, server, cas, rnd, samp, ticks, hz = sys.argv[1:8]
 text = open(out).read()
 m = re.search(r"^BENCH (.*)$", text, re.M)
 if not m:
@@ -289,7 +297,10 @@ print("\t".join(str(x) for x in (
     server, cas, rnd, "%.1f" % (v["requests"] / secs), "%.1f" % (v["bytes"] / secs / 1e6),
     "%.3f" % (v["p50_us"] / 1e3), "%.3f" % (v["p99_us"] / 1e3),
     v["connect"] + v["read"] + v["write"] + v["timeout"], v["timeout"], non2xx,
-    rss, anon, fil)))
+    rss, anon, fil,
+    # server CPU (user+sys, all threads) per request, and its share of its core
+    "%.2f" % (int(ticks) / int(hz) * 1e6 / max(v["requests"], 1)),
+    "%.0f" % (100.0 * int(ticks) / int(hz) / secs))))
 PY
 }
 
@@ -339,8 +350,8 @@ def med(lst, i):
 def tot(lst, i):
     return sum(int(r[i]) for r in lst)
 out = []
-out.append("| case | server | req/s | MB/s | p50 ms | p99 ms | sock err (timeouts) | non-2xx | req/s ratio | p99 ratio |")
-out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+out.append("| case | server | req/s | MB/s | p50 ms | p99 ms | sock err (timeouts) | non-2xx | server CPU us/req (core use) | req/s ratio | p99 ratio | CPU/req ratio |")
+out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 summary = []
 for c in cases:
     a, b = rows.get(("origind", c)), rows.get(("nginx", c))
@@ -348,16 +359,24 @@ for c in cases:
         continue
     ra, rb = med(a, 3), med(b, 3)
     pa, pb = med(a, 6), med(b, 6)
+    ca, cb = med(a, 13), med(b, 13)
     for name, lst in (("origind", a), ("nginx", b)):
-        ratio = ("**%.2fx**" % (ra / rb)) if name == "origind" and rb else ""
-        pratio = ("%.2fx" % (pa / pb)) if name == "origind" and pb else ""
-        out.append("| %s | %s | %.0f | %.1f | %.2f | %.2f | %d (%d) | %d | %s | %s |" % (
-            c if name == "origind" else "", name, med(lst, 3), med(lst, 4), med(lst, 5),
-            med(lst, 6), tot(lst, 7), tot(lst, 8), tot(lst, 9), ratio, pratio))
+        first = name == "origind"
+        ratio = ("**%.2fx**" % (ra / rb)) if first and rb else ""
+        pratio = ("%.2fx" % (pa / pb)) if first and pb else ""
+        cratio = ("%.2fx" % (ca / cb)) if first and cb else ""
+        out.append("| %s | %s | %.0f | %.1f | %.2f | %.2f | %d (%d) | %d | %.1f (%.0f%%) | %s | %s | %s |" % (
+            c if first else "", name, med(lst, 3), med(lst, 4), med(lst, 5),
+            med(lst, 6), tot(lst, 7), tot(lst, 8), tot(lst, 9), med(lst, 13), med(lst, 14),
+            ratio, pratio, cratio))
     summary.append((c, ra / rb if rb else 0, pa / pb if pb else 0, tot(a, 7), tot(b, 7)))
 out.append("")
 out.append("Medians of %d round(s) per cell; socket errors and non-2xx are totals over the rounds." % len(a))
-out.append("p99 ratio is origind/nginx (below 1 is better for origind).")
+out.append("p99 ratio is origind/nginx (below 1 is better for origind). Server CPU us/req is the")
+out.append("server's user+system time (every thread, from /proc/PID/stat) over the run divided by the")
+out.append("requests answered, and core use its share of its core: on a shared machine the req/s ratio")
+out.append("moves with whatever else runs on core 0, the CPU/req ratio (below 1 is better for origind)")
+out.append("much less. Kernel work done for the server in softirq context is not all counted.")
 open(rep, "w").write("\n".join(out) + "\n")
 PY
 mem_md() { # LABEL "rss anon file [hwm]" (kB) -> a table row in MiB
@@ -418,7 +437,6 @@ if [ "$RECORD" = 1 ]; then
         echo "  connections, close = \`Connection: close\`, a new connection per request."
         echo
         cat "$REPORT"
-        if [ -f "$HERE/serving-notes.md" ]; then echo; cat "$HERE/serving-notes.md"; fi
     } >"$SERVE_SEC"
     {
         echo "## Memory"
@@ -430,30 +448,35 @@ if [ "$RECORD" = 1 ]; then
     python3 - "$RES_MD" "$SERVE_SEC" "$MEM_SEC" <<'PY'
 import os, re, sys
 path, serve, mem = sys.argv[1:4]
-new = {"## Serving": open(serve).read().rstrip("\n"), "## Memory": open(mem).read().rstrip("\n")}
+BEGIN, END = "<!-- bench-serve.sh --record: begin -->", "<!-- bench-serve.sh --record: end -->"
+gen = {"## Serving": open(serve).read(), "## Memory": open(mem).read()}
+def body(head):  # the generated text without its heading, between markers
+    return BEGIN + "\n" + gen[head].split("\n", 1)[1].strip("\n") + "\n" + END
 if os.path.exists(path):
     text = open(path).read()
 else:
     text = "# Benchmark results\n\nWritten by the scripts in tests/bench/ (see tests/bench/README.md).\n"
-# split into a preamble and "## " sections; replace ours, keep everyone else's verbatim
+# split into a preamble and "## " sections; rewrite only ours, keep everyone else's verbatim.
+# Inside ours, only the text between the markers is replaced: notes written around it stay.
 parts = re.split(r"(?m)^(?=## )", text)
 pre, secs = parts[0], parts[1:]
-seen = set()
-outs = []
+seen, outs = set(), []
 for s in secs:
     head = s.split("\n", 1)[0].strip()
-    if head in new:
-        outs.append(new[head] + "\n\n")
+    if head in gen:
         seen.add(head)
-    else:
-        outs.append(s if s.endswith("\n") else s + "\n")
+        if BEGIN in s and END in s:
+            a, b = s.index(BEGIN), s.index(END) + len(END)
+            s = s[:a] + body(head) + s[b:]
+        else:
+            s = head + "\n\n" + body(head) + "\n\n"
+    outs.append(s if s.endswith("\n") else s + "\n")
 for h in ("## Serving", "## Memory"):
     if h not in seen:
         if outs and not outs[-1].endswith("\n\n"):
             outs[-1] += "\n"
-        outs.append(new[h] + "\n\n")
-if not pre.endswith("\n\n"):
-    pre = pre.rstrip("\n") + "\n\n"
+        outs.append(h + "\n\n" + body(h) + "\n\n")
+pre = pre.rstrip("\n") + "\n\n"
 open(path + ".tmp", "w").write((pre + "".join(outs)).rstrip("\n") + "\n")
 os.replace(path + ".tmp", path)
 PY
