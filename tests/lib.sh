@@ -6,14 +6,15 @@
 #
 #   origind_tmpdir                 prints a fresh temp dir (removed at exit)
 #   origind_start DIR [ARGS...]    starts `origind serve --store DIR` on 127.0.0.1 port 0/0
-#                                  plus ARGS, waits for its "listening" line on stderr and
+#                                  and --drain-seconds 0 (ARGS come later and override
+#                                  it), waits for its "listening" line on stderr and
 #                                  exports NODE_PUBLIC (http://127.0.0.1:P), NODE_ADMIN,
 #                                  NODE_TOKEN_FILE, NODE_TOKEN, NODE_PID, NODE_STDERR.
 #                                  Several nodes may run at once: copy the variables
 #                                  before starting the next one. Returns non-zero (and
 #                                  prints the server's stderr) if it does not come up.
 #   origind_stop [PID]             SIGTERM (default NODE_PID), waits for exit, returns its
-#                                  exit status. Uses --drain-seconds as the node was given.
+#                                  exit status. Drains for --drain-seconds (0 unless given).
 #   origind_kill [PID]             SIGKILL and reap.
 #   origind_cleanup                kills every node still running, removes temp dirs
 #                                  (installed as the EXIT trap unless ORIGIND_LIB_NO_TRAP=1).
@@ -70,7 +71,7 @@ origind_start() {
     NODE_STDERR="$(mktemp "${TMPDIR:-/tmp}/origind-stderr.XXXXXX")"
     _origind_tmpdirs+=("$NODE_STDERR")
     "$ORIGIND" serve --store "$dir" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-        "$@" 2>"$NODE_STDERR" &
+        --drain-seconds 0 "$@" 2>"$NODE_STDERR" &
     NODE_PID=$!
     _origind_pids+=("$NODE_PID")
     local i line
