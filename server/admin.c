@@ -16,6 +16,7 @@
 #include "server.h"
 
 #include "http.h"
+#include "peer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -682,7 +683,7 @@ static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c)
     return reply_json(r, c, 200,
                       json_pack("{s:s,s:b,s:b,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I}}",
                                 "version", ORIGIND_VERSION, "draining", atomic_load(&srv->draining),
-                                "catching_up", 0, "started", (json_int_t)srv->started, "in_flight",
+                                "catching_up", atomic_load(&srv->catching_up), "started", (json_int_t)srv->started, "in_flight",
                                 (json_int_t)atomic_load(&srv->in_flight), "store", "blobs",
                                 (json_int_t)s.blobs, "blob_bytes", (json_int_t)s.blob_bytes,
                                 "variants", (json_int_t)s.variants, "variant_bytes",
@@ -716,6 +717,10 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     g.in_flight = atomic_load(&srv->in_flight);
     if (metrics_render(srv->metrics, &g, &text, &len))
         return reply_error(r, c, 500, "out of memory");
+    if (peers_metrics_append(srv->peers, srv, &text, &len) != 0) {
+        free(text);
+        return reply_error(r, c, 500, "out of memory");
+    }
     resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (resp == NULL) {
         free(text);

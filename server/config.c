@@ -21,7 +21,8 @@ enum opt_kind {
     OPT_ADDR, /* ADDR:PORT */
     OPT_UINT, /* decimal, optional K/M/G/T suffix (powers of 1024) */
     OPT_FLAG, /* no value; sets 1 */
-    OPT_LEVEL /* a log level name */
+    OPT_LEVEL, /* a log level name */
+    OPT_LIST   /* repeatable string, appended to cfg->peer[] */
 };
 
 struct opt {
@@ -36,7 +37,7 @@ struct opt {
 };
 
 #define STR_FIELD(f) offsetof(struct config, f)
-#define ALL_CMDS     (CONFIG_SERVE | CONFIG_FSCK | CONFIG_STATS | CONFIG_BACKUP)
+#define ALL_CMDS     (CONFIG_SERVE | CONFIG_FSCK | CONFIG_STATS | CONFIG_BACKUP | CONFIG_SYNC)
 #define GiB          (1024ULL * 1024 * 1024)
 #define MiB          (1024ULL * 1024)
 
@@ -64,7 +65,7 @@ static const struct opt options[] = {
     {"log-level", "ORIGIND_LOG_LEVEL", "info", OPT_LEVEL, STR_FIELD(log_level), ALL_CMDS, 0, 0,
      "error, warn, info or debug (stderr)"},
     {"max-blob-bytes", "ORIGIND_MAX_BLOB_BYTES", "1G", OPT_UINT, STR_FIELD(max_blob_bytes),
-     CONFIG_SERVE, 1, 64 * GiB, "largest blob or variant accepted (413 above)"},
+     CONFIG_SERVE | CONFIG_SYNC, 1, 64 * GiB, "largest blob or variant accepted (413 above)"},
     {"max-bundle-bytes", "ORIGIND_MAX_BUNDLE_BYTES", "256M", OPT_UINT, STR_FIELD(max_bundle_bytes),
      CONFIG_SERVE, 1, 64 * GiB, "largest POST /v1/bundle body"},
     {"max-json-bytes", "ORIGIND_MAX_JSON_BYTES", "128M", OPT_UINT, STR_FIELD(max_json_bytes),
@@ -83,6 +84,19 @@ static const struct opt options[] = {
      "seconds an idle connection is kept (>= 76: above the ALB's 60 s)"},
     {"out", "ORIGIND_BACKUP_OUT", NULL, OPT_STR, STR_FIELD(out), CONFIG_BACKUP, 0, 0,
      "backup file to create (must not exist)"},
+    {"peer", "ORIGIND_PEERS", NULL, OPT_LIST, STR_FIELD(peer), CONFIG_SERVE, 0, 0,
+     "a peer's admin URL (repeatable; env: comma-separated): catch up, then heal misses"},
+    {"peer-interval", "ORIGIND_PEER_INTERVAL", "60", OPT_UINT, STR_FIELD(peer_interval),
+     CONFIG_SERVE, 1, 86400, "seconds between anti-entropy checks against the peers"},
+    {"peer-timeout", "ORIGIND_PEER_TIMEOUT", "120", OPT_UINT, STR_FIELD(peer_timeout),
+     CONFIG_SERVE, 0, 86400,
+     "with no full catch-up pass by then, serve a non-empty store anyway (0: wait forever)"},
+    {"peer-jobs", "ORIGIND_PEER_JOBS", "8", OPT_UINT, STR_FIELD(peer_jobs),
+     CONFIG_SERVE | CONFIG_SYNC, 1, 64, "parallel blob transfers per peer"},
+    {"from", "ORIGIND_SYNC_FROM", NULL, OPT_STR, STR_FIELD(from), CONFIG_SYNC, 0, 0,
+     "the peer's admin URL to catch up from"},
+    {"token-file", "ORIGIND_SYNC_TOKEN_FILE", NULL, OPT_STR, STR_FIELD(token_file), CONFIG_SYNC,
+     0, 0, "file holding the peer's admin bearer token"},
     {"check", NULL, NULL, OPT_FLAG, STR_FIELD(check), CONFIG_SERVE, 0, 0,
      "validate the configuration, print \"configuration OK\" and exit"},
     {"help", NULL, NULL, OPT_FLAG, STR_FIELD(help), ALL_CMDS, 0, 0, "this help"},
@@ -101,6 +115,8 @@ static const char *cmd_name(enum config_cmd cmd)
         return "stats";
     case CONFIG_BACKUP:
         return "backup";
+    case CONFIG_SYNC:
+        return "sync";
     }
     return "?";
 }
@@ -219,6 +235,14 @@ static int set_value(struct config *cfg, const struct opt *o, const char *v, con
     case OPT_FLAG:
         *(uint64_t *)(void *)field = 1;
         return 0;
+    case OPT_LIST:
+        if (v[0] == '\0' || cfg->n_peer >= CONFIG_PEER_MAX) {
+            errf(err, errlen, "%s: --%s needs a non-empty value (at most %d times)", from,
+                 o->name, CONFIG_PEER_MAX);
+            return -1;
+        }
+        cfg->peer[cfg->n_peer++] = v;
+        return 0;
     case OPT_STR:
         if (v[0] == '\0') {
             errf(err, errlen, "%s: --%s needs a non-empty value", from, o->name);
@@ -327,6 +351,10 @@ int config_parse(struct config *cfg, enum config_cmd cmd, int argc, char **argv,
         errf(err, errlen, "--out FILE (or ORIGIND_BACKUP_OUT) is required");
         return -1;
     }
+    if (cmd == CONFIG_SYNC && (cfg->from == NULL || cfg->token_file == NULL)) {
+        errf(err, errlen, "--from URL and --token-file FILE are required");
+        return -1;
+    }
     if (cmd == CONFIG_SERVE && cfg->threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -342,12 +370,13 @@ void config_usage(FILE *f, enum config_cmd cmd)
         "origind fsck --store DIR              re-hash every blob; exit 0 only if all verify",
         "origind stats --store DIR             print store statistics as JSON",
         "origind backup --store DIR --out FILE write a consistent, compacted hot snapshot",
+        "origind sync --store DIR --from URL --token-file FILE   catch up from a peer, once",
     };
     size_t k;
     unsigned c;
 
     fprintf(f, "usage:\n");
-    for (c = 0; c < 4; c++) {
+    for (c = 0; c < 5; c++) {
         if (cmd == 0 || cmd == (1u << c))
             fprintf(f, "  %s\n", synopsis[c]);
     }

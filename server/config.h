@@ -20,7 +20,11 @@ enum config_cmd {
     CONFIG_FSCK = 1 << 1,
     CONFIG_STATS = 1 << 2,
     CONFIG_BACKUP = 1 << 3,
+    CONFIG_SYNC = 1 << 4,
 };
+
+/* Most --peer options (each may also hold comma-separated URLs). */
+#define CONFIG_PEER_MAX 16
 
 /* Parsed options. String fields point into argv, the environment or static
  * defaults (borrowed; never freed). */
@@ -33,6 +37,13 @@ struct config {
     const char *access_log;         /* NULL: none; "-": stdout */
     const char *log_level;
     const char *out; /* backup */
+    const char *peer[CONFIG_PEER_MAX]; /* serve --peer (repeatable), ORIGIND_PEERS */
+    uint64_t n_peer;
+    uint64_t peer_interval; /* anti-entropy period, seconds */
+    uint64_t peer_timeout;  /* catch-up wait before serving anyway (0: forever) */
+    uint64_t peer_jobs;     /* parallel blob transfers per peer */
+    const char *from;       /* sync */
+    const char *token_file; /* sync */
     uint64_t threads;
     uint64_t drain_seconds;
     uint64_t max_blob_bytes;

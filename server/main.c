@@ -20,6 +20,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "peer.h"
 #include "server.h"
 #include "store.h"
 
@@ -47,7 +48,7 @@ enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 /* Reads a token or secret from path: trailing whitespace stripped, must be
  * 1..SECRET_MAX visible ASCII bytes. On success *out is malloc'd (caller
  * wipes and frees). Returns 0 or -1 (logged; the value is never logged). */
-static int read_secret_file(const char *path, const char *what, char **out, size_t *out_len)
+int read_secret_file(const char *path, const char *what, char **out, size_t *out_len)
 {
     char buf[SECRET_MAX + 2];
     size_t n = 0, i;
@@ -296,9 +297,14 @@ static int serve_main(const struct config *cfg)
     srv.metrics = metrics_new();
     if (srv.metrics == NULL)
         goto out;
+    /* before the listeners start: /healthz must never say 200 before the
+     * catch-up from the peers has run */
+    atomic_store(&srv.catching_up, cfg->n_peer > 0);
     if (public_start(&srv, pub_fd) != 0)
         goto out;
     if (admin_start(&srv, adm_fd) != 0)
+        goto out;
+    if (peers_start(&srv, &srv.peers) != 0)
         goto out;
     bound_url(pub_fd, pub_url, sizeof(pub_url));
     bound_url(adm_fd, adm_url, sizeof(adm_url));
@@ -362,12 +368,16 @@ static int serve_main(const struct config *cfg)
 
         nanosleep(&ts, NULL);
     }
+    /* resumes any connection still waiting for a heal, before MHD stops */
+    peers_stop(srv.peers);
+    srv.peers = NULL;
     if (atomic_load(&srv.in_flight) > 0 || server_unacked_bytes(&srv) > 0)
         log_warn("%llu requests still in flight after %d s; closing them",
                  (unsigned long long)atomic_load(&srv.in_flight), FINISH_TIMEOUT_MS / 1000);
     log_info("stopped");
     rc = EXIT_OK;
 out:
+    peers_stop(srv.peers);
     if (srv.public_d != NULL)
         MHD_stop_daemon(srv.public_d);
     else if (pub_fd >= 0)
@@ -503,6 +513,7 @@ int main(int argc, char **argv)
         {"fsck", CONFIG_FSCK, fsck_main},
         {"stats", CONFIG_STATS, stats_main},
         {"backup", CONFIG_BACKUP, backup_main},
+        {"sync", CONFIG_SYNC, peer_sync_main},
     };
     struct config cfg;
     char err[512];

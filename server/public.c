@@ -15,6 +15,7 @@
 #include "server.h"
 
 #include "http.h"
+#include "peer.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -50,6 +51,8 @@ static enum MHD_Result answer_healthz(struct req *r, struct MHD_Connection *c)
 
     if (atomic_load(&r->srv->draining))
         return req_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "draining", 1);
+    if (atomic_load(&r->srv->catching_up))
+        return req_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "catching up", 1);
     if (store_reader_begin(r->srv->st, &rd) != STORE_OK)
         return req_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "store not readable", 1);
     store_reader_end(rd);
@@ -140,7 +143,16 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
         return req_text(r, c, http_status_for_store_err(err), "store busy", 1);
     }
     err = store_lookup(r->reader, path, path_len, &a);
-    if (err == STORE_ENOTFOUND) {
+    if ((err == STORE_ENOTFOUND || err == STORE_ECORRUPT) && srv->peers != NULL && r->heal == 0) {
+        /* read through to the peers: the connection is suspended until the
+         * heal thread has fetched, verified and stored (peer.c), then this
+         * handler runs again and looks up once more */
+        store_reader_end(r->reader);
+        r->reader = NULL;
+        if (peers_heal(srv->peers, r, c, path, path_len, err == STORE_ECORRUPT) == 0)
+            return MHD_YES;
+    }
+    if (err == STORE_ENOTFOUND || (err == STORE_ECORRUPT && r->heal != 0)) {
         r->cache = "miss";
         return req_text(r, c, MHD_HTTP_NOT_FOUND, "not found", 1);
     }
@@ -299,7 +311,8 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
 int public_start(struct server *srv, int fd)
 {
     const struct config *cfg = srv->cfg;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME; /* read-through heal (peer.c) */
     unsigned threads = (unsigned)cfg->threads;
 
     srv->public_d = MHD_start_daemon(

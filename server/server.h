@@ -20,6 +20,7 @@
 struct spool;
 struct server;
 struct conn_node;
+struct peers;
 
 /* The cls of a listener's request callbacks: which listener it is. */
 struct listener_ctx {
@@ -42,6 +43,8 @@ struct server {
     int64_t started;
     atomic_int draining;            /* SIGTERM seen: /healthz answers 503 */
     atomic_int closing;             /* listeners quiesced: answer with Connection: close */
+    atomic_int catching_up;         /* --peer: catching up, /healthz answers 503 (peer.c) */
+    struct peers *peers;            /* NULL without --peer */
     atomic_uint_fast64_t in_flight; /* requests between URI and completion, both listeners */
     struct MHD_Daemon *public_d, *admin_d;
     struct listener_ctx lctx[METRICS_LISTENERS];
@@ -72,7 +75,15 @@ struct req {
     int expect_body;
     struct spool *spool;
     int body_error; /* an error already found while receiving the body */
+    /* public only: read-through heal (peer.c): 0 not tried, 1 waiting
+     * (connection suspended), 2 done (look up again, no second heal) */
+    int heal;
 };
+
+/* Reads a token or secret from path: trailing whitespace stripped, must be
+ * 1..4096 visible ASCII bytes. On success *out is malloc'd (caller wipes and
+ * frees). Returns 0 or -1 (logged; the value is never logged). main.c. */
+int read_secret_file(const char *path, const char *what, char **out, size_t *out_len);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t server_now_ns(void);
