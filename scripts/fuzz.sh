@@ -49,8 +49,8 @@ for t in "${targets[@]}"; do
         cp "$a" tests/fuzz/corpus/"$t"/regress-"$(basename "$a" | sed "s/^$t-//")"
         echo "   crash kept as tests/fuzz/corpus/$t/regress-$(basename "$a" | sed "s/^$t-//")"
     done
-    execs=$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /, "", $2); print $2}' "$log" | tail -1)
-    rate=$(awk -F: '/stat::average_exec_per_sec/ {gsub(/ /, "", $2); print $2}' "$log" | tail -1)
+    execs=$(awk '/stat::number_of_executed_units/ {print $NF}' "$log" | tail -1)
+    rate=$(awk '/stat::average_exec_per_sec/ {print $NF}' "$log" | tail -1)
     last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
     cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
     ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')

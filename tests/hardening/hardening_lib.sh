@@ -30,7 +30,7 @@ for i in range(n):
         data = ("/* %d %d */ " % (seed, i) + "body { color: #%06x; }\n" % r.getrandbits(24)
                 * (size // 30 + 1)).encode()[: max(size, 20)]
     else:
-        data = bytes(r.getrandbits(8) for _ in range(size)) + b"%d-%d" % (seed, i)
+        data = r.randbytes(size) + b"%d-%d" % (seed, i)
     with open(os.path.join(sub, "f%03d.%s" % (i, ext)), "wb") as f:
         f.write(data)
 PY
