@@ -18,7 +18,7 @@ set -- $(curl -sS -H "Authorization: Bearer $TOKEN" "$ADMIN_A/v1/releases/r2" |
 BADPATH="$1" BAD="$2"
 python3 "$PEER_DIR/hostile_peer.py" "$WORK/hport" "$ADMIN_A" "$BAD" &
 HPID=$!
-trap 'kill $HPID 2>/dev/null; origind_cleanup' EXIT
+trap 'kill $HPID 2>/dev/null || true; origind_cleanup' EXIT
 for i in $(seq 1 100); do [ -s "$WORK/hport" ] && break; sleep 0.05; done
 HOSTILE="http://127.0.0.1:$(cat "$WORK/hport")"
 BLOBS=$(stat_of "$ADMIN_A" blobs)

@@ -6,7 +6,7 @@
 # non-200 answers, and the new node serves its share after joining.
 . "$(dirname "$0")/peer_lib.sh"
 . "$PEER_DIR/../../e2e/e2e_lib.sh"
-trap 'nginx_stop_all; kill "${CPID:-}" 2>/dev/null; origind_cleanup' EXIT
+trap 'nginx_stop_all || true; kill "${CPID:-}" 2>/dev/null || true; origind_cleanup' EXIT
 command -v "$NGINX" >/dev/null 2>&1 || { echo "SKIP: no nginx"; exit 0; }
 
 start A "$WORK/a"
