@@ -80,3 +80,14 @@ worst = max(ms) if ms else 0
 sys.exit(1 if fails or not ms or worst > 5 * limit or len(slow) > 0.01 * len(ms) else 0)
 PY
 }
+
+# fail also shows the last lines of the current node's stderr (a sanitizer
+# report, an error the server logged) before the temp files are removed.
+fail() {
+    echo "FAIL: $*" >&2
+    if [ -n "${NODE_STDERR:-}" ] && [ -s "$NODE_STDERR" ]; then
+        echo "--- last lines of origind's stderr ($NODE_STDERR):" >&2
+        tail -n 40 "$NODE_STDERR" >&2
+    fi
+    exit 1
+}
