@@ -21,3 +21,13 @@ echo "== tests under ASan+UBSan"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure -j2 --timeout 900 -LE 'slow|bench')
+
+echo "== build (ThreadSanitizer) and the server's concurrency tests under it"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_TSAN=ON >/dev/null
+cmake --build build-tsan -j2
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+   ctest --output-on-failure -j2 --timeout 600 \
+   -R '^(server_concurrent|hardening_hostile_clients|hardening_faults|hardening_crash_push)$')
+
+echo "== static analysis (cppcheck, clang-tidy)"
+scripts/analyze.sh build-analyze
