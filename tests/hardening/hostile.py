@@ -215,9 +215,10 @@ def big_url(public, admin, token):
 
 
 def smuggling(public, admin, token):
-    """Conflicting Content-Length / Transfer-Encoding framings, each followed
-    by a smuggled request. The framing must be refused (4xx): no 2xx and no
-    answer to the smuggled request."""
+    """Conflicting or malformed Content-Length / Transfer-Encoding framings,
+    each followed by a smuggled request. The framing must be refused (4xx)
+    and the smuggled request never served (a later 4xx for the leftover bytes
+    is tolerated; RFC 9112 would rather have the connection closed)."""
     auth = b"Authorization: Bearer " + token.encode() + b"\r\n"
     body = b'{"digests": []}'
     smuggled = b"GET /v1/status HTTP/1.1\r\nHost: o\r\n" + auth + b"\r\n"
@@ -235,6 +236,7 @@ def smuggling(public, admin, token):
         "te-chunked-only": b"Transfer-Encoding: chunked\r\n",
     }
     seen = {}
+    problems = []
     for name, hdrs in cases.items():
         payload = chunked if b"chunked" in hdrs and b"xchunked" not in hdrs else body
         s = connect(admin)
@@ -250,9 +252,9 @@ def smuggling(public, admin, token):
         if not codes:
             continue  # closed without an answer: refused
         if 200 <= codes[0] < 300:
-            fail("smuggling %s: framing accepted (%s)" % (name, codes))
-        if len(codes) > 1:
-            fail("smuggling %s: the smuggled request was answered (%s)" % (name, codes))
+            problems.append("%s: framing accepted (%s)" % (name, codes))
+        elif any(200 <= c < 300 for c in codes[1:]):
+            problems.append("%s: the smuggled request was served (%s)" % (name, codes))
     # the public listener: a GET with a body is refused, never a second answer
     s = connect(public)
     s.sendall(b"GET /healthz HTTP/1.1\r\nHost: o\r\nContent-Length: %d\r\n\r\n" % len(smuggled) +
@@ -261,8 +263,10 @@ def smuggling(public, admin, token):
     s.close()
     seen["public-get-body"] = codes
     if codes and codes[0] < 400:
-        fail("public GET with a body: %s" % codes)
+        problems.append("public GET with a body: %s" % codes)
     print("attack smuggling: %s" % seen)
+    if problems:
+        fail("smuggling: " + "; ".join(problems))
 
 
 def half_uploads(admin, token, n=20):
