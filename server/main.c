@@ -262,6 +262,15 @@ static int serve_main(const struct config *cfg)
         goto out;
     }
 
+    /* Sockets first (OpenBSD httpd's order): a taken port fails before the
+     * store or a token file is created. */
+    pub_fd = listen_on("public", cfg->listen);
+    if (pub_fd < 0)
+        goto out;
+    adm_fd = listen_on("admin", cfg->admin_listen);
+    if (adm_fd < 0)
+        goto out;
+
     memset(&so, 0, sizeof(so));
     so.map_size = cfg->map_size;
     so.max_readers = (unsigned)cfg->max_readers;
@@ -283,12 +292,6 @@ static int serve_main(const struct config *cfg)
     if (read_secret_file(token_file, "admin token", &srv.admin_token, &srv.admin_token_len) != 0)
         goto out;
 
-    pub_fd = listen_on("public", cfg->listen);
-    if (pub_fd < 0)
-        goto out;
-    adm_fd = listen_on("admin", cfg->admin_listen);
-    if (adm_fd < 0)
-        goto out;
     if (cfg->access_log != NULL) {
         srv.alog = access_log_open(cfg->access_log);
         if (srv.alog == NULL)
