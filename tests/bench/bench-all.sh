@@ -12,6 +12,7 @@
 # /var/tmp/origind-bench-logs-<date>). --record is passed to the scripts that accept it (they
 # then update their own section of tests/bench/RESULTS.md). Environment variables are passed
 # through (BENCH_SECONDS, BENCH_ROUNDS, BENCH_RUNS, ...: see each script's header).
+# BENCH_ONLY="serve" (any of store ingest serve) runs only those.
 # A failing benchmark does not stop the others; the exit status is non-zero if any failed.
 # Run it alone: the benchmarks pin processes to cores and measure the whole machine.
 set -uo pipefail
@@ -47,6 +48,12 @@ failed=()
 ran=0
 for b in bench-store.sh bench-ingest.sh bench-serve.sh; do
     s="$HERE/$b"
+    name="${b#bench-}"
+    name="${name%.sh}"
+    if [ -n "${BENCH_ONLY:-}" ] && [[ " $BENCH_ONLY " != *" $name "* ]]; then
+        echo "== $b: not in BENCH_ONLY, skipped"
+        continue
+    fi
     if [ ! -f "$s" ]; then
         echo "== $b: not present, skipped"
         continue

@@ -144,6 +144,11 @@ origind_start "$STORE" --threads 1 --log-level warn --drain-seconds 0
 OD_PID="$NODE_PID"
 OD_URL="$NODE_PUBLIC"
 taskset -a -cp "$SCPU" "$OD_PID" >/dev/null # every thread (admin threads inherit it)
+status_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+mem_line() { # PID -> "rss anon file hwm" in kB
+    echo "$(status_kb "$1" VmRSS) $(status_kb "$1" RssAnon) $(status_kb "$1" RssFile) $(status_kb "$1" VmHWM)"
+}
+OD_IDLE_BOOT="$(mem_line "$OD_PID")"
 if [ -x "$ORIGIN_INGEST" ]; then
     PUSH_CMD="origin-ingest push --node ADMIN --token-file TOKEN --release bench-serve --prefix /assets --keep-names --compress none --cache-dir none --quiet SITE"
     "$ORIGIN_INGEST" push --node "$NODE_ADMIN" --token-file "$NODE_TOKEN_FILE" \
@@ -176,8 +181,7 @@ error_log $NG/logs/error.log warn;
 $( [ "$(id -u)" = 0 ] && echo "user root;" )
 events { worker_connections 4096; }
 http {
-    ${MIME:+include $MIME;}
-    types { text/css css; image/png png; }
+    $( [ -n "$MIME" ] && echo "include $MIME;" || echo "types { text/css css; image/png png; }")
     charset utf-8;
     charset_types text/css;
     default_type application/octet-stream;
@@ -234,11 +238,6 @@ curl -sS -D - -o /dev/null "$OD_URL/assets/bench-2k.css" | tr -d '\r' | sed 's/^
 curl -sS -D - -o /dev/null "$NG_URL/assets/bench-2k.css" | tr -d '\r' | sed 's/^/   nginx:   /'
 
 # ---------------------------------------------------------------- memory helpers
-# status_kb PID FIELD -> kB value of FIELD in /proc/PID/status
-status_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-mem_line() { # PID -> "rss anon file hwm" in kB
-    echo "$(status_kb "$1" VmRSS) $(status_kb "$1" RssAnon) $(status_kb "$1" RssFile) $(status_kb "$1" VmHWM)"
-}
 OD_IDLE_START="$(mem_line "$OD_PID")"
 NG_IDLE_START="$(mem_line "$NG_WORKER")"
 
@@ -389,7 +388,8 @@ MEMREP="$B/memory.md"
 {
     echo "| origind (pid, --threads 1) | VmRSS MiB | RssAnon MiB | RssFile MiB | VmHWM MiB |"
     echo "|---|---:|---:|---:|---:|"
-    mem_md "idle, after start and push" "$OD_IDLE_START"
+    mem_md "idle, just started (empty store)" "$OD_IDLE_BOOT"
+    mem_md "idle, after the push (6 files, 20 MiB, over the admin API)" "$OD_IDLE_START"
     for s in $SIZES; do
         # largest sample during this size's runs
         samp="$(awk -F'\t' -v s="$s" '$1 == "origind" && index($2, s ".") == 1 { if ($11 + 0 > m) { m = $11; l = $11 " " $12 " " $13 } } END { print l }' "$RESULTS")"
@@ -404,7 +404,8 @@ MEMREP="$B/memory.md"
     echo
     echo "RssFile is file-backed pages mapped into the process: for origind, the pages of the LMDB"
     echo "map that were served (shared with the page cache, reclaimable, not private memory)."
-    echo "RssAnon is private memory (heap, stacks, connection buffers)."
+    echo "RssAnon is private memory (heap, stacks, connection buffers; after a push it includes"
+    echo "heap that held upload bodies, freed but kept by malloc)."
 } >"$MEMREP"
 
 echo
