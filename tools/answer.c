@@ -26,6 +26,15 @@ static json_t *load(const char *body, size_t len)
     return json_loadb(body, len, 0, NULL);
 }
 
+/* 1 if v is a string of 64 hex digits (what callers may print as a digest:
+ * a node must not get control characters onto the user's terminal). */
+static int is_hex_digest(const json_t *v)
+{
+    unsigned char d[STORE_DIGEST_LEN];
+
+    return store_digest_from_hex(json_string_value(v), json_string_length(v), d) == STORE_OK;
+}
+
 int ingest_answer_missing(const char *body, size_t len,
                           int (*fn)(void *arg, const unsigned char *digest), void *arg, char *err,
                           size_t errlen)
@@ -78,7 +87,7 @@ size_t ingest_answer_conflicts(const char *body, size_t len,
 
         if (!json_is_string(p))
             continue;
-        if (json_is_string(h) && json_string_length(h) == STORE_HEX_LEN)
+        if (json_is_string(h) && is_hex_digest(h))
             hex = json_string_value(h);
         if (fn != NULL)
             fn(arg, json_string_value(p), hex);
@@ -101,7 +110,7 @@ size_t ingest_answer_missing_count(const char *body, size_t len, char first[STOR
         goto out;
     n = json_array_size(arr);
     v = json_array_get(arr, 0);
-    if (first != NULL && json_is_string(v) && json_string_length(v) == STORE_HEX_LEN)
+    if (first != NULL && json_is_string(v) && is_hex_digest(v))
         memcpy(first, json_string_value(v), STORE_HEX_LEN + 1);
 out:
     json_decref(root);
@@ -113,22 +122,25 @@ void ingest_answer_error(const char *body, size_t len, char *out, size_t outlen)
     json_t *root = load(body, len), *e;
     const char *s = body;
     size_t n = len, i, j = 0;
+    int first_line = 1; /* the body's first line, unless "error" is a string */
 
     if (outlen == 0)
-        return;
+        goto out;
     e = json_is_object(root) ? json_object_get(root, "error") : NULL;
     if (json_is_string(e)) {
         s = json_string_value(e);
         n = json_string_length(e);
+        first_line = 0;
     }
     for (i = 0; s != NULL && i < n && j + 1 < outlen; i++) {
         unsigned char c = (unsigned char)s[i];
 
-        if (e == NULL && (c == '\n' || c == '\r'))
+        if (first_line && (c == '\n' || c == '\r'))
             break;
         out[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
     }
     out[j] = '\0';
+out:
     json_decref(root);
 }
 

@@ -127,11 +127,13 @@ double ingest_now(void)
 
 const char *ingest_human_bytes(uint64_t n, char *out, size_t outlen)
 {
+    /* Unit thresholds are where the rounded value would reach 1000.0
+     * (999950 B would print "1000.0 kB"): the next unit says it better. */
     if (n < 1000)
         snprintf(out, outlen, "%llu B", (unsigned long long)n);
-    else if (n < 1000 * 1000)
+    else if (n < 999950)
         snprintf(out, outlen, "%.1f kB", (double)n / 1e3);
-    else if (n < 1000ull * 1000 * 1000)
+    else if (n < 999950000ull)
         snprintf(out, outlen, "%.1f MB", (double)n / 1e6);
     else
         snprintf(out, outlen, "%.2f GB", (double)n / 1e9);
