@@ -31,6 +31,7 @@
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,28 @@ static int wait_signal(const sigset_t *set, long ms)
     return sig < 0 ? 0 : sig;
 }
 
+/* Raises the soft open-file limit to the hard one: every public connection
+ * holds a socket, and a large answer in flight a dup of the data file (for
+ * sendfile). Warns when the limit is still below what --max-connections
+ * may need. */
+static void raise_fd_limit(const struct config *cfg)
+{
+    struct rlimit rl;
+    rlim_t need = (rlim_t)cfg->max_connections * 2 + (rlim_t)cfg->admin_max_connections + 64;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < need)
+        log_warn("open file limit %llu is below the %llu that --max-connections %llu may need",
+                 (unsigned long long)rl.rlim_cur, (unsigned long long)need,
+                 (unsigned long long)cfg->max_connections);
+}
+
 static int serve_main(const struct config *cfg)
 {
     struct server srv;
@@ -261,6 +284,8 @@ static int serve_main(const struct config *cfg)
         rc = EXIT_OK;
         goto out;
     }
+
+    raise_fd_limit(cfg);
 
     /* Sockets first (OpenBSD httpd's order): a taken port fails before the
      * store or a token file is created. */
@@ -512,10 +537,8 @@ int main(int argc, char **argv)
         enum config_cmd cmd;
         int (*run)(const struct config *);
     } cmds[] = {
-        {"serve", CONFIG_SERVE, serve_main},
-        {"fsck", CONFIG_FSCK, fsck_main},
-        {"stats", CONFIG_STATS, stats_main},
-        {"backup", CONFIG_BACKUP, backup_main},
+        {"serve", CONFIG_SERVE, serve_main},   {"fsck", CONFIG_FSCK, fsck_main},
+        {"stats", CONFIG_STATS, stats_main},   {"backup", CONFIG_BACKUP, backup_main},
         {"sync", CONFIG_SYNC, peer_sync_main},
     };
     struct config cfg;

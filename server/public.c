@@ -20,8 +20,16 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
+
+/* Bodies from this size on are sent with sendfile(2) from the store's data
+ * file; smaller ones straight from the memory map. Measured in
+ * tests/bench/RESULTS.md: at 2 KiB the map path wins (no dup/close, one
+ * sendmsg with the headers), from ~64 KiB sendfile spends less CPU per byte
+ * (no copy into socket buffers) and halves the CPU of 10 MiB answers. */
+#define SENDFILE_MIN (64 * 1024)
 
 /* 1 if the decoded path has an empty-after-slash "." or ".." segment. */
 static int has_dot_segment(const char *p, size_t len)
@@ -123,6 +131,29 @@ static int if_range_ok(struct MHD_Connection *c, const char *etag, int64_t publi
     return http_parse_date(ir, strlen(ir), &t) == 0 && t == published;
 }
 
+/* A response carrying n bytes of b from byte first on, without copying
+ * them: sendfile from the data file for large bodies, the map for small
+ * ones. Either way the bytes stay valid because the request's reader is
+ * held until the completion callback. Returns NULL on allocation failure. */
+static struct MHD_Response *body_response(struct server *srv, const struct store_blob *b,
+                                          uint64_t first, size_t n)
+{
+    struct MHD_Response *resp;
+    int fd;
+
+    if (n >= SENDFILE_MIN) {
+        /* libmicrohttpd closes the descriptor it is given */
+        fd = dup(store_data_fd(srv->st));
+        if (fd >= 0) {
+            resp = MHD_create_response_from_fd_at_offset64(n, fd, b->offset + first);
+            if (resp != NULL)
+                return resp;
+            close(fd);
+        }
+    }
+    return MHD_create_response_from_buffer(n, (char *)b->data + first, MHD_RESPMEM_PERSISTENT);
+}
+
 static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, const char *path,
                                     size_t path_len)
 {
@@ -202,18 +233,14 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     if (rr == HTTP_RANGE_OK) {
         size_t n = (size_t)(last - first + 1);
 
-        /* zero copy: the response points into the map, valid until the
-         * reader ends in the completion callback */
-        resp =
-            MHD_create_response_from_buffer(n, (char *)body->data + first, MHD_RESPMEM_PERSISTENT);
+        resp = body_response(srv, body, first, n);
         if (resp == NULL)
             return MHD_NO;
         snprintf(crange, sizeof(crange), "bytes %llu-%llu/%zu", (unsigned long long)first,
                  (unsigned long long)last, body->len);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
     } else {
-        resp =
-            MHD_create_response_from_buffer(body->len, (void *)body->data, MHD_RESPMEM_PERSISTENT);
+        resp = body_response(srv, body, 0, body->len);
         if (resp == NULL)
             return MHD_NO;
     }
