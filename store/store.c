@@ -926,6 +926,54 @@ static unsigned char *release_entries(const struct store_file *const *f, size_t 
     return buf;
 }
 
+/* 1 if release id is already stored with exactly these entries and every
+ * blob is present (publishing it again is a no-op), 0 if not (the write
+ * path decides), -STORE_* on error. Read-only, in a pooled reader. */
+static int republish_check(struct store *st, const char *id, size_t id_len,
+                           const struct store_file *const *bydigest, size_t u,
+                           const unsigned char *entries, size_t entries_len)
+{
+    struct store_reader *r;
+    MDB_val key = {id_len, (void *)id}, val;
+    size_t i;
+    int rc;
+
+    rc = store_reader_begin(st, &r);
+    if (rc != STORE_OK)
+        return -rc;
+    rc = mdb_get(r->txn, st->releases, &key, &val);
+    if (rc != MDB_SUCCESS) {
+        rc = rc == MDB_NOTFOUND ? 0 : -map_mdb(rc);
+        goto out;
+    }
+    if (val.mv_size != RELEASE_HEAD_LEN + entries_len ||
+        get_u64((unsigned char *)val.mv_data + 16) != u ||
+        (entries_len > 0 &&
+         memcmp((unsigned char *)val.mv_data + RELEASE_HEAD_LEN, entries, entries_len) != 0)) {
+        rc = 0;
+        goto out;
+    }
+    key.mv_size = STORE_DIGEST_LEN;
+    for (i = 0; i < u; i++) {
+        if (i > 0 && memcmp(bydigest[i]->digest, bydigest[i - 1]->digest, STORE_DIGEST_LEN) == 0)
+            continue;
+        key.mv_data = (void *)bydigest[i]->digest;
+        rc = mdb_get(r->txn, st->blobs, &key, &val);
+        if (rc == MDB_NOTFOUND) {
+            rc = 0;
+            goto out;
+        }
+        if (rc != MDB_SUCCESS) {
+            rc = -map_mdb(rc);
+            goto out;
+        }
+    }
+    rc = 1;
+out:
+    store_reader_end(r);
+    return rc;
+}
+
 int store_publish(struct store *st, const char *id, size_t id_len, const struct store_file *files,
                   size_t n, int64_t now, int *created, store_problem_fn problem, void *arg)
 {
@@ -984,14 +1032,29 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     if (isnew == NULL)
         goto out;
 
+    if (u > 0)
+        memcpy(bydigest, sorted, u * sizeof(*bydigest));
+    qsort(bydigest, u, sizeof(*bydigest), cmp_file_digest);
+
+    /* Republishing an identical release (every re-push does) is answered
+     * from a read transaction: no writer lock, no write transaction. */
+    rc = republish_check(st, id, id_len, bydigest, u, entries, entries_len);
+    if (rc < 0) {
+        rc = -rc;
+        goto out;
+    }
+    if (rc == 1) {
+        if (created != NULL)
+            *created = 0;
+        rc = STORE_OK;
+        goto out;
+    }
+
     rc = map_mdb(mdb_txn_begin(st->env, NULL, 0, &txn));
     if (rc != STORE_OK)
         goto out;
 
     /* 2. Every blob present: report each missing digest once, with its first path. */
-    if (u > 0)
-        memcpy(bydigest, sorted, u * sizeof(*bydigest));
-    qsort(bydigest, u, sizeof(*bydigest), cmp_file_digest);
     for (i = 0; i < u; i++) {
         if (i > 0 && memcmp(bydigest[i]->digest, bydigest[i - 1]->digest, STORE_DIGEST_LEN) == 0)
             continue;
