@@ -664,6 +664,26 @@ static int name_files(struct run_state *st)
     return INGEST_EXIT_OK;
 }
 
+/* ORIGIN_INGEST_TIMING=1: phase durations on stderr (for profiling). */
+static int timing_on = -1;
+static double timing_last;
+
+static void timing(const char *phase)
+{
+    double now = ingest_now();
+
+    if (timing_on < 0) {
+        const char *e = getenv("ORIGIN_INGEST_TIMING");
+
+        timing_on = e != NULL && *e != '\0' && strcmp(e, "0") != 0;
+        timing_last = now;
+    }
+    if (timing_on && phase != NULL)
+        fprintf(stderr, "origin-ingest: timing: %-10s %8.1f ms\n", phase,
+                (now - timing_last) * 1000.0);
+    timing_last = now;
+}
+
 static int cmd_push(struct cfg *cfg)
 {
     struct ingest_site site;
@@ -688,6 +708,7 @@ static int cmd_push(struct cfg *cfg)
 
     wo.include_hidden = cfg->include_hidden;
     wo.quiet = cfg->quiet;
+    timing(NULL);
     rc = ingest_walk(&site, cfg->dir, &wo, err, sizeof(err));
     if (rc != INGEST_EXIT_OK) {
         ingest_progress_error(&st.prog, "%s", err);
@@ -703,15 +724,18 @@ static int cmd_push(struct cfg *cfg)
         rc = INGEST_EXIT_USAGE;
         goto out;
     }
+    timing("walk");
     rc = ingest_hash_files(&site, cfg->threads, hash_tick, &st, err, sizeof(err));
     if (rc != INGEST_EXIT_OK) {
         ingest_progress_error(&st.prog, "%s", err);
         goto out;
     }
+    timing("hash");
     rc = name_files(&st);
     if (rc != INGEST_EXIT_OK)
         goto out;
     ingest_site_index_blobs(&site);
+    timing("name+index");
     t_hash = ingest_now() - st.t0;
     ingest_progress_line(&st.prog, "hashed %zu files (%zu distinct), %s in %.2f s", site.nfiles,
                          site.nblobs, ingest_human_bytes(site.bytes, hb, sizeof(hb)), t_hash);
@@ -757,7 +781,9 @@ static int cmd_push(struct cfg *cfg)
     }
     nodes = ingest_client_nodes(st.client, &nn);
 
+    timing("client");
     ingest_client_missing(st.client);
+    timing("missing");
     for (i = 0; i < nn; i++) {
         if (!nodes[i].failed)
             ingest_progress_line(&st.prog, "node %s lacks %zu of %zu blobs", nodes[i].url,
@@ -788,7 +814,9 @@ static int cmd_push(struct cfg *cfg)
                                  cs.cache_errors);
     }
 
+    timing("compress");
     ingest_client_upload(st.client);
+    timing("upload");
     for (i = 0; i < nn; i++) {
         if (!nodes[i].failed && nodes[i].missing > 0)
             ingest_progress_line(&st.prog, "node %s: sent %zu blobs, %zu variants, %s%s",
@@ -805,7 +833,9 @@ static int cmd_push(struct cfg *cfg)
         }
     }
 
+    timing("recheck");
     ingest_client_publish(st.client, cfg->val[O_RELEASE]);
+    timing("publish");
     for (i = 0; i < nn; i++) {
         if (!nodes[i].failed)
             ingest_progress_line(&st.prog, "node %s: release %s %s", nodes[i].url,

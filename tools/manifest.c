@@ -159,27 +159,55 @@ char *ingest_json_missing_request(const struct ingest_site *s, size_t *len)
     return b.data;
 }
 
+/* Appends v as a JSON string (UTF-8 kept as is, like jansson's default). */
+static void add_json_string(struct ingest_buf *b, const char *v)
+{
+    const char *run = v;
+
+    ingest_buf_add(b, "\"", 1);
+    for (; *v != '\0'; v++) {
+        unsigned char ch = (unsigned char)*v;
+        char esc[8];
+
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        ingest_buf_add(b, run, (size_t)(v - run));
+        if (ch == '"' || ch == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)ch;
+            ingest_buf_add(b, esc, 2);
+        } else {
+            snprintf(esc, sizeof(esc), "\\u%04x", ch);
+            ingest_buf_add(b, esc, 6);
+        }
+        run = v + 1;
+    }
+    ingest_buf_add(b, run, (size_t)(v - run));
+    ingest_buf_add(b, "\"", 1);
+}
+
 char *ingest_json_release_request(const struct ingest_site *s, size_t *len)
 {
-    json_t *root = json_object(), *files = json_array();
-    char *text;
+    struct ingest_buf b = {0};
     size_t i;
 
-    json_object_set_new(root, "files", files);
+    /* Hand-built (built once, sent to every node): the compact canonical
+     * shape {"files":[{"path":..,"sha256":..,"type":..},...]}. */
+    ingest_buf_add(&b, "{\"files\":[", 10);
     for (i = 0; i < s->nfiles; i++) {
         const struct ingest_file *f = &s->files[i];
         char hex[STORE_HEX_LEN + 1];
 
         store_digest_to_hex(f->digest, hex);
-        json_array_append_new(
-            files, json_pack("{s:s, s:s, s:s}", "path", f->path, "sha256", hex, "type", f->type));
+        ingest_buf_add(&b, i ? ",{\"path\":" : "{\"path\":", i ? 9 : 8);
+        add_json_string(&b, f->path);
+        ingest_buf_add(&b, ",\"sha256\":\"", 11);
+        ingest_buf_add(&b, hex, STORE_HEX_LEN);
+        ingest_buf_add(&b, "\",\"type\":", 9);
+        add_json_string(&b, f->type);
+        ingest_buf_add(&b, "}", 1);
     }
-    text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    if (text == NULL) {
-        fputs("origin-ingest: out of memory\n", stderr);
-        exit(INGEST_EXIT_LOCAL);
-    }
-    *len = strlen(text);
-    return text;
+    ingest_buf_add(&b, "]}", 2);
+    *len = b.len;
+    return b.data;
 }
