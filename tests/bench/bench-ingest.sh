@@ -14,7 +14,8 @@
 #   20k files   a 20,000-file release, first push and unchanged re-push
 # and prints medians and ratios. --record appends them to tests/bench/RESULTS.md (## Ingest).
 # Env: BENCH_DIR (default /var/tmp/origind-bench-ingest, must not be tmpfs), BENCH_RUNS (3),
-#      BENCH_FILES (5000), BENCH_BIG_FILES (20000), ORIGIND_BIN_DIR (default build/bin).
+#      BENCH_FILES (5000), BENCH_BIG_FILES (20000), ORIGIND_BIN_DIR (default build/bin),
+#      BENCH_COMPRESS (1; 0 skips the br+gzip runs, which take minutes when the cache is cold).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -28,6 +29,7 @@ B="${BENCH_DIR:-/var/tmp/origind-bench-ingest}"
 RUNS="${BENCH_RUNS:-3}"
 NFILES="${BENCH_FILES:-5000}"
 NBIG="${BENCH_BIG_FILES:-20000}"
+COMPRESS="${BENCH_COMPRESS:-1}"
 rm -rf "$B"
 mkdir -p "$B"
 FSTYPE="$(stat -f -c %T "$B")"
@@ -37,6 +39,7 @@ ING="$ORIGIND_BIN_DIR/origin-ingest"
 export ORIGIN_INGEST_CACHE="$B/cache"
 RSYNC_PIDS=()
 BENCH_HOST_NOTE="$(nproc) cores, $(uname -r)"
+LOAD_START="$(cut -d" " -f1-3 /proc/loadavg)"
 
 bench_cleanup() {
     local p
@@ -178,15 +181,19 @@ for run in $(seq 1 "$RUNS"); do
         fi
     done
     # Compression: cold cache then warm cache, each onto fresh nodes.
-    rm -rf "$ORIGIN_INGEST_CACHE"
-    start_nodes "c$run"
-    sync
-    t=$(now); ingest r1 "$B/site"; T_CZC+=("$(echo "$(now) - $t" | bc)")
-    stop_nodes
-    start_nodes "w$run"
-    sync
-    t=$(now); ingest r1 "$B/site"; T_CZW+=("$(echo "$(now) - $t" | bc)")
-    stop_nodes
+    if [ "$COMPRESS" = 1 ]; then
+        rm -rf "$ORIGIN_INGEST_CACHE"
+        start_nodes "c$run"
+        sync
+        t=$(now); ingest r1 "$B/site"; T_CZC+=("$(echo "$(now) - $t" | bc)")
+        stop_nodes
+        start_nodes "w$run"
+        sync
+        t=$(now); ingest r1 "$B/site"; T_CZW+=("$(echo "$(now) - $t" | bc)")
+        stop_nodes
+    else
+        T_CZC+=(0); T_CZW+=(0)
+    fi
 done
 
 echo "bench: generating $NBIG files"
@@ -206,7 +213,7 @@ RSC=$(median "${T_RSC[@]}"); INC=$(median "${T_INC[@]}")
 CZC=$(median "${T_CZC[@]}"); CZW=$(median "${T_CZW[@]}")
 BIG1=$(median "${T_BIG1[@]}"); BIG0=$(median "${T_BIG0[@]}")
 REPORT="$(cat <<TXT
-Site: $NFILES files, $BYTES bytes ($FSTYPE, $BENCH_HOST_NOTE); 3 origind nodes vs 3 rsync daemons on loopback, same disk; $RUNS alternated runs, medians (seconds).
+Site: $NFILES files, $BYTES bytes ($FSTYPE, $BENCH_HOST_NOTE); 3 origind nodes vs 3 rsync daemons on loopback, same disk; $RUNS alternated runs, medians (seconds). Load average (1/5/15 min) at start: $LOAD_START, at end: $(cut -d" " -f1-3 /proc/loadavg).
 
 | case | origin-ingest | rsync x3 | ratio (ingest/rsync) |
 |---|---|---|---|
