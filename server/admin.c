@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -1021,12 +1022,25 @@ static int authorized(struct server *srv, struct MHD_Connection *c)
     return http_secret_equal(tok, tok_len, srv->admin_token, srv->admin_token_len);
 }
 
+/* Header iterator: counts Content-Length and Transfer-Encoding headers. */
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    unsigned *n = cls;
+
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0 ||
+        strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+        (*n)++;
+    return MHD_YES;
+}
+
 /* First call: authenticate, route, check the announced body. Returns
  * MHD_YES to go on (r->route set), or the result of queueing an error. */
 static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct server *srv = r->srv;
     const char *cl, *te;
+    unsigned framing = 0;
     uint64_t len = 0;
     int route, tr;
 
@@ -1066,6 +1080,11 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
     }
     r->route = route;
     r->expect_body = req_method_is(r, "PUT") || req_method_is(r, "POST");
+    /* libmicrohttpd frames the body by the first Content-Length it sees;
+     * a second one (or a second Transfer-Encoding) means a proxy in front
+     * may frame it differently: refuse (RFC 9112 6.3), never guess. */
+    if (MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &framing) < 0 || framing > 1)
+        return reply_error(r, c, 400, "repeated Content-Length or Transfer-Encoding");
     cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     if (cl != NULL) {

@@ -328,11 +328,14 @@ static int serve_main(const struct config *cfg)
     /* before the listeners start: /healthz must never say 200 before the
      * catch-up from the peers has run */
     atomic_store(&srv.catching_up, cfg->n_peer > 0);
+    /* srv.peers is written here, before any listener thread exists that
+     * reads it (the heal hook); heal jobs only come from requests, so the
+     * peer threads need no daemon yet */
+    if (peers_start(&srv, &srv.peers) != 0)
+        goto out;
     if (public_start(&srv, pub_fd) != 0)
         goto out;
     if (admin_start(&srv, adm_fd) != 0)
-        goto out;
-    if (peers_start(&srv, &srv.peers) != 0)
         goto out;
     bound_url(pub_fd, pub_url, sizeof(pub_url));
     bound_url(adm_fd, adm_url, sizeof(adm_url));
