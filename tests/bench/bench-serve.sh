@@ -24,8 +24,9 @@
 # keepalive_requests 10000000, the same Cache-Control origind sends, on a free loopback port,
 # started as `taskset -c 0 nginx -p DIR -c DIR/nginx.conf -g 'daemon off;'`.
 #
-# origind answers from the LMDB memory map (zero copy); `origind serve` has no sendfile
-# switch, so only that path is measured here (see RESULTS.md for the sendfile comparison).
+# origind answers bodies under 64 KiB from the LMDB memory map and larger ones with sendfile
+# from the store's data file (both zero copy in user space; RESULTS.md has the comparison
+# that chose the threshold).
 #
 # --record  writes the figures into the "## Serving" and "## Memory" sections of
 #           tests/bench/RESULTS.md, between "bench-serve.sh --record" markers (notes around the
