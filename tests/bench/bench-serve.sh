@@ -430,7 +430,7 @@ if [ "$RECORD" = 1 ]; then
         echo "- Machine: $HOST_NOTE; shared with other jobs: load average before $LOAD_BEFORE, after $LOAD_AFTER."
         echo "- Versions: $VERS."
         echo "- origind: \`taskset -c $SCPU origind serve --store DIR --threads 1 --log-level warn\` (all threads pinned),"
-        echo "  assets pushed with \`$PUSH_CMD\`; answers from the LMDB map (no sendfile switch exists)."
+        echo "  assets pushed with \`$PUSH_CMD\`; bodies under 64 KiB from the LMDB map, larger ones with sendfile."
         echo "- nginx: \`taskset -c $SCPU nginx -p DIR -c nginx.conf -g 'daemon off;'\`, one worker, sendfile on,"
         echo "  tcp_nopush on, open_file_cache, access_log off, keepalive_requests 10000000, same files on disk."
         echo "- Load: \`$WRK_CMD\`, rounds alternated origind, nginx, origind, nginx...; a ${WARMUP}s warm-up run per case and server first."
