@@ -15,6 +15,7 @@
  */
 #include "server.h"
 
+#include "admin_body.h"
 #include "http.h"
 #include "peer.h"
 
@@ -30,7 +31,6 @@
 #include <unistd.h>
 
 #define SPOOL_MEM_MAX  (8u * 1024 * 1024)
-#define MISSING_MAX    1000000
 #define LIST_LIMIT_MAX 10000
 #define LIST_LIMIT_DEF 1000
 #define BUNDLE_HDR_LEN (1 + STORE_DIGEST_LEN + 8)
@@ -306,141 +306,6 @@ static uint64_t body_cap(const struct server *srv, int route)
     }
 }
 
-/* ------------------------------------------------------------------ */
-/* Fast paths for the two large JSON bodies                             */
-
-/* origin-ingest sends {"digests":[...]} and {"files":[{...},...]} compact,
- * without escapes and in one key order; parsing 20,000 entries of those
- * with jansson (an object, three keys and three strings allocated per
- * entry) was most of a node's time on an unchanged re-push. The scanners
- * below accept only that canonical subset, where they give exactly what
- * jansson gives; any other body (whitespace, another key order, escapes,
- * non-ASCII, a bad digest, anything unexpected) makes them return -1 and
- * the caller parses it with jansson as before, with the same answers. */
-
-/* Expects the literal lit at *p; advances past it. */
-static int scan_lit(const char **p, const char *end, const char *lit, size_t n)
-{
-    if ((size_t)(end - *p) < n || memcmp(*p, lit, n) != 0)
-        return -1;
-    *p += n;
-    return 0;
-}
-
-/* A JSON string of printable ASCII without escapes: sets s/len to its
- * contents (not NUL-terminated) and advances past the closing quote. */
-static int scan_plain_string(const char **p, const char *end, const char **s, size_t *len)
-{
-    const char *q = *p;
-
-    if (q >= end || *q != '"')
-        return -1;
-    q++;
-    *s = q;
-    while (q < end && *q != '"') {
-        unsigned char ch = (unsigned char)*q;
-
-        if (ch < 0x20 || ch > 0x7e || ch == '\\')
-            return -1;
-        q++;
-    }
-    if (q >= end)
-        return -1;
-    *len = (size_t)(q - *s);
-    *p = q + 1;
-    return 0;
-}
-
-/* {"digests":["<hex>",...]}: fills a malloc'd digest array. 0 or -1. */
-static int fast_missing(const char *body, size_t len, unsigned char (**out)[STORE_DIGEST_LEN],
-                        size_t *nout)
-{
-    const char *p = body, *end = body + len;
-    unsigned char(*d)[STORE_DIGEST_LEN];
-    size_t n = 0, cap;
-
-    if (scan_lit(&p, end, "{\"digests\":[", 12) != 0)
-        return -1;
-    cap = len / (STORE_HEX_LEN + 3) + 1; /* each entry takes at least 67 bytes */
-    if (cap > MISSING_MAX)
-        return -1; /* let the general path answer 413 */
-    d = malloc(cap * sizeof(*d));
-    if (d == NULL)
-        return -1;
-    if (p < end && *p == ']')
-        goto close;
-    for (;;) {
-        const char *s;
-        size_t sl;
-
-        if (n == cap || scan_plain_string(&p, end, &s, &sl) != 0 ||
-            store_digest_from_hex(s, sl, d[n]) != STORE_OK)
-            goto fail;
-        n++;
-        if (p < end && *p == ',') {
-            p++;
-            continue;
-        }
-        break;
-    }
-close:
-    if (scan_lit(&p, end, "]}", 2) != 0 || p != end)
-        goto fail;
-    *out = d;
-    *nout = n;
-    return 0;
-fail:
-    free(d);
-    return -1;
-}
-
-/* {"files":[{"path":"..","sha256":"<hex>","type":".."},...]}: fills a
- * malloc'd array whose strings point into body. 0 or -1. */
-static int fast_release(const char *body, size_t len, struct store_file **out, size_t *nout)
-{
-    const char *p = body, *end = body + len;
-    struct store_file *f;
-    size_t n = 0, cap;
-
-    if (scan_lit(&p, end, "{\"files\":[", 10) != 0)
-        return -1;
-    cap = len / 40 + 1; /* each entry takes more than 100 bytes */
-    f = malloc(cap * sizeof(*f));
-    if (f == NULL)
-        return -1;
-    if (p < end && *p == ']')
-        goto close;
-    for (;;) {
-        const char *h;
-        size_t hl;
-
-        if (n == cap || scan_lit(&p, end, "{\"path\":", 8) != 0 ||
-            scan_plain_string(&p, end, &f[n].path, &f[n].path_len) != 0 ||
-            scan_lit(&p, end, ",\"sha256\":", 10) != 0 ||
-            scan_plain_string(&p, end, &h, &hl) != 0 ||
-            store_digest_from_hex(h, hl, f[n].digest) != STORE_OK ||
-            scan_lit(&p, end, ",\"type\":", 8) != 0 ||
-            scan_plain_string(&p, end, &f[n].type, &f[n].type_len) != 0 ||
-            scan_lit(&p, end, "}", 1) != 0)
-            goto fail;
-        n++;
-        if (p < end && *p == ',') {
-            p++;
-            continue;
-        }
-        break;
-    }
-close:
-    if (scan_lit(&p, end, "]}", 2) != 0 || p != end)
-        goto fail;
-    *out = f;
-    *nout = n;
-    return 0;
-fail:
-    free(f);
-    return -1;
-}
-
 /* {"missing":[...]} for the digests flagged in missing, built directly. */
 static enum MHD_Result reply_missing(struct req *r, struct MHD_Connection *c,
                                      const unsigned char (*digests)[STORE_DIGEST_LEN],
@@ -483,49 +348,37 @@ static enum MHD_Result reply_missing(struct req *r, struct MHD_Connection *c,
 /* ------------------------------------------------------------------ */
 /* Handlers                                                             */
 
+/* The HTTP status for an admin_parse_* error. */
+static unsigned body_status(int err)
+{
+    switch (err) {
+    case ADMIN_BODY_ETOOBIG:
+        return 413;
+    case ADMIN_BODY_ENOMEM:
+        return 500;
+    default:
+        return 400;
+    }
+}
+
 static enum MHD_Result do_missing(struct req *r, struct MHD_Connection *c)
 {
-    json_error_t jerr;
-    json_t *doc = NULL, *arr, *v;
     unsigned char(*digests)[STORE_DIGEST_LEN] = NULL;
     unsigned char *missing = NULL;
-    size_t n, i;
+    size_t n;
     int err;
     enum MHD_Result ret;
+    char why[ADMIN_WHY_MAX];
     const unsigned char *body = spool_data(r->spool);
 
     if (body == NULL)
         return reply_error(r, c, 500, "cannot read the request body");
-    if (fast_missing((const char *)body, r->spool->got, &digests, &n) == 0)
-        goto check;
-    doc = json_loadb((const char *)body, r->spool->got, JSON_REJECT_DUPLICATES, &jerr);
-    arr = doc != NULL ? json_object_get(doc, "digests") : NULL;
-    if (!json_is_array(arr)) {
-        ret = reply_error(r, c, 400, "body must be {\"digests\": [\"<hex>\", ...]}");
+    err = admin_parse_missing((const char *)body, r->spool->got, ADMIN_MISSING_MAX, &digests, &n,
+                              why, sizeof(why));
+    if (err != ADMIN_BODY_OK) {
+        ret = reply_error(r, c, body_status(err), why);
         goto out;
     }
-    n = json_array_size(arr);
-    if (n > MISSING_MAX) {
-        ret = reply_error(r, c, 413, "at most 1000000 digests per request");
-        goto out;
-    }
-    digests = malloc((n > 0 ? n : 1) * sizeof(*digests));
-    if (digests == NULL) {
-        ret = reply_error(r, c, 500, "out of memory");
-        goto out;
-    }
-    json_array_foreach(arr, i, v)
-    {
-        if (!json_is_string(v) || store_digest_from_hex(json_string_value(v), json_string_length(v),
-                                                        digests[i]) != STORE_OK) {
-            char msg[96];
-
-            snprintf(msg, sizeof(msg), "digests[%zu] is not 64 hex digits", i);
-            ret = reply_error(r, c, 400, msg);
-            goto out;
-        }
-    }
-check:
     missing = malloc(n > 0 ? n : 1);
     if (missing == NULL) {
         ret = reply_error(r, c, 500, "out of memory");
@@ -538,7 +391,6 @@ check:
     }
     ret = reply_missing(r, c, (const unsigned char(*)[STORE_DIGEST_LEN])digests, missing, n);
 out:
-    json_decref(doc);
     free(digests);
     free(missing);
     return ret;
@@ -699,54 +551,25 @@ static void publish_problem_cb(void *arg, enum store_problem_kind kind, const ch
 
 static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, struct target *t)
 {
-    json_error_t jerr;
-    json_t *doc = NULL, *files, *f;
-    struct store_file *sf = NULL;
+    struct admin_release rel = {NULL, 0, NULL};
     struct publish_problems pp = {json_array(), json_array(), json_array(), 0};
     const unsigned char *body = spool_data(r->spool);
-    size_t n, i;
+    size_t n;
     int err, created = 0;
     enum MHD_Result ret;
-    char msg[160];
+    char why[ADMIN_WHY_MAX];
 
     if (body == NULL || pp.missing == NULL || pp.conflicts == NULL || pp.bad == NULL) {
         ret = reply_error(r, c, 500, "out of memory");
         goto out;
     }
-    if (fast_release((const char *)body, r->spool->got, &sf, &n) == 0)
-        goto publish;
-    doc = json_loadb((const char *)body, r->spool->got, JSON_REJECT_DUPLICATES, &jerr);
-    files = doc != NULL ? json_object_get(doc, "files") : NULL;
-    if (!json_is_array(files)) {
-        ret =
-            reply_error(r, c, 400, "body must be {\"files\": [{\"path\", \"sha256\", \"type\"}]}");
+    err = admin_parse_release((const char *)body, r->spool->got, &rel, why, sizeof(why));
+    if (err != ADMIN_BODY_OK) {
+        ret = reply_error(r, c, body_status(err), why);
         goto out;
     }
-    n = json_array_size(files);
-    sf = calloc(n > 0 ? n : 1, sizeof(*sf));
-    if (sf == NULL) {
-        ret = reply_error(r, c, 500, "out of memory");
-        goto out;
-    }
-    json_array_foreach(files, i, f)
-    {
-        json_t *p = json_object_get(f, "path"), *h = json_object_get(f, "sha256"),
-               *ty = json_object_get(f, "type");
-
-        if (!json_is_string(p) || !json_is_string(h) || !json_is_string(ty) ||
-            store_digest_from_hex(json_string_value(h), json_string_length(h), sf[i].digest) !=
-                STORE_OK) {
-            snprintf(msg, sizeof(msg), "files[%zu] needs string path, sha256 (64 hex) and type", i);
-            ret = reply_error(r, c, 400, msg);
-            goto out;
-        }
-        sf[i].path = json_string_value(p);
-        sf[i].path_len = json_string_length(p);
-        sf[i].type = json_string_value(ty);
-        sf[i].type_len = json_string_length(ty);
-    }
-publish:
-    err = store_publish(r->srv->st, t->id, t->id_len, sf, n, (int64_t)time(NULL), &created,
+    n = rel.n;
+    err = store_publish(r->srv->st, t->id, t->id_len, rel.files, n, (int64_t)time(NULL), &created,
                         publish_problem_cb, &pp);
     switch (err) {
     case STORE_OK:
@@ -781,8 +604,7 @@ out:
     json_decref(pp.missing);
     json_decref(pp.conflicts);
     json_decref(pp.bad);
-    json_decref(doc);
-    free(sf);
+    admin_release_free(&rel);
     return ret;
 }
 

@@ -1,0 +1,311 @@
+/*
+ * admin_body.c - parsing of the admin API's two large JSON bodies
+ * ({"digests":[...]} and {"files":[...]}) into digests and store_file
+ * entries, with a fast scanner for the canonical form and jansson for the
+ * rest (contract in admin_body.h).
+ *
+ * Not for: HTTP answers, store calls, anything libmicrohttpd (admin.c).
+ */
+#include "admin_body.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *admin_body_strerror(int err)
+{
+    switch (err) {
+    case ADMIN_BODY_OK:
+        return "ok";
+    case ADMIN_BODY_EINVAL:
+        return "malformed body";
+    case ADMIN_BODY_ETOOBIG:
+        return "too many entries";
+    case ADMIN_BODY_ENOMEM:
+        return "out of memory";
+    default:
+        return "unknown error";
+    }
+}
+
+static void set_why(char *why, size_t why_size, const char *msg)
+{
+    if (why != NULL && why_size > 0)
+        snprintf(why, why_size, "%s", msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fast paths                                                           */
+
+/* origin-ingest sends {"digests":[...]} and {"files":[{...},...]} compact,
+ * without escapes and in one key order; parsing 20,000 entries of those
+ * with jansson (an object, three keys and three strings allocated per
+ * entry) was most of a node's time on an unchanged re-push. The scanners
+ * below accept only that canonical subset, where they give exactly what
+ * jansson gives (checked by the fuzz drivers' differential property); any
+ * other body (whitespace, another key order, escapes, non-ASCII, a bad
+ * digest, anything unexpected) makes them return -1 and the caller parses
+ * it with jansson, with the same answers. */
+
+/* Expects the literal lit at *p; advances past it. */
+static int scan_lit(const char **p, const char *end, const char *lit, size_t n)
+{
+    if ((size_t)(end - *p) < n || memcmp(*p, lit, n) != 0)
+        return -1;
+    *p += n;
+    return 0;
+}
+
+/* A JSON string of printable ASCII without escapes: sets s/len to its
+ * contents (not NUL-terminated) and advances past the closing quote. */
+static int scan_plain_string(const char **p, const char *end, const char **s, size_t *len)
+{
+    const char *q = *p;
+
+    if (q >= end || *q != '"')
+        return -1;
+    q++;
+    *s = q;
+    while (q < end && *q != '"') {
+        unsigned char ch = (unsigned char)*q;
+
+        if (ch < 0x20 || ch > 0x7e || ch == '\\')
+            return -1;
+        q++;
+    }
+    if (q >= end)
+        return -1;
+    *len = (size_t)(q - *s);
+    *p = q + 1;
+    return 0;
+}
+
+int admin_parse_missing_fast(const char *body, size_t len, size_t max,
+                             unsigned char (**digests)[STORE_DIGEST_LEN], size_t *nout)
+{
+    const char *p = body, *end = body + len;
+    unsigned char(*d)[STORE_DIGEST_LEN];
+    size_t n = 0, cap;
+
+    if (scan_lit(&p, end, "{\"digests\":[", 12) != 0)
+        return -1;
+    cap = len / (STORE_HEX_LEN + 3) + 1; /* each entry takes at least 67 bytes */
+    if (cap > max)
+        return -1; /* let the general path answer 413 */
+    d = malloc(cap * sizeof(*d));
+    if (d == NULL)
+        return -1;
+    if (p < end && *p == ']')
+        goto close;
+    for (;;) {
+        const char *s;
+        size_t sl;
+
+        if (n == cap || scan_plain_string(&p, end, &s, &sl) != 0 ||
+            store_digest_from_hex(s, sl, d[n]) != STORE_OK)
+            goto fail;
+        n++;
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        break;
+    }
+close:
+    if (scan_lit(&p, end, "]}", 2) != 0 || p != end)
+        goto fail;
+    *digests = d;
+    *nout = n;
+    return 0;
+fail:
+    free(d);
+    return -1;
+}
+
+int admin_parse_release_fast(const char *body, size_t len, struct store_file **files, size_t *nout)
+{
+    const char *p = body, *end = body + len;
+    struct store_file *f;
+    size_t n = 0, cap;
+
+    if (scan_lit(&p, end, "{\"files\":[", 10) != 0)
+        return -1;
+    cap = len / 40 + 1; /* each entry takes more than 100 bytes */
+    f = malloc(cap * sizeof(*f));
+    if (f == NULL)
+        return -1;
+    if (p < end && *p == ']')
+        goto close;
+    for (;;) {
+        const char *h;
+        size_t hl;
+
+        if (n == cap || scan_lit(&p, end, "{\"path\":", 8) != 0 ||
+            scan_plain_string(&p, end, &f[n].path, &f[n].path_len) != 0 ||
+            scan_lit(&p, end, ",\"sha256\":", 10) != 0 ||
+            scan_plain_string(&p, end, &h, &hl) != 0 ||
+            store_digest_from_hex(h, hl, f[n].digest) != STORE_OK ||
+            scan_lit(&p, end, ",\"type\":", 8) != 0 ||
+            scan_plain_string(&p, end, &f[n].type, &f[n].type_len) != 0 ||
+            scan_lit(&p, end, "}", 1) != 0)
+            goto fail;
+        n++;
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        break;
+    }
+close:
+    if (scan_lit(&p, end, "]}", 2) != 0 || p != end)
+        goto fail;
+    *files = f;
+    *nout = n;
+    return 0;
+fail:
+    free(f);
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* General paths (jansson)                                              */
+
+int admin_parse_missing_json(const char *body, size_t len, size_t max,
+                             unsigned char (**digests)[STORE_DIGEST_LEN], size_t *nout, char *why,
+                             size_t why_size)
+{
+    json_error_t jerr;
+    json_t *doc, *arr, *v;
+    unsigned char(*d)[STORE_DIGEST_LEN] = NULL;
+    size_t n = 0, i;
+    int ret;
+
+    doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    arr = doc != NULL ? json_object_get(doc, "digests") : NULL;
+    if (!json_is_array(arr)) {
+        set_why(why, why_size, "body must be {\"digests\": [\"<hex>\", ...]}");
+        ret = ADMIN_BODY_EINVAL;
+        goto out;
+    }
+    n = json_array_size(arr);
+    if (n > max) {
+        if (why != NULL && why_size > 0)
+            snprintf(why, why_size, "at most %zu digests per request", max);
+        ret = ADMIN_BODY_ETOOBIG;
+        goto out;
+    }
+    d = malloc((n > 0 ? n : 1) * sizeof(*d));
+    if (d == NULL) {
+        set_why(why, why_size, "out of memory");
+        ret = ADMIN_BODY_ENOMEM;
+        goto out;
+    }
+    json_array_foreach(arr, i, v)
+    {
+        if (!json_is_string(v) ||
+            store_digest_from_hex(json_string_value(v), json_string_length(v), d[i]) != STORE_OK) {
+            if (why != NULL && why_size > 0)
+                snprintf(why, why_size, "digests[%zu] is not 64 hex digits", i);
+            ret = ADMIN_BODY_EINVAL;
+            goto out;
+        }
+    }
+    *digests = d;
+    *nout = n;
+    d = NULL;
+    ret = ADMIN_BODY_OK;
+out:
+    json_decref(doc);
+    free(d);
+    return ret;
+}
+
+int admin_parse_missing(const char *body, size_t len, size_t max,
+                        unsigned char (**digests)[STORE_DIGEST_LEN], size_t *n, char *why,
+                        size_t why_size)
+{
+    if (admin_parse_missing_fast(body, len, max, digests, n) == 0)
+        return ADMIN_BODY_OK;
+    return admin_parse_missing_json(body, len, max, digests, n, why, why_size);
+}
+
+int admin_parse_release_json(const char *body, size_t len, struct admin_release *out, char *why,
+                             size_t why_size)
+{
+    json_error_t jerr;
+    json_t *doc, *files, *f;
+    struct store_file *sf = NULL;
+    size_t n = 0, i;
+    int ret;
+
+    doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    files = doc != NULL ? json_object_get(doc, "files") : NULL;
+    if (!json_is_array(files)) {
+        set_why(why, why_size, "body must be {\"files\": [{\"path\", \"sha256\", \"type\"}]}");
+        ret = ADMIN_BODY_EINVAL;
+        goto out;
+    }
+    n = json_array_size(files);
+    sf = calloc(n > 0 ? n : 1, sizeof(*sf));
+    if (sf == NULL) {
+        set_why(why, why_size, "out of memory");
+        ret = ADMIN_BODY_ENOMEM;
+        goto out;
+    }
+    json_array_foreach(files, i, f)
+    {
+        json_t *p = json_object_get(f, "path"), *h = json_object_get(f, "sha256"),
+               *ty = json_object_get(f, "type");
+
+        if (!json_is_string(p) || !json_is_string(h) || !json_is_string(ty) ||
+            store_digest_from_hex(json_string_value(h), json_string_length(h), sf[i].digest) !=
+                STORE_OK) {
+            if (why != NULL && why_size > 0)
+                snprintf(why, why_size, "files[%zu] needs string path, sha256 (64 hex) and type",
+                         i);
+            ret = ADMIN_BODY_EINVAL;
+            goto out;
+        }
+        sf[i].path = json_string_value(p);
+        sf[i].path_len = json_string_length(p);
+        sf[i].type = json_string_value(ty);
+        sf[i].type_len = json_string_length(ty);
+    }
+    out->files = sf;
+    out->n = n;
+    out->doc = doc;
+    sf = NULL;
+    doc = NULL;
+    ret = ADMIN_BODY_OK;
+out:
+    json_decref(doc);
+    free(sf);
+    return ret;
+}
+
+int admin_parse_release(const char *body, size_t len, struct admin_release *out, char *why,
+                        size_t why_size)
+{
+    struct store_file *sf;
+    size_t n;
+
+    if (admin_parse_release_fast(body, len, &sf, &n) == 0) {
+        out->files = sf;
+        out->n = n;
+        out->doc = NULL;
+        return ADMIN_BODY_OK;
+    }
+    return admin_parse_release_json(body, len, out, why, why_size);
+}
+
+void admin_release_free(struct admin_release *rel)
+{
+    if (rel == NULL)
+        return;
+    free(rel->files);
+    json_decref(rel->doc);
+    rel->files = NULL;
+    rel->n = 0;
+    rel->doc = NULL;
+}

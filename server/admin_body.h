@@ -1,0 +1,107 @@
+/*
+ * admin_body.h - parsing of the two large JSON request bodies of the admin
+ * API, as pure functions on (body, len): the digest batch of POST /v1/missing
+ * and the file list of PUT /v1/releases/<id>.
+ *
+ * For: server/admin.c (which maps the results to HTTP answers), the unit
+ * tests (tests/unit/test_admin_body.c) and the fuzz drivers
+ * (tests/fuzz/fuzz_missing_body.c, fuzz_release_body.c).
+ * Not for: HTTP, store calls or anything libmicrohttpd; no MHD type here.
+ *
+ * Each parser first tries a hand-written scanner for the canonical compact
+ * form origin-ingest sends (no whitespace, one key order, no escapes,
+ * printable ASCII only) and falls back to jansson for any other body. The
+ * scanner accepts only bodies where it yields exactly what jansson yields,
+ * so accept/reject decisions and results do not depend on which path ran.
+ *
+ * Thread-safety: every function is reentrant (no shared state).
+ */
+#ifndef ORIGIND_ADMIN_BODY_H
+#define ORIGIND_ADMIN_BODY_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+/* The most digests one POST /v1/missing may carry. */
+#define ADMIN_MISSING_MAX 1000000
+
+/* Room for any reason an admin_parse_* function writes (NUL included). */
+#define ADMIN_WHY_MAX 96
+
+/* Results of the admin_parse_* functions. */
+enum admin_body_err {
+    ADMIN_BODY_OK = 0,
+    ADMIN_BODY_EINVAL,  /* not the documented shape (HTTP 400) */
+    ADMIN_BODY_ETOOBIG, /* more entries than allowed (HTTP 413) */
+    ADMIN_BODY_ENOMEM,  /* allocation failed (HTTP 500) */
+};
+
+/* A static one-line description of err. */
+const char *admin_body_strerror(int err);
+
+/* Parses {"digests": ["<64 hex>", ...]} from body[0..len) (need not be
+ * NUL-terminated). At most max digests are accepted (the server passes
+ * ADMIN_MISSING_MAX).
+ *
+ * Returns ADMIN_BODY_OK and sets *digests to a malloc'd array of *n digests
+ * in request order (caller frees; non-NULL even when *n == 0), or
+ *   ADMIN_BODY_EINVAL  not an object with a "digests" array, or an entry is
+ *                      not a string of 64 hex digits;
+ *   ADMIN_BODY_ETOOBIG more than max entries;
+ *   ADMIN_BODY_ENOMEM  out of memory.
+ * On error *digests and *n are untouched and, if why is not NULL, a
+ * NUL-terminated one-line reason (the text of the HTTP error answer) is
+ * written into why[0..why_size). */
+int admin_parse_missing(const char *body, size_t len, size_t max,
+                        unsigned char (**digests)[STORE_DIGEST_LEN], size_t *n, char *why,
+                        size_t why_size);
+
+/* A parsed release body. files[i].path and .type are not NUL-terminated;
+ * they point into the body passed to admin_parse_release() or into a
+ * jansson document owned by this struct, so they are valid while that body
+ * is and until admin_release_free(). */
+struct admin_release {
+    struct store_file *files; /* n entries in request order */
+    size_t n;
+    void *doc; /* private: the jansson document, or NULL */
+};
+
+/* Parses {"files": [{"path": "..", "sha256": "<64 hex>", "type": ".."}, ...]}
+ * from body[0..len) (need not be NUL-terminated). Only the shape and the
+ * digests are checked here; paths and types are validated by store_publish.
+ *
+ * Returns ADMIN_BODY_OK and fills *out (release it with admin_release_free),
+ * or
+ *   ADMIN_BODY_EINVAL  not an object with a "files" array, or an entry lacks
+ *                      a string path, a 64-hex sha256 or a string type;
+ *   ADMIN_BODY_ENOMEM  out of memory.
+ * On error *out is untouched and, if why is not NULL, a one-line reason is
+ * written into why[0..why_size) as for admin_parse_missing(). */
+int admin_parse_release(const char *body, size_t len, struct admin_release *out, char *why,
+                        size_t why_size);
+
+/* Frees what admin_parse_release() allocated and zeroes *rel; NULL and a
+ * zeroed struct are no-ops. */
+void admin_release_free(struct admin_release *rel);
+
+/* ------------------------------------------------------------------ */
+/* Internal, exposed for the differential fuzz drivers and unit tests.  */
+
+/* The canonical-form scanners alone. Return 0 and set *digests / *files
+ * (malloc'd, caller frees; release paths and types point into body) and *n,
+ * or -1 when the body is not in canonical form (or on allocation failure, or
+ * for missing when it could hold more than max digests), touching nothing. */
+int admin_parse_missing_fast(const char *body, size_t len, size_t max,
+                             unsigned char (**digests)[STORE_DIGEST_LEN], size_t *n);
+int admin_parse_release_fast(const char *body, size_t len, struct store_file **files, size_t *n);
+
+/* The jansson parsers alone; same contract as admin_parse_missing() and
+ * admin_parse_release(). */
+int admin_parse_missing_json(const char *body, size_t len, size_t max,
+                             unsigned char (**digests)[STORE_DIGEST_LEN], size_t *n, char *why,
+                             size_t why_size);
+int admin_parse_release_json(const char *body, size_t len, struct admin_release *out, char *why,
+                             size_t why_size);
+
+#endif
