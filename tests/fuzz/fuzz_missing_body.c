@@ -1,22 +1,25 @@
 /*
  * fuzz_missing_body.c - libFuzzer driver: the missing-digest batch of
- * POST /v1/missing, parsed the way server/admin.c's do_missing() does it
- * (static there; mirrored step by step, see tests/fuzz/README.md), then
- * store_missing() against a scratch store holding the SHA-256 of "" and "a".
+ * POST /v1/missing, parsed by server/admin_body.c's admin_parse_missing()
+ * (the code server/admin.c runs), then store_missing() against a scratch
+ * store holding the SHA-256 of "" and "a".
  *
- * Input: the JSON body. Asserts that a present digest is never reported
- * missing and that the answer is built in request order.
+ * Input: the JSON body. Asserts:
+ *  - differential: when the canonical-form scanner admin_parse_missing_fast()
+ *    accepts, jansson (admin_parse_missing_json()) accepts the same bytes
+ *    with exactly the same digests in the same order;
+ *  - admin_parse_missing() accepts exactly when the jansson parser does, with
+ *    the same digests (so the fast path never changes an answer);
+ *  - a present digest is never reported missing, an absent one always is.
  */
-#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_body.h"
 #include "fuzz_util.h"
 #include "store.h"
-
-#define MISSING_MAX 1000000
 
 #define CHECK(c)                                                                                   \
     do {                                                                                           \
@@ -42,49 +45,52 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    json_error_t jerr;
-    json_t *doc, *arr, *out = NULL, *v;
+    const char *body = (const char *)data;
+    unsigned char(*fast)[STORE_DIGEST_LEN] = NULL, (*slow)[STORE_DIGEST_LEN] = NULL;
     unsigned char(*digests)[STORE_DIGEST_LEN] = NULL;
     unsigned char *missing = NULL;
-    size_t n, i;
+    size_t nf = 0, ns = 0, n = 0, i;
+    int fast_ok, slow_err, err;
+    char why[ADMIN_WHY_MAX];
 
     if (st == NULL)
         LLVMFuzzerInitialize(NULL, NULL);
-    doc = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &jerr);
-    arr = doc != NULL ? json_object_get(doc, "digests") : NULL;
-    if (!json_is_array(arr))
-        goto out; /* 400 */
-    n = json_array_size(arr);
-    if (n > MISSING_MAX)
-        goto out; /* 413 */
-    digests = malloc((n > 0 ? n : 1) * sizeof(*digests));
-    missing = malloc(n > 0 ? n : 1);
-    if (digests == NULL || missing == NULL)
-        goto out;
-    json_array_foreach(arr, i, v)
-    {
-        if (!json_is_string(v) || store_digest_from_hex(json_string_value(v), json_string_length(v),
-                                                        digests[i]) != STORE_OK)
-            goto out; /* 400 */
+
+    /* differential: fast scanner against jansson */
+    fast_ok = admin_parse_missing_fast(body, size, ADMIN_MISSING_MAX, &fast, &nf) == 0;
+    why[0] = '\0';
+    slow_err =
+        admin_parse_missing_json(body, size, ADMIN_MISSING_MAX, &slow, &ns, why, sizeof(why));
+    if (slow_err != ADMIN_BODY_OK)
+        CHECK(why[0] != '\0' && strchr(why, '\n') == NULL);
+    if (fast_ok) {
+        CHECK(slow_err == ADMIN_BODY_OK);
+        CHECK(nf == ns);
+        CHECK(nf == 0 || memcmp(fast, slow, nf * sizeof(*fast)) == 0);
     }
+
+    /* the real entry point agrees with jansson */
+    err = admin_parse_missing(body, size, ADMIN_MISSING_MAX, &digests, &n, why, sizeof(why));
+    CHECK(err == slow_err);
+    if (err != ADMIN_BODY_OK)
+        goto out; /* 400 / 413 / 500 */
+    CHECK(digests != NULL && n == ns);
+    CHECK(n == 0 || memcmp(digests, slow, n * sizeof(*digests)) == 0);
+
+    missing = malloc(n > 0 ? n : 1);
+    if (missing == NULL)
+        goto out;
     CHECK(store_missing(st, (const unsigned char(*)[STORE_DIGEST_LEN])digests, n, missing) ==
           STORE_OK);
-    out = json_array();
-    for (i = 0; i < n && out != NULL; i++) {
+    for (i = 0; i < n; i++) {
         int known = memcmp(digests[i], present[0], STORE_DIGEST_LEN) == 0 ||
                     memcmp(digests[i], present[1], STORE_DIGEST_LEN) == 0;
 
         CHECK(missing[i] == !known);
-        if (missing[i]) {
-            char hex[STORE_HEX_LEN + 1];
-
-            store_digest_to_hex(digests[i], hex);
-            json_array_append_new(out, json_string(hex));
-        }
     }
 out:
-    json_decref(out);
-    json_decref(doc);
+    free(fast);
+    free(slow);
     free(digests);
     free(missing);
     return 0;

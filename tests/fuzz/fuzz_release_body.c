@@ -1,22 +1,27 @@
 /*
  * fuzz_release_body.c - libFuzzer driver: the release/manifest body of
- * PUT /v1/releases/<id>, parsed and published the way server/admin.c's
- * do_put_release() does it (that function is static and takes an
- * MHD_Connection, so this driver mirrors its parsing step by step; see
- * tests/fuzz/README.md), then store_publish() into a scratch store.
+ * PUT /v1/releases/<id>, parsed by server/admin_body.c's
+ * admin_parse_release() (the code server/admin.c runs), then published with
+ * store_publish() into a scratch store.
  *
  * Input: first line = the release id (as it arrives in the URL), rest = the
  * JSON body. Three blobs are present in the scratch store (the SHA-256 of "",
  * "a" and "b"), so inputs reach success, 409 conflict, 422 missing and 400
- * bad-entry paths. Asserts that store_publish returns a documented code and
- * that a successful publish can be read back and every path looked up.
+ * bad-entry paths. Asserts:
+ *  - differential: when the canonical-form scanner admin_parse_release_fast()
+ *    accepts, jansson (admin_parse_release_json()) accepts the same bytes
+ *    with exactly the same (path, sha256, type) entries in the same order;
+ *  - admin_parse_release() accepts exactly when the jansson parser does, with
+ *    the same entries;
+ *  - store_publish returns a documented code, and a successful publish can be
+ *    read back and every path looked up.
  */
-#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_body.h"
 #include "fuzz_util.h"
 #include "store.h"
 
@@ -65,50 +70,66 @@ static int file_cb(void *arg, const struct store_file *f)
     return 0;
 }
 
+/* Both lists hold the same entries, byte for byte. */
+static int same_files(const struct store_file *a, const struct store_file *b, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (a[i].path_len != b[i].path_len || a[i].type_len != b[i].type_len ||
+            memcmp(a[i].path, b[i].path, a[i].path_len) != 0 ||
+            memcmp(a[i].type, b[i].type, a[i].type_len) != 0 ||
+            memcmp(a[i].digest, b[i].digest, STORE_DIGEST_LEN) != 0)
+            return 0;
+    }
+    return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t pos = 0, id_len = 0, n, i;
-    const char *id_s = NULL;
+    size_t pos = 0, id_len = 0, blen, nf = 0;
+    const char *id_s = NULL, *body;
     char *id = NULL;
-    json_error_t jerr;
-    json_t *doc = NULL, *files, *f;
-    struct store_file *sf = NULL;
+    struct store_file *fast = NULL;
+    struct admin_release slow = {NULL, 0, NULL}, rel = {NULL, 0, NULL};
     struct store_reader *rd = NULL;
-    int err, created = -1;
+    int fast_ok, slow_err, err, created = -1;
+    char why[ADMIN_WHY_MAX];
 
     if (st == NULL)
         LLVMFuzzerInitialize(NULL, NULL);
     if (!fuzz_field(data, size, &pos, &id_s, &id_len))
         return 0;
+    if (pos > size)
+        pos = size;
+    body = (const char *)data + pos;
+    blen = size - pos;
+
+    /* differential: fast scanner against jansson (whatever the id) */
+    fast_ok = admin_parse_release_fast(body, blen, &fast, &nf) == 0;
+    why[0] = '\0';
+    slow_err = admin_parse_release_json(body, blen, &slow, why, sizeof(why));
+    if (slow_err != ADMIN_BODY_OK)
+        CHECK(why[0] != '\0' && strchr(why, '\n') == NULL);
+    if (fast_ok) {
+        CHECK(slow_err == ADMIN_BODY_OK);
+        CHECK(nf == slow.n);
+        CHECK(same_files(fast, slow.files, nf));
+    }
+
     id = fuzz_exact(id_s, id_len);
     if (id == NULL || store_id_valid(id, id_len) != STORE_OK) /* route_of() */
         goto out;
-    if (pos > size)
-        pos = size;
-    doc = json_loadb((const char *)data + pos, size - pos, JSON_REJECT_DUPLICATES, &jerr);
-    files = doc != NULL ? json_object_get(doc, "files") : NULL;
-    if (!json_is_array(files))
-        goto out; /* 400 */
-    n = json_array_size(files);
-    sf = calloc(n > 0 ? n : 1, sizeof(*sf));
-    if (sf == NULL)
-        goto out;
-    json_array_foreach(files, i, f)
-    {
-        json_t *p = json_object_get(f, "path"), *h = json_object_get(f, "sha256"),
-               *ty = json_object_get(f, "type");
 
-        if (!json_is_string(p) || !json_is_string(h) || !json_is_string(ty) ||
-            store_digest_from_hex(json_string_value(h), json_string_length(h), sf[i].digest) !=
-                STORE_OK)
-            goto out; /* 400 */
-        sf[i].path = json_string_value(p);
-        sf[i].path_len = json_string_length(p);
-        sf[i].type = json_string_value(ty);
-        sf[i].type_len = json_string_length(ty);
-    }
+    /* the real entry point agrees with jansson */
+    err = admin_parse_release(body, blen, &rel, why, sizeof(why));
+    CHECK(err == slow_err);
+    if (err != ADMIN_BODY_OK)
+        goto out; /* 400 / 500 */
+    CHECK(rel.files != NULL && rel.n == slow.n && same_files(rel.files, slow.files, rel.n));
+
     problems = 0;
-    err = store_publish(st, id, id_len, sf, n, 1700000000, &created, problem_cb, NULL);
+    err = store_publish(st, id, id_len, rel.files, rel.n, 1700000000, &created, problem_cb, NULL);
     switch (err) {
     case STORE_OK:
         CHECK(created == 0 || created == 1);
@@ -130,8 +151,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 out:
-    json_decref(doc);
-    free(sf);
+    free(fast);
+    admin_release_free(&slow);
+    admin_release_free(&rel);
     free(id);
     return 0;
 }
