@@ -37,6 +37,8 @@ for t in "${targets[@]}"; do
     cp -n tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
     echo "== fuzz_$t for ${secs}s (log $log)"
     rc=0
+    # artifacts of earlier runs were copied into the corpus then: count only new ones
+    rm -f build-fuzz/fuzz-artifacts/"$t"-*
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ASAN_OPTIONS=detect_leaks=1 \
         nice -n 5 build-fuzz/bin/fuzz_"$t" -max_total_time="$secs" -max_len=16384 \
