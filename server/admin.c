@@ -972,7 +972,10 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
         route_of(&t) != r->route)
         return reply_error(r, c, 500, "internal routing error");
     if (r->body_error)
-        return reply_error(r, c, (unsigned)r->body_error, "could not receive the request body");
+        return reply_error(r, c, (unsigned)r->body_error,
+                           r->body_error == 507   ? "store full: no space left to receive the body"
+                           : r->body_error == 400 ? "body longer than its Content-Length"
+                                                  : "could not receive the request body");
     if (r->spool != NULL && r->spool->got != r->spool->expect)
         return reply_error(r, c, 400, "body shorter than its Content-Length");
     switch (r->route) {
@@ -1013,6 +1016,10 @@ int admin_start(struct server *srv, int fd)
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->admin_max_connections,
+        /* one client address may hold at most half the slots: unauthenticated
+         * slow connections from one host cannot lock the pipeline out */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)(cfg->admin_max_connections > 8 ? cfg->admin_max_connections / 2 : 4),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)1024 * 1024, MHD_OPTION_URI_LOG_CALLBACK,
         req_uri_cb, &srv->lctx[METRICS_ADMIN], MHD_OPTION_NOTIFY_COMPLETED, req_completed_cb,
         &srv->lctx[METRICS_ADMIN], MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv,
