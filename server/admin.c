@@ -30,10 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SPOOL_MEM_MAX  (8u * 1024 * 1024)
-#define LIST_LIMIT_MAX 10000
-#define LIST_LIMIT_DEF 1000
-#define BUNDLE_HDR_LEN (1 + STORE_DIGEST_LEN + 8)
+#define SPOOL_MEM_MAX (8u * 1024 * 1024)
 
 /* ------------------------------------------------------------------ */
 /* Spooling request bodies                                              */
@@ -479,30 +476,23 @@ static enum MHD_Result do_list_blobs(struct req *r, struct MHD_Connection *c)
     const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
     const char *limit_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
     unsigned char after_d[STORE_DIGEST_LEN];
-    unsigned long limit = LIST_LIMIT_DEF;
+    char why[ADMIN_WHY_MAX];
+    size_t limit;
+    int has_after;
     json_t *arr, *next;
     int err;
     size_t n;
 
-    if (after != NULL && after[0] != '\0' &&
-        store_digest_from_hex(after, strlen(after), after_d) != STORE_OK)
-        return reply_error(r, c, 400, "after must be 64 hex digits");
-    if (limit_s != NULL) {
-        char *end;
-
-        errno = 0;
-        limit = strtoul(limit_s, &end, 10);
-        if (errno != 0 || end == limit_s || *end != '\0' || limit < 1 || limit > LIST_LIMIT_MAX)
-            return reply_error(r, c, 400, "limit must be 1..10000");
-    }
+    if (admin_parse_list_params(after, limit_s, after_d, &has_after, &limit, why, sizeof(why)) !=
+        ADMIN_BODY_OK)
+        return reply_error(r, c, 400, why);
     err = store_reader_begin(r->srv->st, &r->reader);
     if (err != STORE_OK)
         return reply_store_err(r, c, err);
     arr = json_array();
     if (arr == NULL)
         return MHD_NO;
-    err = store_list_blobs(r->reader, (after != NULL && after[0] != '\0') ? after_d : NULL, limit,
-                           list_blob_cb, arr);
+    err = store_list_blobs(r->reader, has_after ? after_d : NULL, limit, list_blob_cb, arr);
     store_reader_end(r->reader);
     r->reader = NULL;
     if (err != STORE_OK) {
@@ -729,16 +719,6 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     return req_queue(r, c, 200, resp, len);
 }
 
-static uint64_t be64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    int i;
-
-    for (i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 /* POST /v1/bundle: check the framing of the whole body first (400 if it is
  * truncated or malformed), then put every record in one batch: one commit,
  * or nothing. */
@@ -746,55 +726,37 @@ static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
 {
     struct server *srv = r->srv;
     const unsigned char *body = spool_data(r->spool);
-    uint64_t size = r->spool->got, off = 0, created = 0, present = 0, index = 0;
+    size_t size = (size_t)r->spool->got, off = 0;
+    uint64_t created = 0, present = 0, index = 0;
+    struct admin_bundle_record rec;
     struct store_batch *b = NULL;
     char msg[200], hex[STORE_HEX_LEN + 1];
-    int err;
+    int err, got;
 
     if (body == NULL)
         return reply_error(r, c, 500, "cannot read the request body");
-    while (off < size) {
-        uint64_t len;
-
-        if (size - off < BUNDLE_HDR_LEN) {
-            snprintf(msg, sizeof(msg), "record %llu: truncated header at offset %llu",
-                     (unsigned long long)index, (unsigned long long)off);
-            return reply_error(r, c, 400, msg);
-        }
-        len = be64(body + off + 1 + STORE_DIGEST_LEN);
-        if (body[off] > STORE_ENC_BR) {
-            snprintf(msg, sizeof(msg), "record %llu: unknown kind %u", (unsigned long long)index,
-                     body[off]);
-            return reply_error(r, c, 400, msg);
-        }
-        if (len > size - off - BUNDLE_HDR_LEN) {
-            snprintf(msg, sizeof(msg), "record %llu: %llu bytes announced, body ends first",
-                     (unsigned long long)index, (unsigned long long)len);
-            return reply_error(r, c, 400, msg);
-        }
-        if (len > srv->cfg->max_blob_bytes) {
+    while ((got = admin_bundle_next(body, size, &off, &rec, msg, sizeof(msg))) > 0) {
+        if (rec.len > srv->cfg->max_blob_bytes) {
             snprintf(msg, sizeof(msg), "record %llu: over --max-blob-bytes",
-                     (unsigned long long)index);
+                     (unsigned long long)rec.index);
             return reply_error(r, c, 413, msg);
         }
-        off += BUNDLE_HDR_LEN + len;
-        index++;
     }
+    if (got < 0)
+        return reply_error(r, c, 400, msg);
     err = store_batch_begin(srv->st, &b);
     if (err != STORE_OK)
         return reply_store_err(r, c, err);
     off = 0;
-    index = 0;
-    while (off < size) {
-        int kind = body[off], made = 0;
-        const unsigned char *digest = body + off + 1;
-        uint64_t len = be64(body + off + 1 + STORE_DIGEST_LEN);
-        const unsigned char *data = body + off + BUNDLE_HDR_LEN;
+    while (admin_bundle_next(body, size, &off, &rec, NULL, 0) > 0) {
+        int kind = (int)rec.kind, made = 0;
+        const unsigned char *digest = rec.digest;
 
+        index = rec.index;
         if (kind == STORE_ENC_IDENTITY)
-            err = store_batch_put(b, digest, data, (size_t)len, &made);
+            err = store_batch_put(b, digest, rec.data, rec.len, &made);
         else
-            err = store_batch_put_variant(b, digest, kind, data, (size_t)len, &made);
+            err = store_batch_put_variant(b, digest, kind, rec.data, rec.len, &made);
         if (err != STORE_OK) {
             unsigned status;
 
@@ -816,7 +778,6 @@ static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
             created++;
         else
             present++;
-        off += BUNDLE_HDR_LEN + len;
         index++;
     }
     err = store_batch_commit(b);

@@ -2,12 +2,14 @@
  * admin_body.c - parsing of the admin API's two large JSON bodies
  * ({"digests":[...]} and {"files":[...]}) into digests and store_file
  * entries, with a fast scanner for the canonical form and jansson for the
- * rest (contract in admin_body.h).
+ * rest; the GET /v1/blobs cursor parameters; the POST /v1/bundle record
+ * framing (contract in admin_body.h).
  *
  * Not for: HTTP answers, store calls, anything libmicrohttpd (admin.c).
  */
 #include "admin_body.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,4 +310,84 @@ void admin_release_free(struct admin_release *rel)
     rel->files = NULL;
     rel->n = 0;
     rel->doc = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* GET /v1/blobs parameters                                             */
+
+int admin_parse_list_params(const char *after, const char *limit,
+                            unsigned char after_digest[STORE_DIGEST_LEN], int *has_after,
+                            size_t *limit_out, char *why, size_t why_size)
+{
+    unsigned long l = ADMIN_LIST_LIMIT_DEF;
+
+    *has_after = 0;
+    if (after != NULL && after[0] != '\0') {
+        if (store_digest_from_hex(after, strlen(after), after_digest) != STORE_OK) {
+            set_why(why, why_size, "after must be 64 hex digits");
+            return ADMIN_BODY_EINVAL;
+        }
+        *has_after = 1;
+    }
+    if (limit != NULL) {
+        char *end;
+
+        errno = 0;
+        l = strtoul(limit, &end, 10);
+        if (errno != 0 || end == limit || *end != '\0' || l < 1 || l > ADMIN_LIST_LIMIT_MAX) {
+            set_why(why, why_size, "limit must be 1..10000");
+            return ADMIN_BODY_EINVAL;
+        }
+    }
+    *limit_out = (size_t)l;
+    return ADMIN_BODY_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* POST /v1/bundle framing                                              */
+
+static uint64_t be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    int i;
+
+    for (i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+int admin_bundle_next(const unsigned char *body, size_t len, size_t *off,
+                      struct admin_bundle_record *rec, char *why, size_t why_size)
+{
+    size_t o = *off;
+    uint64_t index = o == 0 ? 0 : rec->index + 1, n;
+
+    if (o >= len)
+        return 0;
+    if (len - o < ADMIN_BUNDLE_HDR_LEN) {
+        if (why != NULL && why_size > 0)
+            snprintf(why, why_size, "record %llu: truncated header at offset %llu",
+                     (unsigned long long)index, (unsigned long long)o);
+        return -1;
+    }
+    n = be64(body + o + 1 + STORE_DIGEST_LEN);
+    if (body[o] > STORE_ENC_BR) {
+        if (why != NULL && why_size > 0)
+            snprintf(why, why_size, "record %llu: unknown kind %u", (unsigned long long)index,
+                     body[o]);
+        return -1;
+    }
+    if (n > len - o - ADMIN_BUNDLE_HDR_LEN) {
+        if (why != NULL && why_size > 0)
+            snprintf(why, why_size, "record %llu: %llu bytes announced, body ends first",
+                     (unsigned long long)index, (unsigned long long)n);
+        return -1;
+    }
+    rec->kind = body[o];
+    rec->digest = body + o + 1;
+    rec->data = body + o + ADMIN_BUNDLE_HDR_LEN;
+    rec->len = (size_t)n;
+    rec->index = index;
+    *off = o + ADMIN_BUNDLE_HDR_LEN + (size_t)n;
+    return 1;
 }

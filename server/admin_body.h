@@ -1,11 +1,13 @@
 /*
- * admin_body.h - parsing of the two large JSON request bodies of the admin
- * API, as pure functions on (body, len): the digest batch of POST /v1/missing
- * and the file list of PUT /v1/releases/<id>.
+ * admin_body.h - parsing of the admin API's request inputs, as pure
+ * functions: the two large JSON bodies (the digest batch of POST /v1/missing
+ * and the file list of PUT /v1/releases/<id>), the cursor parameters of
+ * GET /v1/blobs and the record framing of POST /v1/bundle.
  *
  * For: server/admin.c (which maps the results to HTTP answers), the unit
  * tests (tests/unit/test_admin_body.c) and the fuzz drivers
- * (tests/fuzz/fuzz_missing_body.c, fuzz_release_body.c).
+ * (tests/fuzz/fuzz_missing_body.c, fuzz_release_body.c, fuzz_list_params.c,
+ * fuzz_bundle.c).
  * Not for: HTTP, store calls or anything libmicrohttpd; no MHD type here.
  *
  * Each parser first tries a hand-written scanner for the canonical compact
@@ -20,6 +22,7 @@
 #define ORIGIND_ADMIN_BODY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -84,6 +87,52 @@ int admin_parse_release(const char *body, size_t len, struct admin_release *out,
 /* Frees what admin_parse_release() allocated and zeroes *rel; NULL and a
  * zeroed struct are no-ops. */
 void admin_release_free(struct admin_release *rel);
+
+/* ------------------------------------------------------------------ */
+/* GET /v1/blobs?after=<hex>&limit=N                                    */
+
+#define ADMIN_LIST_LIMIT_MAX 10000 /* largest accepted limit */
+#define ADMIN_LIST_LIMIT_DEF 1000  /* limit when none is given */
+
+/* Checks the (already unescaped) query arguments after and limit, either of
+ * which may be NULL (absent). An absent or empty after means "from the
+ * start"; otherwise it must be 64 hex digits. limit, if present, must be a
+ * decimal number (as strtoul reads it) in 1..ADMIN_LIST_LIMIT_MAX.
+ *
+ * Returns ADMIN_BODY_OK and sets *has_after (1 with after_digest filled, or
+ * 0) and *limit_out (ADMIN_LIST_LIMIT_DEF when limit is absent), or
+ * ADMIN_BODY_EINVAL (HTTP 400) with the reason in why[0..why_size) if why is
+ * not NULL; outputs are then unspecified. */
+int admin_parse_list_params(const char *after, const char *limit,
+                            unsigned char after_digest[STORE_DIGEST_LEN], int *has_after,
+                            size_t *limit_out, char *why, size_t why_size);
+
+/* ------------------------------------------------------------------ */
+/* POST /v1/bundle: records kind(1) | sha256(32) | length(8, BE) | bytes */
+
+#define ADMIN_BUNDLE_HDR_LEN (1 + STORE_DIGEST_LEN + 8)
+
+/* One bundle record; digest and data point into the body. */
+struct admin_bundle_record {
+    unsigned kind;               /* enum store_encoding, <= STORE_ENC_BR */
+    const unsigned char *digest; /* STORE_DIGEST_LEN bytes */
+    const unsigned char *data;   /* len bytes */
+    size_t len;
+    uint64_t index; /* the record's number in the bundle, from 0 */
+};
+
+/* Reads the record at *off of body[0..len). Start with *off = 0 and pass
+ * the same *rec back on every call (its index numbers the next record; it
+ * is not read when *off == 0).
+ *
+ * Returns 1 with *rec filled and *off moved past the record; 0 when
+ * *off == len (no record left; a zero-length body has none); or -1
+ * (HTTP 400) when the record at *off has a truncated header, an unknown
+ * kind, or announces more bytes than the body has left, with the reason in
+ * why[0..why_size) if why is not NULL. Never reads outside body[0..len).
+ * Size limits on rec->len are the caller's (413). */
+int admin_bundle_next(const unsigned char *body, size_t len, size_t *off,
+                      struct admin_bundle_record *rec, char *why, size_t why_size);
 
 /* ------------------------------------------------------------------ */
 /* Internal, exposed for the differential fuzz drivers and unit tests.  */
