@@ -4,24 +4,21 @@
  *
  * Input: the query string. It is split into arguments and each is decoded
  * with http_unescape_inplace the way libmicrohttpd does with origind's
- * unescape callback; then "after" and "limit" are checked exactly as
- * server/admin.c's do_list_blobs() does (static there; mirrored, see
- * tests/fuzz/README.md) and store_list_blobs() runs on a scratch store of
- * 40 blobs. Asserts: at most limit entries, strictly increasing digests, all
- * after the cursor.
+ * unescape callback; then "after" and "limit" are checked by
+ * admin_parse_list_params() (server/admin_body.c, what do_list_blobs() calls)
+ * and store_list_blobs() runs on a scratch store of 40 blobs. Asserts: a
+ * rejection carries a reason, at most limit entries, strictly increasing
+ * digests, all after the cursor.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_body.h"
 #include "fuzz_util.h"
 #include "http.h"
 #include "store.h"
-
-#define LIST_LIMIT_MAX 10000
-#define LIST_LIMIT_DEF 1000
 
 #define CHECK(c)                                                                                   \
     do {                                                                                           \
@@ -75,7 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *q = fuzz_cstr((const char *)data, size), *save = NULL, *tok;
     const char *after = NULL, *limit_s = NULL;
     unsigned char after_d[STORE_DIGEST_LEN];
-    unsigned long limit = LIST_LIMIT_DEF;
+    char why[ADMIN_WHY_MAX] = "";
+    size_t limit = 0;
+    int has_after = 0;
     struct store_reader *rd = NULL;
     struct seen s;
 
@@ -99,20 +98,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         else if (limit_s == NULL && strcmp(tok, "limit") == 0)
             limit_s = val;
     }
-    if (after != NULL && after[0] != '\0' &&
-        store_digest_from_hex(after, strlen(after), after_d) != STORE_OK)
-        goto out; /* 400 */
-    if (limit_s != NULL) {
-        char *end;
-
-        errno = 0;
-        limit = strtoul(limit_s, &end, 10);
-        if (errno != 0 || end == limit_s || *end != '\0' || limit < 1 || limit > LIST_LIMIT_MAX)
-            goto out; /* 400 */
+    if (admin_parse_list_params(after, limit_s, after_d, &has_after, &limit, why, sizeof(why)) !=
+        ADMIN_BODY_OK) {
+        CHECK(why[0] != '\0'); /* 400 with a reason */
+        goto out;
     }
-    CHECK(limit >= 1 && limit <= LIST_LIMIT_MAX);
+    CHECK(limit >= 1 && limit <= ADMIN_LIST_LIMIT_MAX);
+    CHECK(limit_s != NULL || limit == ADMIN_LIST_LIMIT_DEF);
+    CHECK(has_after == (after != NULL && after[0] != '\0'));
     memset(&s, 0, sizeof(s));
-    s.after = (after != NULL && after[0] != '\0') ? after_d : NULL;
+    s.after = has_after ? after_d : NULL;
     CHECK(store_reader_begin(st, &rd) == STORE_OK);
     CHECK(store_list_blobs(rd, s.after, limit, list_cb, &s) == STORE_OK);
     store_reader_end(rd);
