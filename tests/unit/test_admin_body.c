@@ -4,7 +4,9 @@
  * canonical bodies take the fast scanner, near-misses (whitespace, reordered
  * or extra keys, escapes, non-ASCII, trailing garbage, empty arrays,
  * upper-case hex) fall back to jansson with the same results, errors carry
- * the HTTP answer's text. Registered from tests/integration/CMakeLists.txt as
+ * the HTTP answer's text. Also the GET /v1/blobs cursor parameters
+ * (admin_parse_list_params) and the POST /v1/bundle framing
+ * (admin_bundle_next). Registered from tests/integration/CMakeLists.txt as
  * server_unit_admin_body.
  */
 #include <setjmp.h>
@@ -335,13 +337,170 @@ static void test_release_fallback(void **state)
     free(b);
 }
 
+static void test_list_params(void **state)
+{
+    unsigned char d[STORE_DIGEST_LEN];
+    char why[ADMIN_WHY_MAX];
+    size_t limit = 0;
+    int has = -1;
+
+    (void)state;
+    /* defaults: no after, no limit; an empty after is "from the start" */
+    assert_int_equal(admin_parse_list_params(NULL, NULL, d, &has, &limit, why, sizeof(why)),
+                     ADMIN_BODY_OK);
+    assert_int_equal(has, 0);
+    assert_int_equal(limit, ADMIN_LIST_LIMIT_DEF);
+    assert_int_equal(admin_parse_list_params("", "1", d, &has, &limit, why, sizeof(why)),
+                     ADMIN_BODY_OK);
+    assert_int_equal(has, 0);
+    assert_int_equal(limit, 1);
+    assert_int_equal(admin_parse_list_params(HA, "10000", d, &has, &limit, why, sizeof(why)),
+                     ADMIN_BODY_OK);
+    assert_int_equal(has, 1);
+    assert_memory_equal(d, da, STORE_DIGEST_LEN);
+    assert_int_equal(limit, ADMIN_LIST_LIMIT_MAX);
+
+    /* invalid limits */
+    static const char *const bad_limits[] = {
+        "0", "10001", "", "abc", "5x", "-1", "99999999999999999999999"};
+    for (size_t i = 0; i < sizeof(bad_limits) / sizeof(bad_limits[0]); i++) {
+        why[0] = '\0';
+        assert_int_equal(
+            admin_parse_list_params(NULL, bad_limits[i], d, &has, &limit, why, sizeof(why)),
+            ADMIN_BODY_EINVAL);
+        assert_string_equal(why, "limit must be 1..10000");
+    }
+    /* after not 64 hex digits */
+    static const char *const bad_after[] = {HE_TAIL, HE "0", "g" HE_TAIL, "g"};
+    for (size_t i = 0; i < sizeof(bad_after) / sizeof(bad_after[0]); i++) {
+        why[0] = '\0';
+        assert_int_equal(
+            admin_parse_list_params(bad_after[i], "5", d, &has, &limit, why, sizeof(why)),
+            ADMIN_BODY_EINVAL);
+        assert_string_equal(why, "after must be 64 hex digits");
+    }
+    /* why may be NULL */
+    assert_int_equal(admin_parse_list_params("x", NULL, d, &has, &limit, NULL, 0),
+                     ADMIN_BODY_EINVAL);
+}
+
+/* Appends one bundle record (kind, digest, announced length, then n bytes of
+ * data) to buf at *len. */
+static void put_record(unsigned char *buf, size_t *len, unsigned kind,
+                       const unsigned char digest[STORE_DIGEST_LEN], uint64_t announced,
+                       const void *data, size_t n)
+{
+    int i;
+
+    buf[(*len)++] = (unsigned char)kind;
+    memcpy(buf + *len, digest, STORE_DIGEST_LEN);
+    *len += STORE_DIGEST_LEN;
+    for (i = 7; i >= 0; i--)
+        buf[(*len)++] = (unsigned char)(announced >> (8 * i));
+    memcpy(buf + *len, data, n);
+    *len += n;
+}
+
+/* Frames a heap copy of buf[0..len) (so ASan catches a read past it);
+ * returns the number of records before the end or the error, the error
+ * (-1) or 0 in *last, and the reason in why. */
+static size_t frame(const unsigned char *buf, size_t len, int *last, char *why)
+{
+    unsigned char *b = malloc(len > 0 ? len : 1);
+    struct admin_bundle_record rec;
+    size_t off = 0, n = 0;
+    int got;
+
+    assert_non_null(b);
+    memcpy(b, buf, len);
+    why[0] = '\0';
+    while ((got = admin_bundle_next(b, len, &off, &rec, why, ADMIN_WHY_MAX)) > 0) {
+        assert_int_equal(rec.index, n);
+        assert_true(rec.data >= b && rec.data + rec.len <= b + len);
+        n++;
+    }
+    *last = got;
+    free(b);
+    return n;
+}
+
+static void test_bundle(void **state)
+{
+    unsigned char buf[512] = {0};
+    struct admin_bundle_record rec;
+    char why[ADMIN_WHY_MAX];
+    size_t len = 0, off = 0;
+    int last;
+
+    (void)state;
+    /* zero records: an empty body */
+    assert_int_equal(admin_bundle_next(buf, 0, &off, &rec, why, sizeof(why)), 0);
+    assert_int_equal(frame(buf, 0, &last, why), 0);
+    assert_int_equal(last, 0);
+
+    /* two good records, read field by field */
+    put_record(buf, &len, STORE_ENC_IDENTITY, da, 1, "a", 1);
+    put_record(buf, &len, STORE_ENC_IDENTITY, de, 0, "", 0);
+    off = 0;
+    assert_int_equal(admin_bundle_next(buf, len, &off, &rec, why, sizeof(why)), 1);
+    assert_int_equal(rec.kind, STORE_ENC_IDENTITY);
+    assert_ptr_equal(rec.digest, buf + 1);
+    assert_memory_equal(rec.digest, da, STORE_DIGEST_LEN);
+    assert_ptr_equal(rec.data, buf + ADMIN_BUNDLE_HDR_LEN);
+    assert_int_equal(rec.len, 1);
+    assert_int_equal(rec.index, 0);
+    assert_int_equal(off, ADMIN_BUNDLE_HDR_LEN + 1);
+    assert_int_equal(admin_bundle_next(buf, len, &off, &rec, why, sizeof(why)), 1);
+    assert_memory_equal(rec.digest, de, STORE_DIGEST_LEN);
+    assert_int_equal(rec.len, 0);
+    assert_int_equal(rec.index, 1);
+    assert_int_equal(off, len);
+    assert_int_equal(admin_bundle_next(buf, len, &off, &rec, why, sizeof(why)), 0);
+    assert_int_equal(frame(buf, len, &last, why), 2);
+    assert_int_equal(last, 0);
+
+    /* truncated header: a lone byte, then a second record cut short */
+    assert_int_equal(frame(buf, 1, &last, why), 0);
+    assert_int_equal(last, -1);
+    assert_string_equal(why, "record 0: truncated header at offset 0");
+    assert_int_equal(frame(buf, ADMIN_BUNDLE_HDR_LEN + 1 + 10, &last, why), 1);
+    assert_int_equal(last, -1);
+    assert_string_equal(why, "record 1: truncated header at offset 42");
+
+    /* length past the end: announced 2, 1 byte follows; and a huge length */
+    len = 0;
+    put_record(buf, &len, STORE_ENC_IDENTITY, da, 2, "a", 1);
+    assert_int_equal(frame(buf, len, &last, why), 0);
+    assert_int_equal(last, -1);
+    assert_string_equal(why, "record 0: 2 bytes announced, body ends first");
+    len = 0;
+    put_record(buf, &len, STORE_ENC_IDENTITY, da, 1, "a", 1);
+    put_record(buf, &len, STORE_ENC_GZIP, da, UINT64_MAX, "", 0);
+    assert_int_equal(frame(buf, len, &last, why), 1);
+    assert_int_equal(last, -1);
+    assert_string_equal(why, "record 1: 18446744073709551615 bytes announced, body ends first");
+
+    /* unknown kind (checked before the length) */
+    len = 0;
+    put_record(buf, &len, STORE_ENC_BR, da, 0, "", 0);
+    put_record(buf, &len, STORE_ENC_BR + 1, da, 1000, "", 0);
+    assert_int_equal(frame(buf, len, &last, why), 1);
+    assert_int_equal(last, -1);
+    assert_string_equal(why, "record 1: unknown kind 3");
+
+    /* on error *off stays at the bad record; why may be NULL */
+    off = 0;
+    assert_int_equal(admin_bundle_next(buf, len, &off, &rec, NULL, 0), 1);
+    assert_int_equal(admin_bundle_next(buf, len, &off, &rec, NULL, 0), -1);
+    assert_int_equal(off, ADMIN_BUNDLE_HDR_LEN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_missing_fast),
-        cmocka_unit_test(test_missing_fallback),
-        cmocka_unit_test(test_release_fast),
-        cmocka_unit_test(test_release_fallback),
+        cmocka_unit_test(test_missing_fast), cmocka_unit_test(test_missing_fallback),
+        cmocka_unit_test(test_release_fast), cmocka_unit_test(test_release_fallback),
+        cmocka_unit_test(test_list_params),  cmocka_unit_test(test_bundle),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);
