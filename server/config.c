@@ -17,10 +17,10 @@
 #include <unistd.h>
 
 enum opt_kind {
-    OPT_STR,  /* any non-empty string */
-    OPT_ADDR, /* ADDR:PORT */
-    OPT_UINT, /* decimal, optional K/M/G/T suffix (powers of 1024) */
-    OPT_FLAG, /* no value; sets 1 */
+    OPT_STR,   /* any non-empty string */
+    OPT_ADDR,  /* ADDR:PORT */
+    OPT_UINT,  /* decimal, optional K/M/G/T suffix (powers of 1024) */
+    OPT_FLAG,  /* no value; sets 1 */
     OPT_LEVEL, /* a log level name */
     OPT_LIST   /* repeatable string, appended to cfg->peer[] */
 };
@@ -88,15 +88,15 @@ static const struct opt options[] = {
      "a peer's admin URL (repeatable; env: comma-separated): catch up, then heal misses"},
     {"peer-interval", "ORIGIND_PEER_INTERVAL", "60", OPT_UINT, STR_FIELD(peer_interval),
      CONFIG_SERVE, 1, 86400, "seconds between anti-entropy checks against the peers"},
-    {"peer-timeout", "ORIGIND_PEER_TIMEOUT", "120", OPT_UINT, STR_FIELD(peer_timeout),
-     CONFIG_SERVE, 0, 86400,
+    {"peer-timeout", "ORIGIND_PEER_TIMEOUT", "120", OPT_UINT, STR_FIELD(peer_timeout), CONFIG_SERVE,
+     0, 86400,
      "with no full catch-up pass by then, serve a non-empty store anyway (0: wait forever)"},
     {"peer-jobs", "ORIGIND_PEER_JOBS", "8", OPT_UINT, STR_FIELD(peer_jobs),
      CONFIG_SERVE | CONFIG_SYNC, 1, 64, "parallel blob transfers per peer"},
     {"from", "ORIGIND_SYNC_FROM", NULL, OPT_STR, STR_FIELD(from), CONFIG_SYNC, 0, 0,
      "the peer's admin URL to catch up from"},
-    {"token-file", "ORIGIND_SYNC_TOKEN_FILE", NULL, OPT_STR, STR_FIELD(token_file), CONFIG_SYNC,
-     0, 0, "file holding the peer's admin bearer token"},
+    {"token-file", "ORIGIND_SYNC_TOKEN_FILE", NULL, OPT_STR, STR_FIELD(token_file), CONFIG_SYNC, 0,
+     0, "file holding the peer's admin bearer token"},
     {"check", NULL, NULL, OPT_FLAG, STR_FIELD(check), CONFIG_SERVE, 0, 0,
      "validate the configuration, print \"configuration OK\" and exit"},
     {"help", NULL, NULL, OPT_FLAG, STR_FIELD(help), ALL_CMDS, 0, 0, "this help"},
@@ -237,8 +237,8 @@ static int set_value(struct config *cfg, const struct opt *o, const char *v, con
         return 0;
     case OPT_LIST:
         if (v[0] == '\0' || cfg->n_peer >= CONFIG_PEER_MAX) {
-            errf(err, errlen, "%s: --%s needs a non-empty value (at most %d times)", from,
-                 o->name, CONFIG_PEER_MAX);
+            errf(err, errlen, "%s: --%s needs a non-empty value (at most %d times)", from, o->name,
+                 CONFIG_PEER_MAX);
             return -1;
         }
         cfg->peer[cfg->n_peer++] = v;

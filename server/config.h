@@ -36,7 +36,7 @@ struct config {
     const char *origin_secret_file; /* NULL: no origin secret */
     const char *access_log;         /* NULL: none; "-": stdout */
     const char *log_level;
-    const char *out; /* backup */
+    const char *out;                   /* backup */
     const char *peer[CONFIG_PEER_MAX]; /* serve --peer (repeatable), ORIGIND_PEERS */
     uint64_t n_peer;
     uint64_t peer_interval; /* anti-entropy period, seconds */

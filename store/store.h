@@ -53,19 +53,19 @@
 /* Every fallible store function returns one of these. 0 is success. */
 enum store_err {
     STORE_OK = 0,
-    STORE_ENOTFOUND,  /* no such blob, path or release */
-    STORE_EDIGEST,    /* bytes do not hash to the digest they claim */
-    STORE_EVARIANT,   /* a variant does not decode to exactly its blob */
-    STORE_EMISSING,   /* publish names blobs that are not present */
-    STORE_ECONFLICT,  /* path or release id already bound to other content */
-    STORE_EINVAL,     /* bad argument: path, id, type, size, encoding */
-    STORE_ETOOBIG,    /* over a configured size limit */
-    STORE_EFULL,      /* map full or disk full: nothing was written */
-    STORE_EIO,        /* I/O error from the OS; see errno in the log */
-    STORE_ENOMEM,     /* allocation failed */
-    STORE_ECORRUPT,   /* the environment is damaged or not an origind store */
-    STORE_EBUSY,      /* too many readers, or the store is locked */
-    STORE_EFAULT,     /* failure injected by store_fault_set() (tests only) */
+    STORE_ENOTFOUND, /* no such blob, path or release */
+    STORE_EDIGEST,   /* bytes do not hash to the digest they claim */
+    STORE_EVARIANT,  /* a variant does not decode to exactly its blob */
+    STORE_EMISSING,  /* publish names blobs that are not present */
+    STORE_ECONFLICT, /* path or release id already bound to other content */
+    STORE_EINVAL,    /* bad argument: path, id, type, size, encoding */
+    STORE_ETOOBIG,   /* over a configured size limit */
+    STORE_EFULL,     /* map full or disk full: nothing was written */
+    STORE_EIO,       /* I/O error from the OS; see errno in the log */
+    STORE_ENOMEM,    /* allocation failed */
+    STORE_ECORRUPT,  /* the environment is damaged or not an origind store */
+    STORE_EBUSY,     /* too many readers, or the store is locked */
+    STORE_EFAULT,    /* failure injected by store_fault_set() (tests only) */
 };
 
 /* A static, one-line English description of err. Never NULL. */
@@ -153,8 +153,8 @@ int store_data_fd(const struct store *st);
  * when they were first put).
  * Returns STORE_OK, STORE_EDIGEST, STORE_ETOOBIG (len > max_blob), STORE_EFULL,
  * STORE_EIO, STORE_ENOMEM, STORE_EFAULT. On error nothing is stored. */
-int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN],
-                   const void *data, size_t len, int *created);
+int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], const void *data,
+                   size_t len, int *created);
 
 /* A batch: many blobs (and variants) in one transaction and one sync.
  * Holds LMDB's writer lock from begin to commit/abort: keep it short (have
@@ -255,8 +255,8 @@ struct store_blob {
 /* A published path, as served. */
 struct store_asset {
     unsigned char digest[STORE_DIGEST_LEN];
-    int64_t published;                     /* unix seconds of first publish */
-    const char *type;                      /* borrowed from the reader, not NUL-terminated */
+    int64_t published; /* unix seconds of first publish */
+    const char *type;  /* borrowed from the reader, not NUL-terminated */
     size_t type_len;
     struct store_blob body[STORE_ENC_COUNT]; /* [STORE_ENC_IDENTITY] always set */
 };
@@ -274,8 +274,8 @@ int store_get_blob(struct store_reader *r, const unsigned char digest[STORE_DIGE
  * first), calling fn for at most limit of them. variants is a bit mask of
  * (1 << STORE_ENC_GZIP) | (1 << STORE_ENC_BR). fn returns 0 to go on, non-zero
  * to stop. Returns STORE_OK. */
-typedef int (*store_blob_fn)(void *arg, const unsigned char digest[STORE_DIGEST_LEN],
-                             uint64_t size, unsigned variants);
+typedef int (*store_blob_fn)(void *arg, const unsigned char digest[STORE_DIGEST_LEN], uint64_t size,
+                             unsigned variants);
 int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t limit,
                      store_blob_fn fn, void *arg);
 
