@@ -31,3 +31,14 @@ cmake --build build-tsan -j2
 
 echo "== static analysis (cppcheck, clang-tidy)"
 scripts/analyze.sh build-analyze
+
+echo "== format (clang-format --dry-run --Werror, .clang-format)"
+unformatted=""
+for f in $(git ls-files '*.c' '*.h' 2>/dev/null); do
+  clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || unformatted="$unformatted $f"
+done
+if [ -n "$unformatted" ]; then
+  echo "not in clang-format shape:$unformatted (run clang-format -i on them)" >&2
+  exit 1
+fi
+echo "format: every C file matches .clang-format"
