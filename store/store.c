@@ -607,6 +607,27 @@ out:
     return STORE_OK;
 }
 
+/* Reserves len bytes under key in dbi and copies data there (one copy, into
+ * the transaction's pages). On failure the batch is marked failed: it can
+ * only be aborted. Returns STORE_OK or the db_put error. */
+static int batch_reserve_copy(struct store_batch *b, MDB_dbi dbi, MDB_val *key, const void *data,
+                              size_t len)
+{
+    MDB_val val;
+    int rc;
+
+    val.mv_size = len;
+    val.mv_data = NULL;
+    rc = db_put(b->txn, dbi, key, &val, MDB_RESERVE);
+    if (rc != STORE_OK) {
+        b->failed = rc;
+        return rc;
+    }
+    if (len > 0)
+        memcpy(val.mv_data, data, len);
+    return STORE_OK;
+}
+
 int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
                     const void *data, size_t len, int *created)
 {
@@ -634,15 +655,9 @@ int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGE
     store_sha256(data, len, got);
     if (memcmp(got, digest, STORE_DIGEST_LEN) != 0)
         return STORE_EDIGEST;
-    val.mv_size = len;
-    val.mv_data = NULL;
-    rc = db_put(b->txn, st->blobs, &key, &val, MDB_RESERVE);
-    if (rc != STORE_OK) {
-        b->failed = rc;
+    rc = batch_reserve_copy(b, st->blobs, &key, data, len);
+    if (rc != STORE_OK)
         return rc;
-    }
-    if (len > 0)
-        memcpy(val.mv_data, data, len);
     b->c.blobs++;
     b->c.blob_bytes += len;
     if (created != NULL)
@@ -698,15 +713,9 @@ int store_batch_put_variant(struct store_batch *b, const unsigned char digest[ST
     }
     if (rc != STORE_OK)
         return rc;
-    val.mv_size = len;
-    val.mv_data = NULL;
-    rc = db_put(b->txn, st->variants, &key, &val, MDB_RESERVE);
-    if (rc != STORE_OK) {
-        b->failed = rc;
+    rc = batch_reserve_copy(b, st->variants, &key, data, len);
+    if (rc != STORE_OK)
         return rc;
-    }
-    if (len > 0)
-        memcpy(val.mv_data, data, len);
     b->c.variants++;
     b->c.variant_bytes += len;
     if (created != NULL)
