@@ -136,13 +136,29 @@ static const unsigned char *spool_data(struct spool *sp)
 /* ------------------------------------------------------------------ */
 /* Responses                                                            */
 
+/* Queues len bytes of text (malloc'd; takes ownership, freed by
+ * libmicrohttpd or here on failure) with Content-Type type and no-store. */
+static enum MHD_Result reply_text_owned(struct req *r, struct MHD_Connection *c, unsigned status,
+                                        const char *type, char *text, size_t len)
+{
+    struct MHD_Response *resp;
+
+    resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    return req_queue(r, c, status, resp, len);
+}
+
 /* Queues the JSON value j (takes ownership of j). */
 static enum MHD_Result reply_json(struct req *r, struct MHD_Connection *c, unsigned status,
                                   json_t *j)
 {
     char *text;
     size_t len;
-    struct MHD_Response *resp;
 
     if (j == NULL)
         return MHD_NO;
@@ -151,15 +167,7 @@ static enum MHD_Result reply_json(struct req *r, struct MHD_Connection *c, unsig
     if (text == NULL)
         return MHD_NO;
     len = strlen(text);
-    text[len] = '\0';
-    resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    return req_queue(r, c, status, resp, len);
+    return reply_text_owned(r, c, status, "application/json", text, len);
 }
 
 /* Queues {"error": msg} with status. */
@@ -310,7 +318,6 @@ static enum MHD_Result reply_missing(struct req *r, struct MHD_Connection *c,
 {
     size_t i, k = 0, len = 0, cnt = 0;
     char *text;
-    struct MHD_Response *resp;
 
     for (i = 0; i < n; i++)
         cnt += missing[i] != 0;
@@ -332,14 +339,7 @@ static enum MHD_Result reply_missing(struct req *r, struct MHD_Connection *c,
     memcpy(text + len, "]}", 2);
     len += 2;
     text[len] = '\0';
-    resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    return req_queue(r, c, 200, resp, len);
+    return reply_text_owned(r, c, 200, "application/json", text, len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -686,7 +686,6 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     struct server *srv = r->srv;
     struct store_stats s;
     struct metrics_gauges g;
-    struct MHD_Response *resp;
     char *text = NULL;
     size_t len = 0;
 
@@ -709,14 +708,7 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
         free(text);
         return reply_error(r, c, 500, "out of memory");
     }
-    resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    return req_queue(r, c, 200, resp, len);
+    return reply_text_owned(r, c, 200, "text/plain; version=0.0.4", text, len);
 }
 
 /* POST /v1/bundle: check the framing of the whole body first (400 if it is
