@@ -142,7 +142,7 @@ for point in alloc write commit; do
         sequence "$point:$n" || fired=1
         first="$SEQ_CODES"
         [ "$fired" = 1 ] || prime_reads
-        reads_ok "$point:$n after the fault"
+        FAULT_MAY_REMAIN=$((1 - fired)) reads_ok "$point:$n after the fault"
         state1="$R2_STATE"
         if [ "$fired" = 1 ]; then
             sequence "$point:$n retried" || fail "$point:$n: retry failed:$SEQ_CODES"
