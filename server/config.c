@@ -17,12 +17,13 @@
 #include <unistd.h>
 
 enum opt_kind {
-    OPT_STR,   /* any non-empty string */
-    OPT_ADDR,  /* ADDR:PORT */
-    OPT_UINT,  /* decimal, optional K/M/G/T suffix (powers of 1024) */
-    OPT_FLAG,  /* no value; sets 1 */
-    OPT_LEVEL, /* a log level name */
-    OPT_LIST   /* repeatable string, appended to cfg->peer[] */
+    OPT_STR,    /* any non-empty string */
+    OPT_ADDR,   /* ADDR:PORT */
+    OPT_UINT,   /* decimal, optional K/M/G/T suffix (powers of 1024) */
+    OPT_FLAG,   /* no value; sets 1 */
+    OPT_LEVEL,  /* a log level name */
+    OPT_LIST,   /* repeatable string, appended to cfg->peer[] */
+    OPT_ORIGINS /* comma-separated origins, parsed into cfg->cors */
 };
 
 struct opt {
@@ -56,6 +57,11 @@ static const struct opt options[] = {
     {"origin-secret-file", "ORIGIND_ORIGIN_SECRET_FILE", NULL, OPT_STR,
      STR_FIELD(origin_secret_file), CONFIG_SERVE, 0, 0,
      "require X-Origin-Verify: <secret in FILE> on the public listener"},
+    {"cors-origin", "ORIGIND_CORS_ORIGIN", NULL, OPT_ORIGINS, STR_FIELD(cors_origin), CONFIG_SERVE,
+     0, 0,
+     "comma-separated origins (scheme://host[:port]) allowed to read assets cross-origin; "
+     "answers then echo the matching Origin with Vary: Origin (the CDN must forward and key on "
+     "Origin). Default: Access-Control-Allow-Origin: * on every public answer"},
     {"threads", "ORIGIND_THREADS", "0", OPT_UINT, STR_FIELD(threads), CONFIG_SERVE, 0, 1024,
      "public listener threads (0: one per online core)"},
     {"drain-seconds", "ORIGIND_DRAIN_SECONDS", "10", OPT_UINT, STR_FIELD(drain_seconds),
@@ -260,6 +266,18 @@ static int set_value(struct config *cfg, const struct opt *o, const char *v, con
         }
         break;
     }
+    case OPT_ORIGINS: {
+        const char *bad = v;
+        size_t bad_len = strlen(v);
+        int ce = cors_policy_parse(v, strlen(v), &cfg->cors, &bad, &bad_len);
+
+        if (ce != CORS_OK) {
+            errf(err, errlen, "%s: --%s: '%.*s': %s", from, o->name, (int)bad_len, bad,
+                 cors_strerror(ce));
+            return -1;
+        }
+        break;
+    }
     case OPT_LEVEL:
         if (log_level_parse(v) < 0) {
             errf(err, errlen, "%s: --%s: '%s' is not error, warn, info or debug", from, o->name, v);
@@ -387,10 +405,11 @@ void config_usage(FILE *f, enum config_cmd cmd)
     fprintf(f, "\noptions (each also from the environment variable shown):\n");
     for (k = 0; k < N_OPTIONS; k++) {
         const struct opt *o = &options[k];
-        const char *arg = o->kind == OPT_FLAG   ? ""
-                          : o->kind == OPT_ADDR ? " ADDR:PORT"
-                          : o->kind == OPT_UINT ? " N"
-                                                : " VALUE";
+        const char *arg = o->kind == OPT_FLAG      ? ""
+                          : o->kind == OPT_ADDR    ? " ADDR:PORT"
+                          : o->kind == OPT_UINT    ? " N"
+                          : o->kind == OPT_ORIGINS ? " LIST"
+                                                   : " VALUE";
 
         if (!(o->cmds & cmd))
             continue;

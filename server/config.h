@@ -9,6 +9,8 @@
 #ifndef ORIGIND_CONFIG_H
 #define ORIGIND_CONFIG_H
 
+#include "cors.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +37,8 @@ struct config {
     const char *admin_token_file;   /* NULL: DIR/admin.token, created if absent */
     const char *origin_secret_file; /* NULL: no origin secret */
     const char *access_log;         /* NULL: none; "-": stdout */
+    const char *cors_origin;        /* NULL: any origin ("*") */
+    struct cors_policy cors;        /* cors_origin parsed (n == 0: any origin) */
     const char *log_level;
     const char *out;                   /* backup */
     const char *peer[CONFIG_PEER_MAX]; /* serve --peer (repeatable), ORIGIND_PEERS */

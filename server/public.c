@@ -1,8 +1,9 @@
 /*
  * public.c - the public listener: what CloudFront and the load balancer
  * reach. GET/HEAD of published paths straight from the store's memory map,
- * conditional requests, single byte ranges, br/gzip variants, /healthz, and
- * the optional origin secret.
+ * conditional requests, single byte ranges, br/gzip variants, /healthz, the
+ * optional origin secret, and the cross-origin headers (cors.h) on every
+ * answer, with OPTIONS preflights.
  *
  * Not for: anything that writes (admin.c), and never a fallback page: an
  * unknown path is a 404 with Cache-Control: no-store.
@@ -14,6 +15,7 @@
  */
 #include "server.h"
 
+#include "cors.h"
 #include "http.h"
 #include "peer.h"
 
@@ -30,6 +32,61 @@
  * sendmsg with the headers), from ~64 KiB sendfile spends less CPU per byte
  * (no copy into socket buffers) and halves the CPU of 10 MiB answers. */
 #define SENDFILE_MIN (64 * 1024)
+
+/* The one place every public answer is queued: adds the cross-origin
+ * headers (cors.h) and Vary (vary_ae: the answer depends on
+ * Accept-Encoding), then req_queue. In the default any-origin mode these are
+ * static strings: nothing is looked up or formatted per request. */
+static enum MHD_Result public_queue(struct req *r, struct MHD_Connection *c, unsigned status,
+                                    struct MHD_Response *resp, uint64_t body_len, int vary_ae)
+{
+    const struct cors_policy *p = &r->srv->cfg->cors;
+    const char *origin = NULL, *vary;
+    struct cors_answer ca;
+
+    if (resp == NULL)
+        return MHD_NO;
+    if (p->n != 0)
+        origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
+    cors_decide(p, origin, origin != NULL ? strlen(origin) : 0, &ca);
+    if (ca.allow_origin != NULL) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, ca.allow_origin);
+        MHD_add_response_header(resp, "Timing-Allow-Origin", ca.allow_origin);
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
+    }
+    vary = cors_vary(vary_ae, ca.vary_origin);
+    if (vary != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, vary);
+    return req_queue(r, c, status, resp, body_len);
+}
+
+/* A one-line text answer (Cache-Control: no-store) through public_queue. */
+static enum MHD_Result public_text(struct req *r, struct MHD_Connection *c, unsigned status,
+                                   const char *msg)
+{
+    uint64_t n = 0;
+    struct MHD_Response *resp = req_text_response(msg, 1, &n);
+
+    return public_queue(r, c, status, resp, n, 0);
+}
+
+/* OPTIONS: 204 with what a CORS preflight needs (the methods and request
+ * headers assets may be fetched with, how long the browser may keep the
+ * answer) and Allow; no body. */
+static enum MHD_Result answer_options(struct req *r, struct MHD_Connection *c)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, CORS_ALLOW_METHODS);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_METHODS, CORS_ALLOW_METHODS);
+    MHD_add_response_header(resp, "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_MAX_AGE, CORS_PREFLIGHT_MAX_AGE);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            "public, max-age=" CORS_PREFLIGHT_MAX_AGE);
+    return public_queue(r, c, MHD_HTTP_NO_CONTENT, resp, 0, 0);
+}
 
 /* 1 if the decoded path has an empty-after-slash "." or ".." segment. */
 static int has_dot_segment(const char *p, size_t len)
@@ -58,13 +115,13 @@ static enum MHD_Result answer_healthz(struct req *r, struct MHD_Connection *c)
     struct store_reader *rd = NULL;
 
     if (atomic_load(&r->srv->draining))
-        return req_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "draining", 1);
+        return public_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "draining");
     if (atomic_load(&r->srv->catching_up))
-        return req_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "catching up", 1);
+        return public_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "catching up");
     if (store_reader_begin(r->srv->st, &rd) != STORE_OK)
-        return req_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "store not readable", 1);
+        return public_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "store not readable");
     store_reader_end(rd);
-    return req_text(r, c, MHD_HTTP_OK, "ok", 1);
+    return public_text(r, c, MHD_HTTP_OK, "ok");
 }
 
 /* Picks the representation to send: a stored variant the client accepts
@@ -88,16 +145,13 @@ static int choose_encoding(struct MHD_Connection *c, const struct store_asset *a
     return best;
 }
 
-/* Adds the headers every answer about an asset carries (200/206/304/416). */
-static void add_validators(struct MHD_Response *resp, const char *etag, const char *lastmod,
-                           int compressible)
+/* Adds the validators and caching headers of 200/206/304 (Vary: public_queue). */
+static void add_validators(struct MHD_Response *resp, const char *etag, const char *lastmod)
 {
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lastmod);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, CACHE_IMMUTABLE);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
-    if (compressible)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 }
 
 /* 1 if the request is a conditional GET that the representation satisfies
@@ -171,7 +225,7 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     err = store_reader_begin(srv->st, &r->reader);
     if (err != STORE_OK) {
         log_warn("public: store reader: %s", store_strerror(err));
-        return req_text(r, c, http_status_for_store_err(err), "store busy", 1);
+        return public_text(r, c, http_status_for_store_err(err), "store busy");
     }
     err = store_lookup(r->reader, path, path_len, &a);
     if ((err == STORE_ENOTFOUND || err == STORE_ECORRUPT) && srv->peers != NULL && r->heal == 0) {
@@ -185,11 +239,11 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     }
     if (err == STORE_ENOTFOUND || (err == STORE_ECORRUPT && r->heal != 0)) {
         r->cache = "miss";
-        return req_text(r, c, MHD_HTTP_NOT_FOUND, "not found", 1);
+        return public_text(r, c, MHD_HTTP_NOT_FOUND, "not found");
     }
     if (err != STORE_OK) {
         log_error("public: lookup: %s", store_strerror(err));
-        return req_text(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error", 1);
+        return public_text(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "store error");
     }
     r->cache = "hit";
     tlen = a.type_len < STORE_TYPE_MAX ? a.type_len : STORE_TYPE_MAX;
@@ -213,8 +267,8 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
             MHD_create_response_from_buffer(body->len, (void *)body->data, MHD_RESPMEM_PERSISTENT);
         if (resp == NULL)
             return MHD_NO;
-        add_validators(resp, etag, lastmod, compressible);
-        return req_queue(r, c, MHD_HTTP_NOT_MODIFIED, resp, 0);
+        add_validators(resp, etag, lastmod);
+        return public_queue(r, c, MHD_HTTP_NOT_MODIFIED, resp, 0, compressible);
     }
     range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
     if (range != NULL && if_range_ok(c, etag, a.published))
@@ -226,9 +280,7 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
         snprintf(crange, sizeof(crange), "bytes */%zu", body->len);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-        if (compressible)
-            MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-        return req_queue(r, c, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, 0);
+        return public_queue(r, c, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, 0, compressible);
     }
     if (rr == HTTP_RANGE_OK) {
         size_t n = (size_t)(last - first + 1);
@@ -248,10 +300,10 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     if (enc != STORE_ENC_IDENTITY)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, store_encoding_name(enc));
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-    add_validators(resp, etag, lastmod, compressible);
+    add_validators(resp, etag, lastmod);
     if (rr == HTTP_RANGE_OK)
-        return req_queue(r, c, MHD_HTTP_PARTIAL_CONTENT, resp, last - first + 1);
-    return req_queue(r, c, MHD_HTTP_OK, resp, body->len);
+        return public_queue(r, c, MHD_HTTP_PARTIAL_CONTENT, resp, last - first + 1, compressible);
+    return public_queue(r, c, MHD_HTTP_OK, resp, body->len, compressible);
 }
 
 /* 1 if the request announces a body (Content-Length > 0 or chunked). */
@@ -287,7 +339,8 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
         r->method[r->method_len] = '\0';
         /* Requests with a body are refused at once: queueing early makes
          * libmicrohttpd skip the body and close the connection. */
-        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+            strcmp(method, "OPTIONS") != 0) {
             struct MHD_Response *resp;
             static const char msg[] = "method not allowed\n";
 
@@ -295,14 +348,15 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
                                                    MHD_RESPMEM_PERSISTENT);
             if (resp == NULL)
                 return MHD_NO;
-            MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, CORS_ALLOW_METHODS);
             MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                                     "text/plain; charset=utf-8");
             MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-            return req_queue(r, c, MHD_HTTP_METHOD_NOT_ALLOWED, resp, sizeof(msg) - 1);
+            return public_queue(r, c, MHD_HTTP_METHOD_NOT_ALLOWED, resp, sizeof(msg) - 1, 0);
         }
         if (has_body(c))
-            return req_text(r, c, MHD_HTTP_BAD_REQUEST, "a GET or HEAD carries no body", 1);
+            return public_text(r, c, MHD_HTTP_BAD_REQUEST,
+                               "a GET, HEAD or OPTIONS carries no body");
         return MHD_YES;
     }
     if (*upload_data_size != 0) {
@@ -314,9 +368,9 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
 
     tr = http_target_path(r->target, r->target_len, path, sizeof(path), &path_len);
     if (tr == HTTP_TARGET_TOO_LONG)
-        return req_text(r, c, MHD_HTTP_URI_TOO_LONG, "request target too long", 1);
+        return public_text(r, c, MHD_HTTP_URI_TOO_LONG, "request target too long");
     if (tr != HTTP_TARGET_OK)
-        return req_text(r, c, MHD_HTTP_BAD_REQUEST, "malformed request target", 1);
+        return public_text(r, c, MHD_HTTP_BAD_REQUEST, "malformed request target");
     if (path_len == 8 && memcmp(path, "/healthz", 8) == 0)
         return answer_healthz(r, c);
     if (srv->origin_secret != NULL) {
@@ -324,13 +378,15 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
 
         if (v == NULL ||
             !http_secret_equal(v, strlen(v), srv->origin_secret, srv->origin_secret_len))
-            return req_text(r, c, MHD_HTTP_FORBIDDEN, "forbidden", 1);
+            return public_text(r, c, MHD_HTTP_FORBIDDEN, "forbidden");
     }
+    if (req_method_is(r, "OPTIONS"))
+        return answer_options(r, c);
     if (has_dot_segment(path, path_len) || memchr(path, '\\', path_len) != NULL)
-        return req_text(r, c, MHD_HTTP_BAD_REQUEST, "malformed path", 1);
+        return public_text(r, c, MHD_HTTP_BAD_REQUEST, "malformed path");
     if (store_path_valid(path, path_len) != STORE_OK) {
         r->cache = "miss";
-        return req_text(r, c, MHD_HTTP_NOT_FOUND, "not found", 1);
+        return public_text(r, c, MHD_HTTP_NOT_FOUND, "not found");
     }
     return answer_asset(r, c, path, path_len);
 }

@@ -242,23 +242,34 @@ enum MHD_Result req_queue(struct req *r, struct MHD_Connection *c, unsigned stat
     return ret;
 }
 
-enum MHD_Result req_text(struct req *r, struct MHD_Connection *c, unsigned status, const char *msg,
-                         int no_store)
+struct MHD_Response *req_text_response(const char *msg, int no_store, uint64_t *body_len)
 {
     char buf[256];
     int n = snprintf(buf, sizeof(buf), "%s\n", msg);
     struct MHD_Response *resp;
 
     if (n < 0)
-        return MHD_NO;
+        return NULL;
     if ((size_t)n >= sizeof(buf))
         n = (int)sizeof(buf) - 1;
     resp = MHD_create_response_from_buffer((size_t)n, buf, MHD_RESPMEM_MUST_COPY);
     if (resp == NULL)
-        return MHD_NO;
+        return NULL;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
     if (no_store)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    return req_queue(r, c, status, resp, (uint64_t)n);
+    *body_len = (uint64_t)n;
+    return resp;
+}
+
+enum MHD_Result req_text(struct req *r, struct MHD_Connection *c, unsigned status, const char *msg,
+                         int no_store)
+{
+    uint64_t n = 0;
+    struct MHD_Response *resp = req_text_response(msg, no_store, &n);
+
+    if (resp == NULL)
+        return MHD_NO;
+    return req_queue(r, c, status, resp, n);
 }

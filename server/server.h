@@ -115,8 +115,14 @@ uint64_t server_unacked_bytes(struct server *srv);
 enum MHD_Result req_queue(struct req *r, struct MHD_Connection *c, unsigned status,
                           struct MHD_Response *resp, uint64_t body_len);
 
-/* Queues a one-line text/plain answer ("msg\n"); with no_store, adds
- * Cache-Control: no-store. */
+/* A one-line text/plain answer ("msg\n", cut to 255 bytes) with
+ * X-Content-Type-Options: nosniff and, with no_store, Cache-Control:
+ * no-store; not queued (the caller owns it: req_queue or
+ * MHD_destroy_response). Writes *body_len on success. Returns NULL on
+ * allocation failure. */
+struct MHD_Response *req_text_response(const char *msg, int no_store, uint64_t *body_len);
+
+/* Queues req_text_response(msg, no_store) with status. */
 enum MHD_Result req_text(struct req *r, struct MHD_Connection *c, unsigned status, const char *msg,
                          int no_store);
 
