@@ -89,6 +89,9 @@ types = [r["Type"] for r in doc.get("Resources", {}).values()]
 if "AWS::CloudFront::Distribution" in types:
     need(find(doc, "QueryStringBehavior") == ["none"], "cache key must not include query strings")
     need(find(doc, "CookieBehavior") == ["none"], "cache key must not include cookies")
+    need(find(doc, "HeaderBehavior") == ["none"], "cache key must not include headers (origind's Access-Control-Allow-Origin: * does not vary by Origin)")
+    need("OPTIONS" in find(doc, "AllowedMethods")[0], "OPTIONS must reach origind (CORS preflights)")
+    need(find(doc, "CachedMethods")[0] == ["GET", "HEAD"], "only GET and HEAD are cached (preflights are not keyed on their headers)")
     need(find(doc, "EnableAcceptEncodingGzip") == [True] and find(doc, "EnableAcceptEncodingBrotli") == [True], "gzip and brotli must be on")
     need(find(doc, "MinTTL") == [0], "MinTTL must be 0 (else no-store 404s get cached)")
     need(find(doc, "Compress") == [True], "Compress must be on")
