@@ -2,13 +2,15 @@
 # quickstart.sh - from a fresh clone to a running origind node serving the sample site.
 #
 # Usage: scripts/quickstart.sh          install what is missing, build, start a node on
-#                                       ./.store, push sample-site/, print URLs to try
+#                                       ./.store, push sample-site/, serve its page from a
+#                                       second origin (the "site"), print URLs to try
 #        scripts/quickstart.sh --cdn    the same, plus nginx in front as a CDN stand-in
 #        scripts/quickstart.sh --stop   stop the node (and nginx) started here
 #
 # Safe to re-run: a running node is reused and pushing the same files again
 # publishes nothing new. Everything binds 127.0.0.1 only: 8080 (public) and
-# 8081 (admin), or the next free ports; the CDN stand-in 8088 or the next free.
+# 8081 (admin), or the next free ports; the CDN stand-in 8088 or the next free; the
+# site (python3 http.server: the page, whose assets load cross-origin) 8090 or the next.
 # ORIGIND_BIN_DIR=DIR uses already-built binaries instead of building build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,7 +50,7 @@ next_free() {
 
 stop_all() {
     local f pid
-    for f in "$RUN/nginx/nginx.pid" "$RUN/origind.pid"; do
+    for f in "$RUN/site.pid" "$RUN/nginx/nginx.pid" "$RUN/origind.pid"; do
         alive "$f" || { rm -f "$f"; continue; }
         pid="$(cat "$f")"
         kill -TERM "$pid"
@@ -113,7 +115,7 @@ RELEASE="sample-$digest"
 MANIFEST="$RUN/manifest.json"
 say "pushing sample-site/ as release $RELEASE"
 "$BIN/origin-ingest" push --node "$ADMIN" --token-file "$TOKEN_FILE" --release "$RELEASE" \
-    --manifest-out "$MANIFEST" sample-site
+    --manifest-out "$MANIFEST" --manifest-format full sample-site
 "$BIN/origin-ingest" verify --node "$ADMIN" --token-file "$TOKEN_FILE" --release "$RELEASE"
 
 # 4. Optional: nginx in front, as a CDN stand-in (cache key = path only, like
@@ -168,11 +170,58 @@ EOC
     fi
 fi
 
-# 5. What to try.
-python3 - "$MANIFEST" "$PUBLIC" "$ADMIN" "$TOKEN_FILE" "$RELEASE" "$CDN" <<'EOPY'
-import json, sys, urllib.parse
-manifest, public, admin, token_file, release, cdn = sys.argv[1:7]
+# 5. The site: what your application does with the manifest. The page is rendered
+#    with absolute asset URLs (on the CDN stand-in with --cdn, else on the node) and
+#    the manifest's integrity values, and served from its own origin, so the browser
+#    loads the module script, the stylesheet and the menu JSON cross-origin, in CORS
+#    mode, exactly as from a CDN domain in production.
+ASSET_BASE="${CDN:-$PUBLIC}"
+mkdir -p "$RUN/site"
+python3 - "$MANIFEST" "$ASSET_BASE" sample-site/index.html "$RUN/site/index.html" <<'EOPY'
+import json, re, sys, urllib.parse
+manifest, base, src, out = sys.argv[1:5]
 m = json.load(open(manifest))
+def url(rel):
+    u = m[rel]["url"]
+    if u.startswith("http"):
+        u = urllib.parse.urlsplit(u).path
+    return base + urllib.parse.quote(urllib.parse.unquote(u))
+def swap(match):
+    attr, rel = match.group(1), match.group(2)
+    if rel not in m:
+        return match.group(0)
+    extra = ""
+    if match.group(0).startswith(("src", "href")) and rel.endswith((".css", ".js")):
+        extra = ' integrity="%s"' % m[rel]["integrity"]
+    return '%s="%s"%s' % (attr, url(rel), extra)
+html = re.sub(r'(src|href|data-src)="([^"]+)"', swap, open(src).read())
+with open(out + ".new", "w") as f:
+    f.write(html)
+import os
+os.replace(out + ".new", out)
+EOPY
+if alive "$RUN/site.pid" && [ -s "$RUN/site.url" ]; then
+    SITE="$(cat "$RUN/site.url")"
+else
+    site_port="$(next_free 8090)"
+    nohup python3 -m http.server --bind 127.0.0.1 --directory "$RUN/site" "$site_port" \
+        >"$RUN/site.log" 2>&1 </dev/null &
+    echo $! >"$RUN/site.pid"
+    SITE="http://127.0.0.1:$site_port"
+    for _ in $(seq 1 50); do
+        curl -s -o /dev/null "$SITE/" && break
+        alive "$RUN/site.pid" || { cat "$RUN/site.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "$SITE" >"$RUN/site.url"
+    say "started the site (python3 http.server, pid $(cat "$RUN/site.pid")) on $SITE"
+fi
+
+# 6. What to try.
+python3 - "$MANIFEST" "$PUBLIC" "$ADMIN" "$TOKEN_FILE" "$RELEASE" "$CDN" "$SITE" <<'EOPY'
+import json, sys, urllib.parse
+manifest, public, admin, token_file, release, cdn, site = sys.argv[1:8]
+m = {k: v["url"] for k, v in json.load(open(manifest)).items()}
 def url(base, path):
     if path.startswith("http"):
         path = urllib.parse.urlsplit(path).path
@@ -187,6 +236,9 @@ print()
 print("  public listener (what CloudFront reaches):   %s" % public)
 print("  admin listener (what origin-ingest reaches): %s   token in %s" % (admin, token_file))
 print("  manifest for your templates:                 %s" % manifest)
+print()
+print("Open in a browser (the page on its own origin, its assets cross-origin from %s):" % (cdn or public))
+print("  %s/" % site)
 print()
 print("Try:")
 print("  curl -I %s" % css)

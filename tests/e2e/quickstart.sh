@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # quickstart.sh (test) - the README's first five minutes, as a new user runs them,
 # in a temporary copy of the tree (ctest: e2e_quickstart):
-#   scripts/quickstart.sh           -> prints a `curl -I URL` line; that URL answers 200
+#   scripts/quickstart.sh           -> prints a `curl -I URL` line; that URL answers 200;
+#                                      the printed page URL (another origin) works in a
+#                                      real headless Chromium (open_sample_page.py)
 #   scripts/quickstart.sh (again)   -> still fine, nothing new published
 #   scripts/quickstart.sh --cdn     -> the printed x-cache lines give MISS, then HIT
 #   scripts/quickstart.sh --stop    -> the node and nginx are gone
@@ -50,10 +52,19 @@ while IFS=$'\t' read -r src u; do
     curl -sS -o "$T/b" "$u" && cmp -s "$T/b" "sample-site/$src" || fail "$u is not sample-site/$src"
     n=$((n + 1))
 done < <(python3 -c 'import json,sys,urllib.parse
-for k, v in json.load(open(sys.argv[1])).items(): print(k + "\t" + sys.argv[2] + urllib.parse.quote(urllib.parse.unquote(v)))' \
+for k, v in json.load(open(sys.argv[1])).items(): print(k + "\t" + sys.argv[2] + urllib.parse.quote(urllib.parse.unquote(v["url"])))' \
     .store/quickstart/manifest.json "$(sed -n 's/^PUBLIC=//p' .store/quickstart/node.env)")
 [ "$n" -ge 7 ] || fail "only $n files in the manifest"
 echo "ok: all $n published files serve their exact bytes"
+
+# The page a person opens: on its own origin, its assets cross-origin from the node.
+page="$(grep -A1 '^Open in a browser' "$T/out" | sed -n 's/^  \(http[^ ]*\)$/\1/p')"
+[ -n "$page" ] || fail "no page URL printed"
+command -v chromium >/dev/null || fail "chromium not installed (scripts/setup.sh installs it)"
+PYTHONDONTWRITEBYTECODE=1 python3 "$E2E_DIR/open_sample_page.py" "$page" >"$T/page" 2>&1 ||
+    { cat "$T/page" >&2; fail "the sample page does not work in Chromium"; }
+sed 's/^/    | /' "$T/page"
+echo "ok: $page works in headless Chromium: stylesheet, module script, menu JSON, logo, cross-origin"
 
 # Again: idempotent.
 scripts/quickstart.sh </dev/null >"$T/out" 2>&1 || fail "second run exited $?"
@@ -71,7 +82,14 @@ second="$(bash -c "${xc[1]}" | tr -d '\r')"
 [ "$first" = "X-Cache: MISS" ] || fail "first request through nginx: '$first', want MISS"
 [ "$second" = "X-Cache: HIT" ] || fail "second request through nginx: '$second', want HIT"
 echo "ok: --cdn: MISS then HIT through nginx"
+page="$(grep -A1 '^Open in a browser' "$T/out" | sed -n 's/^  \(http[^ ]*\)$/\1/p')"
+PYTHONDONTWRITEBYTECODE=1 python3 "$E2E_DIR/open_sample_page.py" "$page" >"$T/page" 2>&1 ||
+    { cat "$T/page" >&2; fail "the sample page through the CDN stand-in does not work in Chromium"; }
+grep -q "$(sed -n 's/^  curl -sI \(http[^/]*\/\/[^/]*\)\/.* | grep -i x-cache$/\1/p' "$T/out" | head -1)/assets/" "$T/repo/.store/quickstart/site/index.html" ||
+    fail "with --cdn the page does not name the CDN's URLs"
+echo "ok: --cdn: the page loads its assets through nginx in Chromium"
 
 scripts/quickstart.sh --stop >"$T/out" 2>&1 || fail "--stop exited $?"
-[ ! -e .store/quickstart/origind.pid ] && [ ! -e .store/quickstart/nginx/nginx.pid ] || fail "--stop left pid files"
-echo "ok: --stop stopped the node and nginx"
+[ ! -e .store/quickstart/origind.pid ] && [ ! -e .store/quickstart/nginx/nginx.pid ] &&
+    [ ! -e .store/quickstart/site.pid ] || fail "--stop left pid files"
+echo "ok: --stop stopped the node, nginx and the site"
