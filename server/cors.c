@@ -24,9 +24,9 @@ static int is_hex(char c)
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-static char lower(char c)
+static int lower(unsigned char c)
 {
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
 /* 1 if a[0..n) and b[0..n) are equal ignoring ASCII case. */
@@ -35,7 +35,7 @@ static int ascii_case_equal(const char *a, const char *b, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++) {
-        if (lower(a[i]) != lower(b[i]))
+        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
             return 0;
     }
     return 1;
