@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "compress.h"
+#include "discover.h"
 #include "hash.h"
 #include "ingest.h"
 #include "manifest.h"
@@ -36,6 +37,7 @@
 
 enum opt_id {
     O_NODE,
+    O_NODES_DNS,
     O_TOKEN_FILE,
     O_RELEASE,
     O_PREFIX,
@@ -73,6 +75,9 @@ struct opt_row {
 static const struct opt_row opt_table[O_COUNT] = {
     [O_NODE] = {"node", "ORIGIN_INGEST_NODES", "URL", NULL, CMD_PUSH | CMD_VERIFY,
                 "admin base URL of a node; repeat for each node (env: comma-separated)"},
+    [O_NODES_DNS] = {"nodes-dns", "ORIGIN_INGEST_NODES_DNS", "HOST:PORT", NULL,
+                     CMD_PUSH | CMD_VERIFY,
+                     "every A/AAAA record of HOST is a node http://ADDR:PORT (with --node: both)"},
     [O_TOKEN_FILE] = {"token-file", "ORIGIN_INGEST_TOKEN_FILE", "FILE", NULL, CMD_PUSH | CMD_VERIFY,
                       "file holding the admin bearer token"},
     [O_RELEASE] = {"release", "ORIGIN_INGEST_RELEASE", "ID", NULL, CMD_PUSH | CMD_VERIFY,
@@ -515,8 +520,26 @@ static int validate(struct cfg *c)
         return bad("--release (1-128 bytes of [A-Za-z0-9._-])", v), INGEST_EXIT_USAGE;
     if (!need_nodes)
         return INGEST_EXIT_OK;
+    if (c->val[O_NODES_DNS] != NULL) {
+        struct discover_list dl;
+        char err[300];
+
+        /* "http" until the admin API speaks TLS: then https with --cacert */
+        if (discover_resolve(c->val[O_NODES_DNS], "http", NULL, &dl, err, sizeof(err)) != 0) {
+            fprintf(stderr, "origin-ingest: --nodes-dns: %s\n", err);
+            return INGEST_EXIT_NODE;
+        }
+        for (i = 0; i < dl.n; i++)
+            add_node(c, dl.url[i]);
+        if (!c->quiet)
+            fprintf(stderr, "origin-ingest: --nodes-dns %s: %zu node%s\n", c->val[O_NODES_DNS],
+                    dl.n, dl.n == 1 ? "" : "s");
+        discover_list_free(&dl);
+    }
     if (c->nnodes == 0) {
-        fputs("origin-ingest: at least one --node URL is needed (see --help)\n", stderr);
+        fputs("origin-ingest: at least one --node URL (or --nodes-dns HOST:PORT) is needed (see "
+              "--help)\n",
+              stderr);
         return INGEST_EXIT_USAGE;
     }
     for (i = 0; i < c->nnodes; i++) {
