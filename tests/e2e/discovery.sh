@@ -85,4 +85,12 @@ grep -q "new peer http://127.0.0.4:$P" "$B_ERR" || fail "B never found the joine
     2>"$T/verify.err" || fail "verify --nodes-dns: $(cat "$T/verify.err")"
 expect_eq "nodes verify found" "$(grep -c 'release dns-1 complete' "$T/verify.err")" 3
 ok "a node joining by --peers-dns caught up; the others found it; none lists itself"
+env -u ORIGIN_NODES ORIGIN_NODES_DNS="$NAME:$P" ORIGIN_TOKEN_FILE="$T/token" \
+    ASSET_DIR="$E2E_REPO/sample-site" RELEASE_ID=dns-2 MANIFEST_OUT="$T/m2.json" \
+    INGEST_ARGS="--cache-dir none" ORIGIN_INGEST="$ORIGIN_INGEST" ORIGIN_PIPELINE_CONF_DIR="$T" \
+    "$E2E_REPO/deploy/deploy-assets.sh" --skip-html >"$T/pipeline.log" 2>&1 ||
+    fail "deploy-assets.sh with ORIGIN_NODES_DNS: $(tail -n 5 "$T/pipeline.log")"
+grep -q "every node of $NAME:$P" "$T/pipeline.log" || fail "pipeline log: $(cat "$T/pipeline.log")"
+expect_eq "nodes the pipeline verified" "$(grep -c 'release dns-2 complete' "$T/pipeline.log")" 3
+ok "deploy-assets.sh with ORIGIN_NODES_DNS pushed and verified on the three nodes"
 echo "discovery: push and peers by DNS name"

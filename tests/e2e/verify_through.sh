@@ -116,6 +116,24 @@ expect_eq "wrong URLs named" "$(grep -c "through: WRONG" "$T/bad.err")" 3
 grep -q "3 of $((3 * nfiles)) responses WRONG" "$T/bad.err" || fail "summary: $(cat "$T/bad.err")"
 ok "verify --through a byte-altering proxy: exit 6, $target named (identity, gzip, br)"
 
+# The pipeline's last step (deploy/deploy-assets.sh, CDN_CHECK_URL): after the
+# HTML deploy, through nginx it passes; through the altering proxy it exits 6.
+pipeline() { # CDN_CHECK_URL
+    env ORIGIN_NODES="$NODE_ADMIN" ORIGIN_TOKEN_FILE="$NODE_TOKEN_FILE" ASSET_DIR="$E2E_REPO/sample-site" \
+        RELEASE_ID=thr-1 MANIFEST_OUT="$T/pipeline-manifest.json" INGEST_ARGS="--cache-dir none" \
+        HTML_DEPLOY_CMD="touch $T/html-deployed" ORIGIN_INGEST="$ORIGIN_INGEST" CDN_CHECK_URL="$1" \
+        ORIGIN_PIPELINE_CONF_DIR="$T" "$E2E_REPO/deploy/deploy-assets.sh" >"$T/pipeline.log" 2>&1
+}
+pipeline "$CDN" || fail "deploy-assets.sh with CDN_CHECK_URL=nginx: $(tail -n 5 "$T/pipeline.log")"
+grep -q "verify release thr-1 through $CDN" "$T/pipeline.log" || fail "the pipeline did not check the CDN"
+rm -f "$T/html-deployed"
+rc=0
+pipeline "http://127.0.0.1:$pport" || rc=$?
+expect_eq "deploy-assets.sh through the altering proxy: exit" "$rc" 6
+[ -e "$T/html-deployed" ] || fail "the HTML deploy should have run before the CDN check"
+grep -q "WRONG http://127.0.0.1:$pport$target" "$T/pipeline.log" || fail "the pipeline log does not name the URL"
+ok "deploy-assets.sh CDN_CHECK_URL: passes through nginx, exit 6 naming the URL through the proxy"
+
 # 3. --sample and an unreachable CDN.
 verify --through "$CDN" --sample 2 --json 2>/dev/null >"$T/sample.json" || fail "--sample 2 failed"
 expect_eq "--sample 2 files" \
