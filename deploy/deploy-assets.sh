@@ -5,6 +5,8 @@
 #   2. push them to EVERY origind node       (origin-ingest push, all nodes or fail)
 #   3. verify every node has the release     (origin-ingest verify: the deploy gate)
 #   4. only then deploy the HTML that names the new URLs  (HTML_DEPLOY_CMD)
+#   5. optionally, fetch every file through the CDN and check the bytes
+#      (origin-ingest verify --through CDN_CHECK_URL: what CloudFront serves)
 #
 # If any step fails the script stops with that step's exit code and step 4
 # never runs: no page can reference a URL some node cannot answer. Old URLs
@@ -18,7 +20,10 @@
 #   --dry-run     hash, name and write the manifest; contact no node.
 #
 # Settings (environment variables):
-#   ORIGIN_NODES        admin URLs of every node, space-separated (required)
+#   ORIGIN_NODES        admin URLs of every node, space-separated (this or
+#                       ORIGIN_NODES_DNS is required)
+#   ORIGIN_NODES_DNS    HOST:PORT: every A/AAAA record of HOST is a node
+#                       (an autoscaling group's DNS name, a headless Service)
 #   ORIGIN_TOKEN_FILE   admin bearer token, the same on every node (required)
 #   ASSET_DIR           built assets to publish (required)
 #   ASSET_BUILD_CMD     shell command that builds ASSET_DIR (optional)
@@ -30,11 +35,14 @@
 #   PUBLIC_BASE         e.g. https://static.example.com (prefixes manifest URLs)
 #   INGEST_ARGS         extra origin-ingest push flags, e.g. "--keep-names"
 #   ORIGIN_INGEST       origin-ingest binary (default: on PATH)
+#   CDN_CHECK_URL       after the HTML deploy, verify --through this base URL
+#                       (e.g. https://static.example.com); unset: not checked
 #
 # Exit status: 0 deployed; 2 usage/config; otherwise the failing step's status
 # (origin-ingest: 3 conflict - the build is wrong, do not retry; 4 a node
 # failed after retries - fix the node and run again, it is idempotent;
-# 5 local I/O error).
+# 5 local I/O error; 6 the CDN serves a file wrong - the HTML is deployed,
+# invalidate the named URLs).
 set -euo pipefail
 
 prog="deploy-assets"
@@ -77,7 +85,8 @@ if [ -n "$env_name" ]; then
 fi
 
 die_cfg() { echo "$prog: $*" >&2; exit 2; }
-[ -n "${ORIGIN_NODES:-}" ] || die_cfg "ORIGIN_NODES is not set (admin URLs of every node)"
+[ -n "${ORIGIN_NODES:-}" ] || [ -n "${ORIGIN_NODES_DNS:-}" ] ||
+    die_cfg "ORIGIN_NODES (admin URLs of every node) or ORIGIN_NODES_DNS (HOST:PORT) is not set"
 [ -n "${ORIGIN_TOKEN_FILE:-}" ] || die_cfg "ORIGIN_TOKEN_FILE is not set"
 [ -n "${ASSET_DIR:-}" ] || die_cfg "ASSET_DIR is not set"
 [ "$skip_html" = 1 ] || [ "$dry_run" = 1 ] || [ -n "${HTML_DEPLOY_CMD:-}" ] ||
@@ -117,7 +126,8 @@ fi
 [ -d "$ASSET_DIR" ] || die_cfg "ASSET_DIR=$ASSET_DIR is not a directory (after the build)"
 
 node_args=()
-for n in $ORIGIN_NODES; do node_args+=(--node "$n"); done
+for n in ${ORIGIN_NODES:-}; do node_args+=(--node "$n"); done
+[ -z "${ORIGIN_NODES_DNS:-}" ] || node_args+=(--nodes-dns "$ORIGIN_NODES_DNS")
 
 push_args=(push "${node_args[@]}" --token-file "$ORIGIN_TOKEN_FILE" --release "$RELEASE_ID"
            --prefix "${ASSET_PREFIX:-/assets}" --manifest-out "$manifest.tmp")
@@ -128,7 +138,7 @@ push_args=(push "${node_args[@]}" --token-file "$ORIGIN_TOKEN_FILE" --release "$
 
 # 2. Push to every node. The manifest is renamed into place only on success,
 #    so a failed push never leaves a manifest naming unpublished URLs.
-step "push release $RELEASE_ID to $(echo $ORIGIN_NODES | wc -w) node(s)"
+step "push release $RELEASE_ID to ${ORIGIN_NODES:+$(echo "$ORIGIN_NODES" | wc -w) node(s)}${ORIGIN_NODES_DNS:+ every node of $ORIGIN_NODES_DNS}"
 run_step push "$ingest" "${push_args[@]}" "$ASSET_DIR"
 mv -f "$manifest.tmp" "$manifest"
 echo "$prog: manifest $manifest"
@@ -150,3 +160,15 @@ step "deploy HTML: $HTML_DEPLOY_CMD"
 export ORIGIN_MANIFEST="$manifest" ORIGIN_RELEASE="$RELEASE_ID"
 run_step html-deploy bash -c "$HTML_DEPLOY_CMD"
 echo "$prog: done: release $RELEASE_ID published on every node, HTML deployed"
+
+# 5. The last gate: what the CDN now serves.
+if [ -n "${CDN_CHECK_URL:-}" ]; then
+    step "verify release $RELEASE_ID through $CDN_CHECK_URL"
+    rc=0
+    "$ingest" verify "${node_args[@]}" --token-file "$ORIGIN_TOKEN_FILE" --release "$RELEASE_ID" \
+        --through "$CDN_CHECK_URL" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "$prog: the CDN check failed (exit $rc): the HTML IS deployed; invalidate the URLs named above" >&2
+        exit "$rc"
+    fi
+fi

@@ -43,6 +43,7 @@ struct config {
     const char *out;                   /* backup */
     const char *peer[CONFIG_PEER_MAX]; /* serve --peer (repeatable), ORIGIND_PEERS */
     uint64_t n_peer;
+    const char *peers_dns;  /* serve --peers-dns HOST:PORT (NULL: none) */
     uint64_t peer_interval; /* anti-entropy period, seconds */
     uint64_t peer_timeout;  /* catch-up wait before serving anyway (0: forever) */
     uint64_t peer_jobs;     /* parallel blob transfers per peer */

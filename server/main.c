@@ -327,7 +327,7 @@ static int serve_main(const struct config *cfg)
         goto out;
     /* before the listeners start: /healthz must never say 200 before the
      * catch-up from the peers has run */
-    atomic_store(&srv.catching_up, cfg->n_peer > 0);
+    atomic_store(&srv.catching_up, cfg->n_peer > 0 || cfg->peers_dns != NULL);
     /* srv.peers is written here, before any listener thread exists that
      * reads it (the heal hook); heal jobs only come from requests, so the
      * peer threads need no daemon yet */

@@ -18,6 +18,7 @@
  */
 #include "peer.h"
 
+#include "discover.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -911,7 +912,10 @@ struct heal_job {
 struct peers {
     struct server *srv;
     char *url[PEERS_MAX];
-    size_t n;
+    atomic_size_t n;            /* url[0..n) are set; --peers-dns appends while running */
+    atomic_int gone[PEERS_MAX]; /* found by --peers-dns, absent from its last answer: skipped */
+    size_t n_static;            /* url[0..n_static) came from --peer */
+    int dns_full_warned;
     struct counters cnt;
     atomic_int stop;
     pthread_t sync_thr, heal_thr;
@@ -995,6 +999,52 @@ out:
     ctx_free(&x);
 }
 
+/* --peers-dns: resolves the name again and merges the answer into url[]
+ * (new addresses appended, absent ones marked gone, returning ones
+ * revived). Only the sync thread calls it; readers see url[i] before n. */
+static void peers_dns_refresh(struct peers *p)
+{
+    const struct config *cfg = p->srv->cfg;
+    struct discover_list dl;
+    char err[300];
+    size_t i, j, n = atomic_load(&p->n);
+
+    if (cfg->peers_dns == NULL)
+        return;
+    /* "http" until peers speak TLS: then https with --peer-cacert */
+    if (discover_resolve(cfg->peers_dns, "http", cfg->admin_listen, &dl, err, sizeof(err)) != 0) {
+        log_warn("--peers-dns: %s (keeping the %zu peers known)", err, n);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        int listed = 0;
+
+        for (j = 0; j < dl.n && !listed; j++)
+            listed = strcmp(p->url[i], dl.url[j]) == 0;
+        if (i >= p->n_static)
+            atomic_store(&p->gone[i], !listed);
+    }
+    for (j = 0; j < dl.n; j++) {
+        for (i = 0; i < n && strcmp(p->url[i], dl.url[j]) != 0; i++)
+            ;
+        if (i < n)
+            continue;
+        if (n == PEERS_MAX) {
+            if (!p->dns_full_warned)
+                log_warn("--peers-dns: more than %d peers; %s and later ones left out", PEERS_MAX,
+                         dl.url[j]);
+            p->dns_full_warned = 1;
+            continue;
+        }
+        p->url[n] = strdup(dl.url[j]);
+        if (p->url[n] == NULL)
+            break;
+        log_info("--peers-dns %s: new peer %s", cfg->peers_dns, p->url[n]);
+        atomic_store(&p->n, ++n);
+    }
+    discover_list_free(&dl);
+}
+
 static void *sync_thread(void *arg)
 {
     struct peers *p = arg;
@@ -1007,10 +1057,13 @@ static void *sync_thread(void *arg)
     while (!atomic_load(&p->stop) && atomic_load(&srv->catching_up)) {
         int complete = 0, reached = 0;
 
+        peers_dns_refresh(p);
         for (i = 0; i < p->n && !atomic_load(&p->stop); i++) {
             struct ctx x;
             int r = -1;
 
+            if (atomic_load(&p->gone[i]))
+                continue;
             if (peers_ctx(p, &x, i) == 0)
                 r = sync_pass(&x);
             if (r >= 0)
@@ -1060,8 +1113,10 @@ static void *sync_thread(void *arg)
         nap(p, srv->cfg->peer_interval * 1000ULL);
         if (atomic_load(&p->stop))
             break;
+        peers_dns_refresh(p);
         for (i = 0; i < p->n && !atomic_load(&p->stop); i++)
-            anti_entropy(p, i, &divergence);
+            if (!atomic_load(&p->gone[i]))
+                anti_entropy(p, i, &divergence);
         atomic_store(&p->cnt.divergence, divergence);
         if (atomic_load(&srv->catching_up) && divergence == 0 && local_release_count(srv->st) > 0) {
             atomic_store(&srv->catching_up, 0);
@@ -1156,6 +1211,8 @@ static int heal_round(struct peers *p, struct heal_job *list)
         struct ctx x;
         int pending = 0;
 
+        if (atomic_load(&p->gone[i]))
+            continue;
         for (j = list; j != NULL; j = j->next)
             if (!path_ok(st, j->path, j->len))
                 pending = 1;
@@ -1288,7 +1345,7 @@ int peers_start(struct server *srv, struct peers **out)
     size_t i;
 
     *out = NULL;
-    if (cfg->n_peer == 0)
+    if (cfg->n_peer == 0 && cfg->peers_dns == NULL)
         return 0;
     p = calloc(1, sizeof(*p));
     if (p == NULL)
@@ -1321,9 +1378,23 @@ int peers_start(struct server *srv, struct peers **out)
             s += strspn(s, ", /");
         }
     }
-    if (p->n == 0) {
+    p->n_static = p->n;
+    if (p->n == 0 && cfg->peers_dns == NULL) {
         atomic_store(&srv->catching_up, 0);
         goto fail_quiet;
+    }
+    if (cfg->peers_dns != NULL) {
+        struct discover_list dl;
+        char err[300];
+
+        /* a name that does not resolve is a configuration error at start */
+        if (discover_resolve(cfg->peers_dns, "http", cfg->admin_listen, &dl, err, sizeof(err)) !=
+            0) {
+            log_error("--peers-dns: %s", err);
+            goto fail;
+        }
+        discover_list_free(&dl);
+        peers_dns_refresh(p);
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (pthread_create(&p->heal_thr, NULL, heal_thread, p) != 0)
@@ -1332,9 +1403,10 @@ int peers_start(struct server *srv, struct peers **out)
     if (pthread_create(&p->sync_thr, NULL, sync_thread, p) != 0)
         goto fail;
     p->sync_started = 1;
-    log_info("catching up from %zu peer%s (/healthz answers 503 until done); anti-entropy every "
-             "%llu s",
-             p->n, p->n == 1 ? "" : "s", (unsigned long long)cfg->peer_interval);
+    log_info("catching up from %zu peer%s%s%s (/healthz answers 503 until done); anti-entropy "
+             "every %llu s",
+             (size_t)p->n, p->n == 1 ? "" : "s", cfg->peers_dns ? " found by --peers-dns " : "",
+             cfg->peers_dns ? cfg->peers_dns : "", (unsigned long long)cfg->peer_interval);
     *out = p;
     return 0;
 fail:
@@ -1414,7 +1486,7 @@ int peers_metrics_append(struct peers *p, const struct server *srv, char **text,
                 "# TYPE origind_peer_heals_total counter\n"
                 "origind_peer_heals_total{result=\"healed\"} %llu\n"
                 "origind_peer_heals_total{result=\"miss\"} %llu\n",
-                p->n, (unsigned long long)atomic_load(&p->cnt.runs),
+                (size_t)atomic_load(&p->n), (unsigned long long)atomic_load(&p->cnt.runs),
                 (unsigned long long)atomic_load(&p->cnt.blobs),
                 (unsigned long long)atomic_load(&p->cnt.variants),
                 (unsigned long long)atomic_load(&p->cnt.bytes),

@@ -25,6 +25,7 @@ enum ingest_exit {
     INGEST_EXIT_CONFLICT = 3, /* a path is already bound to other bytes on a node */
     INGEST_EXIT_NODE = 4,     /* a node unreachable, failing after retries, or refusing */
     INGEST_EXIT_LOCAL = 5,    /* local I/O error, unpublishable or changing file */
+    INGEST_EXIT_THROUGH = 6,  /* verify --through: the CDN served a file wrong (or not in time) */
 };
 
 /* One regular file of the build directory. */

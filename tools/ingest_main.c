@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "compress.h"
+#include "discover.h"
 #include "hash.h"
 #include "ingest.h"
 #include "manifest.h"
@@ -27,6 +28,7 @@
 #include "naming.h"
 #include "node.h"
 #include "progress.h"
+#include "through.h"
 #include "walk.h"
 
 #define CMD_PUSH   1u
@@ -35,6 +37,7 @@
 
 enum opt_id {
     O_NODE,
+    O_NODES_DNS,
     O_TOKEN_FILE,
     O_RELEASE,
     O_PREFIX,
@@ -52,6 +55,10 @@ enum opt_id {
     O_JSON,
     O_QUIET,
     O_BUNDLE_BYTES,
+    O_THROUGH,
+    O_SAMPLE,
+    O_THROUGH_JOBS,
+    O_THROUGH_TIMEOUT,
     O_COUNT
 };
 
@@ -68,6 +75,9 @@ struct opt_row {
 static const struct opt_row opt_table[O_COUNT] = {
     [O_NODE] = {"node", "ORIGIN_INGEST_NODES", "URL", NULL, CMD_PUSH | CMD_VERIFY,
                 "admin base URL of a node; repeat for each node (env: comma-separated)"},
+    [O_NODES_DNS] = {"nodes-dns", "ORIGIN_INGEST_NODES_DNS", "HOST:PORT", NULL,
+                     CMD_PUSH | CMD_VERIFY,
+                     "every A/AAAA record of HOST is a node http://ADDR:PORT (with --node: both)"},
     [O_TOKEN_FILE] = {"token-file", "ORIGIN_INGEST_TOKEN_FILE", "FILE", NULL, CMD_PUSH | CMD_VERIFY,
                       "file holding the admin bearer token"},
     [O_RELEASE] = {"release", "ORIGIN_INGEST_RELEASE", "ID", NULL, CMD_PUSH | CMD_VERIFY,
@@ -103,6 +113,15 @@ static const struct opt_row opt_table[O_COUNT] = {
                  "no progress or summary on stderr, only errors"},
     [O_BUNDLE_BYTES] = {"bundle-bytes", "ORIGIN_INGEST_BUNDLE_BYTES", "N", "8388608", CMD_PUSH,
                         "bundle size target; larger files are uploaded alone"},
+    [O_THROUGH] = {"through", "ORIGIN_INGEST_THROUGH", "BASE_URL", NULL, CMD_VERIFY,
+                   "then fetch every file through BASE_URL (the CDN), identity, gzip and br, "
+                   "and check the bytes"},
+    [O_SAMPLE] = {"sample", "ORIGIN_INGEST_SAMPLE", "N", "all files", CMD_VERIFY,
+                  "--through checks N files chosen at random"},
+    [O_THROUGH_JOBS] = {"through-jobs", "ORIGIN_INGEST_THROUGH_JOBS", "N", "8", CMD_VERIFY,
+                        "--through transfers in flight at once, 1-64"},
+    [O_THROUGH_TIMEOUT] = {"through-timeout", "ORIGIN_INGEST_THROUGH_TIMEOUT", "SECONDS", "600",
+                           CMD_VERIFY, "--through must finish within SECONDS (0: no limit)"},
 };
 
 struct cfg {
@@ -114,7 +133,8 @@ struct cfg {
     char *env_nodes; /* owned copy of ORIGIN_INGEST_NODES */
     const char *dir;
     /* Validated. */
-    unsigned jobs, retries, threads;
+    unsigned jobs, retries, threads, through_jobs, through_timeout;
+    size_t sample;
     uint64_t bundle_bytes;
     int keep_names, include_hidden, dry_run, json, quiet, gzip, br;
     enum ingest_manifest_format mfmt;
@@ -129,9 +149,15 @@ static void usage(FILE *out, unsigned cmd)
 
     if (cmd == CMD_VERIFY)
         fputs("usage: origin-ingest verify --node URL [--node URL ...] --token-file FILE "
-              "--release ID\n\n"
+              "--release ID\n"
+              "                            [--through BASE_URL [--sample N]]\n\n"
               "Exits 0 only if every node has the release complete (the deploy gate before "
-              "HTML).\n\n",
+              "HTML).\n"
+              "--through then fetches every file of the release through BASE_URL (the CDN)\n"
+              "three times, as CloudFront asks (no Accept-Encoding, \"gzip\", \"br,gzip\"),\n"
+              "and checks that each answer is a 200 whose bytes, decoded per its\n"
+              "Content-Encoding, have the file's SHA-256 and whose Content-Type is the\n"
+              "release's; every wrong URL is named (the last gate, after the HTML deploy).\n\n",
               out);
     else
         fputs("usage: origin-ingest push --node URL [--node URL ...] --token-file FILE "
@@ -185,6 +211,10 @@ static void usage(FILE *out, unsigned cmd)
           "  4  a node unreachable, failing after retries, or refusing (401, 4xx, 507)\n"
           "  5  local error: unreadable, unpublishable or changing file, I/O error\n",
           out);
+    if (cmd == CMD_VERIFY)
+        fputs("  6  --through: the CDN served a file wrong (every wrong URL is named), or the\n"
+              "     check did not finish within --through-timeout\n",
+              out);
 }
 
 static int parse_flag(const char *v, int *out)
@@ -419,6 +449,27 @@ static int validate(struct cfg *c)
             return bad("--bundle-bytes", c->val[O_BUNDLE_BYTES]), INGEST_EXIT_USAGE;
         c->bundle_bytes = x;
     }
+    c->through_jobs = 8;
+    if (c->val[O_THROUGH_JOBS] != NULL) {
+        if (parse_uint(c->val[O_THROUGH_JOBS], 1, 64, &x) != 0)
+            return bad("--through-jobs", c->val[O_THROUGH_JOBS]), INGEST_EXIT_USAGE;
+        c->through_jobs = (unsigned)x;
+    }
+    c->through_timeout = 600;
+    if (c->val[O_THROUGH_TIMEOUT] != NULL) {
+        if (parse_uint(c->val[O_THROUGH_TIMEOUT], 0, 86400, &x) != 0)
+            return bad("--through-timeout", c->val[O_THROUGH_TIMEOUT]), INGEST_EXIT_USAGE;
+        c->through_timeout = (unsigned)x;
+    }
+    c->sample = 0;
+    if (c->val[O_SAMPLE] != NULL) {
+        if (parse_uint(c->val[O_SAMPLE], 1, 1ull << 32, &x) != 0)
+            return bad("--sample", c->val[O_SAMPLE]), INGEST_EXIT_USAGE;
+        c->sample = (size_t)x;
+    }
+    v = c->val[O_THROUGH];
+    if (v != NULL && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+        return bad("--through (http:// or https:// URL)", v), INGEST_EXIT_USAGE;
     c->mfmt = INGEST_MANIFEST_FLAT;
     v = c->val[O_MANIFEST_FORMAT];
     if (v != NULL) {
@@ -469,8 +520,26 @@ static int validate(struct cfg *c)
         return bad("--release (1-128 bytes of [A-Za-z0-9._-])", v), INGEST_EXIT_USAGE;
     if (!need_nodes)
         return INGEST_EXIT_OK;
+    if (c->val[O_NODES_DNS] != NULL) {
+        struct discover_list dl;
+        char err[300];
+
+        /* "http" until the admin API speaks TLS: then https with --cacert */
+        if (discover_resolve(c->val[O_NODES_DNS], "http", NULL, &dl, err, sizeof(err)) != 0) {
+            fprintf(stderr, "origin-ingest: --nodes-dns: %s\n", err);
+            return INGEST_EXIT_NODE;
+        }
+        for (i = 0; i < dl.n; i++)
+            add_node(c, dl.url[i]);
+        if (!c->quiet)
+            fprintf(stderr, "origin-ingest: --nodes-dns %s: %zu node%s\n", c->val[O_NODES_DNS],
+                    dl.n, dl.n == 1 ? "" : "s");
+        discover_list_free(&dl);
+    }
     if (c->nnodes == 0) {
-        fputs("origin-ingest: at least one --node URL is needed (see --help)\n", stderr);
+        fputs("origin-ingest: at least one --node URL (or --nodes-dns HOST:PORT) is needed (see "
+              "--help)\n",
+              stderr);
         return INGEST_EXIT_USAGE;
     }
     for (i = 0; i < c->nnodes; i++) {
@@ -895,6 +964,57 @@ out:
 /* ------------------------------------------------------------------ */
 /* verify                                                               */
 
+/* verify --through: the release's files as the first node lists them (every
+ * node was just found to hold the same), fetched through the CDN. Returns an
+ * exit code; *doc gets the JSON summary. */
+static int verify_through(struct cfg *cfg, struct ingest_progress *prog, json_t **doc)
+{
+    struct ingest_through_release rel;
+    struct ingest_through_opts o;
+    struct ingest_through_result res;
+    char err[700];
+    int r;
+
+    *doc = NULL;
+    if (ingest_through_load_release(cfg->nodes[0], cfg->token, cfg->val[O_RELEASE], cfg->retries,
+                                    &rel, err, sizeof(err)) != 0) {
+        ingest_progress_error(prog, "%s", err);
+        return INGEST_EXIT_NODE;
+    }
+    memset(&o, 0, sizeof(o));
+    o.base = cfg->val[O_THROUGH];
+    o.jobs = cfg->through_jobs;
+    o.retries = cfg->retries;
+    o.timeout_s = cfg->through_timeout;
+    o.sample = cfg->sample;
+    o.quiet = cfg->json; /* the JSON names them */
+    r = ingest_through_check(rel.files, rel.n, &o, &res);
+    if (r < 0) {
+        ingest_progress_error(prog, "through %s: %s", o.base, res.report ? res.report : "failed");
+    } else if (r == 0) {
+        ingest_progress_line(prog, "through %s: %zu files, %zu responses, all the release's bytes",
+                             o.base, res.files, res.fetches);
+    } else {
+        ingest_progress_error(prog, "through %s: %zu of %zu responses WRONG (%zu files checked)%s",
+                              o.base, res.wrong, res.files * 3, res.files,
+                              res.timed_out ? "; time budget spent" : "");
+    }
+    *doc = json_pack("{s:s, s:I, s:I, s:I, s:b}", "base", o.base, "files", (json_int_t)res.files,
+                     "responses", (json_int_t)res.fetches, "wrong", (json_int_t)res.wrong,
+                     "timed_out", res.timed_out);
+    if (*doc != NULL) {
+        json_t *w = json_array();
+        const char *p = res.report, *nl;
+
+        for (; p != NULL && (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+            json_array_append_new(w, json_stringn(p, (size_t)(nl - p)));
+        json_object_set_new(*doc, "problems", w);
+    }
+    free(res.report);
+    ingest_through_release_free(&rel);
+    return r == 0 ? INGEST_EXIT_OK : r < 0 ? INGEST_EXIT_LOCAL : INGEST_EXIT_THROUGH;
+}
+
 static int cmd_verify(struct cfg *cfg)
 {
     struct ingest_site site;
@@ -903,6 +1023,7 @@ static int cmd_verify(struct cfg *cfg)
     struct ingest_node *nodes;
     size_t nn, i;
     int rc;
+    json_t *through = NULL;
 
     memset(&site, 0, sizeof(site));
     site.root_fd = -1;
@@ -931,12 +1052,18 @@ static int cmd_verify(struct cfg *cfg)
     }
     rc = combine_exit(nodes, nn);
     print_failures(&st, nodes, nn);
+    if (rc == INGEST_EXIT_OK && cfg->val[O_THROUGH] != NULL)
+        rc = verify_through(cfg, &st.prog, &through);
     if (cfg->json) {
         json_t *doc = json_pack("{s:s, s:i, s:b}", "release", cfg->val[O_RELEASE], "exit", rc,
                                 "complete", rc == INGEST_EXIT_OK);
 
         json_object_set_new(doc, "nodes", nodes_json(nodes, nn));
+        if (through != NULL)
+            json_object_set_new(doc, "through", through);
         emit_json(doc);
+    } else {
+        json_decref(through);
     }
     ingest_client_free(st.client);
     ingest_site_free(&site);

@@ -1,0 +1,592 @@
+/*
+ * through.c - `verify --through`: fetch a release's files through the CDN
+ * with bounded concurrency and time, decode each response as it streams in
+ * (gzip with zlib, br with the brotli decoder), hash it, and name every URL
+ * whose answer is not the file's bytes (through.h has the rules).
+ *
+ * For: loading the release's file list from one node (one GET, parsed by
+ * answer.c), the fetch plan (files x the three Accept-Encoding values), the
+ * libcurl multi loop, streaming decode + SHA-256, the report.
+ * Not for: the command line, exit codes (ingest_main.c), pushing (node.c).
+ */
+#include "through.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include <brotli/decode.h>
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "ingest.h"
+#include "answer.h"
+#include "naming.h"
+
+#define ASKS             3
+#define DECODE_CHUNK     65536
+#define HEADER_VALUE     256
+#define REASON_MAX       640
+#define JOBS_MAX         64
+#define TRANSFER_SECS    60
+#define RELEASE_BODY_MAX (512u << 20) /* a release listing is JSON of its files */
+
+/* What is asked, the way CloudFront forwards it (NULL: no header, identity). */
+static const char *const ask_value[ASKS] = {NULL, "gzip", "br,gzip"};
+
+enum enc { ENC_UNSET, ENC_IDENTITY, ENC_GZIP, ENC_BR, ENC_OTHER };
+
+struct fetch {
+    size_t file; /* index into the caller's files */
+    int ask;     /* index into ask_value */
+    unsigned attempt;
+    CURL *e;
+    struct curl_slist *hdr;
+    char url_done; /* the URL string below is built */
+    char *url;
+    char cenc[HEADER_VALUE];
+    char ctype[HEADER_VALUE];
+    enum enc enc;
+    EVP_MD_CTX *md;
+    z_stream z;
+    int z_init, z_end;
+    BrotliDecoderState *br;
+    int br_end;
+    char reason[REASON_MAX]; /* set when the answer is already known to be wrong */
+};
+
+struct run {
+    const struct ingest_through_file *files;
+    const struct ingest_through_opts *o;
+    struct ingest_through_result *res;
+    struct ingest_buf report;
+    unsigned char *decoded; /* DECODE_CHUNK scratch */
+};
+
+static const char *ask_name(int ask)
+{
+    return ask_value[ask] ? ask_value[ask] : "none";
+}
+
+static void wrong(struct run *r, const struct fetch *f, const char *reason)
+{
+    r->res->wrong++;
+    ingest_buf_addf(&r->report, "%s (Accept-Encoding: %s): %s\n", f->url, ask_name(f->ask), reason);
+    if (!r->o->quiet)
+        fprintf(stderr, "origin-ingest: through: WRONG %s (Accept-Encoding: %s): %s\n", f->url,
+                ask_name(f->ask), reason);
+}
+
+static void copy_value(char *dst, const char *v, size_t n)
+{
+    while (n > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        n--;
+    }
+    while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    if (n >= HEADER_VALUE)
+        n = HEADER_VALUE - 1;
+    memcpy(dst, v, n);
+    dst[n] = '\0';
+}
+
+static size_t header_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct fetch *f = arg;
+    size_t n = size * nmemb;
+
+    if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) { /* a new response (100, redirect) */
+        f->cenc[0] = f->ctype[0] = '\0';
+    } else if (n > 17 && strncasecmp(data, "Content-Encoding:", 17) == 0) {
+        copy_value(f->cenc, data + 17, n - 17);
+    } else if (n > 13 && strncasecmp(data, "Content-Type:", 13) == 0) {
+        copy_value(f->ctype, data + 13, n - 13);
+    }
+    return n;
+}
+
+static void decoder_free(struct fetch *f)
+{
+    if (f->z_init)
+        inflateEnd(&f->z);
+    f->z_init = f->z_end = 0;
+    if (f->br != NULL)
+        BrotliDecoderDestroyInstance(f->br);
+    f->br = NULL;
+    f->br_end = 0;
+    EVP_MD_CTX_free(f->md);
+    f->md = NULL;
+    f->enc = ENC_UNSET;
+}
+
+/* Chooses the decoder from Content-Encoding, on the first body bytes. */
+static int decoder_start(struct fetch *f)
+{
+    f->md = EVP_MD_CTX_new();
+    if (f->md == NULL || EVP_DigestInit_ex(f->md, EVP_sha256(), NULL) != 1)
+        return -1;
+    if (f->cenc[0] == '\0' || strcasecmp(f->cenc, "identity") == 0) {
+        f->enc = ENC_IDENTITY;
+    } else if (strcasecmp(f->cenc, "gzip") == 0) {
+        f->enc = ENC_GZIP;
+        memset(&f->z, 0, sizeof(f->z));
+        if (inflateInit2(&f->z, 16 + MAX_WBITS) != Z_OK)
+            return -1;
+        f->z_init = 1;
+    } else if (strcasecmp(f->cenc, "br") == 0) {
+        f->enc = ENC_BR;
+        f->br = BrotliDecoderCreateInstance(NULL, NULL, NULL);
+        if (f->br == NULL)
+            return -1;
+    } else {
+        f->enc = ENC_OTHER;
+    }
+    return 0;
+}
+
+static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct fetch *f = ((void **)arg)[0];
+    struct run *r = ((void **)arg)[1];
+    size_t n = size * nmemb;
+
+    if (f->reason[0] != '\0')
+        return n; /* already wrong: drain */
+    if (f->enc == ENC_UNSET && decoder_start(f) != 0) {
+        snprintf(f->reason, sizeof(f->reason), "cannot start a decoder");
+        return n;
+    }
+    switch (f->enc) {
+    case ENC_IDENTITY:
+        EVP_DigestUpdate(f->md, data, n);
+        break;
+    case ENC_GZIP:
+        f->z.next_in = (unsigned char *)data;
+        f->z.avail_in = (uInt)n;
+        while (f->z.avail_in > 0 && !f->z_end) {
+            int zr;
+
+            f->z.next_out = r->decoded;
+            f->z.avail_out = DECODE_CHUNK;
+            zr = inflate(&f->z, Z_NO_FLUSH);
+            if (zr != Z_OK && zr != Z_STREAM_END) {
+                snprintf(f->reason, sizeof(f->reason), "Content-Encoding gzip does not decode: %s",
+                         f->z.msg ? f->z.msg : "zlib error");
+                return n;
+            }
+            EVP_DigestUpdate(f->md, r->decoded, DECODE_CHUNK - f->z.avail_out);
+            f->z_end = zr == Z_STREAM_END;
+        }
+        if (f->z.avail_in > 0)
+            snprintf(f->reason, sizeof(f->reason), "bytes after the end of the gzip stream");
+        break;
+    case ENC_BR: {
+        const uint8_t *in = (const uint8_t *)data;
+        size_t avail_in = n;
+
+        while ((avail_in > 0 || !f->br_end) && f->reason[0] == '\0') {
+            uint8_t *out = r->decoded;
+            size_t avail_out = DECODE_CHUNK;
+            BrotliDecoderResult br =
+                BrotliDecoderDecompressStream(f->br, &avail_in, &in, &avail_out, &out, NULL);
+
+            EVP_DigestUpdate(f->md, r->decoded, DECODE_CHUNK - avail_out);
+            if (br == BROTLI_DECODER_RESULT_ERROR) {
+                snprintf(f->reason, sizeof(f->reason), "Content-Encoding br does not decode: %s",
+                         BrotliDecoderErrorString(BrotliDecoderGetErrorCode(f->br)));
+            } else if (br == BROTLI_DECODER_RESULT_SUCCESS) {
+                f->br_end = 1;
+                if (avail_in > 0)
+                    snprintf(f->reason, sizeof(f->reason), "bytes after the end of the br stream");
+                break;
+            } else if (br == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) {
+                break;
+            }
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return n;
+}
+
+static void fetch_reset(struct fetch *f)
+{
+    decoder_free(f);
+    f->cenc[0] = f->ctype[0] = f->reason[0] = '\0';
+}
+
+/* Judges a finished transfer. Returns 1 to retry, 0 when judged. */
+static int judge(struct run *r, struct fetch *f, CURLcode rc)
+{
+    const struct ingest_through_file *file = &r->files[f->file];
+    unsigned char got[EVP_MAX_MD_SIZE];
+    unsigned int glen = 0;
+    char reason[REASON_MAX], gh[STORE_HEX_LEN + 1], wh[STORE_HEX_LEN + 1];
+    long status = 0;
+
+    curl_easy_getinfo(f->e, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK || status >= 500) {
+        if (f->attempt < r->o->retries && rc != CURLE_OPERATION_TIMEDOUT)
+            return 1;
+        if (rc != CURLE_OK)
+            snprintf(reason, sizeof(reason), "transfer failed: %s", curl_easy_strerror(rc));
+        else
+            snprintf(reason, sizeof(reason), "status %ld", status);
+        wrong(r, f, reason);
+        return 0;
+    }
+    r->res->fetches++;
+    if (status != 200) {
+        snprintf(reason, sizeof(reason), "status %ld, want 200", status);
+        wrong(r, f, reason);
+        return 0;
+    }
+    if (f->enc == ENC_UNSET && f->reason[0] == '\0' && decoder_start(f) != 0) /* empty body */
+        snprintf(f->reason, sizeof(f->reason), "cannot start a decoder");
+    if (f->reason[0] != '\0') {
+        wrong(r, f, f->reason);
+        return 0;
+    }
+    if (f->enc == ENC_OTHER || (f->enc == ENC_BR && f->ask < 2) ||
+        (f->enc == ENC_GZIP && f->ask < 1)) {
+        snprintf(reason, sizeof(reason), "Content-Encoding %s was not offered", f->cenc);
+        wrong(r, f, reason);
+        return 0;
+    }
+    if ((f->enc == ENC_GZIP && !f->z_end) || (f->enc == ENC_BR && !f->br_end)) {
+        snprintf(reason, sizeof(reason), "Content-Encoding %s stream is truncated", f->cenc);
+        wrong(r, f, reason);
+        return 0;
+    }
+    EVP_DigestFinal_ex(f->md, got, &glen);
+    if (glen != STORE_DIGEST_LEN || memcmp(got, file->digest, STORE_DIGEST_LEN) != 0) {
+        store_digest_to_hex(got, gh);
+        store_digest_to_hex(file->digest, wh);
+        if (f->enc == ENC_IDENTITY)
+            snprintf(reason, sizeof(reason), "identity bytes have sha256 %s, want %s", gh, wh);
+        else
+            snprintf(reason, sizeof(reason), "%s decodes to sha256 %s, want %s", f->cenc, gh, wh);
+        wrong(r, f, reason);
+        return 0;
+    }
+    if (file->type != NULL && strcmp(f->ctype, file->type) != 0) {
+        snprintf(reason, sizeof(reason), "Content-Type \"%s\", want \"%s\"", f->ctype, file->type);
+        wrong(r, f, reason);
+    }
+    return 0;
+}
+
+static double now_s(void)
+{
+    return ingest_now();
+}
+
+static int start(struct run *r, CURLM *m, struct fetch *f, void **ctx, double deadline)
+{
+    long left_ms = TRANSFER_SECS * 1000L;
+
+    if (!f->url_done) {
+        struct ingest_buf u = {0};
+        const char *p = r->files[f->file].path;
+
+        ingest_buf_add(&u, r->o->base, strlen(r->o->base));
+        ingest_url_encode_path(&u, p, strlen(p));
+        f->url = u.data;
+        f->url_done = 1;
+        if (ask_value[f->ask] != NULL) {
+            char h[64];
+
+            snprintf(h, sizeof(h), "Accept-Encoding: %s", ask_value[f->ask]);
+            f->hdr = curl_slist_append(NULL, h);
+        } else {
+            f->hdr = curl_slist_append(NULL, "Accept-Encoding:"); /* none sent */
+        }
+    }
+    if (deadline > 0) {
+        double left = deadline - now_s();
+
+        if (left <= 0)
+            return -1;
+        if (left * 1000 < left_ms)
+            left_ms = (long)(left * 1000) + 1;
+    }
+    f->e = curl_easy_init();
+    if (f->e == NULL || f->hdr == NULL)
+        return -1;
+    ctx[0] = f;
+    ctx[1] = r;
+    curl_easy_setopt(f->e, CURLOPT_URL, f->url);
+    curl_easy_setopt(f->e, CURLOPT_HTTPHEADER, f->hdr);
+    curl_easy_setopt(f->e, CURLOPT_HEADERFUNCTION, header_cb);
+    curl_easy_setopt(f->e, CURLOPT_HEADERDATA, f);
+    curl_easy_setopt(f->e, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(f->e, CURLOPT_WRITEDATA, ctx);
+    curl_easy_setopt(f->e, CURLOPT_PRIVATE, ctx);
+    curl_easy_setopt(f->e, CURLOPT_TIMEOUT_MS, left_ms);
+    curl_easy_setopt(f->e, CURLOPT_CONNECTTIMEOUT_MS, left_ms < 10000 ? left_ms : 10000L);
+    curl_easy_setopt(f->e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(f->e, CURLOPT_USERAGENT, "origin-ingest-verify-through/" ORIGIND_VERSION);
+    curl_easy_setopt(f->e, CURLOPT_PROTOCOLS_STR, "http,https");
+    f->attempt++;
+    if (curl_multi_add_handle(m, f->e) != CURLM_OK) {
+        curl_easy_cleanup(f->e);
+        f->e = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Which files to check: all, or opts->sample of them at random. Returns a
+ * malloc'd array of *count indexes. */
+static size_t *choose(size_t n, size_t sample, size_t *count)
+{
+    size_t *idx = ingest_xmalloc((n ? n : 1) * sizeof(*idx)), i, k;
+    uint64_t s = 0x9e3779b97f4a7c15ULL;
+
+    for (i = 0; i < n; i++)
+        idx[i] = i;
+    k = sample == 0 || sample >= n ? n : sample;
+    if (k < n) {
+        if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
+            s ^= (uint64_t)(now_s() * 1e6);
+        for (i = 0; i < k; i++) { /* partial Fisher-Yates, xorshift64 */
+            size_t j, t;
+
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            j = i + (size_t)(s % (n - i));
+            t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+    }
+    *count = k;
+    return idx;
+}
+
+int ingest_through_check(const struct ingest_through_file *files, size_t n,
+                         const struct ingest_through_opts *opts, struct ingest_through_result *res)
+{
+    struct run r;
+    struct fetch *fs = NULL;
+    void **ctx = NULL;
+    size_t *idx = NULL, nidx = 0, nf, next = 0, i, *queue = NULL, qhead = 0, qtail = 0;
+    unsigned jobs = opts->jobs < 1 ? 1 : opts->jobs > JOBS_MAX ? JOBS_MAX : opts->jobs;
+    double deadline = opts->timeout_s ? now_s() + opts->timeout_s : 0;
+    CURLM *m = NULL;
+    int running = 0, in_flight = 0, rc = -1;
+    char baseb[2048];
+    struct ingest_through_opts o = *opts;
+    size_t bl = strlen(opts->base);
+
+    memset(res, 0, sizeof(*res));
+    memset(&r, 0, sizeof(r));
+    while (bl > 0 && opts->base[bl - 1] == '/')
+        bl--;
+    if (bl >= sizeof(baseb)) {
+        res->report = ingest_xstrdup("--through URL is too long\n");
+        return -1;
+    }
+    memcpy(baseb, opts->base, bl);
+    baseb[bl] = '\0';
+    o.base = baseb;
+    r.files = files;
+    r.o = &o;
+    r.res = res;
+    r.decoded = ingest_xmalloc(DECODE_CHUNK);
+    idx = choose(n, opts->sample, &nidx);
+    res->files = nidx;
+    nf = nidx * ASKS;
+    fs = ingest_xcalloc(nf ? nf : 1, sizeof(*fs));
+    ctx = ingest_xcalloc(nf ? nf * 2 : 2, sizeof(*ctx));
+    queue = ingest_xcalloc(nf ? nf : 1, sizeof(*queue)); /* retries, at most one each in flight */
+    for (i = 0; i < nf; i++) {
+        fs[i].file = idx[i / ASKS];
+        fs[i].ask = (int)(i % ASKS);
+    }
+    m = curl_multi_init();
+    if (m == NULL) {
+        ingest_buf_addf(&r.report, "cannot start libcurl\n");
+        goto out;
+    }
+    curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)jobs);
+    for (;;) {
+        CURLMsg *msg;
+        int left;
+
+        while ((unsigned)in_flight < jobs && (qhead < qtail || next < nf)) {
+            size_t k = qhead < qtail ? queue[qhead++] : next++;
+
+            if (start(&r, m, &fs[k], &ctx[2 * k], deadline) != 0) {
+                res->timed_out = deadline > 0 && now_s() >= deadline;
+                if (!res->timed_out)
+                    wrong(&r, &fs[k], "cannot start the transfer");
+                else
+                    res->wrong++;
+                continue;
+            }
+            in_flight++;
+        }
+        if (in_flight == 0)
+            break;
+        curl_multi_perform(m, &running);
+        while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+            void **c;
+            struct fetch *f;
+
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+            f = c[0];
+            if (judge(&r, f, msg->data.result) == 1)
+                queue[qtail++] = (size_t)(f - fs);
+            curl_multi_remove_handle(m, f->e);
+            curl_easy_cleanup(f->e);
+            f->e = NULL;
+            fetch_reset(f);
+            in_flight--;
+        }
+        if (in_flight > 0)
+            curl_multi_poll(m, NULL, 0, 200, NULL);
+    }
+    if (res->timed_out)
+        ingest_buf_addf(&r.report,
+                        "time budget of %u s spent: %zu fetches not checked (counted as wrong)\n",
+                        opts->timeout_s, nf - res->fetches);
+    rc = res->wrong > 0 ? 1 : 0;
+out:
+    for (i = 0; i < nf; i++) {
+        fetch_reset(&fs[i]);
+        curl_slist_free_all(fs[i].hdr);
+        free(fs[i].url);
+    }
+    if (m != NULL)
+        curl_multi_cleanup(m);
+    res->report = r.report.data;
+    free(queue);
+    free(ctx);
+    free(fs);
+    free(idx);
+    free(r.decoded);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The release's files, from one node                                   */
+
+static size_t collect_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct ingest_buf *b = arg;
+    size_t n = size * nmemb;
+
+    if (b->len + n > RELEASE_BODY_MAX)
+        return 0;
+    ingest_buf_add(b, data, n);
+    return n;
+}
+
+static int add_file_cb(void *arg, const char *path, size_t path_len, const unsigned char *digest,
+                       const char *type)
+{
+    struct ingest_through_release *rel = arg;
+    struct ingest_through_file *f;
+
+    if (rel->n == rel->cap) {
+        rel->cap = rel->cap ? rel->cap * 2 : 64;
+        rel->files = ingest_xrealloc(rel->files, rel->cap * sizeof(*rel->files));
+    }
+    f = &rel->files[rel->n++];
+    f->path = ingest_xstrndup(path, path_len);
+    memcpy(f->digest, digest, STORE_DIGEST_LEN);
+    f->type = type ? ingest_xstrdup(type) : NULL;
+    return 0;
+}
+
+int ingest_through_load_release(const char *node, const char *token, const char *id,
+                                unsigned retries, struct ingest_through_release *out, char *err,
+                                size_t errlen)
+{
+    struct ingest_through_release rel;
+    struct ingest_buf url = {0}, body = {0}, auth = {0};
+    struct curl_slist *hdr = NULL;
+    CURL *e = NULL;
+    CURLcode rc = CURLE_OK;
+    long status = 0;
+    unsigned attempt;
+    int ret = -1;
+    size_t nl = strlen(node);
+
+    memset(&rel, 0, sizeof(rel));
+    while (nl > 0 && node[nl - 1] == '/')
+        nl--;
+    ingest_buf_add(&url, node, nl);
+    ingest_buf_addf(&url, "/v1/releases/%s", id);
+    ingest_buf_addf(&auth, "Authorization: Bearer %s", token);
+    hdr = curl_slist_append(NULL, auth.data);
+    e = curl_easy_init();
+    if (hdr == NULL || e == NULL) {
+        ingest_errf(err, errlen, "cannot start libcurl");
+        goto out;
+    }
+    curl_easy_setopt(e, CURLOPT_URL, url.data);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect_cb);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)TRANSFER_SECS);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    for (attempt = 0; attempt <= retries; attempt++) {
+        body.len = 0;
+        rc = curl_easy_perform(e);
+        status = 0;
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+        if (rc == CURLE_OK && status < 500)
+            break;
+    }
+    if (rc != CURLE_OK) {
+        ingest_errf(err, errlen, "node %s: GET /v1/releases/%s: %s", node, id,
+                    curl_easy_strerror(rc));
+        goto out;
+    }
+    if (status != 200) {
+        char why[256];
+
+        ingest_answer_error(body.data, body.len, why, sizeof(why));
+        ingest_errf(err, errlen, "node %s: GET /v1/releases/%s: status %ld: %s", node, id, status,
+                    why);
+        goto out;
+    }
+    if (ingest_answer_release(body.data, body.len, add_file_cb, &rel, err, errlen) != 0)
+        goto out;
+    *out = rel;
+    memset(&rel, 0, sizeof(rel));
+    ret = 0;
+out:
+    ingest_through_release_free(&rel);
+    curl_easy_cleanup(e);
+    curl_slist_free_all(hdr);
+    explicit_bzero(auth.data, auth.len);
+    ingest_buf_free(&auth);
+    ingest_buf_free(&url);
+    ingest_buf_free(&body);
+    return ret;
+}
+
+void ingest_through_release_free(struct ingest_through_release *rel)
+{
+    size_t i;
+
+    for (i = 0; i < rel->n; i++) {
+        free((char *)rel->files[i].path);
+        free((char *)rel->files[i].type);
+    }
+    free(rel->files);
+    memset(rel, 0, sizeof(*rel));
+}
