@@ -368,6 +368,8 @@ struct store_stats {
     uint64_t tombstones;                 /* releases pruned (ids that stay refused) */
     uint64_t pruned_blobs, pruned_bytes; /* blobs and bytes (with variants) reclaimed */
     uint64_t gone_paths;                 /* paths answering STORE_EGONE */
+    uint64_t free_bytes;                 /* freed pages in the data file: reused by later
+                                            writes, left out by store_backup() */
 };
 /* Fills *out from one consistent snapshot. Returns STORE_OK, STORE_EBUSY,
  * STORE_ENOMEM, STORE_EFAULT, STORE_ECORRUPT (counters unreadable),

@@ -219,6 +219,42 @@ int store__path_revive(struct store *st, MDB_txn *txn, MDB_val *key)
     return prunestats_write(st, txn, v);
 }
 
+/* Bytes in LMDB's freelist as of txn: pages freed (by prunes) that later
+ * writes reuse, or that store_backup() leaves out. The freelist is LMDB's
+ * database 0; each record is a page-number list whose first word is its
+ * length (lmdb.h, MDB_IDL). */
+static int free_bytes(struct store *st, MDB_txn *txn, uint64_t *out)
+{
+    MDB_cursor *cur;
+    MDB_val key, val;
+    MDB_stat ms;
+    uint64_t pages = 0;
+    int rc;
+
+    *out = 0;
+    rc = mdb_env_stat(st->env, &ms);
+    if (rc != MDB_SUCCESS)
+        return store__map_mdb(rc);
+    rc = mdb_cursor_open(txn, 0, &cur);
+    if (rc != MDB_SUCCESS)
+        return store__map_mdb(rc);
+    rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
+    while (rc == MDB_SUCCESS) {
+        size_t n;
+
+        if (val.mv_size >= sizeof(n)) {
+            memcpy(&n, val.mv_data, sizeof(n));
+            pages += n;
+        }
+        rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+        return store__map_mdb(rc);
+    *out = pages * ms.ms_psize;
+    return STORE_OK;
+}
+
 int store__prune_stats(struct store *st, MDB_txn *txn, struct store_stats *out)
 {
     uint64_t v[4];
@@ -231,7 +267,7 @@ int store__prune_stats(struct store *st, MDB_txn *txn, struct store_stats *out)
     out->pruned_blobs = v[1];
     out->pruned_bytes = v[2];
     out->gone_paths = v[3];
-    return STORE_OK;
+    return free_bytes(st, txn, &out->free_bytes);
 }
 
 /* ------------------------------------------------------------------ */
