@@ -196,25 +196,28 @@ static int read_token(struct opts *o)
 
 static void usage(FILE *f)
 {
-    fputs("usage: origin-ingest prune --node URL [--node URL ...] --token-file FILE\n"
-          "         [--keep-last N] [--keep-newer-than DURATION] [--keep ID ...]\n"
-          "         [--dry-run] [--json] [--cacert FILE]\n"
-          "Keeps the union of the --keep-* sets and prunes every other release on every\n"
-          "node. A pruned release is gone for good: its paths answer 410 Gone, its id can\n"
-          "never be published again, and blobs no kept release uses are removed.\n"
-          "  --node URL              a node's admin URL (repeat; env ORIGIN_INGEST_NODES,\n"
-          "                          comma separated)\n"
-          "  --token-file FILE       bearer token (env ORIGIN_INGEST_TOKEN_FILE)\n"
-          "  --keep-last N           keep the N newest releases (env ORIGIN_INGEST_KEEP_LAST)\n"
-          "  --keep-newer-than D     keep releases newer than D: 90d, 12h, 30m, 45s\n"
-          "                          (env ORIGIN_INGEST_KEEP_NEWER_THAN)\n"
-          "  --keep ID               keep this release (repeat)\n"
-          "  --dry-run               list per node what would go; change nothing\n"
-          "  --json                  print the result as JSON on stdout\n"
-          "  --cacert FILE           CA bundle for HTTPS nodes (env ORIGIN_INGEST_CACERT)\n"
-          "Exit: 0 every node pruned the same set, 2 usage (or a policy that keeps\n"
-          "nothing), 4 a node failed (named; run the same command again).\n",
-          f);
+    fputs(
+        "usage: origin-ingest prune --node URL [--node URL ...] --token-file FILE\n"
+        "         [--keep-last N] [--keep-newer-than DURATION] [--keep ID ...]\n"
+        "         [--dry-run] [--json] [--cacert FILE]\n"
+        "Keeps the union of the --keep-* sets and prunes every other release on every\n"
+        "node. A pruned release is gone for good: its paths answer 410 Gone, its id can\n"
+        "never be published again, and blobs no kept release uses are removed.\n"
+        "  --node URL              a node's admin URL (repeat; env ORIGIN_INGEST_NODES,\n"
+        "                          comma separated)\n"
+        "  --token-file FILE       bearer token (env ORIGIN_INGEST_TOKEN_FILE)\n"
+        "  --keep-last N           keep the N newest releases (env ORIGIN_INGEST_KEEP_LAST)\n"
+        "  --keep-newer-than D     keep releases newer than D: 90d, 12h, 30m, 45s\n"
+        "                          (env ORIGIN_INGEST_KEEP_NEWER_THAN)\n"
+        "  --keep ID               keep this release (repeat; env ORIGIN_INGEST_KEEP,\n"
+        "                          comma separated)\n"
+        "  --dry-run               list per node what would go; change nothing\n"
+        "                          (env ORIGIN_INGEST_DRY_RUN=1)\n"
+        "  --json                  print the result as JSON on stdout (env ORIGIN_INGEST_JSON=1)\n"
+        "  --cacert FILE           CA bundle for HTTPS nodes (env ORIGIN_INGEST_CACERT)\n"
+        "Exit: 0 every node pruned the same set, 2 usage (or a policy that keeps\n"
+        "nothing), 4 a node failed (named; run the same command again).\n",
+        f);
 }
 
 static int add_str(const char ***arr, size_t *n, const char *s)
@@ -229,7 +232,32 @@ static int add_str(const char ***arr, size_t *n, const char *s)
 }
 
 /* Returns 0, 1 (--help printed), or -1 (usage error, printed). */
-static int parse(struct opts *o, int argc, char **argv, char **nodes_env)
+/* Adds the comma- or space-separated items of the environment variable
+ * name to arr; *copy holds the split copy (caller frees). Returns 0 or -1. */
+static int env_list(const char *name, const char ***arr, size_t *n, char **copy)
+{
+    const char *env = getenv(name);
+    char *save = NULL, *tok;
+
+    if (env == NULL || env[0] == '\0')
+        return 0;
+    *copy = strdup(env);
+    if (*copy == NULL)
+        return -1;
+    for (tok = strtok_r(*copy, ", ", &save); tok != NULL; tok = strtok_r(NULL, ", ", &save))
+        if (add_str(arr, n, tok) != 0)
+            return -1;
+    return 0;
+}
+
+static int env_flag(const char *name)
+{
+    const char *env = getenv(name);
+
+    return env != NULL && strcmp(env, "1") == 0;
+}
+
+static int parse(struct opts *o, int argc, char **argv, char **nodes_env, char **keep_env)
 {
     static const struct option lo[] = {{"node", required_argument, NULL, 'n'},
                                        {"token-file", required_argument, NULL, 't'},
@@ -248,12 +276,28 @@ static int parse(struct opts *o, int argc, char **argv, char **nodes_env)
     o->newer_than = -1;
     o->token_file = getenv("ORIGIN_INGEST_TOKEN_FILE");
     o->cacert = getenv("ORIGIN_INGEST_CACERT");
+    o->dry_run = env_flag("ORIGIN_INGEST_DRY_RUN");
+    o->json = env_flag("ORIGIN_INGEST_JSON");
     env = getenv("ORIGIN_INGEST_KEEP_LAST");
-    if (env != NULL && env[0] != '\0')
-        o->keep_last = strtol(env, NULL, 10);
+    if (env != NULL && env[0] != '\0') {
+        char *end;
+
+        errno = 0;
+        o->keep_last = strtol(env, &end, 10);
+        if (errno != 0 || end == env || *end != '\0' || o->keep_last < 0) {
+            fprintf(stderr, "origin-ingest prune: ORIGIN_INGEST_KEEP_LAST wants a number >= 0\n");
+            return -1;
+        }
+    }
     env = getenv("ORIGIN_INGEST_KEEP_NEWER_THAN");
-    if (env != NULL && env[0] != '\0')
+    if (env != NULL && env[0] != '\0') {
         o->newer_than = parse_duration(env);
+        if (o->newer_than < 0) {
+            fprintf(stderr, "origin-ingest prune: ORIGIN_INGEST_KEEP_NEWER_THAN wants 90d, 12h, "
+                            "30m or 45s\n");
+            return -1;
+        }
+    }
     optind = 1;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         char *end;
@@ -311,17 +355,15 @@ static int parse(struct opts *o, int argc, char **argv, char **nodes_env)
         fprintf(stderr, "origin-ingest prune: unexpected argument %s\n", argv[optind]);
         return -1;
     }
-    env = getenv("ORIGIN_INGEST_NODES");
-    if (o->nnodes == 0 && env != NULL && env[0] != '\0') {
-        char *save = NULL, *tok;
-
-        *nodes_env = strdup(env);
-        if (*nodes_env == NULL)
+    if (o->nnodes == 0 && env_list("ORIGIN_INGEST_NODES", &o->nodes, &o->nnodes, nodes_env) != 0)
+        return -1;
+    if (o->nkeep == 0 && env_list("ORIGIN_INGEST_KEEP", &o->keep, &o->nkeep, keep_env) != 0)
+        return -1;
+    for (size_t i = 0; i < o->nkeep; i++) {
+        if (store_id_valid(o->keep[i], strlen(o->keep[i])) != STORE_OK) {
+            fprintf(stderr, "origin-ingest prune: keep %s is not a release id\n", o->keep[i]);
             return -1;
-        for (tok = strtok_r(*nodes_env, ", ", &save); tok != NULL;
-             tok = strtok_r(NULL, ", ", &save))
-            if (add_str(&o->nodes, &o->nnodes, tok) != 0)
-                return -1;
+        }
     }
     if (o->nnodes == 0) {
         fprintf(stderr, "origin-ingest prune: at least one --node URL is needed\n");
@@ -396,12 +438,12 @@ int ingest_prune_main(int argc, char **argv)
     struct rel *rels = NULL;
     size_t nrels = 0, i, j, nkept = 0, nprune = 0;
     json_t *body = NULL, *report = NULL, *nodes_out = NULL;
-    char *body_text = NULL, *nodes_env = NULL, err[512];
+    char *body_text = NULL, *nodes_env = NULL, *keep_env = NULL, err[512];
     int rc = INGEST_EXIT_OK, pr;
     int64_t now = (int64_t)time(NULL);
 
     memset(&o, 0, sizeof(o));
-    pr = parse(&o, argc, argv, &nodes_env);
+    pr = parse(&o, argc, argv, &nodes_env, &keep_env);
     if (pr != 0) {
         rc = pr > 0 ? INGEST_EXIT_OK : INGEST_EXIT_USAGE;
         goto out;
@@ -538,5 +580,6 @@ out:
     free(o.nodes);
     free(o.keep);
     free(nodes_env);
+    free(keep_env);
     return rc;
 }
