@@ -490,6 +490,26 @@ static void test_returns_lists(void **state)
     assert_int_equal(store_reader_begin(small, &r), STORE_EFAULT);
     store_fault_set(STORE_FAULT_ALLOC, 0);
 
+    /* a reader allocation fails the same way for every call that needs one
+     * while the pool is empty: store_missing, store_stats, store_fsck */
+    {
+        struct store_stats ss;
+        unsigned char miss[1];
+        unsigned char dd[1][32];
+
+        memset(dd, 0, sizeof(dd));
+        store_fault_set(STORE_FAULT_ALLOC, 1);
+        assert_int_equal(store_missing(small, (const unsigned char(*)[32])dd, 1, miss),
+                         STORE_EFAULT);
+        store_fault_set(STORE_FAULT_ALLOC, 1);
+        assert_int_equal(store_stats(small, &ss), STORE_EFAULT);
+        store_fault_set(STORE_FAULT_ALLOC, 1);
+        assert_int_equal(store_fsck(small, NULL, NULL, NULL), STORE_EFAULT);
+        store_fault_set(STORE_FAULT_ALLOC, 1);
+        assert_int_equal(store_batch_begin(small, &b), STORE_EFAULT);
+        store_fault_set(STORE_FAULT_ALLOC, 0);
+    }
+
     /* store_put_variant: ETOOBIG (over max_blob), EFAULT */
     fill(big, 16, 6);
     store_sha256(big, 16, d);
