@@ -694,7 +694,7 @@ int store_prune(struct store *st, const struct store_id *ids, size_t n, int64_t 
             goto out;
         }
     }
-    if (!dry_run) {
+    if (!dry_run && n > 0) {
         /* from here on no new zero-copy answer starts in this process */
         atomic_store(&st->pruned, 1);
         rc = pin_take(st);
