@@ -16,6 +16,7 @@
 #include "server.h"
 
 #include "admin_body.h"
+#include "admin_prune.h"
 #include "http.h"
 #include "peer.h"
 
@@ -197,6 +198,8 @@ enum route {
     R_RELEASE_LIST, /* GET /v1/releases */
     R_STATUS,       /* GET /v1/status */
     R_METRICS,      /* GET /metrics */
+    R_PRUNE,        /* POST /v1/prune (admin_prune.c) */
+    R_TOMBSTONES,   /* GET /v1/tombstones (admin_prune.c) */
 };
 
 struct target {
@@ -234,6 +237,10 @@ static int route_of(struct target *t)
         return R_STATUS;
     if (len == 8 && memcmp(p, "/metrics", 8) == 0)
         return R_METRICS;
+    if (len == 9 && memcmp(p, "/v1/prune", 9) == 0)
+        return R_PRUNE;
+    if (len == 14 && memcmp(p, "/v1/tombstones", 14) == 0)
+        return R_TOMBSTONES;
     if (prefix(p, len, "/v1/blobs/")) {
         const char *h = p + 10;
         size_t hl = len - 10;
@@ -270,6 +277,7 @@ static const char *route_allow(int route)
     switch (route) {
     case R_MISSING:
     case R_BUNDLE:
+    case R_PRUNE:
         return "POST";
     case R_BLOB:
     case R_VARIANT:
@@ -287,6 +295,7 @@ static int method_allowed(int route, const struct req *r)
     switch (route) {
     case R_MISSING:
     case R_BUNDLE:
+    case R_PRUNE:
         return req_method_is(r, "POST");
     case R_BLOB:
     case R_VARIANT:
@@ -688,9 +697,11 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     struct metrics_gauges g;
     char *text = NULL;
     size_t len = 0;
+    int stats_ok;
 
     memset(&g, 0, sizeof(g));
-    if (store_stats(srv->st, &s) == STORE_OK) {
+    stats_ok = store_stats(srv->st, &s) == STORE_OK;
+    if (stats_ok) {
         g.blobs = s.blobs;
         g.blob_bytes = s.blob_bytes;
         g.variants = s.variants;
@@ -704,11 +715,34 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     g.in_flight = atomic_load(&srv->in_flight);
     if (metrics_render(srv->metrics, &g, &text, &len))
         return reply_error(r, c, 500, "out of memory");
-    if (peers_metrics_append(srv->peers, srv, &text, &len) != 0) {
+    if (peers_metrics_append(srv->peers, srv, &text, &len) != 0 ||
+        (stats_ok && admin_retention_metrics(&s, &text, &len) != 0)) {
         free(text);
         return reply_error(r, c, 500, "out of memory");
     }
     return reply_text_owned(r, c, 200, "text/plain; version=0.0.4", text, len);
+}
+
+/* POST /v1/prune and GET /v1/tombstones: answered by admin_prune.c. */
+static enum MHD_Result do_retention(struct req *r, struct MHD_Connection *c)
+{
+    json_t *j = NULL;
+    unsigned status;
+
+    if (r->route == R_PRUNE) {
+        const unsigned char *body = spool_data(r->spool);
+
+        if (body == NULL)
+            return reply_error(r, c, 500, "cannot read the request body");
+        status = admin_prune(r->srv->st, body, r->spool->got, (int64_t)time(NULL), &j);
+    } else {
+        status = admin_tombstones(
+            r->srv->st, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after"),
+            MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"), &j);
+    }
+    if (j == NULL)
+        return reply_error(r, c, 500, "out of memory");
+    return reply_json(r, c, status, j);
 }
 
 /* POST /v1/bundle: check the framing of the whole body first (400 if it is
@@ -953,6 +987,9 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
         return do_status(r, c);
     case R_METRICS:
         return do_metrics(r, c);
+    case R_PRUNE:
+    case R_TOMBSTONES:
+        return do_retention(r, c);
     default:
         return reply_error(r, c, 404, "no such endpoint");
     }

@@ -16,6 +16,7 @@
  * `--peer`) is meant to live in peer.c, started from serve_main() beside
  * the listeners.
  */
+#include "admin_prune.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -499,13 +500,13 @@ static int stats_main(const struct config *cfg)
         log_error("stats: %s", store_strerror(err));
         return EXIT_FAIL;
     }
-    j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:s?,s:I,s:I,s:I}", "blobs", (json_int_t)s.blobs,
+    j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:s?,s:I,s:I,s:I,s:o}", "blobs", (json_int_t)s.blobs,
                   "bytes", (json_int_t)s.blob_bytes, "variants", (json_int_t)s.variants,
                   "variant_bytes", (json_int_t)s.variant_bytes, "paths", (json_int_t)s.paths,
                   "releases", (json_int_t)s.releases, "last_release",
                   s.last_release[0] ? s.last_release : NULL, "last_release_time",
                   (json_int_t)s.last_release_time, "map_size", (json_int_t)s.map_size, "map_used",
-                  (json_int_t)s.map_used);
+                  (json_int_t)s.map_used, "retention", admin_retention_json(&s));
     if (j == NULL || json_dumpf(j, stdout, JSON_INDENT(2)) != 0) {
         json_decref(j);
         return EXIT_FAIL;

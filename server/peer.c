@@ -17,6 +17,7 @@
  * (mutex).
  */
 #include "peer.h"
+#include "peer_tombstones.h"
 
 #include "discover.h"
 #include "log.h"
@@ -210,6 +211,12 @@ static json_t *get_json(struct ctx *x, const char *rel, long *status)
 out:
     buf_free(&b);
     return doc;
+}
+
+/* get_json for peer_tombstones_sync(), which knows no struct ctx. */
+static json_t *ctx_get_json(void *arg, const char *rel, long *status)
+{
+    return get_json(arg, rel, status);
 }
 
 /* Fetches every f[0..n) with at most x->jobs transfers at once on keep-alive
@@ -722,6 +729,10 @@ static json_t *local_releases(struct store *st)
     }
     store_release_list(rd, local_release_cb, set);
     store_reader_end(rd);
+    if (peer_tombstones_local(st, set) != 0) { /* pruned here: never fetched */
+        json_decref(set);
+        return NULL;
+    }
     return set;
 }
 
@@ -736,6 +747,9 @@ static int sync_releases(struct ctx *x, int publish, uint64_t *missing_out)
     size_t i;
     int rc = 0;
 
+    /* the peer's tombstones first: nothing it pruned comes back here */
+    if (peer_tombstones_sync(x->st, x->base, ctx_get_json, x, NULL) != 0)
+        rc = -1;
     doc = get_json(x, "/v1/releases", &status);
     if (doc == NULL) {
         if (status != 0)
@@ -757,7 +771,8 @@ static int sync_releases(struct ctx *x, int publish, uint64_t *missing_out)
             continue;
         have = json_object_get(local, id);
         if (have != NULL) {
-            if (json_integer_value(have) != json_integer_value(json_object_get(e, "files")))
+            if (json_integer_value(have) >= 0 &&
+                json_integer_value(have) != json_integer_value(json_object_get(e, "files")))
                 log_error("anti-entropy: release %s has %lld files here and %lld on %s", id,
                           (long long)json_integer_value(have),
                           (long long)json_integer_value(json_object_get(e, "files")), x->base);

@@ -186,16 +186,20 @@ static int if_range_ok(struct MHD_Connection *c, const char *etag, int64_t publi
 }
 
 /* A response carrying n bytes of b from byte first on, without copying
- * them: sendfile from the data file for large bodies, the map for small
- * ones. Either way the bytes stay valid because the request's reader is
- * held until the completion callback. Returns NULL on allocation failure. */
-static struct MHD_Response *body_response(struct server *srv, const struct store_blob *b,
-                                          uint64_t first, size_t n)
+ * them here: sendfile from the data file for large bodies while the store
+ * allows zero-copy for this reader, else the map (libmicrohttpd send()s
+ * from it, a copy into the socket). The page lifetime rule (store.h): map
+ * bytes stay valid because the request's reader is held until the
+ * completion callback, after the last send() returned; file offsets are
+ * used only when store_zero_copy() said yes, because the kernel reads them
+ * later still. Returns NULL on allocation failure. */
+static struct MHD_Response *body_response(struct server *srv, struct store_reader *rd,
+                                          const struct store_blob *b, uint64_t first, size_t n)
 {
     struct MHD_Response *resp;
     int fd;
 
-    if (n >= SENDFILE_MIN) {
+    if (n >= SENDFILE_MIN && store_zero_copy(rd)) {
         /* libmicrohttpd closes the descriptor it is given */
         fd = dup(store_data_fd(srv->st));
         if (fd >= 0) {
@@ -236,6 +240,11 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
         r->reader = NULL;
         if (peers_heal(srv->peers, r, c, path, path_len, err == STORE_ECORRUPT) == 0)
             return MHD_YES;
+    }
+    if (err == STORE_EGONE) {
+        /* every release naming it was pruned; never healed from a peer */
+        r->cache = "gone";
+        return req_text(r, c, MHD_HTTP_GONE, "gone", 1);
     }
     if (err == STORE_ENOTFOUND || (err == STORE_ECORRUPT && r->heal != 0)) {
         r->cache = "miss";
@@ -285,14 +294,14 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     if (rr == HTTP_RANGE_OK) {
         size_t n = (size_t)(last - first + 1);
 
-        resp = body_response(srv, body, first, n);
+        resp = body_response(srv, r->reader, body, first, n);
         if (resp == NULL)
             return MHD_NO;
         snprintf(crange, sizeof(crange), "bytes %llu-%llu/%zu", (unsigned long long)first,
                  (unsigned long long)last, body->len);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
     } else {
-        resp = body_response(srv, body, 0, body->len);
+        resp = body_response(srv, r->reader, body, 0, body->len);
         if (resp == NULL)
             return MHD_NO;
     }

@@ -48,6 +48,9 @@ unsigned http_status_for_store_err(int err)
         return MHD_HTTP_INSUFFICIENT_STORAGE; /* 507 */
     case STORE_ENOTFOUND:
         return MHD_HTTP_NOT_FOUND;
+    case STORE_EGONE:
+    case STORE_EPRUNED:
+        return MHD_HTTP_GONE;
     case STORE_EBUSY:
         return MHD_HTTP_SERVICE_UNAVAILABLE;
     default:

@@ -29,19 +29,16 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <lmdb.h>
-
 #include "store_internal.h"
 
 #define FORMAT_MARKER      "origind-store-v1"
 #define DEFAULT_MAP_SIZE   (64ull << 30)
 #define DEFAULT_READERS    4096u
 #define DEFAULT_MAX_BLOB   (1ull << 30)
+#define DEFAULT_GRACE_S    60u
 #define POOL_KEEP          256u /* ended readers kept for reuse */
-#define PATH_KEY_DIRECT    480u /* paths up to this length are their own key */
 #define PATH_KEY_PREFIX    447u /* longer: prefix, NUL, SHA-256 of the path */
 #define COUNTERS_FIXED_LEN (8 * 8)
-#define RELEASE_HEAD_LEN   24
 
 /* ------------------------------------------------------------------ */
 /* Fault injection: the only mutable process-wide state in the store.   */
@@ -109,32 +106,6 @@ void store__fault_from_env(const char *spec)
 
 /* ------------------------------------------------------------------ */
 /* Types                                                                */
-
-struct store_reader {
-    struct store *st;
-    MDB_txn *txn;
-    struct store_reader *next; /* free list link */
-};
-
-struct counters {
-    uint64_t blobs, blob_bytes, variants, variant_bytes, paths, releases, seq;
-    int64_t last_time;
-    char last[STORE_ID_MAX + 1];
-    size_t last_len;
-};
-
-struct store {
-    MDB_env *env;
-    MDB_dbi blobs, variants, paths, releases, relorder, meta;
-    uint64_t max_blob;
-    int read_only;
-    int fd;
-    char *dir;
-    char *mapaddr; /* base of the memory map: offsets are pointers minus this */
-    pthread_mutex_t pool_lock;
-    struct store_reader *pool;
-    unsigned pool_len;
-};
 
 struct store_batch {
     struct store *st;
@@ -276,6 +247,47 @@ static int counters_write(struct store *st, MDB_txn *txn, const struct counters 
     return db_put(txn, st->meta, &key, &val, 0);
 }
 
+/* The same helpers for the store's other files (store_internal.h). */
+int store__map_mdb(int rc)
+{
+    return map_mdb(rc);
+}
+
+uint64_t store__get_u64(const unsigned char *p)
+{
+    return get_u64(p);
+}
+
+void store__put_u64(unsigned char *p, uint64_t v)
+{
+    put_u64(p, v);
+}
+
+void store__path_key(const char *path, size_t len, unsigned char *buf, MDB_val *key)
+{
+    path_key(path, len, buf, key);
+}
+
+int store__db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned flags)
+{
+    return db_put(txn, dbi, key, val, flags);
+}
+
+int store__txn_commit(MDB_txn *txn)
+{
+    return txn_commit(txn);
+}
+
+int store__counters_read(struct store *st, MDB_txn *txn, struct counters *c)
+{
+    return counters_read(st, txn, c);
+}
+
+int store__counters_write(struct store *st, MDB_txn *txn, const struct counters *c)
+{
+    return counters_write(st, txn, c);
+}
+
 /* ------------------------------------------------------------------ */
 /* Opening and closing                                                  */
 
@@ -337,8 +349,14 @@ static int open_layout(struct store *st)
         rc = counters_write(st, txn, &c);
         if (rc != STORE_OK)
             goto out;
+        rc = store__prune_open(st, txn);
+        if (rc != STORE_OK)
+            goto out;
     } else {
         rc = open_dbis(st, txn, 0);
+        if (rc != STORE_OK)
+            goto out;
+        rc = store__prune_open(st, txn);
         if (rc != STORE_OK)
             goto out;
         rc = mdb_get(txn, st->meta, &key, &val);
@@ -409,7 +427,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
 {
     struct store *st = NULL;
     struct store_options o;
-    const char *fault;
+    const char *fault, *grace;
     size_t dlen;
     int rc, mrc;
 
@@ -437,7 +455,17 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     st->max_blob = o.max_blob;
     st->read_only = o.read_only;
     st->fd = -1;
+    st->grace_ns =
+        (uint64_t)(o.zero_copy_grace != 0 ? o.zero_copy_grace : DEFAULT_GRACE_S) * 1000000000ull;
+    grace = getenv("ORIGIND_ZERO_COPY_GRACE");
+    if (o.zero_copy_grace == 0 && grace != NULL && grace[0] >= '0' && grace[0] <= '9')
+        st->grace_ns = (uint64_t)strtoul(grace, NULL, 10) * 1000000000ull;
     if (pthread_mutex_init(&st->pool_lock, NULL) != 0) {
+        free(st);
+        return STORE_ENOMEM;
+    }
+    if (pthread_mutex_init(&st->pin_lock, NULL) != 0) {
+        pthread_mutex_destroy(&st->pool_lock);
         free(st);
         return STORE_ENOMEM;
     }
@@ -458,7 +486,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     if (rc == STORE_OK)
         rc = map_mdb(mdb_env_set_maxreaders(st->env, o.max_readers));
     if (rc == STORE_OK)
-        rc = map_mdb(mdb_env_set_maxdbs(st->env, 8));
+        rc = map_mdb(mdb_env_set_maxdbs(st->env, 16));
     if (rc != STORE_OK)
         goto out;
     mrc = mdb_env_open(st->env, dir, MDB_NOTLS | (o.read_only ? MDB_RDONLY : 0), 0640);
@@ -482,6 +510,7 @@ out:
         if (st->env != NULL)
             mdb_env_close(st->env);
         pthread_mutex_destroy(&st->pool_lock);
+        pthread_mutex_destroy(&st->pin_lock);
         free(st->dir);
         free(st);
     }
@@ -494,6 +523,7 @@ void store_close(struct store *st)
 
     if (st == NULL)
         return;
+    store__pin_release(st, 1);
     for (r = st->pool; r != NULL; r = next) {
         next = r->next;
         mdb_txn_abort(r->txn);
@@ -501,6 +531,7 @@ void store_close(struct store *st)
     }
     mdb_env_close(st->env);
     pthread_mutex_destroy(&st->pool_lock);
+    pthread_mutex_destroy(&st->pin_lock);
     free(st->dir);
     free(st);
 }
@@ -545,6 +576,7 @@ int store_reader_begin(struct store *st, struct store_reader **out)
     if (r == NULL)
         return rc;
     r->st = st;
+    r->zero_copy = 0;
     r->next = NULL;
     rc = map_mdb(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn));
     if (rc != STORE_OK) {
@@ -562,6 +594,8 @@ void store_reader_end(struct store_reader *r)
     if (r == NULL)
         return;
     st = r->st;
+    if (r->zero_copy)
+        store__zero_copy_end(r);
     mdb_txn_reset(r->txn);
     pthread_mutex_lock(&st->pool_lock);
     if (st->pool_len < POOL_KEEP) {
@@ -592,6 +626,7 @@ int store_batch_begin(struct store *st, struct store_batch **out)
         return rc;
     memset(b, 0, sizeof(*b));
     b->st = st;
+    store__pin_release(st, 0);
     rc = map_mdb(mdb_txn_begin(st->env, NULL, 0, &b->txn));
     if (rc != STORE_OK)
         goto out;
@@ -1059,7 +1094,12 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
         goto out;
     }
 
+    store__pin_release(st, 0);
     rc = map_mdb(mdb_txn_begin(st->env, NULL, 0, &txn));
+    if (rc != STORE_OK)
+        goto out;
+    /* A pruned release id never comes back, whoever publishes it. */
+    rc = store__tombstoned(st, txn, id, id_len);
     if (rc != STORE_OK)
         goto out;
 
@@ -1145,9 +1185,14 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
         unsigned char kbuf[PATH_KEY_DIRECT];
         unsigned char pval[STORE_DIGEST_LEN + 9 + STORE_TYPE_MAX];
 
-        if (!isnew[i])
-            continue;
         path_key(sorted[i]->path, sorted[i]->path_len, kbuf, &key);
+        if (!isnew[i]) {
+            /* same digest: a path gone by a prune is live again */
+            rc = store__path_revive(st, txn, &key);
+            if (rc != STORE_OK)
+                goto out;
+            continue;
+        }
         memcpy(pval, sorted[i]->digest, STORE_DIGEST_LEN);
         put_u64(pval + STORE_DIGEST_LEN, (uint64_t)now);
         pval[STORE_DIGEST_LEN + 8] = (unsigned char)sorted[i]->type_len;
@@ -1263,6 +1308,9 @@ int store_lookup(struct store_reader *r, const char *path, size_t len, struct st
     if (val.mv_size < STORE_DIGEST_LEN + 9 ||
         val.mv_size != (size_t)STORE_DIGEST_LEN + 9 + p[STORE_DIGEST_LEN + 8])
         return STORE_ECORRUPT;
+    rc = store__path_gone(st, r->txn, &key);
+    if (rc != 0)
+        return rc > 0 ? STORE_EGONE : -rc;
     memset(&a, 0, sizeof(a));
     memcpy(a.digest, p, STORE_DIGEST_LEN);
     a.published = (int64_t)get_u64(p + STORE_DIGEST_LEN);
@@ -1370,6 +1418,11 @@ static int release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_
     return p == end ? STORE_OK : STORE_ECORRUPT;
 }
 
+int store__release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_t *count)
+{
+    return release_walk(val, fn, arg, count);
+}
+
 int store_release_get(struct store_reader *r, const char *id, size_t id_len, int64_t *created,
                       store_file_fn fn, void *arg)
 {
@@ -1446,6 +1499,7 @@ int store_stats(struct store *st, struct store_stats *out)
     out->last_release_time = c.last_time;
     out->map_size = info.me_mapsize;
     out->map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+    rc = store__prune_stats(st, r->txn, out);
 out:
     store_reader_end(r);
     return rc;
@@ -1551,13 +1605,17 @@ static int check_path(struct fsck_state *fs, struct store_reader *r, const MDB_v
     MDB_val bkey, bval;
     int rc;
 
-    (void)key;
     fs->checked++;
     if (val->mv_size < STORE_DIGEST_LEN + 9 ||
         val->mv_size != (size_t)STORE_DIGEST_LEN + 9 + p[STORE_DIGEST_LEN + 8]) {
         fsck_bad(fs, NULL, -1, "path binding malformed");
         return STORE_OK;
     }
+    rc = store__path_gone(r->st, r->txn, (MDB_val *)key);
+    if (rc < 0)
+        return -rc;
+    if (rc == 1)
+        return STORE_OK; /* pruned: stays bound, its blob may be gone */
     bkey.mv_size = STORE_DIGEST_LEN;
     bkey.mv_data = (void *)p;
     rc = mdb_get(r->txn, r->st->blobs, &bkey, &bval);
@@ -1595,8 +1653,13 @@ static int check_release(struct fsck_state *fs, struct store_reader *r, const MD
                          const MDB_val *val)
 {
     struct release_check rc = {fs, r, STORE_OK};
+    int trc;
 
-    (void)key;
+    trc = store__tombstoned(r->st, r->txn, key->mv_data, key->mv_size);
+    if (trc == STORE_EPRUNED)
+        fsck_bad(fs, NULL, -1, "a pruned release is still present");
+    else if (trc != STORE_OK)
+        return trc;
     if (release_walk(val, check_release_file, &rc, NULL) != STORE_OK)
         fsck_bad(fs, NULL, -1, "release record malformed");
     return rc.err;

@@ -6,13 +6,18 @@
  * no LMDB type or error code leaves store/.
  *
  * What is stored
- *   blobs      SHA-256 digest -> the exact bytes. Written once, never changed.
+ *   blobs      SHA-256 digest -> the exact bytes. Written once, never changed;
+ *              removed only by store_prune() once no kept release uses them.
  *   variants   (digest, encoding) -> precompressed bytes (gzip, br), each
  *              checked on the way in to decode to exactly the blob.
  *   paths      "/assets/app.3f2a9c1e5b7d0a41.css" -> (digest, content type,
  *              publish time). Bound once, forever (invariant 2).
  *   releases   release id -> the sorted list of (path, digest, type) it
  *              published. Published atomically (invariant 3).
+ *   tombstones release id -> when it was pruned. A tombstoned id can never be
+ *              published again (STORE_EPRUNED), by any path into the store.
+ *   gone       paths whose every release was pruned. They stay bound to
+ *              their digest; store_lookup() says STORE_EGONE.
  *
  * Durability: every successful write call returns only after LMDB has
  * committed and synced (fdatasync). kill -9 at any point loses at most the
@@ -28,8 +33,34 @@
  * Caveats
  *   - A reader pins the snapshot it began with. Pointers it returns stay
  *     valid until store_reader_end(); a reader held for hours keeps LMDB from
- *     reusing pages freed after it began (harmless here: the store only
- *     grows), and there are at most store_options.max_readers at once.
+ *     reusing pages freed after it began (a prune's freed space waits for
+ *     it), and there are at most store_options.max_readers at once.
+ *   - Page lifetime rule. store_prune() frees pages and a later write reuses
+ *     them; LMDB never reuses a page while a reader older than the freeing
+ *     transaction is alive. Hence:
+ *       * memory-map pointers (store_blob.data) may be used only while the
+ *         reader that returned them is alive. Anything that keeps them longer
+ *         -- a response cache, a queued response -- must keep that reader
+ *         alive for as long (or copy the bytes). A server that passes them to
+ *         a copying send (send/write/TLS) may end the reader once the send
+ *         returned: the kernel has its own copy then.
+ *       * data-file offsets (store_blob.offset, for sendfile) are read by the
+ *         kernel after the send call returned, even after the reader ended.
+ *         They may be handed to the kernel only when store_zero_copy() says
+ *         so for that reader. It says no once the store has ever been pruned
+ *         (and from the moment a prune begins in this process), so a pruned
+ *         store serves every byte through a copy. For the readers that were
+ *         told yes before, store_prune() keeps a pin: a reader from before
+ *         its commit, ended only when no zero-copy reader is in flight and
+ *         zero_copy_grace seconds passed since the last one ended (time for
+ *         the kernel to drain its socket queues). Until then freed pages are
+ *         not reused (the data file may grow). Prune in the serving process
+ *         (the admin endpoint does): a prune by another process sees none of
+ *         this process's in-flight zero-copy readers.
+ *   - Map-size rule between processes: every process that opens a store
+ *     must give the same map_size. When another process has grown the map,
+ *     LMDB refuses this process's next transaction (MDB_MAP_RESIZED), which
+ *     the store reports as STORE_EBUSY and does not retry or resize.
  *   - The map size is the store's capacity. When it is reached, writes fail
  *     with STORE_EFULL and nothing is half-written; reads go on.
  *   - Open a given directory at most once per process (an LMDB rule: closing
@@ -66,6 +97,8 @@ enum store_err {
     STORE_ECORRUPT,  /* the environment is damaged or not an origind store */
     STORE_EBUSY,     /* too many readers, or the store is locked */
     STORE_EFAULT,    /* failure injected by store_fault_set() (tests only) */
+    STORE_EGONE,     /* path bound, but every release naming it was pruned */
+    STORE_EPRUNED,   /* release id was pruned (tombstone): never published again */
 };
 
 /* A static, one-line English description of err. Never NULL. */
@@ -86,7 +119,9 @@ int store_encoding_parse(const char *name, size_t len);
 /* ------------------------------------------------------------------ */
 /* Digests                                                              */
 
-/* SHA-256 of data (OpenSSL EVP). Never fails. */
+/* SHA-256 of data (OpenSSL EVP). Returns nothing: if OpenSSL fails (no
+ * memory for its context) out is all zeros, which no blob's digest is, so a
+ * later comparison refuses the bytes (STORE_EDIGEST) instead of accepting. */
 void store_sha256(const void *data, size_t len, unsigned char out[STORE_DIGEST_LEN]);
 /* Parses exactly 64 hex digits (either case) from hex[0..len). Writes out
  * only on success. Returns STORE_OK or STORE_EINVAL. */
@@ -118,10 +153,12 @@ int store_type_compressible(const char *type, size_t len);
 struct store; /* opaque */
 
 struct store_options {
-    uint64_t map_size;    /* capacity in bytes; 0: 64 GiB. Rounded to pages. */
-    unsigned max_readers; /* concurrent readers; 0: 4096 */
-    uint64_t max_blob;    /* largest blob accepted; 0: 1 GiB */
-    int read_only;        /* open without write access (fsck, stats) */
+    uint64_t map_size;        /* capacity in bytes; 0: 64 GiB. Rounded to pages. */
+    unsigned max_readers;     /* concurrent readers; 0: 4096 */
+    uint64_t max_blob;        /* largest blob accepted; 0: 1 GiB */
+    int read_only;            /* open without write access (fsck, stats) */
+    unsigned zero_copy_grace; /* seconds, see the page lifetime rule; 0: 60, or
+                                 ORIGIND_ZERO_COPY_GRACE from the environment */
 };
 
 /* Opens the store in directory dir, creating the directory (0750) and the
@@ -151,8 +188,11 @@ int store_data_fd(const struct store *st);
  * An existing digest is a cheap no-op: it is found before any hashing and the
  * call returns at once without reading data (the stored bytes were verified
  * when they were first put).
- * Returns STORE_OK, STORE_EDIGEST, STORE_ETOOBIG (len > max_blob), STORE_EFULL,
- * STORE_EIO, STORE_ENOMEM, STORE_EFAULT. On error nothing is stored. */
+ * Returns STORE_OK, STORE_EDIGEST, STORE_ETOOBIG (len > max_blob), STORE_EINVAL
+ * (data NULL with len > 0), STORE_EBUSY (readers full, or the map was
+ * resized by another process), STORE_EFULL, STORE_EIO (also: opened
+ * read-only), STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. On error nothing
+ * is stored. */
 int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], const void *data,
                    size_t len, int *created);
 
@@ -161,7 +201,9 @@ int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN
  * the bytes in hand before beginning). */
 struct store_batch; /* opaque */
 
-/* Begins a batch. Returns STORE_OK, STORE_EIO, STORE_ENOMEM, STORE_EFAULT. */
+/* Begins a batch. Returns STORE_OK, STORE_EIO (also: opened read-only),
+ * STORE_EBUSY, STORE_ENOMEM, STORE_ECORRUPT (counters unreadable),
+ * STORE_EFAULT. */
 int store_batch_begin(struct store *st, struct store_batch **out);
 /* As store_put_blob, inside the batch. On STORE_EDIGEST or STORE_ETOOBIG the
  * batch stays usable (that blob is simply not added); on any other error the
@@ -174,7 +216,10 @@ int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGE
 int store_batch_put_variant(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
                             int enc, const void *data, size_t len, int *created);
 /* Commits durably and frees b. On error nothing of the batch is stored.
- * Returns STORE_OK, STORE_EFULL, STORE_EIO, STORE_EFAULT. */
+ * Returns STORE_OK, STORE_EFULL, STORE_EIO, STORE_EFAULT, or -- when an
+ * earlier call failed in a way that leaves only abort possible -- that
+ * earlier call's error (STORE_EFULL, STORE_EIO, STORE_ENOMEM, STORE_EBUSY,
+ * STORE_ECORRUPT, STORE_EFAULT) without trying to commit. */
 int store_batch_commit(struct store_batch *b);
 /* Discards everything in the batch and frees b. NULL is a no-op. */
 void store_batch_abort(struct store_batch *b);
@@ -184,13 +229,15 @@ void store_batch_abort(struct store_batch *b);
  * more than the blob's size, and accepts it only if the decoded bytes equal
  * the blob exactly (size and SHA-256). *created as for store_put_blob.
  * Returns STORE_OK, STORE_ENOTFOUND (blob not present), STORE_EVARIANT,
- * STORE_EINVAL (bad encoding), STORE_EFULL, STORE_EIO, STORE_ENOMEM. */
+ * STORE_EINVAL (bad encoding, or data NULL with len > 0), STORE_ETOOBIG
+ * (len > max_blob), STORE_EBUSY, STORE_EFULL, STORE_EIO, STORE_ENOMEM,
+ * STORE_ECORRUPT, STORE_EFAULT. */
 int store_put_variant(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], int enc,
                       const void *data, size_t len, int *created);
 
 /* For each of the n digests, sets missing[i] to 1 if the blob is absent and 0
  * if present, in one read transaction. Returns STORE_OK, STORE_EBUSY,
- * STORE_EIO. */
+ * STORE_ENOMEM, STORE_EFAULT (reader allocation), STORE_EIO, STORE_ECORRUPT. */
 int store_missing(struct store *st, const unsigned char (*digests)[STORE_DIGEST_LEN], size_t n,
                   unsigned char *missing);
 
@@ -224,10 +271,14 @@ typedef void (*store_problem_fn)(void *arg, enum store_problem_kind kind, const 
  * type) again is a no-op (*created = 0). files need not be sorted; the same
  * path twice with the same digest and type counts once.
  * Every problem is reported through problem (may be NULL) before returning:
+ * A path that a prune left gone (STORE_EGONE) is live again when a release
+ * binds it to the same digest; another digest is still a conflict.
  * Returns STORE_OK, STORE_EINVAL (bad id, or BAD_ENTRY problems),
+ * STORE_EPRUNED (id has a tombstone; nothing reported, nothing changes),
  * STORE_EMISSING (MISSING problems), STORE_ECONFLICT (PATH_CONFLICT or
  * RELEASE_CONFLICT problems; checked only once nothing is missing),
- * STORE_EFULL, STORE_EIO, STORE_ENOMEM, STORE_EFAULT. */
+ * STORE_EFULL, STORE_EIO (also: opened read-only), STORE_EBUSY,
+ * STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. */
 int store_publish(struct store *st, const char *id, size_t id_len, const struct store_file *files,
                   size_t n, int64_t now, int *created, store_problem_fn problem, void *arg);
 
@@ -237,10 +288,18 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
 struct store_reader; /* opaque: a consistent snapshot */
 
 /* Begins a reader. Cheap (readers are pooled). Returns STORE_OK,
- * STORE_EBUSY (max_readers in use), STORE_EIO, STORE_ENOMEM. */
+ * STORE_EBUSY (max_readers in use, or map resized by another process),
+ * STORE_EIO, STORE_ENOMEM, STORE_EFAULT (injected allocation failure). */
 int store_reader_begin(struct store *st, struct store_reader **out);
 /* Ends the reader; every pointer it returned becomes invalid. NULL: no-op. */
 void store_reader_end(struct store_reader *r);
+/* 1 if the data-file offsets of r's blobs may be given to the kernel for
+ * zero-copy sending (sendfile) -- the store has never been pruned and no
+ * prune has begun in this process -- and 0 if the bytes must be sent from
+ * the map through a copy. After a 1, r counts as in flight until it ends,
+ * and a later prune keeps its freed pages unused until zero_copy_grace
+ * seconds after (see Caveats, page lifetime rule). Never fails. */
+int store_zero_copy(struct store_reader *r);
 
 /* Bytes of one representation, straight from the memory map. data is valid
  * until the reader that returned it ends. offset is where the same bytes
@@ -262,31 +321,39 @@ struct store_asset {
 };
 
 /* Looks up a published path (exact bytes, no normalisation). Writes *out only
- * on success. Returns STORE_OK, STORE_ENOTFOUND, STORE_ECORRUPT (bound blob
- * absent: fsck will say so). */
+ * on success. Returns STORE_OK, STORE_ENOTFOUND, STORE_EGONE (bound, but
+ * every release naming it was pruned: the server answers 410), STORE_ECORRUPT
+ * (bound blob absent: fsck will say so), or a mapped LMDB error
+ * (STORE_EIO, STORE_EBUSY). */
 int store_lookup(struct store_reader *r, const char *path, size_t len, struct store_asset *out);
 
-/* One representation of a blob by digest. Returns STORE_OK, STORE_ENOTFOUND. */
+/* One representation of a blob by digest. Returns STORE_OK, STORE_ENOTFOUND
+ * (also for an unknown enc), or a mapped LMDB error (STORE_EIO,
+ * STORE_ECORRUPT). */
 int store_get_blob(struct store_reader *r, const unsigned char digest[STORE_DIGEST_LEN], int enc,
                    struct store_blob *out);
 
 /* Lists blobs in digest order, starting strictly after *after (NULL: from the
  * first), calling fn for at most limit of them. variants is a bit mask of
  * (1 << STORE_ENC_GZIP) | (1 << STORE_ENC_BR). fn returns 0 to go on, non-zero
- * to stop. Returns STORE_OK. */
+ * to stop. Returns STORE_OK, or a mapped LMDB error (STORE_EIO,
+ * STORE_ECORRUPT, STORE_ENOMEM). */
 typedef int (*store_blob_fn)(void *arg, const unsigned char digest[STORE_DIGEST_LEN], uint64_t size,
                              unsigned variants);
 int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t limit,
                      store_blob_fn fn, void *arg);
 
 /* A release: calls fn once per file in path order, then returns. *created
- * (may be NULL) gets the publish time. Returns STORE_OK, STORE_ENOTFOUND,
- * STORE_EINVAL. */
+ * (may be NULL) gets the publish time. Returns STORE_OK, STORE_ENOTFOUND
+ * (also for a pruned id: see store_tombstone_get), STORE_EINVAL (bad id),
+ * STORE_ECORRUPT, or a mapped LMDB error (STORE_EIO). */
 typedef int (*store_file_fn)(void *arg, const struct store_file *file);
 int store_release_get(struct store_reader *r, const char *id, size_t id_len, int64_t *created,
                       store_file_fn fn, void *arg);
 
-/* Lists releases in publish order (oldest first). Returns STORE_OK. */
+/* Lists releases in publish order (oldest first); fn returns non-zero to
+ * stop. Returns STORE_OK, STORE_ECORRUPT, or a mapped LMDB error
+ * (STORE_EIO, STORE_ENOMEM). */
 typedef int (*store_release_fn)(void *arg, const char *id, size_t id_len, int64_t created,
                                 size_t files);
 int store_release_list(struct store_reader *r, store_release_fn fn, void *arg);
@@ -298,25 +365,91 @@ struct store_stats {
     char last_release[STORE_ID_MAX + 1]; /* "" if none */
     int64_t last_release_time;           /* 0 if none */
     uint64_t map_size, map_used;         /* capacity and bytes in use */
+    uint64_t tombstones;                 /* releases pruned (ids that stay refused) */
+    uint64_t pruned_blobs, pruned_bytes; /* blobs and bytes (with variants) reclaimed */
+    uint64_t gone_paths;                 /* paths answering STORE_EGONE */
+    uint64_t free_bytes;                 /* freed pages in the data file: reused by later
+                                            writes, left out by store_backup() */
 };
-/* Fills *out from one consistent snapshot. Returns STORE_OK, STORE_EBUSY. */
+/* Fills *out from one consistent snapshot. Returns STORE_OK, STORE_EBUSY,
+ * STORE_ENOMEM, STORE_EFAULT, STORE_ECORRUPT (counters unreadable),
+ * STORE_EIO. */
 int store_stats(struct store *st, struct store_stats *out);
+
+/* ------------------------------------------------------------------ */
+/* Retention (store_prune.c)                                            */
+
+struct store_id {
+    const char *id; /* need not be NUL-terminated */
+    size_t len;
+};
+
+enum store_prune_state {
+    STORE_PRUNE_PRUNED = 0, /* the release was here: removed, tombstoned */
+    STORE_PRUNE_ALREADY,    /* tombstoned earlier: nothing to do */
+    STORE_PRUNE_ABSENT,     /* never here: tombstoned so no peer brings it */
+};
+/* "pruned", "already", "absent"; NULL for an unknown value. */
+const char *store_prune_state_name(int state);
+
+/* Called once per id, in the order given: its state, and the blobs, variants
+ * and bytes (blobs + variants) removed on its account (a blob two pruned
+ * releases shared counts for the first). id is borrowed for the call. */
+typedef void (*store_prune_fn)(void *arg, const char *id, size_t id_len, int state, uint64_t blobs,
+                               uint64_t variants, uint64_t bytes);
+
+struct store_prune_totals {
+    uint64_t pruned, already, absent; /* ids by state */
+    uint64_t blobs, variants, bytes, paths_gone;
+};
+
+/* Prunes the n releases ids in one durable write transaction: each present
+ * one is removed and every id gets a tombstone; a blob (and its variants) is
+ * removed when a pruned release names it and no kept release does (blobs no
+ * release names -- an upload whose publish has not come yet -- are left
+ * alone); a path no kept release names is marked gone, and stays bound.
+ * kill -9 at any point leaves the store before or after the whole prune.
+ * Running the same prune again is a no-op (every id "already").
+ * With dry_run nothing changes: the same answers from a read transaction.
+ * fn (may be NULL) is called per id, before the commit (a failed commit
+ * means none of it happened); *out (may be NULL) gets the totals on success.
+ * Pruning every release is allowed (the policy is the caller's).
+ * Returns STORE_OK, STORE_EINVAL (bad or repeated id, or ids NULL with n > 0),
+ * STORE_EIO (also: opened read-only and not dry_run), STORE_EBUSY,
+ * STORE_EFULL, STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. */
+int store_prune(struct store *st, const struct store_id *ids, size_t n, int64_t now, int dry_run,
+                store_prune_fn fn, void *arg, struct store_prune_totals *out);
+
+/* Lists tombstones in id order, starting strictly after after (NULL or
+ * after_len 0: from the first), calling fn for at most limit of them; fn
+ * returns non-zero to stop. Returns STORE_OK, or a mapped LMDB error
+ * (STORE_EIO, STORE_ECORRUPT). */
+typedef int (*store_tombstone_fn)(void *arg, const char *id, size_t id_len, int64_t pruned);
+int store_tombstone_list(struct store_reader *r, const char *after, size_t after_len, size_t limit,
+                         store_tombstone_fn fn, void *arg);
+/* STORE_OK and *pruned (may be NULL) when id has a tombstone; STORE_ENOTFOUND
+ * when not; STORE_EINVAL (bad id), or a mapped LMDB error. */
+int store_tombstone_get(struct store_reader *r, const char *id, size_t id_len, int64_t *pruned);
 
 /* ------------------------------------------------------------------ */
 /* Maintenance                                                          */
 
 /* Re-hashes every blob and decodes every variant. Calls bad (may be NULL)
  * once per blob or variant that does not verify, and for each path whose blob
- * is absent (digest of the path's binding; enc = -1). *checked (may be NULL)
+ * is absent (digest of the path's binding; enc = -1; a gone path needs no
+ * blob), and for a release that has a tombstone too. *checked (may be NULL)
  * gets the number of objects checked. Returns STORE_OK if everything
- * verifies, STORE_ECORRUPT if anything did not, or STORE_EIO/STORE_EBUSY. */
+ * verifies, STORE_ECORRUPT if anything did not, or STORE_EIO, STORE_EBUSY,
+ * STORE_ENOMEM, STORE_EFAULT. */
 typedef void (*store_bad_fn)(void *arg, const unsigned char digest[STORE_DIGEST_LEN], int enc,
                              const char *why);
 int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg);
 
 /* Writes a consistent, compacted copy of the live store to the file at path
  * (created, must not exist) or, when path is NULL, to fd. Readers and writers
- * go on meanwhile. Returns STORE_OK, STORE_EIO, STORE_EFULL. */
+ * go on meanwhile. Tombstones and gone marks are copied; pruned blobs are
+ * not (the copy is as small as the kept data). Returns STORE_OK, STORE_EIO,
+ * STORE_EFULL, STORE_EINVAL (path NULL and fd < 0). */
 int store_backup(struct store *st, const char *path, int fd);
 
 /* ------------------------------------------------------------------ */

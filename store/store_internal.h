@@ -1,16 +1,61 @@
 /*
  * store_internal.h - declarations shared by the store's own .c files.
  *
- * For: the fault-injection hooks and the variant decoder, which store.c and
- * store_codec.c both use. Not for: anything outside store/ (use store.h).
+ * For: the handle's layout, the fault-injection hooks, the variant decoder
+ * and the record helpers that store.c, store_codec.c and store_prune.c share.
+ * Not for: anything outside store/ (use store.h).
  */
 #ifndef ORIGIND_STORE_INTERNAL_H
 #define ORIGIND_STORE_INTERNAL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <lmdb.h>
+
 #include "store.h"
+
+#define RELEASE_HEAD_LEN 24   /* created[8] seq[8] count[8], then the entries */
+#define PATH_KEY_DIRECT  480u /* paths up to this length are their own key */
+
+struct store_reader {
+    struct store *st;
+    MDB_txn *txn;
+    int zero_copy;             /* store_zero_copy() said yes: counted in zc_inflight */
+    struct store_reader *next; /* free list link */
+};
+
+struct counters {
+    uint64_t blobs, blob_bytes, variants, variant_bytes, paths, releases, seq;
+    int64_t last_time;
+    char last[STORE_ID_MAX + 1];
+    size_t last_len;
+};
+
+struct store {
+    MDB_env *env;
+    MDB_dbi blobs, variants, paths, releases, relorder, meta;
+    MDB_dbi tombstones, gone; /* store_prune.c; valid only when has_prune_dbs */
+    int has_prune_dbs;        /* 0: a read-only open of a store never opened since */
+    uint64_t max_blob;
+    int read_only;
+    int fd;
+    char *dir;
+    char *mapaddr; /* base of the memory map: offsets are pointers minus this */
+    pthread_mutex_t pool_lock;
+    struct store_reader *pool;
+    unsigned pool_len;
+
+    /* The page-lifetime rule for zero-copy (store.h, Caveats; store_prune.c). */
+    _Atomic int pruned;           /* a prune began in this process, or one was seen */
+    _Atomic unsigned zc_inflight; /* readers whose fd offsets may be with the kernel */
+    _Atomic uint64_t zc_last_end; /* monotonic ns when the last of them ended */
+    uint64_t grace_ns;            /* how long after that the kernel may still read */
+    pthread_mutex_t pin_lock;
+    MDB_txn *pin; /* a read txn older than the last prune: its freed pages stay */
+};
 
 /* 1 if an armed fault at point fires now (its countdown reached zero). */
 int store__fault_hit(enum store_fault_point point);
@@ -31,5 +76,38 @@ void store__fault_from_env(const char *spec);
  * STORE_EFAULT. */
 int store__variant_verify(int enc, const void *data, size_t len, uint64_t size,
                           const unsigned char digest[STORE_DIGEST_LEN]);
+
+/* Maps an LMDB return code to a STORE_* code (the only place that does). */
+int store__map_mdb(int rc);
+uint64_t store__get_u64(const unsigned char *p);
+void store__put_u64(unsigned char *p, uint64_t v);
+/* The paths-DB key of path (see store.c); buf holds PATH_KEY_DIRECT bytes. */
+void store__path_key(const char *path, size_t len, unsigned char *buf, MDB_val *key);
+/* mdb_put through the WRITE fault point; returns a STORE_* code. */
+int store__db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned flags);
+/* Commits txn through the COMMIT fault point (txn always consumed). */
+int store__txn_commit(MDB_txn *txn);
+int store__counters_read(struct store *st, MDB_txn *txn, struct counters *c);
+int store__counters_write(struct store *st, MDB_txn *txn, const struct counters *c);
+/* Walks a release record's entries (fn may be NULL); *count (may be NULL)
+ * gets the entry count. Returns STORE_OK or STORE_ECORRUPT. */
+int store__release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_t *count);
+
+/* store_prune.c: hooks the rest of the store calls. */
+/* Opens (creating when writable) the tombstones and gone databases in txn. */
+int store__prune_open(struct store *st, MDB_txn *txn);
+/* STORE_EPRUNED if id has a tombstone, STORE_OK if not, or an error. */
+int store__tombstoned(struct store *st, MDB_txn *txn, const char *id, size_t id_len);
+/* 1 if the path under key is marked gone, 0 if not, -STORE_* on error. */
+int store__path_gone(struct store *st, MDB_txn *txn, MDB_val *key);
+/* Clears the gone mark of the path under key (publish made it live again). */
+int store__path_revive(struct store *st, MDB_txn *txn, MDB_val *key);
+/* Fills the prune fields of *out from txn. */
+int store__prune_stats(struct store *st, MDB_txn *txn, struct store_stats *out);
+/* Ends the pin once no zero-copy reader is in flight and the grace passed
+ * (force: now, at close). Called before every write transaction. */
+void store__pin_release(struct store *st, int force);
+/* Called by store_reader_end() for a reader that answered zero-copy. */
+void store__zero_copy_end(struct store_reader *r);
 
 #endif /* ORIGIND_STORE_INTERNAL_H */

@@ -43,6 +43,10 @@ const char *store_strerror(int err)
         return "too many readers, or store locked";
     case STORE_EFAULT:
         return "injected fault";
+    case STORE_EGONE:
+        return "gone: every release naming it was pruned";
+    case STORE_EPRUNED:
+        return "release was pruned and cannot be published again";
     default:
         return "unknown store error";
     }

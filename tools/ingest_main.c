@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "prune.h"
 #include "compress.h"
 #include "discover.h"
 #include "hash.h"
@@ -1085,6 +1086,7 @@ int main(int argc, char **argv)
         strcmp(argv[1], "help") == 0) {
         fputs("usage: origin-ingest push [options] DIR     push and publish a build\n"
               "       origin-ingest verify [options]       check a release on every node\n"
+              "       origin-ingest prune [options]        prune old releases on every node\n"
               "Run `origin-ingest push --help` or `origin-ingest verify --help` for options.\n",
               stdout);
         return INGEST_EXIT_OK;
@@ -1093,6 +1095,8 @@ int main(int argc, char **argv)
         printf("origin-ingest %s\n", ORIGIND_VERSION);
         return INGEST_EXIT_OK;
     }
+    if (strcmp(argv[1], "prune") == 0)
+        return ingest_prune_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "push") == 0) {
         cfg.cmd = CMD_PUSH;
     } else if (strcmp(argv[1], "verify") == 0) {

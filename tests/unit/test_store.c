@@ -73,7 +73,7 @@ static int open_fx(void **state, const struct store_options *opt)
 
 /* 4 GiB maps: valgrind cannot reserve the 64 GiB default (test_default_map). */
 #define TEST_MAP_SIZE (4ull << 30)
-static const struct store_options test_opts = {TEST_MAP_SIZE, 0, 0, 0};
+static const struct store_options test_opts = {TEST_MAP_SIZE, 0, 0, 0, 0};
 
 static int setup(void **state)
 {
