@@ -1,0 +1,55 @@
+/*
+ * secret_file.h - reading bearer tokens and secrets from files, for origind
+ * (admin, read and peer tokens, the origin secret) and origin-ingest (its
+ * --token-file). One reader, one set of rules:
+ *
+ *   - the file is read whole, at most SECRET_FILE_MAX bytes;
+ *   - it is split into lines (LF or CRLF); leading and trailing spaces and
+ *     tabs are stripped; empty lines and lines starting with '#' are
+ *     ignored;
+ *   - every remaining line is one token: 1..SECRET_TOKEN_MAX bytes, each a
+ *     visible ASCII byte (0x21..0x7e, what an HTTP header can carry).
+ *
+ * Error messages name the file and the line number, never a byte of its
+ * content. Every buffer that held file content is wiped before it is freed.
+ * Thread-safe (no shared state).
+ */
+#ifndef ORIGIND_SECRET_FILE_H
+#define ORIGIND_SECRET_FILE_H
+
+#include <stddef.h>
+
+#define SECRET_FILE_MAX  (64 * 1024)
+#define SECRET_TOKEN_MAX 4096
+#define SECRET_LIST_MAX  64 /* most tokens in one file */
+
+/* The tokens of one file (secret_file_read_list). */
+struct secret_list {
+    size_t n;
+    char *tok[SECRET_LIST_MAX]; /* each malloc'd and NUL-terminated */
+    size_t len[SECRET_LIST_MAX];
+};
+
+/* Reads every token of path into *out (zeroed first). *loose is set to 1 if
+ * the file is readable by group or others (the caller warns), else 0.
+ * Returns 0, or -1 with a one-line reason in err[0..errlen) (cannot open or
+ * read, too large, a line with a byte that is not visible ASCII or over
+ * SECRET_TOKEN_MAX, more than SECRET_LIST_MAX tokens, no token at all).
+ * On success the caller releases *out with secret_list_free(). */
+int secret_file_read_list(const char *path, struct secret_list *out, int *loose, char *err,
+                          size_t errlen);
+
+/* Reads a file that must hold exactly one token (same rules). On success
+ * *out is malloc'd and NUL-terminated, *out_len its length; the caller
+ * releases it with secret_free(). Returns 0, or -1 with a reason in err
+ * (as above, or "holds N tokens, expected one"). */
+int secret_file_read_one(const char *path, char **out, size_t *out_len, int *loose, char *err,
+                         size_t errlen);
+
+/* Wipes and frees s of len bytes. NULL is a no-op. */
+void secret_free(char *s, size_t len);
+
+/* Wipes and frees every token of l and zeroes it. */
+void secret_list_free(struct secret_list *l);
+
+#endif /* ORIGIND_SECRET_FILE_H */
