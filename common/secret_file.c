@@ -47,7 +47,7 @@ static int read_whole(const char *path, char *buf, size_t cap, size_t *n, int *l
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
-    if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0)
+    if (fstat(fd, &sb) == 0 && (sb.st_mode & 007) != 0)
         *loose = 1;
     for (;;) {
         ssize_t r = read(fd, buf + *n, cap - *n);

@@ -31,7 +31,9 @@ struct secret_list {
 };
 
 /* Reads every token of path into *out (zeroed first). *loose is set to 1 if
- * the file is readable by group or others (the caller warns), else 0.
+ * others (not the owner, not the group) may read or write the file (the
+ * caller warns), else 0. Group access is fine: root:origind 0640 is how a
+ * service user reads token files that root rotates.
  * Returns 0, or -1 with a one-line reason in err[0..errlen) (cannot open or
  * read, too large, a line with a byte that is not visible ASCII or over
  * SECRET_TOKEN_MAX, more than SECRET_LIST_MAX tokens, no token at all).

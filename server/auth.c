@@ -102,7 +102,7 @@ static int read_list(const char *path, const char *what, struct secret_list *l)
         return -1;
     }
     if (loose)
-        log_warn("%s file %s is readable by group or others (chmod 600 it)", what, path);
+        log_warn("%s file %s is open to others (chmod o-rwx it)", what, path);
     return 0;
 }
 
@@ -130,7 +130,7 @@ static struct auth_set *set_load(const struct auth_files *f)
             goto out;
         }
         if (loose)
-            log_warn("peer token file %s is readable by group or others (chmod 600 it)", f->peer);
+            log_warn("peer token file %s is open to others (chmod o-rwx it)", f->peer);
     } else {
         s->peer = malloc(admin.len[0] + 1);
         if (s->peer == NULL)
@@ -170,7 +170,7 @@ int read_secret_file(const char *path, const char *what, char **out, size_t *out
         return -1;
     }
     if (loose)
-        log_warn("%s file %s is readable by group or others (chmod 600 it)", what, path);
+        log_warn("%s file %s is open to others (chmod o-rwx it)", what, path);
     return 0;
 }
 

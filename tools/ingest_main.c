@@ -352,8 +352,8 @@ static int read_token(struct cfg *c, const char *file)
         return errno == ENOENT || errno == EACCES ? INGEST_EXIT_LOCAL : INGEST_EXIT_USAGE;
     }
     if (loose)
-        fprintf(stderr, "origin-ingest: warning: token file %s is readable by group or others\n",
-                file);
+        fprintf(stderr,
+                "origin-ingest: warning: token file %s is open to others (chmod o-rwx it)\n", file);
     if (len > TOKEN_MAX) {
         secret_free(tok, len);
         fprintf(stderr, "origin-ingest: token file %s: the token is too long\n", file);
