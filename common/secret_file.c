@@ -33,19 +33,20 @@ void secret_list_free(struct secret_list *l)
     memset(l, 0, sizeof(*l));
 }
 
-/* Reads path whole into buf (cap bytes); *n its size. Returns 0 or -1 (err). */
+/* Reads path whole into buf (cap bytes); *n its size. Returns SECRET_OK,
+ * SECRET_EIO or SECRET_EFORMAT (too large), with err. */
 static int read_whole(const char *path, char *buf, size_t cap, size_t *n, int *loose, char *err,
                       size_t errlen)
 {
     struct stat sb;
-    int fd, rc = -1;
+    int fd, rc = SECRET_EIO;
 
     *n = 0;
     *loose = 0;
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return -1;
+        return SECRET_EIO;
     }
     if (fstat(fd, &sb) == 0 && (sb.st_mode & 007) != 0)
         *loose = 1;
@@ -63,10 +64,11 @@ static int read_whole(const char *path, char *buf, size_t cap, size_t *n, int *l
         *n += (size_t)r;
         if (*n == cap) {
             snprintf(err, errlen, "%s is larger than %d bytes", path, SECRET_FILE_MAX);
+            rc = SECRET_EFORMAT;
             goto out;
         }
     }
-    rc = 0;
+    rc = SECRET_OK;
 out:
     close(fd);
     return rc;
@@ -83,16 +85,18 @@ int secret_file_read_list(const char *path, struct secret_list *out, int *loose,
     char *buf = malloc(SECRET_FILE_MAX + 1);
     size_t n = 0, pos = 0, line = 0, i;
     struct secret_list l;
-    int rc = -1;
+    int rc = SECRET_EFORMAT;
 
     memset(&l, 0, sizeof(l));
     memset(out, 0, sizeof(*out));
     if (buf == NULL) {
         snprintf(err, errlen, "out of memory reading %s", path);
-        return -1;
+        return SECRET_EIO;
     }
-    if (read_whole(path, buf, SECRET_FILE_MAX + 1, &n, loose, err, errlen) != 0)
+    rc = read_whole(path, buf, SECRET_FILE_MAX + 1, &n, loose, err, errlen);
+    if (rc != SECRET_OK)
         goto out;
+    rc = SECRET_EFORMAT;
     while (pos < n) {
         size_t start = pos, end;
         const char *nl = memchr(buf + pos, '\n', n - pos);
@@ -125,6 +129,7 @@ int secret_file_read_list(const char *path, struct secret_list *out, int *loose,
         l.tok[l.n] = malloc(end - start + 1);
         if (l.tok[l.n] == NULL) {
             snprintf(err, errlen, "out of memory reading %s", path);
+            rc = SECRET_EIO;
             goto out;
         }
         memcpy(l.tok[l.n], buf + start, end - start);
@@ -138,7 +143,7 @@ int secret_file_read_list(const char *path, struct secret_list *out, int *loose,
     }
     *out = l;
     memset(&l, 0, sizeof(l));
-    rc = 0;
+    rc = SECRET_OK;
 out:
     secret_list_free(&l);
     OPENSSL_cleanse(buf, SECRET_FILE_MAX + 1);
@@ -150,17 +155,18 @@ int secret_file_read_one(const char *path, char **out, size_t *out_len, int *loo
                          size_t errlen)
 {
     struct secret_list l;
+    int rc = secret_file_read_list(path, &l, loose, err, errlen);
 
-    if (secret_file_read_list(path, &l, loose, err, errlen) != 0)
-        return -1;
+    if (rc != SECRET_OK)
+        return rc;
     if (l.n != 1) {
         snprintf(err, errlen, "%s holds %zu tokens, expected one", path, l.n);
         secret_list_free(&l);
-        return -1;
+        return SECRET_EFORMAT;
     }
     *out = l.tok[0];
     *out_len = l.len[0];
     l.tok[0] = NULL;
     l.n = 0;
-    return 0;
+    return SECRET_OK;
 }

@@ -23,6 +23,13 @@
 #define SECRET_TOKEN_MAX 4096
 #define SECRET_LIST_MAX  64 /* most tokens in one file */
 
+/* What the readers return. */
+enum secret_err {
+    SECRET_OK = 0,
+    SECRET_EIO = -1,     /* the file cannot be opened or read (or out of memory) */
+    SECRET_EFORMAT = -2, /* its content breaks the rules above */
+};
+
 /* The tokens of one file (secret_file_read_list). */
 struct secret_list {
     size_t n;
@@ -34,8 +41,9 @@ struct secret_list {
  * others (not the owner, not the group) may read or write the file (the
  * caller warns), else 0. Group access is fine: root:origind 0640 is how a
  * service user reads token files that root rotates.
- * Returns 0, or -1 with a one-line reason in err[0..errlen) (cannot open or
- * read, too large, a line with a byte that is not visible ASCII or over
+ * Returns SECRET_OK, or with a one-line reason in err[0..errlen):
+ * SECRET_EIO (cannot open or read, out of memory) or SECRET_EFORMAT (too
+ * large, a line with a byte that is not visible ASCII or over
  * SECRET_TOKEN_MAX, more than SECRET_LIST_MAX tokens, no token at all).
  * On success the caller releases *out with secret_list_free(). */
 int secret_file_read_list(const char *path, struct secret_list *out, int *loose, char *err,
@@ -43,8 +51,9 @@ int secret_file_read_list(const char *path, struct secret_list *out, int *loose,
 
 /* Reads a file that must hold exactly one token (same rules). On success
  * *out is malloc'd and NUL-terminated, *out_len its length; the caller
- * releases it with secret_free(). Returns 0, or -1 with a reason in err
- * (as above, or "holds N tokens, expected one"). */
+ * releases it with secret_free(). Returns SECRET_OK, or SECRET_EIO /
+ * SECRET_EFORMAT with a reason in err (as above, or "holds N tokens,
+ * expected one": SECRET_EFORMAT). */
 int secret_file_read_one(const char *path, char **out, size_t *out_len, int *loose, char *err,
                          size_t errlen);
 

@@ -345,11 +345,12 @@ static int read_token(struct cfg *c, const char *file)
 {
     char err[512], *tok = NULL;
     size_t len = 0;
-    int loose = 0;
+    int loose = 0, rc;
 
-    if (secret_file_read_one(file, &tok, &len, &loose, err, sizeof(err)) != 0) {
+    rc = secret_file_read_one(file, &tok, &len, &loose, err, sizeof(err));
+    if (rc != SECRET_OK) {
         fprintf(stderr, "origin-ingest: token file: %s\n", err);
-        return errno == ENOENT || errno == EACCES ? INGEST_EXIT_LOCAL : INGEST_EXIT_USAGE;
+        return rc == SECRET_EIO ? INGEST_EXIT_LOCAL : INGEST_EXIT_USAGE;
     }
     if (loose)
         fprintf(stderr,

@@ -25,7 +25,8 @@ chmod 600 "$WORK/admin.tokens" "$WORK/read.tokens"
 origind_start "$WORK/store" --admin-token-file "$WORK/admin.tokens" \
     --read-token-file "$WORK/read.tokens" --access-log "$WORK/access.log" \
     --admin-tls-cert "$C/server.pem" --admin-tls-key "$C/server.key" \
-    --tls-cert "$C/server.pem" --tls-key "$C/server.key" || fail "TLS node did not start"
+    --tls-cert "$C/server.pem" --tls-key "$C/server.key" --drain-seconds 3 ||
+    fail "TLS node did not start"
 A="$NODE_ADMIN"
 P="$NODE_PUBLIC"
 case "$A $P" in https://127.0.0.1:*" https://127.0.0.1:"*) ;; *) fail "listening line: $A $P" ;; esac
@@ -169,8 +170,19 @@ grep -q 'action=' "$WORK/audit" && ! grep -v -q '^origind: audit: 20[0-9-]*T[0-9
     fail "an audit line without its time and client"
 ok "audit: $(wc -l <"$WORK/audit") lines with time, client, fingerprint, release, outcome"
 
+# --- drain over TLS: healthz 503 at once, assets still served, exit 0 ---
+kill -TERM "$NODE_PID"
+sleep 0.5
+got="$(curl -sS --cacert "$C/ca.pem" -o /dev/null -w '%{http_code}' "$P/healthz")"
+expect_eq "healthz over TLS while draining" "$got" 503
+got="$(curl -sS --cacert "$C/ca.pem" -o /dev/null -w '%{http_code}' "$P$css_url")"
+expect_eq "asset over TLS while draining" "$got" 200
+rc=0
+wait "$NODE_PID" || rc=$?
+expect_eq "exit after the drain" "$rc" 0
+ok "drain over TLS: healthz 503, assets 200, exit 0"
+
 # --- no token in any log ---
-origind_stop
 for t in "$T1" "$T2" "$R1"; do
     grep -q -- "$t" "$NODE_STDERR" "$WORK/access.log" "$WORK/audit" && fail "a token appears in a log"
 done
