@@ -941,6 +941,7 @@ static int peers_ctx(struct peers *p, struct ctx *x, size_t i)
     int rc;
 
     /* the current peer token: SIGHUP may have rotated it since the last pass */
+    memset(x, 0, sizeof(*x)); /* callers read and free x even when this fails */
     if (auth_peer_token(srv->auth, &tok, &tok_len) != 0)
         return -1;
     rc = ctx_init(x, srv->st, p->url[i], srv->cfg->peer_cacert, tok, tok_len,
