@@ -22,6 +22,23 @@ printf '# admin tokens (rotation: old and new)\n%s\n\n  %s  \n' "$T1" "$T2" >"$W
 printf '%s\n' "$R1" >"$WORK/read.tokens"
 chmod 600 "$WORK/admin.tokens" "$WORK/read.tokens"
 
+# a key that does not belong to the certificate, a certificate that is not
+# PEM: refused at start with one line, before anything listens
+rc=0
+"$ORIGIND" serve --store "$WORK/bad" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+    --admin-tls-cert "$C/server.pem" --admin-tls-key "$C/other-ca.key" 2>"$WORK/badkey.err" || rc=$?
+expect_eq "mismatched key: exit" "$rc" 1
+grep -q "admin listener: the key in $C/other-ca.key does not belong to the certificate" "$WORK/badkey.err" ||
+    fail "mismatched key: $(cat "$WORK/badkey.err")"
+rc=0
+"$ORIGIND" serve --store "$WORK/bad" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+    --tls-cert "$C/ext.cnf" --tls-key "$C/server.key" 2>"$WORK/badcert.err" || rc=$?
+expect_eq "not a certificate: exit" "$rc" 1
+grep -q "public listener: $C/ext.cnf holds no PEM certificate" "$WORK/badcert.err" ||
+    fail "not a certificate: $(cat "$WORK/badcert.err")"
+grep -q "^origind: public " "$WORK/badkey.err" "$WORK/badcert.err" && fail "listened with a bad TLS pair"
+ok "a key that is not the certificate's, or a file that is no certificate: one-line refusal at start"
+
 origind_start "$WORK/store" --admin-token-file "$WORK/admin.tokens" \
     --read-token-file "$WORK/read.tokens" --access-log "$WORK/access.log" \
     --admin-tls-cert "$C/server.pem" --admin-tls-key "$C/server.key" \
