@@ -2,7 +2,9 @@
  * audit.h - the audit trail of admin writes: one line on stderr per
  * request that uploads (a blob, a variant or a bundle: one line per
  * request, with its counts), publishes or prunes, whatever its outcome,
- * including requests refused for their token's scope.
+ * including requests refused for their token's scope. Requests with no
+ * valid token are not audited, only counted in /metrics (auth.h): anyone who
+ * can reach the port could otherwise fill the log.
  *
  *   origind: audit: 2026-05-01T12:00:00.123Z client=10.0.0.9 token=3f2a9c1e
  *     action=publish subject=r42 status=201 outcome=ok created=1 present=0
