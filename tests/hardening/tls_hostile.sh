@@ -41,7 +41,7 @@ SA=$!
 python3 "$TLSH" stall "$NODE_PUBLIC" 100 $((TIMEOUT + 20)) 127.0.0.1 >"$W/stall_public.txt" &
 SP=$!
 sleep 2
-for i in 1 2 3; do
+for _ in 1 2 3; do
     st="$(python3 "$TLSH" get "$NODE_ADMIN" "$C/ca.pem" "$NODE_TOKEN" /v1/status)"
     expect_eq "pipeline host on the admin port during stalled handshakes" "$st" 200
     sleep 1

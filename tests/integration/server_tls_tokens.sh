@@ -154,7 +154,7 @@ ok "/metrics counts auth failures by reason (missing, bad, scope=$n)"
 # --- rotation: remove T1, SIGHUP; a file that does not parse keeps the old set ---
 printf '%s\n' "$T2" >"$WORK/admin.tokens"
 kill -HUP "$NODE_PID"
-for i in $(seq 1 50); do
+for _ in $(seq 1 50); do
     [ "$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$C/ca.pem" -H "Authorization: Bearer $T1" "$A/v1/status")" = 401 ] && break
     sleep 0.1
 done
@@ -163,7 +163,7 @@ expect_status "kept token after SIGHUP" 200 --cacert "$C/ca.pem" -H "Authorizati
 expect_status "read token after SIGHUP" 200 --cacert "$C/ca.pem" -H "Authorization: Bearer $R1" "$A/v1/status"
 printf '%s\nbad token with spaces\001\n' "$T1" >"$WORK/admin.tokens"
 kill -HUP "$NODE_PID"
-for i in $(seq 1 50); do
+for _ in $(seq 1 50); do
     grep -q "token files not reloaded" "$NODE_STDERR" && break
     sleep 0.1
 done

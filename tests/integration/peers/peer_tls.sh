@@ -50,7 +50,7 @@ ok "origind sync --peer-cacert over HTTPS with a read token"
 
 # --- a peer certificate that does not verify: never used ---
 start D "$WORK/d" --peer "$ADMIN_A" --peer-cacert "$C/other-ca.pem" --peer-token-file "$READ_FILE"
-for i in $(seq 1 100); do
+for _ in $(seq 1 100); do
     grep -q "certificate does not verify against the CA file $C/other-ca.pem" "$ERR_D" && break
     sleep 0.1
 done
