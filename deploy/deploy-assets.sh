@@ -21,10 +21,15 @@
 #
 # Settings (environment variables):
 #   ORIGIN_NODES        admin URLs of every node, space-separated (this or
-#                       ORIGIN_NODES_DNS is required)
+#                       ORIGIN_NODES_DNS is required); https:// (the nodes'
+#                       admin listeners speak TLS); an http:// node is
+#                       accepted with a warning: the token would cross the
+#                       network in the clear
 #   ORIGIN_NODES_DNS    HOST:PORT: every A/AAAA record of HOST is a node
 #                       (an autoscaling group's DNS name, a headless Service)
 #   ORIGIN_TOKEN_FILE   admin bearer token, the same on every node (required)
+#   ORIGIN_CACERT       CA file the nodes' certificates must chain to
+#                       (default: the system's CAs); never skipped
 #   ASSET_DIR           built assets to publish (required)
 #   ASSET_BUILD_CMD     shell command that builds ASSET_DIR (optional)
 #   HTML_DEPLOY_CMD     shell command that deploys the HTML (required unless
@@ -93,6 +98,19 @@ die_cfg() { echo "$prog: $*" >&2; exit 2; }
     die_cfg "HTML_DEPLOY_CMD is not set (or pass --skip-html)"
 [ "$dry_run" = 1 ] || [ -r "$ORIGIN_TOKEN_FILE" ] || die_cfg "cannot read ORIGIN_TOKEN_FILE=$ORIGIN_TOKEN_FILE"
 
+for n in $ORIGIN_NODES; do
+    case "$n" in
+    https://*) ;;
+    http://*) echo "$prog: warning: $n is plain HTTP: the admin token crosses the network in the clear" >&2 ;;
+    *) die_cfg "ORIGIN_NODES: $n is not an https:// URL" ;;
+    esac
+done
+tls_args=()
+if [ -n "${ORIGIN_CACERT:-}" ]; then
+    [ "$dry_run" = 1 ] || [ -r "$ORIGIN_CACERT" ] || die_cfg "cannot read ORIGIN_CACERT=$ORIGIN_CACERT"
+    tls_args=(--cacert "$ORIGIN_CACERT")
+fi
+
 ingest="${ORIGIN_INGEST:-origin-ingest}"
 command -v "$ingest" >/dev/null 2>&1 || die_cfg "origin-ingest not found ($ingest); set ORIGIN_INGEST"
 
@@ -129,7 +147,7 @@ node_args=()
 for n in ${ORIGIN_NODES:-}; do node_args+=(--node "$n"); done
 [ -z "${ORIGIN_NODES_DNS:-}" ] || node_args+=(--nodes-dns "$ORIGIN_NODES_DNS")
 
-push_args=(push "${node_args[@]}" --token-file "$ORIGIN_TOKEN_FILE" --release "$RELEASE_ID"
+push_args=(push "${node_args[@]}" ${tls_args[@]+"${tls_args[@]}"} --token-file "$ORIGIN_TOKEN_FILE" --release "$RELEASE_ID"
            --prefix "${ASSET_PREFIX:-/assets}" --manifest-out "$manifest.tmp")
 [ -z "${PUBLIC_BASE:-}" ] || push_args+=(--public-base "$PUBLIC_BASE")
 [ "$dry_run" = 0 ] || push_args+=(--dry-run)
@@ -149,7 +167,8 @@ fi
 
 # 3. Verify: the gate. Every node must have the whole release.
 step "verify release $RELEASE_ID on every node"
-run_step verify "$ingest" verify "${node_args[@]}" --token-file "$ORIGIN_TOKEN_FILE" --release "$RELEASE_ID"
+run_step verify "$ingest" verify "${node_args[@]}" ${tls_args[@]+"${tls_args[@]}"} \
+    --token-file "$ORIGIN_TOKEN_FILE" --release "$RELEASE_ID"
 
 # 4. Only now may HTML reference the new URLs.
 if [ "$skip_html" = 1 ]; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# analyze.sh: static analysis of store/, server/, tools/ and tests/fuzz with
+# analyze.sh: static analysis of common/, store/, server/, tools/ and tests/fuzz with
 # cppcheck and clang-tidy. Exits non-zero on any finding that is not in the
 # EXPLAINED list below (file + check: line numbers move, the reasons do not).
 # Every explained entry says why it is not a bug; remove it when the code
@@ -37,14 +37,14 @@ rc=0
 echo "== cppcheck $(cppcheck --version | awk '{print $2}')"
 # http.c's inner "if (i < len)" in http_log_escape is redundant but harmless (always true there).
 cppcheck --quiet --std=c11 --enable=warning,portability,performance --inline-suppr \
-    --error-exitcode=1 -I store -I server -I tools -D_GNU_SOURCE -DORIGIND_VERSION='"x"' \
+    --error-exitcode=1 -I common -I store -I server -I tools -D_GNU_SOURCE -DORIGIND_VERSION='"x"' \
     --suppress=missingIncludeSystem --suppress=identicalInnerCondition:server/http.c \
-    store server tools tests/fuzz 2>"$out/cppcheck.txt" || rc=1
+    common store server tools tests/fuzz 2>"$out/cppcheck.txt" || rc=1
 if [ -s "$out/cppcheck.txt" ]; then cat "$out/cppcheck.txt"; rc=1; fi
 [ "$rc" = 0 ] && echo "cppcheck: no findings"
 
 echo "== clang-tidy $(clang-tidy --version | awk '/version/ {print $NF; exit}')"
-ls store/*.c server/*.c tools/*.c tests/fuzz/*.c |
+ls common/*.c store/*.c server/*.c tools/*.c tests/fuzz/*.c |
     xargs -P 2 -n 4 clang-tidy -p "$bdir" --quiet --checks="$CHECKS" >"$out/tidy.raw" 2>/dev/null || true
 grep -E ': (warning|error):' "$out/tidy.raw" | sed "s|$PWD/||" | sort -u >"$out/tidy.txt" || true
 unexplained=0

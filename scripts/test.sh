@@ -8,14 +8,14 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --no-build
 
 echo "== build (RelWithDebInfo, -Werror)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_WERROR=ON >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_WERROR=ON -DORIGIND_TEST_HOOKS=ON >/dev/null
 cmake --build build -j2
 echo "== tests"
 (cd build && ctest --output-on-failure -j2 --timeout 600)
 
 [ "${1:-}" = "--quick" ] && exit 0
 echo "== build (ASan+UBSan)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DORIGIND_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DORIGIND_SANITIZE=ON -DORIGIND_TEST_HOOKS=ON >/dev/null
 cmake --build build-asan -j2
 echo "== tests under ASan+UBSan"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -23,7 +23,7 @@ echo "== tests under ASan+UBSan"
    ctest --output-on-failure -j2 --timeout 900 -LE 'slow|bench')
 
 echo "== build (ThreadSanitizer) and the server's concurrency tests under it"
-cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_TSAN=ON >/dev/null
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_TSAN=ON -DORIGIND_TEST_HOOKS=ON >/dev/null
 cmake --build build-tsan -j2
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
    ctest --output-on-failure -j2 --timeout 600 \

@@ -19,6 +19,7 @@
 #include "admin_prune.h"
 #include "http.h"
 #include "peer.h"
+#include "tls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -426,6 +427,8 @@ static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, stru
         return reply_store_err(r, c, err);
     }
     metrics_upload(srv->metrics, created ? METRICS_UPLOAD_CREATED : METRICS_UPLOAD_PRESENT, 1);
+    r->audit.created = created ? 1 : 0;
+    r->audit.present = created ? 0 : 1;
     store_digest_to_hex(t->digest, hex);
     return reply_json(r, c, created ? 201 : 200,
                       json_pack("{s:s,s:s,s:I,s:b}", "sha256", hex, "encoding",
@@ -572,6 +575,8 @@ static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, s
                         publish_problem_cb, &pp);
     switch (err) {
     case STORE_OK:
+        r->audit.created = created ? 1 : 0;
+        r->audit.present = created ? 0 : 1;
         ret = reply_json(r, c, created ? 201 : 200,
                          json_pack("{s:s%,s:I,s:b}", "id", t->id, t->id_len, "files", (json_int_t)n,
                                    "created", created));
@@ -716,7 +721,8 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     if (metrics_render(srv->metrics, &g, &text, &len))
         return reply_error(r, c, 500, "out of memory");
     if (peers_metrics_append(srv->peers, srv, &text, &len) != 0 ||
-        (stats_ok && admin_retention_metrics(&s, &text, &len) != 0)) {
+        (stats_ok && admin_retention_metrics(&s, &text, &len) != 0) ||
+        auth_metrics_append(srv->auth, &text, &len) != 0) {
         free(text);
         return reply_error(r, c, 500, "out of memory");
     }
@@ -813,6 +819,8 @@ static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
     }
     metrics_upload(srv->metrics, METRICS_UPLOAD_CREATED, created);
     metrics_upload(srv->metrics, METRICS_UPLOAD_PRESENT, present);
+    r->audit.created = created;
+    r->audit.present = present;
     return reply_json(
         r, c, 200,
         json_pack("{s:I,s:I}", "created", (json_int_t)created, "present", (json_int_t)present));
@@ -820,15 +828,44 @@ static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
 
 /* ------------------------------------------------------------------ */
 
-static int authorized(struct server *srv, struct MHD_Connection *c)
+/* Whether a request changes the store: what a read token may not do. */
+static int route_writes(int route, const struct req *r)
 {
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    const char *tok;
-    size_t tok_len;
+    return route != R_MISSING && (req_method_is(r, "PUT") || req_method_is(r, "POST"));
+}
 
-    if (h == NULL || http_bearer_token(h, strlen(h), &tok, &tok_len) != 0)
-        return 0;
-    return http_secret_equal(tok, tok_len, srv->admin_token, srv->admin_token_len);
+/* The audit action of a write route (audit.h). */
+static const char *audit_action(int route)
+{
+    switch (route) {
+    case R_BLOB:
+        return "upload";
+    case R_VARIANT:
+        return "upload-variant";
+    case R_BUNDLE:
+        return "bundle";
+    case R_RELEASE:
+        return "publish";
+    case R_PRUNE:
+        return "prune";
+    default:
+        return "write";
+    }
+}
+
+/* Queues the fixed JSON answer msg with status and one extra header. */
+static enum MHD_Result reply_fixed(struct req *r, struct MHD_Connection *c, unsigned status,
+                                   const char *msg, size_t len, const char *hname,
+                                   const char *hvalue)
+{
+    struct MHD_Response *resp;
+
+    resp = MHD_create_response_from_buffer(len, (void *)msg, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, hname, hvalue);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    return req_queue(r, c, status, resp, len);
 }
 
 /* Header iterator: counts Content-Length and Transfer-Encoding headers. */
@@ -852,18 +889,18 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
     unsigned framing = 0;
     uint64_t len = 0;
     int route, tr;
+    enum auth_scope scope;
+    enum auth_failure why = AUTH_FAIL_BAD;
 
-    if (!authorized(srv, c)) {
-        struct MHD_Response *resp;
+    scope = auth_check(
+        srv->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+        r->audit.fp, &why);
+    if (scope == AUTH_SCOPE_NONE) {
         static const char msg[] = "{\"error\":\"missing or wrong bearer token\"}";
 
-        resp =
-            MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
-        if (resp == NULL)
-            return MHD_NO;
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"origind\"");
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-        return req_queue(r, c, MHD_HTTP_UNAUTHORIZED, resp, sizeof(msg) - 1);
+        auth_count_failure(srv->auth, why);
+        return reply_fixed(r, c, MHD_HTTP_UNAUTHORIZED, msg, sizeof(msg) - 1,
+                           MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"origind\"");
     }
     tr = http_target_path(r->target, r->target_len, t->path, sizeof(t->path), &t->len);
     if (tr == HTTP_TARGET_TOO_LONG)
@@ -889,6 +926,20 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
     }
     r->route = route;
     r->expect_body = req_method_is(r, "PUT") || req_method_is(r, "POST");
+    if (route_writes(route, r)) {
+        r->audit.action = audit_action(route);
+        if (route == R_RELEASE)
+            audit_note_subject(&r->audit, t->id, t->id_len);
+        else if (route == R_BLOB || route == R_VARIANT)
+            audit_note_subject(&r->audit, t->path + 10, t->len - 10);
+        if (scope != AUTH_SCOPE_ADMIN) {
+            static const char msg[] = "{\"error\":\"this token may only read\"}";
+
+            auth_count_failure(srv->auth, AUTH_FAIL_SCOPE);
+            return reply_fixed(r, c, MHD_HTTP_FORBIDDEN, msg, sizeof(msg) - 1,
+                               MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        }
+    }
     /* libmicrohttpd frames the body by the first Content-Length it sees;
      * a second one (or a second Transfer-Encoding) means a proxy in front
      * may frame it differently: refuse (RFC 9112 6.3), never guess. */
@@ -995,13 +1046,32 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
     }
 }
 
+/* MHD_OPTION_NOTIFY_COMPLETED of the admin listener: the audit line of a
+ * write (whatever its outcome), then the shared completion. */
+static void admin_completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
+                               enum MHD_RequestTerminationCode toe)
+{
+    struct req *r = *req_cls;
+
+    if (r != NULL && r->audit.action != NULL) {
+        char client[64];
+        unsigned status = r->status != 0 ? r->status : 499;
+
+        if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && status < 400)
+            status = 499;
+        server_client_addr(c, client, sizeof(client));
+        audit_write(&r->audit, client, status);
+    }
+    req_completed_cb(cls, c, req_cls, toe);
+}
+
 int admin_start(struct server *srv, int fd)
 {
     const struct config *cfg = srv->cfg;
 
     srv->admin_d = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-            MHD_USE_ERROR_LOG,
+            MHD_USE_ERROR_LOG | tls_mhd_flags(srv->admin_tls),
         0, NULL, NULL, admin_access, srv, MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, srv,
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
@@ -1011,9 +1081,10 @@ int admin_start(struct server *srv, int fd)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)(cfg->admin_max_connections > 8 ? cfg->admin_max_connections / 2 : 4),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)1024 * 1024, MHD_OPTION_URI_LOG_CALLBACK,
-        req_uri_cb, &srv->lctx[METRICS_ADMIN], MHD_OPTION_NOTIFY_COMPLETED, req_completed_cb,
-        &srv->lctx[METRICS_ADMIN], MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, conn_notify_cb, srv, MHD_OPTION_END);
+        req_uri_cb, &srv->lctx[METRICS_ADMIN], MHD_OPTION_NOTIFY_COMPLETED, admin_completed_cb,
+        &srv->lctx[METRICS_ADMIN], MHD_OPTION_ARRAY, tls_mhd_options(srv->admin_tls),
+        MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv, MHD_OPTION_NOTIFY_CONNECTION,
+        conn_notify_cb, srv, MHD_OPTION_END);
     if (srv->admin_d == NULL) {
         log_error("cannot start the admin listener");
         return -1;

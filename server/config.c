@@ -53,7 +53,19 @@ static const struct opt options[] = {
      CONFIG_SERVE, 0, 0, "admin listener ADDR:PORT"},
     {"admin-token-file", "ORIGIND_ADMIN_TOKEN_FILE", NULL, OPT_STR, STR_FIELD(admin_token_file),
      CONFIG_SERVE, 0, 0,
-     "file holding the admin bearer token (default: STORE/admin.token, created)"},
+     "admin bearer tokens, one a line, all full rights (default: STORE/admin.token, created); "
+     "re-read on SIGHUP"},
+    {"read-token-file", "ORIGIND_READ_TOKEN_FILE", NULL, OPT_STR, STR_FIELD(read_token_file),
+     CONFIG_SERVE, 0, 0,
+     "file of read-only admin tokens, one a line (listings, blobs, releases, status, metrics)"},
+    {"admin-tls-cert", "ORIGIND_ADMIN_TLS_CERT", NULL, OPT_STR, STR_FIELD(admin_tls_cert),
+     CONFIG_SERVE, 0, 0, "PEM certificate chain: the admin listener speaks only HTTPS"},
+    {"admin-tls-key", "ORIGIND_ADMIN_TLS_KEY", NULL, OPT_STR, STR_FIELD(admin_tls_key),
+     CONFIG_SERVE, 0, 0, "PEM private key of --admin-tls-cert"},
+    {"tls-cert", "ORIGIND_TLS_CERT", NULL, OPT_STR, STR_FIELD(tls_cert), CONFIG_SERVE, 0, 0,
+     "PEM certificate chain: the public listener speaks only HTTPS"},
+    {"tls-key", "ORIGIND_TLS_KEY", NULL, OPT_STR, STR_FIELD(tls_key), CONFIG_SERVE, 0, 0,
+     "PEM private key of --tls-cert"},
     {"origin-secret-file", "ORIGIND_ORIGIN_SECRET_FILE", NULL, OPT_STR,
      STR_FIELD(origin_secret_file), CONFIG_SERVE, 0, 0,
      "require X-Origin-Verify: <secret in FILE> on the public listener"},
@@ -102,10 +114,16 @@ static const struct opt options[] = {
      "with no full catch-up pass by then, serve a non-empty store anyway (0: wait forever)"},
     {"peer-jobs", "ORIGIND_PEER_JOBS", "8", OPT_UINT, STR_FIELD(peer_jobs),
      CONFIG_SERVE | CONFIG_SYNC, 1, 64, "parallel blob transfers per peer"},
+    {"peer-token-file", "ORIGIND_PEER_TOKEN_FILE", NULL, OPT_STR, STR_FIELD(peer_token_file),
+     CONFIG_SERVE, 0, 0,
+     "the token sent to peers (a read token is enough; default: the first admin token)"},
+    {"peer-cacert", "ORIGIND_PEER_CACERT", NULL, OPT_STR, STR_FIELD(peer_cacert),
+     CONFIG_SERVE | CONFIG_SYNC, 0, 0,
+     "PEM CA file that https:// peers' certificates must chain to (default: the system's CAs)"},
     {"from", "ORIGIND_SYNC_FROM", NULL, OPT_STR, STR_FIELD(from), CONFIG_SYNC, 0, 0,
      "the peer's admin URL to catch up from"},
     {"token-file", "ORIGIND_SYNC_TOKEN_FILE", NULL, OPT_STR, STR_FIELD(token_file), CONFIG_SYNC, 0,
-     0, "file holding the peer's admin bearer token"},
+     0, "file holding a token of the peer (a read token is enough)"},
     {"check", NULL, NULL, OPT_FLAG, STR_FIELD(check), CONFIG_SERVE, 0, 0,
      "validate the configuration, print \"configuration OK\" and exit"},
     {"help", NULL, NULL, OPT_FLAG, STR_FIELD(help), ALL_CMDS, 0, 0, "this help"},
@@ -374,6 +392,14 @@ int config_parse(struct config *cfg, enum config_cmd cmd, int argc, char **argv,
     }
     if (cmd == CONFIG_SYNC && (cfg->from == NULL || cfg->token_file == NULL)) {
         errf(err, errlen, "--from URL and --token-file FILE are required");
+        return -1;
+    }
+    if ((cfg->admin_tls_cert == NULL) != (cfg->admin_tls_key == NULL)) {
+        errf(err, errlen, "--admin-tls-cert and --admin-tls-key go together");
+        return -1;
+    }
+    if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+        errf(err, errlen, "--tls-cert and --tls-key go together");
         return -1;
     }
     if (cmd == CONFIG_SERVE && cfg->threads == 0) {

@@ -34,7 +34,14 @@ struct config {
     const char *store;
     const char *listen;
     const char *admin_listen;
-    const char *admin_token_file;   /* NULL: DIR/admin.token, created if absent */
+    const char *admin_token_file; /* NULL: DIR/admin.token, created if absent */
+    const char *read_token_file;  /* NULL: no read-only tokens */
+    const char *peer_token_file;  /* NULL: send the first admin token to peers */
+    const char *peer_cacert;      /* NULL: the system's CAs verify https:// peers */
+    const char *admin_tls_cert;   /* NULL: the admin listener speaks plain HTTP */
+    const char *admin_tls_key;
+    const char *tls_cert; /* NULL: the public listener speaks plain HTTP */
+    const char *tls_key;
     const char *origin_secret_file; /* NULL: no origin secret */
     const char *access_log;         /* NULL: none; "-": stdout */
     const char *cors_origin;        /* NULL: any origin ("*") */

@@ -7,7 +7,7 @@
  * SO_REUSEPORT), starts the two libmicrohttpd daemons, prints one
  * "listening" line on stderr, and then waits for signals on the main thread
  * with sigtimedwait (no work in signal handlers):
- *   SIGHUP          reopen the access log
+ *   SIGHUP          reopen the access log, re-read the token files
  *   SIGTERM/SIGINT  /healthz turns 503 at once; serve for --drain-seconds
  *                   (a second signal cuts that short); close the listeners;
  *                   let in-flight responses finish (at most 30 s); exit 0.
@@ -22,8 +22,11 @@
 #include "log.h"
 #include "metrics.h"
 #include "peer.h"
+#include "secret_file.h"
 #include "server.h"
 #include "store.h"
+#include "tls.h"
+#include "tls_client.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,62 +49,6 @@
 #define FINISH_TIMEOUT_MS 30000
 
 enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
-
-/* Reads a token or secret from path: trailing whitespace stripped, must be
- * 1..SECRET_MAX visible ASCII bytes. On success *out is malloc'd (caller
- * wipes and frees). Returns 0 or -1 (logged; the value is never logged). */
-int read_secret_file(const char *path, const char *what, char **out, size_t *out_len)
-{
-    char buf[SECRET_MAX + 2];
-    size_t n = 0, i;
-    int fd, rc = -1;
-    struct stat sb;
-
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        log_error("cannot open %s file %s: %s", what, path, strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0)
-        log_warn("%s file %s is readable by group or others (chmod 600 it)", what, path);
-    while (n < sizeof(buf)) {
-        ssize_t r = read(fd, buf + n, sizeof(buf) - n);
-
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            log_error("cannot read %s file %s: %s", what, path, strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    while (n > 0 &&
-           (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-        n--;
-    if (n == 0 || n > SECRET_MAX) {
-        log_error("%s file %s must hold 1..%d bytes", what, path, SECRET_MAX);
-        goto out;
-    }
-    for (i = 0; i < n; i++) {
-        if ((unsigned char)buf[i] < 0x21 || (unsigned char)buf[i] > 0x7e) {
-            log_error("%s file %s holds a byte that cannot go in an HTTP header", what, path);
-            goto out;
-        }
-    }
-    *out = malloc(n + 1);
-    if (*out == NULL)
-        goto out;
-    memcpy(*out, buf, n);
-    (*out)[n] = '\0';
-    *out_len = n;
-    rc = 0;
-out:
-    OPENSSL_cleanse(buf, sizeof(buf));
-    close(fd);
-    return rc;
-}
 
 /* Creates path with a fresh random token (32 bytes as hex), mode 0600,
  * unless it exists. Returns 0 or -1 (logged). */
@@ -183,8 +130,8 @@ static int listen_on(const char *what, const char *addr)
     return fd;
 }
 
-/* Writes "http://ADDR:PORT" of the socket's bound address into out. */
-static void bound_url(int fd, char *out, size_t cap)
+/* Writes "SCHEME://ADDR:PORT" of the socket's bound address into out. */
+static void bound_url(int fd, const char *scheme, char *out, size_t cap)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
@@ -197,21 +144,13 @@ static void bound_url(int fd, char *out, size_t cap)
         struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
         inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-        snprintf(out, cap, "http://%s:%u", host, ntohs(sin->sin_port));
+        snprintf(out, cap, "%s://%s:%u", scheme, host, ntohs(sin->sin_port));
     } else {
         struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
         inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-        snprintf(out, cap, "http://[%s]:%u", host, ntohs(s6->sin6_port));
+        snprintf(out, cap, "%s://[%s]:%u", scheme, host, ntohs(s6->sin6_port));
     }
-}
-
-static void wipe_free(char *s, size_t len)
-{
-    if (s == NULL)
-        return;
-    OPENSSL_cleanse(s, len);
-    free(s);
 }
 
 /* Waits for a signal in set for at most ms milliseconds; 0 on timeout. */
@@ -250,7 +189,8 @@ static int serve_main(const struct config *cfg)
     struct server srv;
     struct store_options so;
     sigset_t sigs;
-    char token_path[4200], store_abs[4096], pub_url[80], adm_url[80];
+    char token_path[4200], store_abs[4096], pub_url[96], adm_url[96];
+    struct auth_files af;
     const char *token_file = cfg->admin_token_file;
     int pub_fd = -1, adm_fd = -1, rc = EXIT_FAIL, err, sig;
     uint64_t deadline;
@@ -277,9 +217,25 @@ static int serve_main(const struct config *cfg)
         read_secret_file(cfg->origin_secret_file, "origin secret", &srv.origin_secret,
                          &srv.origin_secret_len) != 0)
         goto out;
+    if (cfg->admin_tls_cert != NULL &&
+        tls_pair_load("admin", cfg->admin_tls_cert, cfg->admin_tls_key, &srv.admin_tls) != 0)
+        goto out;
+    if (cfg->tls_cert != NULL &&
+        tls_pair_load("public", cfg->tls_cert, cfg->tls_key, &srv.pub_tls) != 0)
+        goto out;
+    if (cfg->peer_cacert != NULL) {
+        char why[512];
+
+        if (tls_client_check_cacert(cfg->peer_cacert, why, sizeof(why)) != 0) {
+            log_error("--peer-cacert: %s", why);
+            goto out;
+        }
+    }
+    af.admin = token_file;
+    af.read = cfg->read_token_file;
+    af.peer = cfg->peer_token_file;
     if (cfg->check) {
-        if (token_file != NULL &&
-            read_secret_file(token_file, "admin token", &srv.admin_token, &srv.admin_token_len))
+        if (token_file != NULL && auth_open(&af, &srv.auth) != 0)
             goto out;
         printf("configuration OK\n");
         rc = EXIT_OK;
@@ -315,7 +271,8 @@ static int serve_main(const struct config *cfg)
         if (ensure_token_file(token_file) != 0)
             goto out;
     }
-    if (read_secret_file(token_file, "admin token", &srv.admin_token, &srv.admin_token_len) != 0)
+    af.admin = token_file;
+    if (auth_open(&af, &srv.auth) != 0)
         goto out;
 
     if (cfg->access_log != NULL) {
@@ -338,8 +295,8 @@ static int serve_main(const struct config *cfg)
         goto out;
     if (admin_start(&srv, adm_fd) != 0)
         goto out;
-    bound_url(pub_fd, pub_url, sizeof(pub_url));
-    bound_url(adm_fd, adm_url, sizeof(adm_url));
+    bound_url(pub_fd, srv.pub_tls != NULL ? "https" : "http", pub_url, sizeof(pub_url));
+    bound_url(adm_fd, srv.admin_tls != NULL ? "https" : "http", adm_url, sizeof(adm_url));
     /* The stable, parseable line tests and scripts wait for. */
     fprintf(stderr, "origind: public %s admin %s store %s token-file %s\n", pub_url, adm_url,
             store_abs, token_file);
@@ -351,8 +308,9 @@ static int serve_main(const struct config *cfg)
         sig = wait_signal(&sigs, 1000);
         access_log_tick(srv.alog);
         if (sig == SIGHUP) {
-            log_info("SIGHUP: reopening the access log");
+            log_info("SIGHUP: reopening the access log, re-reading the token files");
             access_log_reopen(srv.alog);
+            auth_reload(srv.auth);
         } else if (sig == SIGTERM || sig == SIGINT) {
             break;
         }
@@ -369,6 +327,7 @@ static int serve_main(const struct config *cfg)
         access_log_tick(srv.alog);
         if (sig == SIGHUP) {
             access_log_reopen(srv.alog);
+            auth_reload(srv.auth);
         } else if (sig == SIGTERM || sig == SIGINT) {
             log_info("second signal: ending the drain early");
             break;
@@ -423,8 +382,10 @@ out:
     store_close(srv.st);
     access_log_close(srv.alog);
     metrics_free(srv.metrics);
-    wipe_free(srv.admin_token, srv.admin_token_len);
-    wipe_free(srv.origin_secret, srv.origin_secret_len);
+    auth_close(srv.auth);
+    tls_pair_free(srv.admin_tls);
+    tls_pair_free(srv.pub_tls);
+    secret_free(srv.origin_secret, srv.origin_secret_len);
     pthread_mutex_destroy(&srv.conns_lock);
     return rc;
 }
@@ -548,6 +509,7 @@ int main(int argc, char **argv)
     struct config cfg;
     char err[512];
     size_t i;
+    const char *fault = getenv("ORIGIND_FAULT");
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         config_usage(argc < 2 ? stderr : stdout, 0);
@@ -557,6 +519,20 @@ int main(int argc, char **argv)
         printf("origind %s\n", ORIGIND_VERSION);
         return EXIT_OK;
     }
+    /* A release build has no fault hooks: a set ORIGIND_FAULT would be a
+     * test that silently tests nothing, or a production unit file that
+     * someone copied from a test. Refuse rather than guess. */
+    if (fault != NULL && !store_test_hooks()) {
+        fprintf(stderr,
+                "origind: ORIGIND_FAULT is set, but this build has no fault-injection hooks "
+                "(built with ORIGIND_TEST_HOOKS=OFF): refusing to start; unset it\n");
+        return EXIT_FAIL;
+    }
+    if (fault != NULL)
+        fprintf(stderr,
+                "origind: warning: ORIGIND_FAULT=%s arms store fault injection (test "
+                "build)\n",
+                fault);
     for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         if (strcmp(argv[1], cmds[i].name) != 0)
             continue;

@@ -21,8 +21,10 @@
 
 #include "discover.h"
 #include "log.h"
+#include "secret_file.h"
 #include "server.h"
 #include "store.h"
+#include "tls_client.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -76,7 +78,8 @@ struct fetch {
 /* One pass against one peer. */
 struct ctx {
     struct store *st;
-    const char *base; /* peer admin URL, no trailing '/' */
+    const char *base;   /* peer admin URL, no trailing '/' */
+    const char *cacert; /* --peer-cacert, NULL: the system's CAs */
     struct curl_slist *hdrs;
     CURL *easy; /* JSON requests (keep-alive) */
     CURLM *multi;
@@ -176,6 +179,7 @@ static void setup_easy(struct ctx *x, CURL *e, const char *url, struct buf *b, l
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, x->stop);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    tls_client_setopt(e, x->cacert);
 }
 
 /* GETs base+rel and parses the JSON answer. Returns the document (caller
@@ -197,7 +201,10 @@ static json_t *get_json(struct ctx *x, const char *rel, long *status)
     setup_easy(x, x->easy, url, &b, time_left_ms(x, JSON_TIMEOUT_MS));
     cc = curl_easy_perform(x->easy);
     if (cc != CURLE_OK) {
-        log_warn("peer %s: GET %s: %s", x->base, rel, curl_easy_strerror(cc));
+        char why[512];
+
+        log_warn("peer %s: GET %s: %s", x->base, rel,
+                 tls_client_strerror(cc, x->cacert, why, sizeof(why)));
         goto out;
     }
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, status);
@@ -789,15 +796,16 @@ static int sync_releases(struct ctx *x, int publish, uint64_t *missing_out)
     return expired(x) && publish && missing > 0 ? -1 : rc;
 }
 
-static int ctx_init(struct ctx *x, struct store *st, const char *base, const char *token,
-                    size_t token_len, unsigned jobs, uint64_t max_blob, struct counters *cnt,
-                    atomic_int *stop)
+static int ctx_init(struct ctx *x, struct store *st, const char *base, const char *cacert,
+                    const char *token, size_t token_len, unsigned jobs, uint64_t max_blob,
+                    struct counters *cnt, atomic_int *stop)
 {
     char hdr[4200];
 
     memset(x, 0, sizeof(*x));
     x->st = st;
     x->base = base;
+    x->cacert = cacert;
     x->jobs = jobs == 0 ? 1 : jobs > JOBS_MAX ? JOBS_MAX : jobs;
     x->max_blob = max_blob;
     x->cnt = cnt;
@@ -885,8 +893,8 @@ int peer_sync_main(const struct config *cfg)
         goto out;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (ctx_init(&x, st, base, token, token_len, (unsigned)cfg->peer_jobs, cfg->max_blob_bytes,
-                 &cnt, &stop) != 0) {
+    if (ctx_init(&x, st, base, cfg->peer_cacert, token, token_len, (unsigned)cfg->peer_jobs,
+                 cfg->max_blob_bytes, &cnt, &stop) != 0) {
         log_error("sync: out of memory");
         goto out;
     }
@@ -947,9 +955,18 @@ struct peers {
 static int peers_ctx(struct peers *p, struct ctx *x, size_t i)
 {
     const struct server *srv = p->srv;
+    char *tok = NULL;
+    size_t tok_len = 0;
+    int rc;
 
-    return ctx_init(x, srv->st, p->url[i], srv->admin_token, srv->admin_token_len,
-                    (unsigned)srv->cfg->peer_jobs, srv->cfg->max_blob_bytes, &p->cnt, &p->stop);
+    /* the current peer token: SIGHUP may have rotated it since the last pass */
+    memset(x, 0, sizeof(*x)); /* callers read and free x even when this fails */
+    if (auth_peer_token(srv->auth, &tok, &tok_len) != 0)
+        return -1;
+    rc = ctx_init(x, srv->st, p->url[i], srv->cfg->peer_cacert, tok, tok_len,
+                  (unsigned)srv->cfg->peer_jobs, srv->cfg->max_blob_bytes, &p->cnt, &p->stop);
+    secret_free(tok, tok_len);
+    return rc;
 }
 
 /* Sleeps up to ms, waking early when stopping. */

@@ -14,6 +14,7 @@
  * otherwise answers with Connection: close (background notes).
  */
 #include "server.h"
+#include "tls.h"
 
 #include "cors.h"
 #include "http.h"
@@ -404,7 +405,8 @@ int public_start(struct server *srv, int fd)
 {
     const struct config *cfg = srv->cfg;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     MHD_ALLOW_SUSPEND_RESUME; /* read-through heal (peer.c) */
+                     MHD_ALLOW_SUSPEND_RESUME | /* read-through heal (peer.c) */
+                     tls_mhd_flags(srv->pub_tls);
     unsigned threads = (unsigned)cfg->threads;
 
     srv->public_d = MHD_start_daemon(
@@ -416,7 +418,8 @@ int public_start(struct server *srv, int fd)
         MHD_OPTION_URI_LOG_CALLBACK, req_uri_cb, &srv->lctx[METRICS_PUBLIC],
         MHD_OPTION_NOTIFY_COMPLETED, req_completed_cb, &srv->lctx[METRICS_PUBLIC],
         MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv, MHD_OPTION_NOTIFY_CONNECTION,
-        conn_notify_cb, srv, MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, srv, MHD_OPTION_END);
+        conn_notify_cb, srv, MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, srv, MHD_OPTION_ARRAY,
+        tls_mhd_options(srv->pub_tls), MHD_OPTION_END);
     if (srv->public_d == NULL) {
         log_error("cannot start the public listener");
         return -1;

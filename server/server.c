@@ -80,7 +80,7 @@ void *req_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
     return r;
 }
 
-static void remote_text(struct MHD_Connection *c, char *out, size_t cap)
+void server_client_addr(struct MHD_Connection *c, char *out, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -123,7 +123,7 @@ void req_completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
         /* log the path without its query string */
         path = r->target;
         path_len = strcspn(r->target, "?");
-        remote_text(c, remote, sizeof(remote));
+        server_client_addr(c, remote, sizeof(remote));
         rec.listener = r->listener == METRICS_ADMIN ? "admin" : "public";
         rec.remote = remote;
         rec.method = r->method_len > 0 ? r->method : "-";

@@ -6,6 +6,8 @@
 #ifndef ORIGIND_SERVER_H
 #define ORIGIND_SERVER_H
 
+#include "audit.h"
+#include "auth.h"
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
@@ -21,6 +23,7 @@ struct spool;
 struct server;
 struct conn_node;
 struct peers;
+struct tls_pair;
 
 /* The cls of a listener's request callbacks: which listener it is. */
 struct listener_ctx {
@@ -36,9 +39,9 @@ struct server {
     const struct config *cfg;
     struct metrics *metrics;
     struct access_log *alog;
-    char *admin_token; /* owned; wiped and freed by main */
-    size_t admin_token_len;
-    char *origin_secret; /* NULL: no origin secret required */
+    struct auth *auth;                    /* admin, read and peer tokens (auth.h); owned by main */
+    struct tls_pair *admin_tls, *pub_tls; /* NULL: plain HTTP (tls.h); owned by main */
+    char *origin_secret;                  /* NULL: no origin secret required */
     size_t origin_secret_len;
     int64_t started;
     atomic_int draining;            /* SIGTERM seen: /healthz answers 503 */
@@ -74,16 +77,21 @@ struct req {
     int route;
     int expect_body;
     struct spool *spool;
-    int body_error; /* an error already found while receiving the body */
+    int body_error;          /* an error already found while receiving the body */
+    struct audit_note audit; /* a write's audit line, written at completion */
     /* public only: read-through heal (peer.c): 0 not tried, 1 waiting
      * (connection suspended), 2 done (look up again, no second heal) */
     int heal;
 };
 
-/* Reads a token or secret from path: trailing whitespace stripped, must be
- * 1..4096 visible ASCII bytes. On success *out is malloc'd (caller wipes and
- * frees). Returns 0 or -1 (logged; the value is never logged). main.c. */
+/* Reads a file holding exactly one token or secret (common/secret_file.h's
+ * rules), logging why on failure and warning when others may read
+ * it. On success *out is malloc'd (release with secret_free()). Returns 0 or
+ * -1 (the value is never logged). auth.c. */
 int read_secret_file(const char *path, const char *what, char **out, size_t *out_len);
+
+/* The client address of c as text ("-" if unknown) in out[0..cap). */
+void server_client_addr(struct MHD_Connection *c, char *out, size_t cap);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t server_now_ns(void);

@@ -1,7 +1,7 @@
 /*
  * store.c - the origind asset store on LMDB: opening, the reader pool,
- * putting blobs and variants, publishing releases, reading, stats, fsck,
- * backup and the fault-injection counters.
+ * putting blobs and variants, publishing releases, reading, stats, fsck and
+ * backup (the fault-injection counters live in store_fault.c).
  *
  * For: everything that touches the LMDB environment. Not for: pure helpers
  * (store_util.c), decoding variants (store_codec.c), or anything HTTP.
@@ -39,70 +39,6 @@
 #define POOL_KEEP          256u /* ended readers kept for reuse */
 #define PATH_KEY_PREFIX    447u /* longer: prefix, NUL, SHA-256 of the path */
 #define COUNTERS_FIXED_LEN (8 * 8)
-
-/* ------------------------------------------------------------------ */
-/* Fault injection: the only mutable process-wide state in the store.   */
-
-static _Atomic unsigned fault_countdown[STORE_FAULT_COUNT];
-
-void store_fault_set(enum store_fault_point point, unsigned countdown)
-{
-    if ((unsigned)point < STORE_FAULT_COUNT)
-        atomic_store(&fault_countdown[point], countdown);
-}
-
-int store__fault_hit(enum store_fault_point point)
-{
-    unsigned v = atomic_load(&fault_countdown[point]);
-
-    while (v != 0) {
-        if (atomic_compare_exchange_weak(&fault_countdown[point], &v, v - 1))
-            return v == 1;
-    }
-    return 0;
-}
-
-void *store__alloc(size_t n, int *err)
-{
-    void *p;
-
-    if (store__fault_hit(STORE_FAULT_ALLOC)) {
-        *err = STORE_EFAULT;
-        return NULL;
-    }
-    p = malloc(n == 0 ? 1 : n);
-    if (p == NULL)
-        *err = STORE_ENOMEM;
-    return p;
-}
-
-void store__fault_from_env(const char *spec)
-{
-    static const char *const names[STORE_FAULT_COUNT] = {"alloc", "write", "commit"};
-    const char *p = spec;
-
-    while (p != NULL && *p != '\0') {
-        const char *colon = strchr(p, ':');
-        const char *comma = strchr(p, ',');
-        const char *end = comma != NULL ? comma : p + strlen(p);
-        int point;
-
-        if (colon != NULL && colon < end) {
-            for (point = 0; point < STORE_FAULT_COUNT; point++) {
-                size_t n = strlen(names[point]);
-
-                if ((size_t)(colon - p) == n && memcmp(p, names[point], n) == 0) {
-                    char *num_end;
-                    unsigned long v = strtoul(colon + 1, &num_end, 10);
-
-                    if (num_end == end && num_end != colon + 1 && v <= 0xffffffffu)
-                        store_fault_set((enum store_fault_point)point, (unsigned)v);
-                }
-            }
-        }
-        p = comma != NULL ? comma + 1 : NULL;
-    }
-}
 
 /* ------------------------------------------------------------------ */
 /* Types                                                                */
@@ -427,15 +363,20 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
 {
     struct store *st = NULL;
     struct store_options o;
-    const char *fault, *grace;
+#ifdef ORIGIND_TEST_HOOKS
+    const char *fault;
+#endif
+    const char *grace;
     size_t dlen;
     int rc, mrc;
 
     if (dir == NULL || out == NULL || dir[0] == '\0')
         return STORE_EINVAL;
+#ifdef ORIGIND_TEST_HOOKS
     fault = getenv("ORIGIND_FAULT");
     if (fault != NULL)
         store__fault_from_env(fault);
+#endif
     memset(&o, 0, sizeof(o));
     if (opt != NULL)
         o = *opt;

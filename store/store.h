@@ -453,7 +453,7 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
 int store_backup(struct store *st, const char *path, int fd);
 
 /* ------------------------------------------------------------------ */
-/* Fault injection (tests only)                                         */
+/* Fault injection (test builds only)                                   */
 
 enum store_fault_point {
     STORE_FAULT_ALLOC,  /* a malloc inside the store */
@@ -461,9 +461,20 @@ enum store_fault_point {
     STORE_FAULT_COMMIT, /* a write transaction's commit */
     STORE_FAULT_COUNT
 };
+
+/* 1 if this library was built with its test hooks (CMake option
+ * ORIGIND_TEST_HOOKS, which defines ORIGIND_TEST_HOOKS for its users), 0 in
+ * a release build, where no fault can be armed at all: ORIGIND_FAULT is not
+ * even read. Programs refuse to start when ORIGIND_FAULT is set and this is
+ * 0, so that nobody believes a fault is armed when it is not. */
+int store_test_hooks(void);
+
+#ifdef ORIGIND_TEST_HOOKS
 /* Makes the countdown-th call at point fail with STORE_EFAULT (1: the next
  * one); 0 disarms it. Process-wide, thread-safe, one shot. Also armed from the
- * environment at store_open(): ORIGIND_FAULT="commit:3" (alloc|write|commit). */
+ * environment at store_open(): ORIGIND_FAULT="commit:3" (alloc|write|commit).
+ * Exists only in test builds. */
 void store_fault_set(enum store_fault_point point, unsigned countdown);
+#endif
 
 #endif /* ORIGIND_STORE_H */

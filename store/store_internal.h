@@ -57,16 +57,19 @@ struct store {
     MDB_txn *pin; /* a read txn older than the last prune: its freed pages stay */
 };
 
-/* 1 if an armed fault at point fires now (its countdown reached zero). */
+/* 1 if an armed fault at point fires now (its countdown reached zero);
+ * always 0 in a build without ORIGIND_TEST_HOOKS (store_fault.c). */
 int store__fault_hit(enum store_fault_point point);
 
 /* malloc through the ALLOC fault point. Returns NULL and sets *err to
  * STORE_EFAULT (injected) or STORE_ENOMEM (real failure); caller frees. */
 void *store__alloc(size_t n, int *err);
 
+#ifdef ORIGIND_TEST_HOOKS
 /* Arms fault counters from a spec such as "commit:3" or "write:1,alloc:5".
- * Unknown or malformed items are ignored. */
+ * Unknown or malformed items are ignored. Test builds only. */
 void store__fault_from_env(const char *spec);
+#endif
 
 /* Decodes data (enc: STORE_ENC_GZIP or STORE_ENC_BR) in a streaming pass,
  * hashing the output, and checks it is exactly size bytes with SHA-256

@@ -25,6 +25,9 @@
 #   header_of FILE NAME            value of header NAME in a curl -D dump (last response),
 #                                  trailing CR stripped; empty if absent.
 #   status_of FILE                 status code of the last response in a curl -D dump.
+#   tls_make_certs DIR             with openssl: DIR/ca.pem (a test CA), DIR/server.pem and
+#                                  DIR/server.key (signed by it, for 127.0.0.1 and
+#                                  localhost), DIR/other-ca.pem (an unrelated CA).
 #
 # The "listening" line origind prints on stderr (stable format, one line):
 #   origind: public http://ADDR:PORT admin http://ADDR:PORT store DIR token-file FILE
@@ -142,4 +145,20 @@ header_of() {
 
 status_of() {
     awk '/^HTTP\// { s = $2 } END { print s }' "$1"
+}
+
+tls_make_certs() {
+    local d="$1" ca
+    mkdir -p "$d"
+    for ca in ca other-ca; do
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+            -subj "/CN=origind test $ca" -keyout "$d/$ca.key" -out "$d/$ca.pem" 2>/dev/null ||
+            return 1
+    done
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null || return 1
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$d/ext.cnf"
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+        -days 2 -extfile "$d/ext.cnf" -out "$d/server.pem" 2>/dev/null || return 1
+    chmod 600 "$d"/*.key
 }

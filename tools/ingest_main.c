@@ -30,6 +30,8 @@
 #include "node.h"
 #include "progress.h"
 #include "through.h"
+#include "secret_file.h"
+#include "tls_client.h"
 #include "walk.h"
 
 #define CMD_PUSH   1u
@@ -60,6 +62,7 @@ enum opt_id {
     O_SAMPLE,
     O_THROUGH_JOBS,
     O_THROUGH_TIMEOUT,
+    O_CACERT,
     O_COUNT
 };
 
@@ -123,6 +126,9 @@ static const struct opt_row opt_table[O_COUNT] = {
                         "--through transfers in flight at once, 1-64"},
     [O_THROUGH_TIMEOUT] = {"through-timeout", "ORIGIN_INGEST_THROUGH_TIMEOUT", "SECONDS", "600",
                            CMD_VERIFY, "--through must finish within SECONDS (0: no limit)"},
+    [O_CACERT] = {"cacert", "ORIGIN_INGEST_CACERT", "FILE", "the system's CAs",
+                  CMD_PUSH | CMD_VERIFY,
+                  "PEM CA file that https:// nodes' certificates must chain to"},
 };
 
 struct cfg {
@@ -365,44 +371,28 @@ static int bad(const char *what, const char *v)
     return -1;
 }
 
+/* Reads the one token of file (common/secret_file.h's rules) into c->token. */
 static int read_token(struct cfg *c, const char *file)
 {
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
-    size_t got = 0;
+    char err[512], *tok = NULL;
+    size_t len = 0;
+    int loose = 0, rc;
 
-    if (fd < 0) {
-        fprintf(stderr, "origin-ingest: cannot read token file %s: %s\n", file, strerror(errno));
-        return INGEST_EXIT_LOCAL;
+    rc = secret_file_read_one(file, &tok, &len, &loose, err, sizeof(err));
+    if (rc != SECRET_OK) {
+        fprintf(stderr, "origin-ingest: token file: %s\n", err);
+        return rc == SECRET_EIO ? INGEST_EXIT_LOCAL : INGEST_EXIT_USAGE;
     }
-    for (;;) {
-        ssize_t r = read(fd, c->token + got, TOKEN_MAX - got);
-
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            fprintf(stderr, "origin-ingest: cannot read token file %s: %s\n", file,
-                    strerror(errno));
-            close(fd);
-            return INGEST_EXIT_LOCAL;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-        if (got == TOKEN_MAX) {
-            close(fd);
-            fprintf(stderr, "origin-ingest: token file %s is too large\n", file);
-            return INGEST_EXIT_USAGE;
-        }
-    }
-    close(fd);
-    while (got > 0 && (c->token[got - 1] == '\n' || c->token[got - 1] == '\r' ||
-                       c->token[got - 1] == ' ' || c->token[got - 1] == '\t'))
-        got--;
-    c->token[got] = '\0';
-    if (got == 0 || memchr(c->token, '\n', got) != NULL || memchr(c->token, '\r', got) != NULL) {
-        fprintf(stderr, "origin-ingest: token file %s is empty or has several lines\n", file);
+    if (loose)
+        fprintf(stderr,
+                "origin-ingest: warning: token file %s is open to others (chmod o-rwx it)\n", file);
+    if (len > TOKEN_MAX) {
+        secret_free(tok, len);
+        fprintf(stderr, "origin-ingest: token file %s: the token is too long\n", file);
         return INGEST_EXIT_USAGE;
     }
+    memcpy(c->token, tok, len + 1);
+    secret_free(tok, len);
     return INGEST_EXIT_OK;
 }
 
@@ -554,6 +544,14 @@ static int validate(struct cfg *c)
     if (c->val[O_TOKEN_FILE] == NULL) {
         fputs("origin-ingest: --token-file FILE is needed (see --help)\n", stderr);
         return INGEST_EXIT_USAGE;
+    }
+    if (c->val[O_CACERT] != NULL) {
+        char err[512];
+
+        if (tls_client_check_cacert(c->val[O_CACERT], err, sizeof(err)) != 0) {
+            fprintf(stderr, "origin-ingest: --cacert: %s\n", err);
+            return INGEST_EXIT_USAGE;
+        }
     }
     return read_token(c, c->val[O_TOKEN_FILE]);
 }
@@ -836,6 +834,7 @@ static int cmd_push(struct cfg *cfg)
 
         memset(&co, 0, sizeof(co));
         co.token = cfg->token;
+        co.cacert = cfg->val[O_CACERT];
         co.jobs = cfg->jobs;
         co.retries = cfg->retries;
         co.bundle_bytes = cfg->bundle_bytes;
@@ -1035,6 +1034,7 @@ static int cmd_verify(struct cfg *cfg)
     ingest_progress_init(&st.prog, cfg->quiet);
     memset(&co, 0, sizeof(co));
     co.token = cfg->token;
+    co.cacert = cfg->val[O_CACERT];
     co.jobs = 1;
     co.retries = cfg->retries;
     co.bundle_bytes = 8u << 20;

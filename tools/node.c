@@ -23,6 +23,7 @@
 #include "answer.h"
 #include "hash.h"
 #include "manifest.h"
+#include "tls_client.h"
 
 #define RESP_MAX     (64u << 20) /* largest answer body kept */
 #define REC_HDR      (1 + STORE_DIGEST_LEN + 8)
@@ -283,6 +284,7 @@ static int start(struct ingest_client *c, struct req *r)
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "origin-ingest/" ORIGIND_VERSION);
+    tls_client_setopt(e, c->o.cacert);
     if (strcmp(r->method, "GET") == 0) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     } else {
@@ -559,8 +561,8 @@ static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
         return;
     }
     if (rc != CURLE_OK) {
-        snprintf(why, sizeof(why), "%s", curl_easy_strerror(rc));
-        retry = retryable_curl(rc);
+        tls_client_strerror(rc, c->o.cacert, why, sizeof(why));
+        retry = retryable_curl(rc) && !tls_client_fatal(rc); /* never retried, never downgraded */
     } else if (status >= 200 && status <= 299) {
         on_success(c, r, status);
         req_free(r);

@@ -49,6 +49,7 @@ struct ingest_node {
 
 struct ingest_client_opts {
     const char *token;     /* bearer token (borrowed; never printed) */
+    const char *cacert;    /* CA file for https:// nodes, NULL: the system's (borrowed) */
     unsigned jobs;         /* parallel transfers per node (>= 1) */
     unsigned retries;      /* retries per request after the first attempt */
     uint64_t bundle_bytes; /* target bundle size; larger blobs go alone */

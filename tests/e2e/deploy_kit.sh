@@ -42,7 +42,8 @@ check_unit() {
 # The unit, its env file and the ALB template must agree on the drain.
 check_drain() {
     local envf="$D/origind.env" unit="$D/origind.service" drain stop alb v
-    for v in $(grep -v "^#" "$unit" | grep -o '\${[A-Z_]*}\|\$[A-Z_][A-Z_]*' | tr -d '${}' | sort -u); do
+    # MAINPID is systemd's own (ExecReload)
+    for v in $(grep -v "^#" "$unit" | grep -o '\${[A-Z_]*}\|\$[A-Z_][A-Z_]*' | tr -d '${}' | grep -vx MAINPID | sort -u); do
         grep -q "^$v=" "$envf" || bad "origind.service uses \$$v, not defined in origind.env"
     done
     drain="$(sed -n 's/^ORIGIND_DRAIN_SECONDS=//p' "$envf")"

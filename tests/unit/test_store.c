@@ -1491,6 +1491,7 @@ static void check_workload_atomic(struct store *st, int round)
     assert_fsck_ok(st);
 }
 
+#ifdef ORIGIND_TEST_HOOKS
 static void test_fault_injection(void **state)
 {
     struct fx *fx = *state;
@@ -1545,6 +1546,7 @@ static void test_fault_injection(void **state)
     }
     assert_fsck_ok(fx->st);
 }
+#endif /* ORIGIND_TEST_HOOKS */
 
 static void test_backup(void **state)
 {
@@ -1863,7 +1865,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_release_get_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
         cmocka_unit_test(test_map_full),
+#ifdef ORIGIND_TEST_HOOKS
         cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
+#endif
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_pool, setup, teardown),
