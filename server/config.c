@@ -105,7 +105,8 @@ static const struct opt options[] = {
     {"peer", "ORIGIND_PEERS", NULL, OPT_LIST, STR_FIELD(peer), CONFIG_SERVE, 0, 0,
      "a peer's admin URL (repeatable; env: comma-separated): catch up, then heal misses"},
     {"peers-dns", "ORIGIND_PEERS_DNS", NULL, OPT_STR, STR_FIELD(peers_dns), CONFIG_SERVE, 0, 0,
-     "HOST:PORT: every A/AAAA record of HOST is a peer http://ADDR:PORT (this node left out), "
+     "HOST:PORT: every A/AAAA record of HOST is a peer http://ADDR:PORT (https:// with "
+     "--admin-tls-cert or --peer-cacert; this node left out), "
      "re-resolved every --peer-interval"},
     {"peer-interval", "ORIGIND_PEER_INTERVAL", "60", OPT_UINT, STR_FIELD(peer_interval),
      CONFIG_SERVE, 1, 86400, "seconds between anti-entropy checks (and --peers-dns lookups)"},

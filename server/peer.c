@@ -1034,6 +1034,13 @@ out:
 /* --peers-dns: resolves the name again and merges the answer into url[]
  * (new addresses appended, absent ones marked gone, returning ones
  * revived). Only the sync thread calls it; readers see url[i] before n. */
+/* The scheme of the nodes --peers-dns names: a fleet whose admin listeners
+ * speak TLS (this node's does, or --peer-cacert is given) is https. */
+static const char *peers_dns_scheme(const struct config *cfg)
+{
+    return cfg->admin_tls_cert != NULL || cfg->peer_cacert != NULL ? "https" : "http";
+}
+
 static void peers_dns_refresh(struct peers *p)
 {
     const struct config *cfg = p->srv->cfg;
@@ -1043,8 +1050,8 @@ static void peers_dns_refresh(struct peers *p)
 
     if (cfg->peers_dns == NULL)
         return;
-    /* "http" until peers speak TLS: then https with --peer-cacert */
-    if (discover_resolve(cfg->peers_dns, "http", cfg->admin_listen, &dl, err, sizeof(err)) != 0) {
+    if (discover_resolve(cfg->peers_dns, peers_dns_scheme(cfg), cfg->admin_listen, &dl, err,
+                         sizeof(err)) != 0) {
         log_warn("--peers-dns: %s (keeping the %zu peers known)", err, n);
         return;
     }
@@ -1420,8 +1427,8 @@ int peers_start(struct server *srv, struct peers **out)
         char err[300];
 
         /* a name that does not resolve is a configuration error at start */
-        if (discover_resolve(cfg->peers_dns, "http", cfg->admin_listen, &dl, err, sizeof(err)) !=
-            0) {
+        if (discover_resolve(cfg->peers_dns, peers_dns_scheme(cfg), cfg->admin_listen, &dl, err,
+                             sizeof(err)) != 0) {
             log_error("--peers-dns: %s", err);
             goto fail;
         }

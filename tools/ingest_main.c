@@ -81,7 +81,8 @@ static const struct opt_row opt_table[O_COUNT] = {
                 "admin base URL of a node; repeat for each node (env: comma-separated)"},
     [O_NODES_DNS] = {"nodes-dns", "ORIGIN_INGEST_NODES_DNS", "HOST:PORT", NULL,
                      CMD_PUSH | CMD_VERIFY,
-                     "every A/AAAA record of HOST is a node http://ADDR:PORT (with --node: both)"},
+                     "every A/AAAA record of HOST is a node http://ADDR:PORT (https:// with "
+                     "--cacert; with --node: both)"},
     [O_TOKEN_FILE] = {"token-file", "ORIGIN_INGEST_TOKEN_FILE", "FILE", NULL, CMD_PUSH | CMD_VERIFY,
                       "file holding the admin bearer token"},
     [O_RELEASE] = {"release", "ORIGIN_INGEST_RELEASE", "ID", NULL, CMD_PUSH | CMD_VERIFY,
@@ -515,8 +516,9 @@ static int validate(struct cfg *c)
         struct discover_list dl;
         char err[300];
 
-        /* "http" until the admin API speaks TLS: then https with --cacert */
-        if (discover_resolve(c->val[O_NODES_DNS], "http", NULL, &dl, err, sizeof(err)) != 0) {
+        /* nodes whose certificates chain to --cacert speak https (SPEC) */
+        if (discover_resolve(c->val[O_NODES_DNS], c->val[O_CACERT] != NULL ? "https" : "http", NULL,
+                             &dl, err, sizeof(err)) != 0) {
             fprintf(stderr, "origin-ingest: --nodes-dns: %s\n", err);
             return INGEST_EXIT_NODE;
         }
