@@ -63,12 +63,13 @@ trap 'rm -rf "$work"' EXIT
 root="$work/root"
 umask 022
 
-install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/etc/origind" \
+install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/origind" "$root/lib/systemd/system" "$root/etc/origind" \
     "$root/usr/share/doc/origind" "$root/usr/share/man/man1"
 install -m 0755 "$bin_dir/origind" "$bin_dir/origin-ingest" "$root/usr/bin/"
 # as dh_strip does
 strip --remove-section=.comment --remove-section=.note --strip-unneeded \
     "$root/usr/bin/origind" "$root/usr/bin/origin-ingest"
+install -m 0755 "$SRC/origind-init-secrets" "$root/usr/lib/origind/origind-init-secrets"
 install -m 0644 deploy/origind.service "$root/lib/systemd/system/origind.service"
 install -m 0644 deploy/origind.env "$root/etc/origind/origind.env"
 install -m 0644 "$SRC/copyright" "$root/usr/share/doc/origind/copyright"
@@ -98,7 +99,7 @@ Version: $version
 Architecture: $arch
 Maintainer: origind maintainers <maintainers@users.noreply.r-seed-a2740f59.example>
 Installed-Size: $size
-Depends: $shlibs, adduser
+Depends: $shlibs, adduser, openssl
 Section: web
 Priority: optional
 Homepage: https://github.com/origind/origind

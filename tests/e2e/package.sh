@@ -59,6 +59,45 @@ cmp -s "$T/app.css" "$E2E_REPO/sample-site/css/app.css" || fail "served bytes di
 origind_stop || fail "the packaged origind did not exit 0 on SIGTERM"
 ok "packaged binaries: serve on port 0, push, GET the asset, clean stop"
 
+# 4b. What the postinst gives a first install: the packaged
+#     origind-init-secrets makes tokens, the origin secret and a self-signed
+#     admin certificate; the packaged origind serves the admin API on TLS
+#     with them, as the unit's flags say; origin-ingest --cacert pushes over
+#     https; the read (peer) token is refused a write; a second run keeps
+#     every secret it finds.
+[ -x "$X/usr/lib/origind/origind-init-secrets" ] || fail "package lacks /usr/lib/origind/origind-init-secrets"
+grep -q '/usr/lib/origind/origind-init-secrets /etc/origind' "$T/control/postinst" ||
+    fail "postinst does not create the first-install secrets"
+E="$T/etc"
+"$X/usr/lib/origind/origind-init-secrets" "$E" "" || fail "origind-init-secrets failed"
+for f in tokens/admin.tokens tokens/peer.token tokens/read.tokens origin-secret tls/admin.key \
+    tls/admin.crt tls/ca.pem; do
+    [ -s "$E/$f" ] || fail "origind-init-secrets made no $f"
+done
+expect_eq "admin.key mode" "$(stat -c %a "$E/tls/admin.key")" 600
+expect_eq "admin.tokens mode" "$(stat -c %a "$E/tokens/admin.tokens")" 640
+before="$(cat "$E"/tokens/* "$E/origin-secret" "$E/tls/admin.key" | sha256sum)"
+"$X/usr/lib/origind/origind-init-secrets" "$E" "" || fail "origind-init-secrets failed on a second run"
+expect_eq "secrets kept by a second run" "$(cat "$E"/tokens/* "$E/origin-secret" "$E/tls/admin.key" | sha256sum)" "$before"
+origind_start "$T/store-tls" --admin-token-file "$E/tokens/admin.tokens" \
+    --read-token-file "$E/tokens/read.tokens" --peer-token-file "$E/tokens/peer.token" \
+    --admin-tls-cert "$E/tls/admin.crt" --admin-tls-key "$E/tls/admin.key" \
+    --peer-cacert "$E/tls/ca.pem" --origin-secret-file "$E/origin-secret" ||
+    fail "the packaged origind does not start with the first-install secrets"
+case "$NODE_ADMIN" in https://*) ;; *) fail "admin listener is not https: $NODE_ADMIN" ;; esac
+admin_https="https://localhost:${NODE_ADMIN##*:}"
+"$X/usr/bin/origin-ingest" push --node "$admin_https" --cacert "$E/tls/ca.pem" \
+    --token-file "$E/tokens/admin.tokens" --release pkg-tls --cache-dir none --quiet \
+    "$E2E_REPO/sample-site" || fail "push over https with the first-install CA failed"
+rc=0
+"$X/usr/bin/origin-ingest" push --node "$admin_https" --cacert "$E/tls/ca.pem" \
+    --token-file "$E/tokens/peer.token" --release pkg-tls-2 --cache-dir none --quiet \
+    --keep-names "$E2E_REPO/sample-site" 2>"$T/read-push.err" || rc=$?
+[ "$rc" -ne 0 ] || fail "a push with the read (peer) token succeeded"
+grep -q 403 "$T/read-push.err" || fail "a push with the read token was not refused with 403: $(cat "$T/read-push.err")"
+origind_stop || fail "the packaged TLS origind did not exit 0 on SIGTERM"
+ok "first install: origind-init-secrets, admin API on TLS, push with --cacert, read token refused"
+
 # 5. The unit as installed. verify checks that ExecStart's binary exists:
 #    point it at the extracted one (--root= would also want the host's
 #    targets inside the tree). This works without systemd as PID 1
