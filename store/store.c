@@ -47,6 +47,7 @@
 /* Fault injection: the only mutable process-wide state in the store.   */
 
 static _Atomic unsigned fault_countdown[STORE_FAULT_COUNT];
+static _Atomic uint64_t faults_fired;
 
 void store_fault_set(enum store_fault_point point, unsigned countdown)
 {
@@ -59,10 +60,18 @@ int store__fault_hit(enum store_fault_point point)
     unsigned v = atomic_load(&fault_countdown[point]);
 
     while (v != 0) {
-        if (atomic_compare_exchange_weak(&fault_countdown[point], &v, v - 1))
+        if (atomic_compare_exchange_weak(&fault_countdown[point], &v, v - 1)) {
+            if (v == 1)
+                atomic_fetch_add(&faults_fired, 1);
             return v == 1;
+        }
     }
     return 0;
+}
+
+uint64_t store_faults_fired(void)
+{
+    return atomic_load(&faults_fired);
 }
 
 void *store__alloc(size_t n, int *err)
@@ -1421,6 +1430,7 @@ int store_stats(struct store *st, struct store_stats *out)
     struct counters c;
     MDB_envinfo info;
     MDB_stat ms;
+    unsigned flags;
     int rc;
 
     rc = store_reader_begin(st, &r);
@@ -1435,6 +1445,9 @@ int store_stats(struct store *st, struct store_stats *out)
     rc = map_mdb(mdb_env_stat(st->env, &ms));
     if (rc != STORE_OK)
         goto out;
+    rc = map_mdb(mdb_env_get_flags(st->env, &flags));
+    if (rc != STORE_OK)
+        goto out;
     memset(out, 0, sizeof(*out));
     out->blobs = c.blobs;
     out->blob_bytes = c.blob_bytes;
@@ -1446,6 +1459,7 @@ int store_stats(struct store *st, struct store_stats *out)
     out->last_release_time = c.last_time;
     out->map_size = info.me_mapsize;
     out->map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+    out->durable = (flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC)) == 0;
 out:
     store_reader_end(r);
     return rc;

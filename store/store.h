@@ -298,6 +298,8 @@ struct store_stats {
     char last_release[STORE_ID_MAX + 1]; /* "" if none */
     int64_t last_release_time;           /* 0 if none */
     uint64_t map_size, map_used;         /* capacity and bytes in use */
+    int durable; /* 1: the environment syncs every commit (none of MDB_NOSYNC,
+                  * MDB_NOMETASYNC, MDB_MAPASYNC is set); 0 otherwise */
 };
 /* Fills *out from one consistent snapshot. Returns STORE_OK, STORE_EBUSY. */
 int store_stats(struct store *st, struct store_stats *out);
@@ -332,5 +334,8 @@ enum store_fault_point {
  * one); 0 disarms it. Process-wide, thread-safe, one shot. Also armed from the
  * environment at store_open(): ORIGIND_FAULT="commit:3" (alloc|write|commit). */
 void store_fault_set(enum store_fault_point point, unsigned countdown);
+/* How many armed faults have fired in this process so far (any point).
+ * Thread-safe; never fails. */
+uint64_t store_faults_fired(void);
 
 #endif /* ORIGIND_STORE_H */
