@@ -688,18 +688,21 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     struct metrics_gauges g;
     char *text = NULL;
     size_t len = 0;
+    int err = store_stats(srv->st, &s);
 
+    /* a failed snapshot is a failed scrape, never store gauges of 0 */
+    if (err != STORE_OK)
+        return reply_store_err(r, c, err);
     memset(&g, 0, sizeof(g));
-    if (store_stats(srv->st, &s) == STORE_OK) {
-        g.blobs = s.blobs;
-        g.blob_bytes = s.blob_bytes;
-        g.variants = s.variants;
-        g.variant_bytes = s.variant_bytes;
-        g.paths = s.paths;
-        g.releases = s.releases;
-        g.map_size = s.map_size;
-        g.map_used = s.map_used;
-    }
+    g.blobs = s.blobs;
+    g.blob_bytes = s.blob_bytes;
+    g.variants = s.variants;
+    g.variant_bytes = s.variant_bytes;
+    g.paths = s.paths;
+    g.releases = s.releases;
+    g.map_size = s.map_size;
+    g.map_used = s.map_used;
+    g.faults_fired = store_faults_fired();
     g.draining = atomic_load(&srv->draining);
     g.in_flight = atomic_load(&srv->in_flight);
     if (metrics_render(srv->metrics, &g, &text, &len))
