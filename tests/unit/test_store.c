@@ -1880,5 +1880,7 @@ int main(int argc, char **argv)
         snprintf(self_path, sizeof(self_path), "%s", argv[0]);
     if (argc == 4 && strcmp(argv[1], "--read-only-child") == 0)
         return read_only_child_main(argv[2], strtoull(argv[3], NULL, 10));
+    if (argc == 2) /* run only the tests whose name matches (ctest unit_store_concurrent) */
+        cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
