@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake pkg-config clang
       libmicrohttpd-dev liblmdb-dev lmdb-utils libssl-dev libcurl4-openssl-dev
       libjansson-dev zlib1g-dev libbrotli-dev libcmocka-dev
-      nginx-light wrk rsync curl valgrind python3 python3-yaml ruby systemd)
+      nginx-light wrk rsync curl valgrind python3 python3-yaml ruby systemd shellcheck)
 
 missing=()
 for p in "${PKGS[@]}"; do
