@@ -32,6 +32,9 @@ command -v "$NGINX" >/dev/null || { echo "SKIP: nginx not installed (scripts/set
     fail "origind/origin-ingest not built in $ORIGIND_BIN_DIR"
 
 W="$(mktemp -d "${TMPDIR:-/tmp}/origind-e2e.XXXXXX")"
+# origin-ingest's compression cache: this run's own, not $HOME/.cache shared
+# with the other e2e tests running at the same time
+export XDG_CACHE_HOME="$W/cache"
 client_pid=""
 cleanup() {
     local rc=$?

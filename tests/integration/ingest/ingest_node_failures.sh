@@ -15,7 +15,8 @@ free_port() {
 }
 
 # 1. A node down: exit 4 naming it; the live node has the whole release.
-DEAD="http://127.0.0.1:$(free_port)"
+refused_port # held for the whole test: no other test can start listening there
+DEAD="http://127.0.0.1:$REFUSED_PORT"
 run_ingest push --node "${ADMIN[0]}" --node "$DEAD" --token-file "$TOKEN_FILE" --release r1 \
     --retries 2 --json "$S"
 expect_eq "node down exit" "$RC" 4

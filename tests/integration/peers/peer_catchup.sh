@@ -96,7 +96,8 @@ expect_eq "third unknown path" "$(status_of "$WORK/h404c")" 404
 ok "a node restored from an old backup heals on the first request; misses stay 404 no-store; the 1 s negative cache holds and expires"
 
 # --- no peer reachable --------------------------------------------------------
-DEAD="http://127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+refused_port # held for the whole test: no other test can start listening there
+DEAD="http://127.0.0.1:$REFUSED_PORT"
 start F "$WORK/f" --peer "$DEAD" --peer-timeout 1
 sleep 3
 expect_eq "empty store, no peer, after the timeout" "$(healthz "$PUBLIC_F")" 503
