@@ -99,8 +99,13 @@ ok "a node restored from an old backup heals on the first request; misses stay 4
 refused_port # held for the whole test: no other test can start listening there
 DEAD="http://127.0.0.1:$REFUSED_PORT"
 start F "$WORK/f" --peer "$DEAD" --peer-timeout 1
-sleep 3
+# --peer-timeout 0 waits forever: a non-empty store with no reachable peer stays 503
+mkdir -p "$WORK/k"
+cp "$WORK/b.backup" "$WORK/k/data.mdb"
+start K "$WORK/k" --peer "$DEAD" --peer-timeout 0
+sleep 3 # (what is under test is that nothing changes for longer than the timeout)
 expect_eq "empty store, no peer, after the timeout" "$(healthz "$PUBLIC_F")" 503
+expect_eq "non-empty store, no peer, --peer-timeout 0, after 3 s" "$(healthz "$PUBLIC_K")" 503
 mkdir -p "$WORK/g"
 cp "$WORK/b.backup" "$WORK/g/data.mdb"
 start G "$WORK/g" --peer "$DEAD" --peer-timeout 1
