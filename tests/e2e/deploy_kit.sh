@@ -123,7 +123,7 @@ check_yaml() {
 check_sh() {
     local f="$1"
     if bash -n "$f"; then good "bash -n ${f#$D/}"; else bad "bash -n ${f#$D/}"; fi
-    # shellcheck is required (scripts/setup.sh installs it): a missing tool fails
+    # the shellcheck tool is required (scripts/setup.sh installs it): missing, it fails
     if ! command -v shellcheck >/dev/null; then
         bad "shellcheck ${f#$D/}: shellcheck not installed"
     elif shellcheck -S warning "$f"; then
