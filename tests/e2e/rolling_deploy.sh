@@ -357,8 +357,7 @@ origind_half() {
         # (it may come back on other ports: registered as it is, as an ASG would)
         PUB[$i]="${NODE_PUBLIC#http://}"
         ADM[$i]="$NODE_ADMIN"
-        local t
-        for t in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             curl -sf -o /dev/null "http://${PUB[$i]}/healthz" && break
             sleep 0.1
         done
@@ -379,8 +378,7 @@ origind_half() {
     # SIGTERM: /healthz 503 at once; the load balancer's health check sees it and
     # deregisters the node while it still serves (--drain-seconds 3); then it exits 0
     kill -TERM "${PIDS[2]}"
-    local t
-    for t in $(seq 1 40); do
+    for _ in $(seq 1 40); do
         [ "$(curl -s -o /dev/null -w '%{http_code}' "http://${PUB[2]}/healthz")" = 503 ] && break
         sleep 0.05
     done
