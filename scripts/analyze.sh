@@ -45,7 +45,15 @@ if [ -s "$out/cppcheck.txt" ]; then cat "$out/cppcheck.txt"; rc=1; fi
 
 echo "== clang-tidy $(clang-tidy --version | awk '/version/ {print $NF; exit}')"
 ls common/*.c store/*.c server/*.c tools/*.c tests/fuzz/*.c |
-    xargs -P 2 -n 4 clang-tidy -p "$bdir" --quiet --checks="$CHECKS" >"$out/tidy.raw" 2>/dev/null || true
+    xargs -P 2 -n 4 clang-tidy -p "$bdir" --quiet --checks="$CHECKS" >"$out/tidy.raw" 2>"$out/tidy.err" ||
+    tidy_rc=$?
+# clang-tidy exits non-zero when it could not analyse a file (no compile
+# command, a compile error): that is a failure, not "no findings"
+if [ "${tidy_rc:-0}" != 0 ]; then
+    echo "clang-tidy failed (exit $tidy_rc):"
+    grep -v 'warnings generated\|Suppressed\|Use -header-filter\|Use -system-headers\|NOLINT' "$out/tidy.err" | tail -20
+    rc=1
+fi
 grep -E ': (warning|error):' "$out/tidy.raw" | sed "s|$PWD/||" | sort -u >"$out/tidy.txt" || true
 unexplained=0
 explained=0

@@ -702,26 +702,27 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     struct metrics_gauges g;
     char *text = NULL;
     size_t len = 0;
-    int stats_ok;
+    int err = store_stats(srv->st, &s);
 
+    /* a failed snapshot is a failed scrape, never store gauges of 0 */
+    if (err != STORE_OK)
+        return reply_store_err(r, c, err);
     memset(&g, 0, sizeof(g));
-    stats_ok = store_stats(srv->st, &s) == STORE_OK;
-    if (stats_ok) {
-        g.blobs = s.blobs;
-        g.blob_bytes = s.blob_bytes;
-        g.variants = s.variants;
-        g.variant_bytes = s.variant_bytes;
-        g.paths = s.paths;
-        g.releases = s.releases;
-        g.map_size = s.map_size;
-        g.map_used = s.map_used;
-    }
+    g.blobs = s.blobs;
+    g.blob_bytes = s.blob_bytes;
+    g.variants = s.variants;
+    g.variant_bytes = s.variant_bytes;
+    g.paths = s.paths;
+    g.releases = s.releases;
+    g.map_size = s.map_size;
+    g.map_used = s.map_used;
+    g.faults_fired = store_faults_fired();
     g.draining = atomic_load(&srv->draining);
     g.in_flight = atomic_load(&srv->in_flight);
     if (metrics_render(srv->metrics, &g, &text, &len))
         return reply_error(r, c, 500, "out of memory");
     if (peers_metrics_append(srv->peers, srv, &text, &len) != 0 ||
-        (stats_ok && admin_retention_metrics(&s, &text, &len) != 0) ||
+        admin_retention_metrics(&s, &text, &len) != 0 ||
         auth_metrics_append(srv->auth, &text, &len) != 0) {
         free(text);
         return reply_error(r, c, 500, "out of memory");

@@ -146,12 +146,15 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, char **out
             "# HELP origind_draining 1 once SIGTERM has arrived.\n"
             "# TYPE origind_draining gauge\norigind_draining %d\n"
             "# HELP origind_http_in_flight Requests being answered now.\n"
-            "# TYPE origind_http_in_flight gauge\norigind_http_in_flight %llu\n",
+            "# TYPE origind_http_in_flight gauge\norigind_http_in_flight %llu\n"
+            "# HELP origind_faults_fired_total Injected store faults that fired "
+            "(ORIGIND_FAULT, tests only).\n"
+            "# TYPE origind_faults_fired_total counter\norigind_faults_fired_total %llu\n",
             (unsigned long long)g->blobs, (unsigned long long)g->variants,
             (unsigned long long)g->blob_bytes, (unsigned long long)g->variant_bytes,
             (unsigned long long)g->paths, (unsigned long long)g->releases,
             (unsigned long long)g->map_size, (unsigned long long)g->map_used, g->draining,
-            (unsigned long long)g->in_flight);
+            (unsigned long long)g->in_flight, (unsigned long long)g->faults_fired);
     if (fclose(f) != 0) {
         free(buf);
         return -1;

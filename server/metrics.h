@@ -29,6 +29,7 @@ struct metrics_gauges {
     uint64_t map_size, map_used;
     int draining;
     uint64_t in_flight;
+    uint64_t faults_fired; /* store_faults_fired(): injected store faults (tests) */
 };
 
 /* Allocates zeroed counters; caller frees with metrics_free(). NULL on ENOMEM. */

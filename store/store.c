@@ -1415,6 +1415,7 @@ int store_stats(struct store *st, struct store_stats *out)
     struct counters c;
     MDB_envinfo info;
     MDB_stat ms;
+    unsigned flags;
     int rc;
 
     rc = store_reader_begin(st, &r);
@@ -1429,6 +1430,9 @@ int store_stats(struct store *st, struct store_stats *out)
     rc = map_mdb(mdb_env_stat(st->env, &ms));
     if (rc != STORE_OK)
         goto out;
+    rc = map_mdb(mdb_env_get_flags(st->env, &flags));
+    if (rc != STORE_OK)
+        goto out;
     memset(out, 0, sizeof(*out));
     out->blobs = c.blobs;
     out->blob_bytes = c.blob_bytes;
@@ -1440,6 +1444,7 @@ int store_stats(struct store *st, struct store_stats *out)
     out->last_release_time = c.last_time;
     out->map_size = info.me_mapsize;
     out->map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+    out->durable = (flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC)) == 0;
     rc = store__prune_stats(st, r->txn, out);
 out:
     store_reader_end(r);

@@ -370,6 +370,8 @@ struct store_stats {
     uint64_t gone_paths;                 /* paths answering STORE_EGONE */
     uint64_t free_bytes;                 /* freed pages in the data file: reused by later
                                             writes, left out by store_backup() */
+    int durable; /* 1: the environment syncs every commit (none of MDB_NOSYNC,
+                  * MDB_NOMETASYNC, MDB_MAPASYNC is set); 0 otherwise */
 };
 /* Fills *out from one consistent snapshot. Returns STORE_OK, STORE_EBUSY,
  * STORE_ENOMEM, STORE_EFAULT, STORE_ECORRUPT (counters unreadable),
@@ -476,5 +478,8 @@ int store_test_hooks(void);
  * Exists only in test builds. */
 void store_fault_set(enum store_fault_point point, unsigned countdown);
 #endif
+/* How many armed faults have fired in this process so far (any point);
+ * always 0 in a build without test hooks. Thread-safe; never fails. */
+uint64_t store_faults_fired(void);
 
 #endif /* ORIGIND_STORE_H */

@@ -20,6 +20,7 @@
 #ifdef ORIGIND_TEST_HOOKS
 
 static _Atomic unsigned fault_countdown[STORE_FAULT_COUNT];
+static _Atomic uint64_t faults_fired;
 
 int store_test_hooks(void)
 {
@@ -37,10 +38,18 @@ int store__fault_hit(enum store_fault_point point)
     unsigned v = atomic_load(&fault_countdown[point]);
 
     while (v != 0) {
-        if (atomic_compare_exchange_weak(&fault_countdown[point], &v, v - 1))
+        if (atomic_compare_exchange_weak(&fault_countdown[point], &v, v - 1)) {
+            if (v == 1)
+                atomic_fetch_add(&faults_fired, 1);
             return v == 1;
+        }
     }
     return 0;
+}
+
+uint64_t store_faults_fired(void)
+{
+    return atomic_load(&faults_fired);
 }
 
 void store__fault_from_env(const char *spec)
@@ -81,6 +90,11 @@ int store_test_hooks(void)
 int store__fault_hit(enum store_fault_point point)
 {
     (void)point;
+    return 0;
+}
+
+uint64_t store_faults_fired(void)
+{
     return 0;
 }
 

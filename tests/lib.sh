@@ -18,6 +18,10 @@
 #   origind_kill [PID]             SIGKILL and reap.
 #   origind_cleanup                kills every node still running, removes temp dirs
 #                                  (installed as the EXIT trap unless ORIGIND_LIB_NO_TRAP=1).
+#   refused_port                   sets REFUSED_PORT to a loopback port bound (not listening)
+#                                  by a helper process until the test ends: connections are
+#                                  refused, and no other test can take the port meanwhile
+#                                  (a "free" port checked and used later races under -j2).
 #   admin_curl ARGS...             curl -sS with the node's bearer token; ARGS may use
 #                                  "$NODE_ADMIN/v1/..." URLs.
 #   fail MSG / ok MSG              report; fail exits 1.
@@ -128,6 +132,24 @@ origind_cleanup() {
 if [ "${ORIGIND_LIB_NO_TRAP:-0}" != 1 ]; then
     trap origind_cleanup EXIT
 fi
+
+refused_port() {
+    local f i
+    f="$(mktemp "${TMPDIR:-/tmp}/origind-port.XXXXXX")"
+    _origind_tmpdirs+=("$f")
+    python3 -c 'import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+time.sleep(3600)' >"$f" &
+    _origind_pids+=("$!")
+    for i in $(seq 1 100); do
+        [ -s "$f" ] && break
+        sleep 0.05
+    done
+    REFUSED_PORT="$(cat "$f")"
+    [ -n "$REFUSED_PORT" ] || { echo "refused_port: helper did not start" >&2; return 1; }
+}
 
 admin_curl() {
     curl -sS -H "Authorization: Bearer $NODE_TOKEN" "$@"

@@ -827,8 +827,11 @@ static int cmd_push(struct cfg *cfg)
     if (pause != NULL) {
         unsigned long long ms;
 
-        if (parse_uint(pause, 0, 600000, &ms) == 0)
+        if (parse_uint(pause, 0, 600000, &ms) == 0) {
+            /* the line tells the test the window is open (no fixed sleep there) */
+            fprintf(stderr, "origin-ingest: test pause %llu ms\n", ms);
             usleep((useconds_t)(ms * 1000));
+        }
     }
 
     {

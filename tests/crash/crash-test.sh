@@ -23,4 +23,11 @@ for ((i = 1; i <= iterations; i++)); do
         echo "iteration $i: check failed"; echo "$out"; exit 1
     fi
 done
-echo "$iterations kills in $((SECONDS - start)) s; last check: $out"
+# the run proves something only if the writers committed work before their
+# kills: every committed line in the logs was checked above
+committed=$(cat "${logs[@]}" | wc -l)
+[ "$committed" -gt 0 ] || { echo "no writer reported a commit before its kill: nothing was tested"; exit 1; }
+case "$out" in
+*"verified 0 blobs"*) echo "the store holds no verified blob after $iterations writers: $out"; exit 1 ;;
+esac
+echo "$iterations kills in $((SECONDS - start)) s; $committed commits reported and checked; last check: $out"

@@ -127,8 +127,13 @@ check_yaml() {
 check_sh() {
     local f="$1"
     if bash -n "$f"; then good "bash -n ${f#$D/}"; else bad "bash -n ${f#$D/}"; fi
-    if command -v shellcheck >/dev/null; then
-        shellcheck -S warning "$f" || bad "shellcheck ${f#$D/}"
+    # the shellcheck tool is required (scripts/setup.sh installs it): missing, it fails
+    if ! command -v shellcheck >/dev/null; then
+        bad "shellcheck ${f#$D/}: shellcheck not installed"
+    elif shellcheck -S warning "$f"; then
+        good "shellcheck ${f#$D/}"
+    else
+        bad "shellcheck ${f#$D/}"
     fi
 }
 

@@ -17,6 +17,9 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "SKIP: nginx not
 export ORIGIND_BIN_DIR
 
 T="$(mktemp -d "${TMPDIR:-/tmp}/origind-quickstart.XXXXXX")"
+# origin-ingest's compression cache: this run's own, not $HOME/.cache shared
+# with the other e2e tests running at the same time
+export XDG_CACHE_HOME="$T/cache"
 cleanup() {
     local rc=$?
     (cd "$T/repo" 2>/dev/null && scripts/quickstart.sh --stop >/dev/null 2>&1) || true

@@ -32,6 +32,9 @@ command -v "$NGINX" >/dev/null || { echo "SKIP: nginx not installed (scripts/set
     fail "origind/origin-ingest not built in $ORIGIND_BIN_DIR"
 
 W="$(mktemp -d "${TMPDIR:-/tmp}/origind-e2e.XXXXXX")"
+# origin-ingest's compression cache: this run's own, not $HOME/.cache shared
+# with the other e2e tests running at the same time
+export XDG_CACHE_HOME="$W/cache"
 client_pid=""
 cleanup() {
     local rc=$?
@@ -77,7 +80,9 @@ cdn_conf() {
     proxy_cache_path $d/cache levels=1:2 keys_zone=cdn:4m max_size=64m inactive=1d use_temp_path=off;
     upstream origin_pool {
 EOC
-        for a in $origins; do echo "        server $a max_fails=1 fail_timeout=2s;"; done
+        # no passive failure marking and no retry on another node (below): an
+        # ALB does neither, so zero errors during a restart is origind's doing
+        for a in $origins; do echo "        server $a max_fails=0;"; done
         cat <<EOC
         keepalive 16;
     }
@@ -96,7 +101,7 @@ EOC
             proxy_set_header Connection "";
             proxy_cache cdn;
             proxy_cache_key "\$request_uri";
-            proxy_next_upstream error timeout;
+            proxy_next_upstream off;
             proxy_connect_timeout 2s;
             proxy_read_timeout 10s;
 EOC
@@ -273,7 +278,7 @@ origind_half() {
     head -c 32 /dev/urandom | base64 | tr -d '\n=+/' >"$O/admin.token"
     head -c 32 /dev/urandom | base64 | tr -d '\n=+/' >"$O/origin.secret"
     chmod 600 "$O/admin.token" "$O/origin.secret"
-    local node_args=(--admin-token-file "$O/admin.token" --origin-secret-file "$O/origin.secret" --drain-seconds 1)
+    local node_args=(--admin-token-file "$O/admin.token" --origin-secret-file "$O/origin.secret" --drain-seconds 3)
 
     # Three nodes, each with its own store.
     declare -g -a PUB ADM PIDS
@@ -301,7 +306,20 @@ origind_half() {
     cdn="$(free_port)"
     lb="$(free_port)"
     secret="$(cat "$O/origin.secret")"
-    write_cdn() { cdn_conf "$O/cdn" "$cdn" "$lb" "${PUB[1]} ${PUB[2]} ${PUB[3]}" "$apps" "$secret"; }
+    # the origin pool holds the registered nodes only (IN_POOL[i]=1), as an
+    # ALB target group: a node is deregistered when its /healthz says 503
+    # (SIGTERM), registered again once it says 200
+    local -a IN_POOL=([1]=1 [2]=1 [3]=1)
+    write_cdn() {
+        local i pool=""
+        for i in 1 2 3; do [ "${IN_POOL[$i]}" = 1 ] && pool="$pool ${PUB[$i]}"; done
+        cdn_conf "$O/cdn" "$cdn" "$lb" "$pool" "$apps" "$secret"
+    }
+    set_pool() { # set_pool I 0|1: deregister / register node I
+        IN_POOL[$1]=$2
+        write_cdn
+        nginx_reload "$O/cdn" || fail "nginx reload"
+    }
     write_cdn
     nginx_start "$O/cdn" || fail "origind CDN did not start"
     wait_http "http://127.0.0.1:$lb/index.html" || fail "LB not answering"
@@ -336,13 +354,15 @@ origind_half() {
         origind_start "$O/store$i" "${node_args[@]}" --listen "$pub" --admin-listen "$adm" ||
             fail "node $i did not restart"
         PIDS[$i]="$NODE_PID"
-        if [ "${NODE_PUBLIC#http://}" != "$pub" ] || [ "$NODE_ADMIN" != "${ADM[$i]}" ]; then
-            # The node came back on other ports: re-register it, as an ASG would.
-            PUB[$i]="${NODE_PUBLIC#http://}"
-            ADM[$i]="$NODE_ADMIN"
-            write_cdn
-            nginx_reload "$O/cdn"
-        fi
+        # (it may come back on other ports: registered as it is, as an ASG would)
+        PUB[$i]="${NODE_PUBLIC#http://}"
+        ADM[$i]="$NODE_ADMIN"
+        for _ in $(seq 1 100); do
+            curl -sf -o /dev/null "http://${PUB[$i]}/healthz" && break
+            sleep 0.1
+        done
+        curl -sf -o /dev/null "http://${PUB[$i]}/healthz" || fail "node $i never healthy after its restart"
+        set_pool "$i" 1
     }
 
     local rc
@@ -355,13 +375,27 @@ origind_half() {
 
     # A node restarted during the run (SIGTERM: drain, exit 0; then back).
     say "origind: restarting node 2 while the client fetches"
-    origind_stop "${PIDS[2]}" || fail "node 2 did not exit 0 after SIGTERM"
+    # SIGTERM: /healthz 503 at once; the load balancer's health check sees it and
+    # deregisters the node while it still serves (--drain-seconds 3); then it exits 0
+    kill -TERM "${PIDS[2]}"
+    for _ in $(seq 1 40); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "http://${PUB[2]}/healthz")" = 503 ] && break
+        sleep 0.05
+    done
+    set_pool 2 0
+    local rc2=0
+    wait "${PIDS[2]}" || rc2=$?
+    [ "$rc2" = 0 ] || fail "node 2 did not exit 0 after SIGTERM (exit $rc2)"
     wait_loops "$O/stats.json" 5 20
     restart_node 2
     wait_loops "$O/stats.json" 5 20
 
     # A node down during a push: the push must fail and the HTML must not move.
     say "origind: node 3 killed (-9); pushing release 3 must fail"
+    # taken out of the pool first: an ALB would keep sending to a dead target
+    # until its health checks fail, and those errors would be the LB's, not
+    # origind's; this phase is about the push
+    set_pool 3 0
     origind_kill "${PIDS[3]}"
     rc="$(pipeline 3)"
     [ "$rc" != 0 ] || fail "release 3 pushed with node 3 down: pipeline exit 0"

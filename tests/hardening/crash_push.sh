@@ -6,9 +6,14 @@
 #   - `origind fsck` passes on the store as the crash left it;
 #   - on restart, every release the node lists is complete: each of its paths
 #     serves bytes whose SHA-256 is the bound digest (all or nothing);
+#   - every release whose push exited 0 (acknowledged by the node) before any
+#     kill is still listed, and every URL of its manifest serves exactly its
+#     source file's bytes: an acknowledged release is never lost, and a wiped
+#     or rolled-back store fails here;
 # and at the end, re-running every push completes and every published URL
 # serves exactly its source file's bytes. The random delays are seeded
-# (CRASH_SEED, printed) so a failing run can be repeated.
+# (CRASH_SEED, printed) so a failing run can be repeated; every 4th push runs
+# to its exit 0 and the node is killed right after the acknowledgement.
 . "$(dirname "$0")/hardening_lib.sh"
 : "${CRASH_ITERATIONS:=16}" "${CRASH_SEED:=$RANDOM}"
 echo "crash_push: CRASH_SEED=$CRASH_SEED CRASH_ITERATIONS=$CRASH_ITERATIONS"
@@ -31,15 +36,21 @@ push() { # push RELEASE_NO
         --bundle-bytes 262144 --retries 0 --quiet "$W/site$1" >"$W/push$1.out" 2>&1
 }
 
-# every release the node lists must be complete and byte-exact
+# check_releases [ACKED_ID...]: every release the node lists must be complete
+# and byte-exact, and every ACKED_ID must be among them
 check_releases() {
-    python3 - "$NODE_ADMIN" "$NODE_TOKEN" "$NODE_PUBLIC" <<'PY'
+    python3 - "$NODE_ADMIN" "$NODE_TOKEN" "$NODE_PUBLIC" "$@" <<'PY'
 import hashlib, json, sys, urllib.parse, urllib.request
 admin, token, public = sys.argv[1:4]
+acked = sys.argv[4:]
 def get(url, auth=True):
     h = {"Authorization": "Bearer " + token} if auth else {"Accept-Encoding": "identity"}
     return urllib.request.urlopen(urllib.request.Request(url, headers=h), timeout=10).read()
 rels = json.loads(get(admin + "/v1/releases"))["releases"]
+lost = sorted(set(acked) - {r["id"] for r in rels})
+if lost:
+    print("acknowledged release(s) lost: %s (node lists %d)" % (" ".join(lost), len(rels)))
+    sys.exit(1)
 n = 0
 for r in rels:
     for f in json.loads(get(admin + "/v1/releases/" + r["id"]))["files"]:
@@ -48,8 +59,20 @@ for r in rels:
             print("release %s: %s serves wrong bytes" % (r["id"], f["path"]))
             sys.exit(1)
         n += 1
-print("%d releases, %d files verified" % (len(rels), n))
+print("%d releases (%d acknowledged), %d files verified" % (len(rels), len(acked), n))
 PY
+}
+
+# check_acked: every URL of every acknowledged release's manifest serves
+# exactly its source file's bytes (independent of what the node lists)
+check_acked() {
+    local r n total=0
+    for r in "${acked[@]}"; do
+        n="$(check_manifest "$W/m$r.json" "$W/site$r" "$NODE_PUBLIC")" ||
+            { echo "acknowledged rel-$r: $n"; return 1; }
+        total=$((total + n))
+    done
+    echo "${#acked[@]} acknowledged releases, $total URLs byte-exact"
 }
 
 echo "secret-token-for-crash-test" >"$W/token"
@@ -64,28 +87,46 @@ push_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 origind_stop || fail "baseline stop"
 echo "one push takes ${push_ms} ms here"
 kills=0 during=0
+acked=()     # release numbers whose push exited 0
+acked_ids=() # the same as release ids
 for i in $(seq 1 "$CRASH_ITERATIONS"); do
     origind_start "$STORE" --drain-seconds 0 --admin-token-file "$W/token" ||
         fail "iteration $i: origind did not start after a kill -9"
     r=$i
     push "$r" &
     pusher=$!
-    delay_ms=$(( push_ms / 50 + RANDOM % (push_ms + 1) ))
-    sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
-    if kill -0 "$pusher" 2>/dev/null; then during=$((during + 1)); fi
-    origind_kill
+    if [ $((i % 4)) = 0 ]; then
+        # every 4th push runs to its acknowledgement, then kill -9 at once:
+        # what the node acknowledged must survive
+        delay_ms=ack
+        wait "$pusher" || fail "iteration $i: push rel-$r failed: $(tail -5 "$W/push$r.out")"
+        origind_kill
+        pusher=""
+    else
+        delay_ms=$(( push_ms / 50 + RANDOM % (push_ms + 1) ))
+        sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+        if kill -0 "$pusher" 2>/dev/null; then during=$((during + 1)); fi
+        origind_kill
+    fi
     kills=$((kills + 1))
     prc=0
-    wait "$pusher" || prc=$?
+    [ -z "$pusher" ] || wait "$pusher" || prc=$?
+    if [ "$prc" = 0 ]; then
+        acked+=("$r")
+        acked_ids+=("rel-$r")
+    fi
     "$ORIGIND" fsck --store "$STORE" >"$W/fsck.out" 2>&1 ||
         fail "iteration $i (kill after ${delay_ms} ms): fsck failed: $(tail -5 "$W/fsck.out")"
     origind_start "$STORE" --drain-seconds 0 --admin-token-file "$W/token" || fail "restart $i"
-    v="$(check_releases)" || fail "iteration $i: $v"
+    v="$(check_releases "${acked_ids[@]}")" || fail "iteration $i: $v"
+    a="$(check_acked)" || fail "iteration $i: $a"
     origind_kill
-    echo "iteration $i: kill -9 after ${delay_ms} ms (push rel-$r exit $prc); fsck ok; $v"
+    echo "iteration $i: kill -9 after ${delay_ms} ms (push rel-$r exit $prc); fsck ok; $v; $a"
 done
 ok "$kills kill -9s ($during during a running push), fsck passed after every one"
 [ $((during * 4)) -ge "$kills" ] || fail "only $during of $kills kills hit a running push"
+[ "${#acked[@]}" -ge 1 ] || fail "no push completed before its kill: durability of acknowledged releases untested"
+ok "${#acked[@]} acknowledged releases survived every later kill -9, byte-exact"
 
 origind_start "$STORE" --drain-seconds 0 --admin-token-file "$W/token" || fail "final start"
 for r in $(seq 1 "$N"); do
@@ -94,7 +135,7 @@ for r in $(seq 1 "$N"); do
     echo "re-push rel-$r completes; $n URLs serve exactly their files"
 done
 ok "every push re-run to completion, every URL byte-exact"
-v="$(check_releases)" || fail "final: $v"
+v="$(check_releases "${acked_ids[@]}")" || fail "final: $v"
 origind_stop || fail "final stop"
 "$ORIGIND" fsck --store "$STORE" >/dev/null || fail "final fsck"
 ok "crash safety: $v; fsck passes"

@@ -8,13 +8,20 @@
 # blob, variant, release r2). Then check:
 #   - every step before the failure answered 2xx, and the failing step a clear
 #     5xx (500/503/507) with a JSON "error": never a 4xx blaming the client;
-#   - reads keep working: /healthz 200 and every r1 asset byte-for-byte;
+#   - the store reports every fault that fires (origind_faults_fired_total in
+#     /metrics): a fault fired exactly when some answer was a 5xx, so a fault
+#     the server turns into a 2xx fails here; a fault during start-up must end
+#     origind with a clean exit 1 and a reason, never a signal;
+#   - reads keep working: /healthz 200 and every r1 asset byte-for-byte, its
+#     gzip and br variants too (when the sequence did not reach the fault, the
+#     reads may meet it: one 500, reported as fired, then right);
 #   - nothing half-visible: r2 is either complete (all paths serve their
-#     bytes) or absent (GET /v1/releases/r2 404 and every r2 path 404);
+#     bytes, gzip variants included) or absent (GET /v1/releases/r2 404 and
+#     every r2 path 404);
 #   - the same sequence run again on the same server (the fault is one-shot)
 #     succeeds completely, and after a clean stop fsck passes.
-# The loop for a point ends at the first N whose fault no longer fires inside
-# the sequence (SQLite-style countdown).
+# The loop for a point ends at the first N whose fault does not fire at all
+# (SQLite-style countdown).
 . "$(dirname "$0")/hardening_lib.sh"
 : "${FAULT_MAX_N:=80}"
 
@@ -93,39 +100,104 @@ sequence() {
     return "$failed"
 }
 
-# reads_ok: healthz and every r1 asset; r2 all-or-nothing. Sets R2_STATE.
-reads_ok() {
-    local what="$1" n code c
-    expect_eq "$what: healthz" "$(curl -s -o /dev/null -w '%{http_code}' "$NODE_PUBLIC/healthz")" 200
-    n="$(check_manifest "$W/r1.manifest" "$W/r1" "$NODE_PUBLIC")" || fail "$what: r1 assets wrong"
-    code="$(admin_curl -o /dev/null -w '%{http_code}' "$NODE_ADMIN/v1/releases/r2")"
-    c=0
-    for p in "a.txt A" "b.bin B" "c.txt C"; do
-        set -- $p
-        if [ "$(curl -s -o "$W/get.out" -w '%{http_code}' -H 'Accept-Encoding: identity' \
-                "$NODE_PUBLIC/r2/$1")" = 200 ]; then
-            cmp -s "$W/get.out" "$W/files/$2" || fail "$what: /r2/$1 serves wrong bytes"
-            c=$((c + 1))
-        fi
-    done
-    case "$code:$c" in
-    200:3) R2_STATE=visible ;;
-    404:0) R2_STATE=absent ;;
-    *) fail "$what: r2 half-visible (release $code, $c of 3 paths serve)" ;;
-    esac
+# reads MODE WHAT: healthz, every r1 asset (identity, and its gzip and br
+# variants where stored), release r2 and its paths (identity and gzip). Sets
+# R2_STATE (visible or absent; fails if half-visible) and READ_500S.
+# MODE strict: every answer must be right. MODE prime (after a sequence the
+# fault did not reach, so the one-shot fault may still be armed): a read may
+# answer 500 at most once (that fault firing); it is read again and must then
+# be right. Whether a fault really fired is asked of the server afterwards.
+# C_VARIANT=1: /r2/c.txt must have its gzip variant (its upload succeeded).
+reads() {
+    local out
+    out="$(python3 - "$1" "$NODE_PUBLIC" "$NODE_ADMIN" "$NODE_TOKEN" "$W/r1.manifest" "$W/r1" \
+        "$W/files" <<'PY'
+import gzip, json, os, subprocess, sys, urllib.error, urllib.request
+mode, public, admin, token, man, r1dir, files = sys.argv[1:8]
+errors = 0
+def get(url, enc="identity", auth=False):
+    h = {"Accept-Encoding": enc}
+    if auth:
+        h["Authorization"] = "Bearer " + token
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=h), timeout=10) as r:
+            return r.status, r.headers.get("Content-Encoding"), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, None, e.read()
+def read(url, enc="identity", auth=False, ok=(200,)):
+    global errors
+    st, ce, body = get(url, enc, auth)
+    if st == 500 and mode == "prime" and errors == 0:
+        errors += 1
+        st, ce, body = get(url, enc, auth)
+    if st not in ok:
+        print("%s (%s) answered %d: %s" % (url, enc, st, body[:200]))
+        sys.exit(1)
+    return st, ce, body
+def decode(url, ce, body):
+    if ce is None:
+        return body
+    if ce == "gzip":
+        return gzip.decompress(body)
+    if ce == "br":  # python has no brotli module: let curl decode it
+        return subprocess.run(["curl", "-sf", "--compressed", "-H", "Accept-Encoding: br", url],
+                              check=True, capture_output=True).stdout
+    print("%s: unexpected Content-Encoding %s" % (url, ce))
+    sys.exit(1)
+read(public + "/healthz")
+variants = 0
+for src, path in json.load(open(man)).items():
+    want = open(os.path.join(r1dir, src), "rb").read()
+    for enc in ("identity", "gzip", "br"):
+        st, ce, body = read(public + path, enc)
+        if ce not in (None, enc) or decode(public + path, ce, body) != want:
+            print("%s (%s): wrong bytes (Content-Encoding %s)" % (path, enc, ce))
+            sys.exit(1)
+        variants += ce is not None
+if variants < 2:
+    print("r1: only %d variants served (want gzip and br of r1.css)" % variants)
+    sys.exit(1)
+rel, _, _ = read(admin + "/v1/releases/r2", auth=True, ok=(200, 404))
+served = 0
+for name, f, gz in (("a.txt", "A", True), ("b.bin", "B", False), ("c.txt", "C", True)):
+    want = open(os.path.join(files, f), "rb").read()
+    st, _, body = read(public + "/r2/" + name, ok=(200, 404))
+    if st == 200:
+        if body != want:
+            print("/r2/%s serves wrong bytes" % name)
+            sys.exit(1)
+        served += 1
+        if gz and (name != "c.txt" or os.environ.get("C_VARIANT") == "1"):
+            st, ce, body = read(public + "/r2/" + name, "gzip")
+            if ce != "gzip" or gzip.decompress(body) != want:
+                print("/r2/%s: gzip variant lost or wrong (Content-Encoding %s)" % (name, ce))
+                sys.exit(1)
+if (rel, served) == (200, 3):
+    print("visible", errors)
+elif (rel, served) == (404, 0):
+    print("absent", errors)
+else:
+    print("r2 half-visible (release %d, %d of 3 paths serve)" % (rel, served))
+    sys.exit(1)
+PY
+)" || fail "$2: $out"
+    set -- $out
+    R2_STATE="$1" READ_500S="$2"
 }
 
-# prime_reads: when the write sequence ran without the fault firing, the
-# one-shot fault is still armed and may land on a read's allocation (a pooled
-# reader being created): that read rightly answers 500. Let it fire here,
-# ignoring the answers, so reads_ok checks the server after the fault.
-prime_reads() {
-    check_manifest "$W/r1.manifest" "$W/r1" "$NODE_PUBLIC" >/dev/null 2>&1 || true
-    curl -s -o /dev/null "$NODE_PUBLIC/healthz" || true
-    admin_curl -o /dev/null "$NODE_ADMIN/v1/releases/r2" || true
-    for p in a.txt b.bin c.txt; do
-        curl -s -o /dev/null "$NODE_PUBLIC/r2/$p" || true
-    done
+# fired_count: sets FIRED to origind_faults_fired_total from /metrics. A 500
+# here is the armed fault firing in the scrape itself: counted in
+# METRICS_500S, read again.
+fired_count() {
+    local code
+    code="$(admin_curl -o "$W/metrics.out" -w '%{http_code}' "$NODE_ADMIN/metrics")" || code=000
+    if [ "$code" = 500 ] && [ "$METRICS_500S" = 0 ]; then
+        METRICS_500S=1
+        code="$(admin_curl -o "$W/metrics.out" -w '%{http_code}' "$NODE_ADMIN/metrics")" || code=000
+    fi
+    [ "$code" = 200 ] || fail "/metrics answered $code"
+    FIRED="$(awk '$1 == "origind_faults_fired_total" { print $2 }' "$W/metrics.out")"
+    [ -n "$FIRED" ] || fail "/metrics has no origind_faults_fired_total"
 }
 
 total=0
@@ -135,18 +207,45 @@ for point in alloc write commit; do
         [ "$n" -le "$FAULT_MAX_N" ] || fail "$point: fault still firing at N=$FAULT_MAX_N"
         rm -rf "$W/store"
         cp -a "$BASE" "$W/store"
-        ORIGIND_FAULT="$point:$n" origind_start "$W/store" --drain-seconds 0 ||
-            { echo "note: $point:$n: origind refused to start (fault during open):" \
-                "$(grep -m1 -i error "$NODE_STDERR")"; n=$((n + 1)); continue; }
-        fired=0
-        sequence "$point:$n" || fired=1
+        if ! ORIGIND_FAULT="$point:$n" origind_start "$W/store" --drain-seconds 0 >/dev/null 2>&1; then
+            # a fault during open: the only acceptable death is a clean exit 1
+            # with a reason (not a signal, an ASan abort or a hang)
+            rc=0
+            wait "$NODE_PID" || rc=$?
+            [ "$rc" = 1 ] || fail "$point:$n: origind died at start with status $rc: $(tail -5 "$NODE_STDERR")"
+            grep -qi error "$NODE_STDERR" || fail "$point:$n: origind exited 1 at start without a reason"
+            echo "$point:$n: origind refused to start (exit 1): $(grep -m1 -i error "$NODE_STDERR")"
+            n=$((n + 1))
+            continue
+        fi
+        seq_failed=0
+        sequence "$point:$n" || seq_failed=1
         first="$SEQ_CODES"
-        [ "$fired" = 1 ] || prime_reads
-        FAULT_MAY_REMAIN=$((1 - fired)) reads_ok "$point:$n after the fault"
+        READ_500S=0 METRICS_500S=0
+        if [ "$seq_failed" = 0 ]; then
+            C_VARIANT=1 reads prime "$point:$n after the sequence"
+            prime500="$READ_500S"
+        else
+            prime500=0
+        fi
+        fired_count
+        fired="$FIRED"
+        errors=$((seq_failed + prime500 + METRICS_500S))
+        # the store reports every fault that fires: one fired <=> one error answer
+        [ "$fired" -le 1 ] || fail "$point:$n: $fired faults fired for a one-shot fault"
+        if [ "$fired" = 1 ] && [ "$errors" = 0 ]; then
+            fail "$point:$n: a fault fired but every answer was 2xx (the server hid it):$first"
+        fi
+        if [ "$fired" = 0 ] && [ "$errors" != 0 ]; then
+            fail "$point:$n: an error answer without a fault firing:$first"
+        fi
+        cvar=0
+        case "$first" in *" variant=20"*) cvar=1 ;; esac
+        C_VARIANT=$cvar reads strict "$point:$n after the fault"
         state1="$R2_STATE"
         if [ "$fired" = 1 ]; then
             sequence "$point:$n retried" || fail "$point:$n: retry failed:$SEQ_CODES"
-            reads_ok "$point:$n after the retry"
+            C_VARIANT=1 reads strict "$point:$n after the retry"
             expect_eq "$point:$n: r2 after the retry" "$R2_STATE" visible
         else
             expect_eq "$point:$n: r2 without a fault" "$state1" visible
@@ -155,10 +254,11 @@ for point in alloc write commit; do
         "$ORIGIND" fsck --store "$W/store" >/dev/null || fail "$point:$n: fsck"
         kill -0 "$NODE_PID" 2>/dev/null && fail "still running"
         total=$((total + 1))
-        echo "$point:$n:$first -> r2 $state1; $([ "$fired" = 1 ] && echo 'retry ok, ')fsck ok"
+        echo "$point:$n:$first -> r2 $state1; fired $fired (in reads $prime500, in /metrics $METRICS_500S);" \
+            "$([ "$fired" = 1 ] && echo 'retry ok, ')fsck ok"
         [ "$fired" = 1 ] || break
         n=$((n + 1))
     done
-    ok "$point: faults 1..$((n - 1)) each answered 5xx, store consistent, reads unaffected"
+    ok "$point: faults 1..$((n - 1)) each fired once and answered 5xx, store consistent, reads unaffected"
 done
-ok "faults: $total server runs, every injected failure handled"
+ok "faults: $total server runs, every injected failure reported and handled"

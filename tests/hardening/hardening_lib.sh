@@ -40,20 +40,13 @@ PY
 # exactly the bytes of its source file; prints the number checked.
 check_manifest() {
     python3 - "$1" "$2" "$3" <<'PY'
-import json, os, sys, urllib.error, urllib.request
+import json, os, sys, urllib.parse, urllib.request
 man, site, base = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
 bad = 0
 for src, url in man.items():
     want = open(site + "/" + src, "rb").read()
     req = urllib.request.Request(base + urllib.parse.quote(url), headers={"Accept-Encoding": "identity"})
-    try:
-        got = urllib.request.urlopen(req, timeout=10).read()
-    except urllib.error.HTTPError as e:
-        # FAULT_MAY_REMAIN=1: an unfired one-shot injected fault may land on
-        # this read (500); the next read must then succeed
-        if e.code != 500 or os.environ.get("FAULT_MAY_REMAIN") != "1":
-            raise
-        got = urllib.request.urlopen(req, timeout=10).read()
+    got = urllib.request.urlopen(req, timeout=10).read()
     if got != want:
         print("WRONG BYTES: %s -> %s (%d vs %d bytes)" % (src, url, len(got), len(want)))
         bad += 1

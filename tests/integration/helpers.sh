@@ -54,6 +54,7 @@ try:
 except OSError:
     pass
 out = b""
+closed = False
 end = time.time() + timeout
 while time.time() < end:
     try:
@@ -61,14 +62,30 @@ while time.time() < end:
     except socket.timeout:
         break
     except OSError:
+        closed = True
         break
     if not chunk:
+        closed = True
         break
     out += chunk
-sys.stdout.buffer.write(out)
+    if len(sys.argv) > 3 and b"\r\n" in out:
+        break  # outcome mode: the status line is enough
+if len(sys.argv) > 3:  # outcome mode: the first status code, or closed, or silent
+    first = out.split(b"\r\n", 1)[0].split()
+    print(first[1].decode() if out.startswith(b"HTTP/") and len(first) > 1
+          else "closed" if closed and not out else "silent" if not out else "garbage")
+else:
+    sys.stdout.buffer.write(out)
 '
 raw_http() {
     python3 -c "$RAW_HTTP_PY" "$1" "${2:-3}"
+}
+
+# raw_outcome URL_BASE [TIMEOUT]: as raw_http, but prints the first answer's
+# status code, "closed" (the server closed or reset without answering) or
+# "silent" (nothing within TIMEOUT: a hung listener is not a refusal).
+raw_outcome() {
+    python3 -c "$RAW_HTTP_PY" "$1" "${2:-3}" outcome
 }
 
 # raw_status: the status code of the first response in raw_http output on stdin.

@@ -29,8 +29,19 @@ L=$(sha "$WORK/large.bin")
 expect_status "large blob" 201 "${AUTH[@]}" -X PUT --data-binary @"$WORK/large.bin" "$A/v1/blobs/$L"
 curl -sS "${AUTH[@]}" -o "$WORK/large.out" "$A/v1/blobs/$L"
 cmp -s "$WORK/large.out" "$WORK/large.bin" || fail "large blob read back"
+# the spool is an O_TMPFILE (or unlinked) file: nothing to see in the store
+# directory, so look for it where a leak would live, among the node's open
+# files (a deleted file under the store dir)
+spool_fds() {
+    local n=0 f
+    for f in /proc/"$NODE_PID"/fd/*; do
+        case "$(readlink "$f" 2>/dev/null)" in "$WORK/store/"*"(deleted)") n=$((n + 1)) ;; esac
+    done
+    echo "$n"
+}
+expect_eq "spool files still open after the upload" "$(spool_fds)" 0
 ls -A "$WORK/store" | grep -q upload && fail "spool file left behind"
-ok "12 MiB upload spooled and verified"
+ok "12 MiB upload spooled and verified, spool file closed"
 
 # Truncated bodies and vanishing clients store nothing; the server goes on.
 T=$(printf 'truncated-body-0123456789' | sha256sum | cut -c1-64)

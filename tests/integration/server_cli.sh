@@ -55,7 +55,16 @@ printf 'x\n' >"$WORK/x.txt"
 publish r1 /x.txt "$WORK/x.txt" "text/plain; charset=utf-8"
 curl -sS -o /dev/null "$NODE_PUBLIC/x.txt?secret=1"
 curl -sS -o /dev/null "$NODE_PUBLIC/nope%0a"
-sleep 1.5
+# the log is flushed about once a second: wait for the lines, with a deadline
+wait_grep() { # wait_grep ERE FILE: up to 5 s
+    local i
+    for i in $(seq 1 100); do
+        grep -qE "$1" "$2" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+wait_grep ' GET /nope%0a 400 ' "$WORK/access.log" || true
 grep -qE '^[0-9T:.-]+Z public 127\.0\.0\.1 GET /x\.txt 200 2 [0-9]+us hit$' "$WORK/access.log" ||
     fail "access log line: $(cat "$WORK/access.log")"
 grep -qE ' GET /nope%0a 400 ' "$WORK/access.log" || fail "escaped path not logged"
@@ -63,10 +72,11 @@ grep -q "$NODE_TOKEN" "$WORK/access.log" && fail "token in the access log"
 grep -q "secret=1" "$WORK/access.log" && fail "query string logged"
 mv "$WORK/access.log" "$WORK/access.log.1"
 kill -HUP "$NODE_PID"
-sleep 0.5
+# SIGHUP reopens (creates) the log file: wait for it, then log one request
+for i in $(seq 1 100); do [ -e "$WORK/access.log" ] && break; sleep 0.05; done
+[ -e "$WORK/access.log" ] || fail "SIGHUP did not reopen the access log"
 curl -sS -o /dev/null "$NODE_PUBLIC/x.txt"
-sleep 1.5
-grep -q 'GET /x.txt 200' "$WORK/access.log" || fail "no new log after SIGHUP"
+wait_grep 'GET /x.txt 200' "$WORK/access.log" || fail "no new log after SIGHUP"
 ok "access log and SIGHUP"
 origind_stop
 

@@ -1320,6 +1320,9 @@ static void test_stats(void **state)
     assert_int_equal(s.last_release_time, 0);
     assert_int_equal(s.map_size, TEST_MAP_SIZE);
     assert_true(s.map_used > 0);
+    /* README "every write commits durably": store_open never sets MDB_NOSYNC,
+     * MDB_NOMETASYNC or MDB_MAPASYNC */
+    assert_int_equal(s.durable, 1);
     for (i = 0; i < 10; i++)
         put_seed(fx->st, i, 1000 * (i + 1), d);
     put_seed(fx->st, 3, 4000, d); /* again: not counted */
@@ -1504,12 +1507,15 @@ static void test_fault_injection(void **state)
         round++;
         for (n = 1; n < 200; n++) {
             int stage, rc;
+            uint64_t before = store_faults_fired();
 
             store_fault_set((enum store_fault_point)point, n);
             rc = workload(fx->st, round, &stage);
             store_fault_set((enum store_fault_point)point, 0);
             if (rc != STORE_OK && rc != STORE_EFAULT)
                 fail_msg("point %d countdown %u: %s", point, n, store_strerror(rc));
+            /* the store reports a fault exactly when one fired */
+            assert_int_equal(store_faults_fired() - before, rc == STORE_EFAULT ? 1 : 0);
             check_workload_atomic(fx->st, round);
             if (rc == STORE_OK)
                 break;
@@ -1878,5 +1884,7 @@ int main(int argc, char **argv)
         snprintf(self_path, sizeof(self_path), "%s", argv[0]);
     if (argc == 4 && strcmp(argv[1], "--read-only-child") == 0)
         return read_only_child_main(argv[2], strtoull(argv[3], NULL, 10));
+    if (argc == 2) /* run only the tests whose name matches (ctest unit_store_concurrent) */
+        cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

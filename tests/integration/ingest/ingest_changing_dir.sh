@@ -14,8 +14,13 @@ push_while() { # push_while RELEASE SHELL-COMMAND-RUN-DURING-THE-PAUSE
     ORIGIN_INGEST_TEST_PAUSE_MS=1500 "$ORIGIN_INGEST" push --node "${ADMIN[0]}" \
         --token-file "$TOKEN_FILE" --release "$1" --manifest-out "$WORK/m.json" ${EXTRA:-} "$S" \
         >"$WORK/out" 2>"$WORK/err" &
-    local pid=$!
-    sleep 0.7
+    local pid=$! i
+    # the push says when it pauses (after hashing, before uploading)
+    for i in $(seq 1 200); do
+        grep -q "test pause" "$WORK/err" 2>/dev/null && break
+        sleep 0.02
+    done
+    grep -q "test pause" "$WORK/err" || fail "the push never reached its test pause: $(cat "$WORK/err")"
     eval "$2"
     set +e
     wait "$pid"

@@ -1,10 +1,17 @@
-"""peer_check.py TOKEN REF_ADMIN PUBLIC: every path of every release on the
-reference node must be served by PUBLIC exactly as the release says: identity
-bytes hashing to the release's sha256, the release's Content-Type, and gzip/br
-answers decoding to the same bytes. Exit 1 on the first difference."""
-import gzip, hashlib, json, sys, urllib.request
+"""peer_check.py TOKEN REF_ADMIN PUBLIC REF_PUBLIC: every path of every
+release on the reference node must be served by PUBLIC exactly as the release
+says (identity bytes hashing to the release's sha256, the release's
+Content-Type, gzip answers decoding to the same bytes) and exactly as the
+reference node's own public listener REF_PUBLIC serves it (SPEC invariant 7):
+same status, same body bytes and the same value of every header that must not
+depend on the node, for Accept-Encoding identity, gzip and br. Exit 1 on the
+first difference."""
+import gzip, hashlib, json, sys, urllib.error, urllib.request
 
-token, ref, pub = sys.argv[1:4]
+token, ref, pub, ref_pub = sys.argv[1:5]
+# headers whose values must be identical on every node (and through a proxy)
+SAME = ("ETag", "Last-Modified", "Content-Type", "Content-Encoding", "Content-Length",
+        "Cache-Control", "Vary", "Accept-Ranges", "X-Content-Type-Options")
 
 
 def admin(path):
@@ -13,24 +20,41 @@ def admin(path):
         return json.load(r)
 
 
+def get(base, path, enc):
+    req = urllib.request.Request(base + urllib.request.quote(path),
+                                 headers={"Accept-Encoding": enc})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
 n = 0
 for rel in admin("/v1/releases")["releases"]:
     for f in admin("/v1/releases/" + rel["id"])["files"]:
-        url = pub + urllib.request.quote(f["path"])
-        req = urllib.request.Request(url, headers={"Accept-Encoding": "identity"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            body = r.read()
-            ctype = r.headers["Content-Type"]
-        if hashlib.sha256(body).hexdigest() != f["sha256"]:
-            sys.exit("wrong bytes at %s (release %s)" % (f["path"], rel["id"]))
-        if ctype != f["type"]:
-            sys.exit("wrong type at %s: %s" % (f["path"], ctype))
-        req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            gz = r.read()
-            if r.headers.get("Content-Encoding") == "gzip":
-                gz = gzip.decompress(gz)
-        if gz != body:
-            sys.exit("gzip answer differs at %s" % f["path"])
+        p = f["path"]
+        for enc in ("identity", "gzip", "br"):
+            st, h, body = get(pub, p, enc)
+            rst, rh, rbody = get(ref_pub, p, enc)
+            if st != 200 or rst != 200:
+                sys.exit("%s (%s): status %d here, %d on the reference node" % (p, enc, st, rst))
+            for k in SAME:
+                if h.get(k) != rh.get(k):
+                    sys.exit("%s (%s): %s is %r here, %r on the reference node"
+                             % (p, enc, k, h.get(k), rh.get(k)))
+            if body != rbody:
+                sys.exit("%s (%s): other bytes than the reference node" % (p, enc))
+            ce = h.get("Content-Encoding")
+            if ce == "br":
+                continue  # same bytes as the reference node (checked above); decoding br
+                #           is server_encoding's test (no brotli module in python3 here)
+            plain = gzip.decompress(body) if ce == "gzip" else body
+            if ce not in (None, "gzip"):
+                sys.exit("unexpected Content-Encoding %s at %s" % (ce, p))
+            if hashlib.sha256(plain).hexdigest() != f["sha256"]:
+                sys.exit("wrong bytes at %s (%s, release %s)" % (p, enc, rel["id"]))
+            if h.get("Content-Type") != f["type"]:
+                sys.exit("wrong type at %s: %s" % (p, h.get("Content-Type")))
         n += 1
 print("checked %d paths" % n)

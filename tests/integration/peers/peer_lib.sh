@@ -67,11 +67,22 @@ wait_healthy() {
     return 1
 }
 
-# check_releases REF_ADMIN PUBLIC [ENC]: every path of every release on the
-# reference node is served by PUBLIC with the reference node's bytes (sha256
-# of the identity body, Content-Type, Last-Modified, ETag); prints a count.
+# check_releases REF_ADMIN PUBLIC: every path of every release on the
+# reference node is served by PUBLIC with the release's bytes and type, and
+# exactly as the reference node's own public listener serves it (status,
+# bytes and every header that must be identical across nodes: ETag,
+# Last-Modified, Content-Type, Content-Encoding, Content-Length, Cache-Control,
+# Vary, ...), for identity, gzip and br; prints a count.
 check_releases() {
-    python3 "$PEER_DIR/peer_check.py" "$TOKEN" "$1" "$2"
+    local v ref_public=""
+    for v in ${!ADMIN_*}; do
+        if [ "${!v}" = "$1" ]; then
+            v="PUBLIC_${v#ADMIN_}"
+            ref_public="${!v}"
+        fi
+    done
+    [ -n "$ref_public" ] || { echo "check_releases: no node has admin URL $1" >&2; return 1; }
+    python3 "$PEER_DIR/peer_check.py" "$TOKEN" "$1" "$2" "$ref_public"
 }
 
 # stat_of ADMIN KEY: a number from GET /v1/status .store.KEY

@@ -7,7 +7,8 @@
 . "$(dirname "$0")/peer_lib.sh"
 . "$PEER_DIR/../../e2e/e2e_lib.sh"
 trap 'nginx_stop_all || true; kill "${CPID:-}" 2>/dev/null || true; origind_cleanup' EXIT
-command -v "$NGINX" >/dev/null 2>&1 || { echo "SKIP: no nginx"; exit 0; }
+# a skip is reported as one (exit 77, SKIP_RETURN_CODE), never as a pass
+command -v "$NGINX" >/dev/null 2>&1 || { echo "SKIP: nginx not installed (scripts/setup.sh installs it)"; exit 77; }
 
 start A "$WORK/a"
 start B "$WORK/b"
