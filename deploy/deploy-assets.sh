@@ -98,7 +98,7 @@ die_cfg() { echo "$prog: $*" >&2; exit 2; }
     die_cfg "HTML_DEPLOY_CMD is not set (or pass --skip-html)"
 [ "$dry_run" = 1 ] || [ -r "$ORIGIN_TOKEN_FILE" ] || die_cfg "cannot read ORIGIN_TOKEN_FILE=$ORIGIN_TOKEN_FILE"
 
-for n in $ORIGIN_NODES; do
+for n in ${ORIGIN_NODES:-}; do
     case "$n" in
     https://*) ;;
     http://*) echo "$prog: warning: $n is plain HTTP: the admin token crosses the network in the clear" >&2 ;;
