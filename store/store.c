@@ -986,13 +986,14 @@ out:
 int store_publish(struct store *st, const char *id, size_t id_len, const struct store_file *files,
                   size_t n, int64_t now, int *created, store_problem_fn problem, void *arg)
 {
-    const struct store_file **sorted = NULL, **bydigest = NULL;
+    const struct store_file **sorted = NULL, **bydigest = NULL, **effp = NULL;
+    struct store_file *eff = NULL;
     unsigned char *isnew = NULL, *entries = NULL, *relval = NULL;
     size_t i, u = 0, m = 0, entries_len = 0, nmissing = 0, nconflict = 0, nnew = 0;
     struct counters c;
     MDB_txn *txn = NULL;
     MDB_val key, val;
-    int rc, bad = 0, relconflict = 0;
+    int rc, bad = 0, relconflict = 0, retyped = 0;
 
     if (store_id_valid(id, id_len) != STORE_OK || (files == NULL && n > 0))
         return STORE_EINVAL;
@@ -1040,6 +1041,14 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     isnew = store__alloc(u, &rc);
     if (isnew == NULL)
         goto out;
+    eff = store__alloc((u > 0 ? u : 1) * sizeof(*eff), &rc);
+    if (eff == NULL)
+        goto out;
+    effp = store__alloc((u > 0 ? u : 1) * sizeof(*effp), &rc);
+    if (effp == NULL)
+        goto out;
+    for (i = 0; i < u; i++)
+        eff[i] = *sorted[i];
 
     if (u > 0)
         memcpy(bydigest, sorted, u * sizeof(*bydigest));
@@ -1084,27 +1093,9 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
         goto out;
     }
 
-    /* 3. The release id: identical content is a no-op, other content a conflict. */
-    key.mv_size = id_len;
-    key.mv_data = (void *)id;
-    rc = mdb_get(txn, st->releases, &key, &val);
-    if (rc == MDB_SUCCESS) {
-        if (val.mv_size == RELEASE_HEAD_LEN + entries_len &&
-            get_u64((unsigned char *)val.mv_data + 16) == u &&
-            (entries_len == 0 ||
-             memcmp((unsigned char *)val.mv_data + RELEASE_HEAD_LEN, entries, entries_len) == 0)) {
-            if (created != NULL)
-                *created = 0;
-            rc = STORE_OK;
-            goto out;
-        }
-        relconflict = 1;
-    } else if (rc != MDB_NOTFOUND) {
-        rc = map_mdb(rc);
-        goto out;
-    }
-
-    /* 4. Paths: bound to the same digest is fine, to another is a conflict. */
+    /* 3. Paths: bound to the same digest is fine, to another is a conflict.
+     * A bound path keeps its first type: the release records that type
+     * (what the path serves), so the entries are rebuilt if one differs. */
     for (i = 0; i < u; i++) {
         unsigned char kbuf[PATH_KEY_DIRECT];
 
@@ -1128,8 +1119,52 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
             report(problem, arg, STORE_PROBLEM_PATH_CONFLICT, sorted[i]->path, sorted[i]->path_len,
                    val.mv_data);
             nconflict++;
+            continue;
+        }
+        {
+            const unsigned char *pv = val.mv_data;
+            size_t tl = pv[STORE_DIGEST_LEN + 8];
+
+            if (val.mv_size != STORE_DIGEST_LEN + 9 + tl) {
+                rc = STORE_ECORRUPT;
+                goto out;
+            }
+            if (cmp_bytes(sorted[i]->type, sorted[i]->type_len,
+                          (const char *)pv + STORE_DIGEST_LEN + 9, tl) != 0) {
+                eff[i].type = (const char *)pv + STORE_DIGEST_LEN + 9;
+                eff[i].type_len = tl;
+                retyped = 1;
+            }
         }
     }
+    if (retyped && nconflict == 0) {
+        for (i = 0; i < u; i++)
+            effp[i] = &eff[i];
+        free(entries);
+        entries = release_entries(effp, u, &entries_len, &rc);
+        if (entries == NULL)
+            goto out;
+    }
+    /* 4. The release id: identical content is a no-op, other content a conflict. */
+    key.mv_size = id_len;
+    key.mv_data = (void *)id;
+    rc = mdb_get(txn, st->releases, &key, &val);
+    if (rc == MDB_SUCCESS) {
+        if (val.mv_size == RELEASE_HEAD_LEN + entries_len &&
+            get_u64((unsigned char *)val.mv_data + 16) == u &&
+            (entries_len == 0 ||
+             memcmp((unsigned char *)val.mv_data + RELEASE_HEAD_LEN, entries, entries_len) == 0)) {
+            if (created != NULL)
+                *created = 0;
+            rc = STORE_OK;
+            goto out;
+        }
+        relconflict = 1;
+    } else if (rc != MDB_NOTFOUND) {
+        rc = map_mdb(rc);
+        goto out;
+    }
+
     if (relconflict)
         report(problem, arg, STORE_PROBLEM_RELEASE_CONFLICT, NULL, 0, NULL);
     if (nconflict > 0 || relconflict) {
@@ -1149,7 +1184,8 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
             continue;
         path_key(sorted[i]->path, sorted[i]->path_len, kbuf, &key);
         memcpy(pval, sorted[i]->digest, STORE_DIGEST_LEN);
-        put_u64(pval + STORE_DIGEST_LEN, (uint64_t)now);
+        put_u64(pval + STORE_DIGEST_LEN,
+                (uint64_t)(sorted[i]->published > 0 ? sorted[i]->published : now));
         pval[STORE_DIGEST_LEN + 8] = (unsigned char)sorted[i]->type_len;
         memcpy(pval + STORE_DIGEST_LEN + 9, sorted[i]->type, sorted[i]->type_len);
         val.mv_data = pval;
@@ -1203,6 +1239,8 @@ out:
     free(sorted);
     free(bydigest);
     free(isnew);
+    free(eff);
+    free(effp);
     free(entries);
     return rc;
 }
@@ -1349,6 +1387,7 @@ static int release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_
     for (i = 0; i < n; i++) {
         struct store_file f;
 
+        f.published = 0;
         if (end - p < 2)
             return STORE_ECORRUPT;
         f.path_len = (size_t)p[0] << 8 | p[1];
@@ -1370,6 +1409,38 @@ static int release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_
     return p == end ? STORE_OK : STORE_ECORRUPT;
 }
 
+/* store_release_get's view: each entry as its path serves it (the path's
+ * bound type and first publish time; releases written before types were
+ * pinned at publish may name another type than the path serves). */
+struct served {
+    struct store_reader *r;
+    store_file_fn fn;
+    void *arg;
+};
+
+static int served_cb(void *arg, const struct store_file *file)
+{
+    struct served *sv = arg;
+    struct store_file f = *file;
+    unsigned char kbuf[PATH_KEY_DIRECT];
+    MDB_val key, val;
+
+    path_key(f.path, f.path_len, kbuf, &key);
+    if (mdb_get(sv->r->txn, sv->r->st->paths, &key, &val) == MDB_SUCCESS &&
+        val.mv_size >= STORE_DIGEST_LEN + 9) {
+        const unsigned char *p = val.mv_data;
+        size_t tl = p[STORE_DIGEST_LEN + 8];
+
+        if (val.mv_size == STORE_DIGEST_LEN + 9 + tl &&
+            memcmp(p, f.digest, STORE_DIGEST_LEN) == 0) {
+            f.published = (int64_t)get_u64(p + STORE_DIGEST_LEN);
+            f.type = (const char *)p + STORE_DIGEST_LEN + 9;
+            f.type_len = tl;
+        }
+    }
+    return sv->fn(sv->arg, &f);
+}
+
 int store_release_get(struct store_reader *r, const char *id, size_t id_len, int64_t *created,
                       store_file_fn fn, void *arg)
 {
@@ -1385,7 +1456,13 @@ int store_release_get(struct store_reader *r, const char *id, size_t id_len, int
         return STORE_ECORRUPT;
     if (created != NULL)
         *created = (int64_t)get_u64(val.mv_data);
-    return release_walk(&val, fn, arg, NULL);
+    if (fn == NULL)
+        return release_walk(&val, NULL, NULL, NULL);
+    {
+        struct served sv = {r, fn, arg};
+
+        return release_walk(&val, served_cb, &sv, NULL);
+    }
 }
 
 int store_release_list(struct store_reader *r, store_release_fn fn, void *arg)

@@ -10,7 +10,8 @@
  *   variants   (digest, encoding) -> precompressed bytes (gzip, br), each
  *              checked on the way in to decode to exactly the blob.
  *   paths      "/assets/app.3f2a9c1e5b7d0a41.css" -> (digest, content type,
- *              publish time). Bound once, forever (invariant 2).
+ *              first publish time in the fleet, as origin-ingest stamped
+ *              it or a peer carried it). Bound once, forever (invariant 2).
  *   releases   release id -> the sorted list of (path, digest, type) it
  *              published. Published atomically (invariant 3).
  *
@@ -203,6 +204,10 @@ struct store_file {
     unsigned char digest[STORE_DIGEST_LEN];
     const char *type; /* Content-Type; need not be NUL-terminated */
     size_t type_len;
+    /* Unix seconds of the path's first publish in the fleet. store_publish:
+     * the time to bind a new path with (0: its now); a path already bound
+     * keeps its own. store_release_get: the path's bound time. */
+    int64_t published;
 };
 
 enum store_problem_kind {
@@ -219,10 +224,13 @@ typedef void (*store_problem_fn)(void *arg, enum store_problem_kind kind, const 
 
 /* Publishes release id binding every file, atomically: either every path is
  * bound (and the release recorded) in one durable commit, or nothing changes.
- * A path already bound to the same digest is fine (its type and first publish
- * time stay). Publishing the same id with the same set of (path, digest,
- * type) again is a no-op (*created = 0). files need not be sorted; the same
- * path twice with the same digest and type counts once.
+ * A new path is bound with its file's published time (now when 0). A path
+ * already bound to the same digest is fine: its type and first publish time
+ * stay, and the release records the type the path serves, not the one
+ * given. Publishing the same id with the same set of (path, digest, type)
+ * again, types as the paths serve them, is a no-op (*created = 0). files
+ * need not be sorted; the same path twice with the same digest and type
+ * counts once.
  * Every problem is reported through problem (may be NULL) before returning:
  * Returns STORE_OK, STORE_EINVAL (bad id, or BAD_ENTRY problems),
  * STORE_EMISSING (MISSING problems), STORE_ECONFLICT (PATH_CONFLICT or
@@ -279,9 +287,14 @@ typedef int (*store_blob_fn)(void *arg, const unsigned char digest[STORE_DIGEST_
 int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t limit,
                      store_blob_fn fn, void *arg);
 
-/* A release: calls fn once per file in path order, then returns. *created
- * (may be NULL) gets the publish time. Returns STORE_OK, STORE_ENOTFOUND,
- * STORE_EINVAL. */
+/* A release: calls fn once per file in path order, then returns; fn may be
+ * NULL (the record is only checked). Each file is given as its path serves
+ * it: type and published from the path's binding (a release recorded by an
+ * older build may name another type than the path was first bound with).
+ * Strings are borrowed until the reader ends. *created (may be NULL) gets
+ * the release's publish time on this node. Returns STORE_OK,
+ * STORE_ENOTFOUND, STORE_EINVAL (bad id), STORE_ECORRUPT (malformed
+ * record). */
 typedef int (*store_file_fn)(void *arg, const struct store_file *file);
 int store_release_get(struct store_reader *r, const char *id, size_t id_len, int64_t *created,
                       store_file_fn fn, void *arg);

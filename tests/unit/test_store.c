@@ -196,6 +196,25 @@ static void on_problem(void *arg, enum store_problem_kind kind, const char *path
     p->n++;
 }
 
+/* Files of a release as store_release_get gives them. */
+struct served_files {
+    size_t n;
+    char type[4][64];
+    int64_t published[4];
+};
+
+static int collect_served(void *arg, const struct store_file *f)
+{
+    struct served_files *sv = arg;
+
+    if (sv->n < 4) {
+        snprintf(sv->type[sv->n], sizeof(sv->type[0]), "%.*s", (int)f->type_len, f->type);
+        sv->published[sv->n] = f->published;
+    }
+    sv->n++;
+    return 0;
+}
+
 static struct store_file file_of(const char *path, const unsigned char d[32], const char *type)
 {
     struct store_file f;
@@ -1026,13 +1045,35 @@ static void test_publish_lookup(void **state)
     assert_memory_equal(a.type, "text/css; charset=utf-8", 23);
     assert_int_equal(store_lookup(r, "/assets/new.css", 15, &a), STORE_OK);
     assert_int_equal(a.published, 1800000000);
+    /* the release records what the path serves (first type, first time) */
+    {
+        struct served_files sv;
+
+        memset(&sv, 0, sizeof(sv));
+        assert_int_equal(store_release_get(r, "r2", 2, NULL, collect_served, &sv), STORE_OK);
+        assert_int_equal(sv.n, 2);
+        assert_string_equal(sv.type[0], "text/css; charset=utf-8");
+        assert_int_equal(sv.published[0], 1700000000);
+        assert_string_equal(sv.type[1], "text/css");
+        assert_int_equal(sv.published[1], 1800000000);
+    }
+    store_reader_end(r);
+
+    /* A stamped first-publish time (origin-ingest's, or a peer's) binds a new path. */
+    files[0] = file_of("/assets/stamped.css", d1, "text/css");
+    files[0].published = 1650000000;
+    assert_int_equal(store_publish(fx->st, "r3", 2, files, 1, 1900000000, &created, NULL, NULL),
+                     STORE_OK);
+    assert_int_equal(store_reader_begin(fx->st, &r), STORE_OK);
+    assert_int_equal(store_lookup(r, "/assets/stamped.css", 19, &a), STORE_OK);
+    assert_int_equal(a.published, 1650000000);
     store_reader_end(r);
 
     assert_int_equal(store_stats(fx->st, &s), STORE_OK);
-    assert_int_equal(s.paths, 4);
-    assert_int_equal(s.releases, 2);
-    assert_string_equal(s.last_release, "r2");
-    assert_int_equal(s.last_release_time, 1800000000);
+    assert_int_equal(s.paths, 5);
+    assert_int_equal(s.releases, 3);
+    assert_string_equal(s.last_release, "r3");
+    assert_int_equal(s.last_release_time, 1900000000);
     assert_fsck_ok(fx->st);
     free(gz);
 }
@@ -1155,13 +1196,14 @@ static void test_publish_release_conflict_and_noop(void **state)
                      STORE_ECONFLICT);
     assert_int_equal(p.n, 1);
     assert_int_equal(p.kind[0], STORE_PROBLEM_RELEASE_CONFLICT);
-    /* Same id, other type. */
+    /* Same id, other type for a bound path: the path keeps its first type
+     * and the release records what it serves, so this is the same release. */
     memset(&p, 0, sizeof(p));
     again[0] = file_of("/a.css", d2, "text/plain");
     assert_int_equal(store_publish(fx->st, "v1", 2, again, 2, 30, &created, on_problem, &p),
-                     STORE_ECONFLICT);
-    assert_int_equal(p.n, 1);
-    assert_int_equal(p.kind[0], STORE_PROBLEM_RELEASE_CONFLICT);
+                     STORE_OK);
+    assert_int_equal(created, 0);
+    assert_int_equal(p.n, 0);
     /* Same id, a path bound elsewhere: both reported. */
     memset(&p, 0, sizeof(p));
     again[0] = file_of("/a.css", d1, "text/css");
