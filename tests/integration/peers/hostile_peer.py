@@ -7,6 +7,7 @@ Origind-Api header included, and lies as told:
   --variant-500 N      the first N GETs of any /v1/blobs/<hex>/br or /gzip
                        answer 500 (a store error on the peer); counted in
                        PORTFILE.v500
+  --arm FILE           --variant-500 applies only once FILE exists
   --release MODE       GET /v1/releases/<id> is altered: "truncate" drops
                        the last file (count and digest left as they were),
                        "rename" renames every "sha256" member to "digest256",
@@ -24,6 +25,7 @@ ap.add_argument("bad", nargs="?", default="-")
 ap.add_argument("--variant-500", type=int, default=0)
 ap.add_argument("--release", choices=["truncate", "rename", "digest"])
 ap.add_argument("--api")
+ap.add_argument("--arm")
 args = ap.parse_args()
 lock = threading.Lock()
 v500 = [0]
@@ -61,7 +63,8 @@ class H(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         parts = self.path.split("?")[0].split("/")
-        if args.variant_500 and len(parts) == 5 and parts[2] == "blobs" and parts[4] in ("br", "gzip"):
+        armed = args.arm is None or os.path.exists(args.arm)
+        if armed and args.variant_500 and len(parts) == 5 and parts[2] == "blobs" and parts[4] in ("br", "gzip"):
             with lock:
                 hit = v500[0] < args.variant_500
                 if hit:
