@@ -3,7 +3,7 @@
  * by Symfony's json_manifest_path / webpack-manifest-plugin consumers, and the
  * /v1/missing and /v1/releases request bodies.
  *
- * Not for: parsing answers (answer.c).
+ * Not for: parsing answers (api/).
  */
 #include "manifest.h"
 

@@ -5,7 +5,7 @@
  * from the build directory (pread, no copy of the site in memory), retrying
  * transient failures, and turning each answer into a per-node outcome.
  * Not for: deciding exit codes across nodes or printing (ingest_main.c),
- * parsing JSON bodies (answer.c).
+ * parsing JSON bodies (api/).
  */
 #include "node.h"
 
