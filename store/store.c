@@ -356,14 +356,20 @@ out:
     return rc;
 }
 
+int store__meta_same_env(const unsigned char *a, const unsigned char *b)
+{
+    return memcmp(a, b, STORE__META_STABLE_LEN) == 0;
+}
+
 /* Finds where the data file is mapped in this process. LMDB does not say
  * (mdb_env_info's me_mapaddr is only set with MDB_FIXEDMAP), so read
  * /proc/self/maps for the mapping of fd's inode at file offset 0, then check
- * it against the file's first page. Returns STORE_OK or STORE_EIO. */
+ * it against the stable head of the file's first page (meta page 0, which a
+ * writer in another process rewrites on every other commit). Returns STORE_OK or STORE_EIO. */
 static int find_mapaddr(int fd, char **out)
 {
     struct stat sb;
-    unsigned char head[64];
+    unsigned char head[STORE__META_STABLE_LEN];
     char line[4352];
     FILE *f;
     int rc = STORE_EIO;
@@ -395,7 +401,7 @@ static int find_mapaddr(int fd, char **out)
         if (off != 0 || ino != (unsigned long long)sb.st_ino || maj != major(sb.st_dev) ||
             mnr != minor(sb.st_dev))
             continue;
-        if (memcmp((const void *)(uintptr_t)start, head, sizeof(head)) == 0) {
+        if (store__meta_same_env((const unsigned char *)(uintptr_t)start, head)) {
             *out = (char *)(uintptr_t)start;
             rc = STORE_OK;
             break;

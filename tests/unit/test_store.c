@@ -29,6 +29,7 @@
 #include <zlib.h>
 
 #include "store.h"
+#include "store_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
@@ -1877,6 +1878,32 @@ static void test_concurrent(void **state)
     assert_fsck_ok(fx->st);
 }
 
+/* store_open (of fsck, stats, backup, sync) finds its map by comparing the
+ * data file's first page with the mapping; a live writer rewrites meta
+ * page 0 on every other commit, so only its stable head may be compared. */
+static void test_meta_head_stable_across_commits(void **state)
+{
+    struct fx *fx = *state;
+    unsigned char before[64], after[64], d[32];
+    char path[4200];
+    int fd, i, changed = 0;
+
+    snprintf(path, sizeof(path), "%s/s/data.mdb", fx->dir);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, before, sizeof(before), 0), (ssize_t)sizeof(before));
+    for (i = 0; i < 4 && !changed; i++) {
+        put_seed(fx->st, 100 + (uint64_t)i, 64, d); /* one commit each */
+        assert_int_equal(pread(fd, after, sizeof(after), 0), (ssize_t)sizeof(after));
+        changed = memcmp(before + 40, after + 40, 24) != 0;
+    }
+    close(fd);
+    assert_true(changed); /* the hazard is real: bytes 40-63 moved */
+    assert_true(store__meta_same_env(before, after));
+    after[20] ^= 1; /* mm_version: another format */
+    assert_false(store__meta_same_env(before, after));
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -1887,6 +1914,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_type_compressible),
         cmocka_unit_test(test_open_refusals),
         cmocka_unit_test_setup_teardown(test_read_only_beside_live, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meta_head_stable_across_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_small_offsets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_wrong_digest, setup, teardown),
