@@ -634,8 +634,10 @@ static int batch_reserve_copy(struct store_batch *b, MDB_dbi dbi, MDB_val *key, 
     return STORE_OK;
 }
 
-int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
-                    const void *data, size_t len, int *created)
+/* store_batch_put; verified: the caller has already checked that data
+ * hashes to digest (outside the write transaction). */
+static int batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
+                     const void *data, size_t len, int *created, int verified)
 {
     struct store *st = b->st;
     unsigned char got[STORE_DIGEST_LEN];
@@ -658,9 +660,11 @@ int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGE
         b->failed = map_mdb(rc);
         return b->failed;
     }
-    store_sha256(data, len, got);
-    if (memcmp(got, digest, STORE_DIGEST_LEN) != 0)
-        return STORE_EDIGEST;
+    if (!verified) {
+        store_sha256(data, len, got);
+        if (memcmp(got, digest, STORE_DIGEST_LEN) != 0)
+            return STORE_EDIGEST;
+    }
     rc = batch_reserve_copy(b, st->blobs, &key, data, len);
     if (rc != STORE_OK)
         return rc;
@@ -671,8 +675,18 @@ int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGE
     return STORE_OK;
 }
 
-int store_batch_put_variant(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
-                            int enc, const void *data, size_t len, int *created)
+int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
+                    const void *data, size_t len, int *created)
+{
+    return batch_put(b, digest, data, len, created, 0);
+}
+
+/* store_batch_put_variant; verified_size: the blob size the caller has
+ * already decoded data against (outside the write transaction), or
+ * UINT64_MAX when it has not. */
+static int batch_put_variant(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
+                             int enc, const void *data, size_t len, int *created,
+                             uint64_t verified_size)
 {
     struct store *st = b->st;
     unsigned char vkey[STORE_DIGEST_LEN + 1];
@@ -712,7 +726,10 @@ int store_batch_put_variant(struct store_batch *b, const unsigned char digest[ST
             return b->failed;
         }
     }
-    rc = store__variant_verify(enc, data, len, val.mv_size, digest);
+    if (verified_size == (uint64_t)val.mv_size)
+        rc = STORE_OK; /* blobs never change: the check made outside holds */
+    else
+        rc = store__variant_verify(enc, data, len, val.mv_size, digest);
     if (rc == STORE_EFAULT || rc == STORE_ENOMEM) {
         b->failed = rc;
         return rc;
@@ -727,6 +744,12 @@ int store_batch_put_variant(struct store_batch *b, const unsigned char digest[ST
     if (created != NULL)
         *created = 1;
     return STORE_OK;
+}
+
+int store_batch_put_variant(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
+                            int enc, const void *data, size_t len, int *created)
+{
+    return batch_put_variant(b, digest, enc, data, len, created, UINT64_MAX);
 }
 
 int store_batch_commit(struct store_batch *b)
@@ -793,10 +816,22 @@ int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN
             *created = 0;
         return STORE_OK;
     }
+    /* Hash before taking the writer: a large upload must not hold LMDB's
+     * single writer lock (every other writer, heals included) while it is
+     * hashed. */
+    if (data == NULL && len > 0)
+        return STORE_EINVAL;
+    {
+        unsigned char got[STORE_DIGEST_LEN];
+
+        store_sha256(data, len, got);
+        if (memcmp(got, digest, STORE_DIGEST_LEN) != 0)
+            return STORE_EDIGEST;
+    }
     rc = store_batch_begin(st, &b);
     if (rc != STORE_OK)
         return rc;
-    rc = store_batch_put(b, digest, data, len, &c);
+    rc = batch_put(b, digest, data, len, &c, 1);
     if (rc != STORE_OK) {
         store_batch_abort(b);
         return rc;
@@ -819,12 +854,37 @@ int store_put_variant(struct store *st, const unsigned char digest[STORE_DIGEST_
     struct store_batch *b;
     int rc, c = 0;
 
+    uint64_t size = UINT64_MAX;
+
     if (enc != STORE_ENC_GZIP && enc != STORE_ENC_BR)
         return STORE_EINVAL;
+    if (data == NULL && len > 0)
+        return STORE_EINVAL;
+    if (len > st->max_blob)
+        return STORE_ETOOBIG;
+    /* Decode before taking the writer (see store_put_blob): the blob's size
+     * from a reader, the check here, and the batch only stores. */
+    {
+        struct store_reader *r;
+        struct store_blob blob;
+
+        rc = store_reader_begin(st, &r);
+        if (rc != STORE_OK)
+            return rc;
+        rc = store_get_blob(r, digest, STORE_ENC_IDENTITY, &blob);
+        if (rc == STORE_OK)
+            size = blob.len;
+        store_reader_end(r);
+        if (rc != STORE_OK)
+            return rc;
+        rc = store__variant_verify(enc, data, len, size, digest);
+        if (rc != STORE_OK)
+            return rc;
+    }
     rc = store_batch_begin(st, &b);
     if (rc != STORE_OK)
         return rc;
-    rc = store_batch_put_variant(b, digest, enc, data, len, &c);
+    rc = batch_put_variant(b, digest, enc, data, len, &c, size);
     if (rc != STORE_OK) {
         store_batch_abort(b);
         return rc;

@@ -151,9 +151,12 @@ int store_data_fd(const struct store *st);
  * *created (may be NULL) is 1 if the blob is new, 0 if it was already there.
  * An existing digest is a cheap no-op: it is found before any hashing and the
  * call returns at once without reading data (the stored bytes were verified
- * when they were first put).
- * Returns STORE_OK, STORE_EDIGEST, STORE_ETOOBIG (len > max_blob), STORE_EFULL,
- * STORE_EIO, STORE_ENOMEM, STORE_EFAULT. On error nothing is stored. */
+ * when they were first put). A new blob is hashed before LMDB's writer lock
+ * is taken (a large upload does not block other writers while it hashes).
+ * Returns STORE_OK, STORE_EDIGEST, STORE_ETOOBIG (len > max_blob),
+ * STORE_EINVAL (data NULL with len > 0), STORE_EFULL, STORE_EIO, STORE_EBUSY
+ * (no reader free for the presence check), STORE_ENOMEM, STORE_EFAULT. On
+ * error nothing is stored. */
 int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], const void *data,
                    size_t len, int *created);
 
@@ -183,9 +186,11 @@ void store_batch_abort(struct store_batch *b);
 /* Stores a precompressed variant (STORE_ENC_GZIP or STORE_ENC_BR) of an
  * existing blob. The store decodes data in a streaming pass, never producing
  * more than the blob's size, and accepts it only if the decoded bytes equal
- * the blob exactly (size and SHA-256). *created as for store_put_blob.
+ * the blob exactly (size and SHA-256). *created as for store_put_blob. The
+ * decoding runs before LMDB's writer lock is taken.
  * Returns STORE_OK, STORE_ENOTFOUND (blob not present), STORE_EVARIANT,
- * STORE_EINVAL (bad encoding), STORE_EFULL, STORE_EIO, STORE_ENOMEM. */
+ * STORE_EINVAL (bad encoding, data NULL with len > 0), STORE_ETOOBIG,
+ * STORE_EFULL, STORE_EIO, STORE_EBUSY, STORE_ENOMEM, STORE_EFAULT. */
 int store_put_variant(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], int enc,
                       const void *data, size_t len, int *created);
 

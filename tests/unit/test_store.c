@@ -17,6 +17,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1904,6 +1906,83 @@ static void test_meta_head_stable_across_commits(void **state)
     assert_false(store__meta_same_env(before, after));
 }
 
+/* Uploads are verified before the writer lock: a bad blob or variant is
+ * refused while another writer holds the lock (before, they queued behind
+ * it: 256 MiB of hashing blocked every other writer, heals included). */
+struct side_put {
+    struct store *st;
+    unsigned char digest[32];
+    const unsigned char *data;
+    size_t len;
+    int enc; /* STORE_ENC_IDENTITY: a blob */
+    _Atomic int done;
+    int rc;
+};
+
+static void *side_put_thread(void *arg)
+{
+    struct side_put *sp = arg;
+
+    if (sp->enc == STORE_ENC_IDENTITY)
+        sp->rc = store_put_blob(sp->st, sp->digest, sp->data, sp->len, NULL);
+    else
+        sp->rc = store_put_variant(sp->st, sp->digest, sp->enc, sp->data, sp->len, NULL);
+    atomic_store(&sp->done, 1);
+    return NULL;
+}
+
+/* Runs sp on another thread while this one holds a write batch; returns
+ * whether it finished within 2 s, the lock still held. */
+static int finishes_beside_writer(struct store *st, struct side_put *sp)
+{
+    struct store_batch *b = NULL;
+    pthread_t t;
+    int i, done = 0;
+
+    assert_int_equal(store_batch_begin(st, &b), STORE_OK);
+    assert_int_equal(pthread_create(&t, NULL, side_put_thread, sp), 0);
+    for (i = 0; i < 200 && !done; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+
+        nanosleep(&ts, NULL);
+        done = atomic_load(&sp->done);
+    }
+    store_batch_abort(b);
+    pthread_join(t, NULL);
+    return done;
+}
+
+static void test_verify_before_writer(void **state)
+{
+    struct fx *fx = *state;
+    size_t len = 4u << 20;
+    unsigned char *data = malloc(len), d[32];
+    struct side_put sp;
+
+    assert_non_null(data);
+    memset(data, 'a', len);
+    put_seed(fx->st, 7, 1000, d);
+
+    memset(&sp, 0, sizeof(sp));
+    sp.st = fx->st;
+    memset(sp.digest, 0x5a, 32); /* not the bytes' digest */
+    sp.data = data;
+    sp.len = len;
+    sp.enc = STORE_ENC_IDENTITY;
+    assert_true(finishes_beside_writer(fx->st, &sp));
+    assert_int_equal(sp.rc, STORE_EDIGEST);
+
+    memset(&sp, 0, sizeof(sp));
+    sp.st = fx->st;
+    memcpy(sp.digest, d, 32);
+    sp.data = data; /* not gzip at all */
+    sp.len = 4096;
+    sp.enc = STORE_ENC_GZIP;
+    assert_true(finishes_beside_writer(fx->st, &sp));
+    assert_int_equal(sp.rc, STORE_EVARIANT);
+    free(data);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -1915,6 +1994,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_open_refusals),
         cmocka_unit_test_setup_teardown(test_read_only_beside_live, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta_head_stable_across_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_before_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_small_offsets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_wrong_digest, setup, teardown),

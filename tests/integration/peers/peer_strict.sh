@@ -19,6 +19,7 @@ push r1 "$WORK/s1" "$ADMIN_A"
 # --- hostile releases: origind sync ------------------------------------------
 for mode in truncate rename digest; do
     python3 "$PEER_DIR/hostile_peer.py" "$WORK/port.$mode" "$ADMIN_A" - --release "$mode" &
+    _origind_pids+=("$!")
     for i in $(seq 1 100); do [ -s "$WORK/port.$mode" ] && break; sleep 0.05; done
     H="http://127.0.0.1:$(cat "$WORK/port.$mode")"
     set +e
@@ -45,6 +46,7 @@ ok "serve --peer: refused release counted (origind_peer_refused_total), nothing 
 
 # --- a variant answered 500 is fetched again later ---------------------------
 python3 "$PEER_DIR/hostile_peer.py" "$WORK/port.v" "$ADMIN_A" - --variant-500 2 --arm "$WORK/arm" &
+_origind_pids+=("$!")
 for i in $(seq 1 100); do [ -s "$WORK/port.v" ] && break; sleep 0.05; done
 HV="http://127.0.0.1:$(cat "$WORK/port.v")"
 start E "$WORK/e" --peer "$HV" --peer-interval 1
