@@ -17,6 +17,7 @@
 
 #include "admin_body.h"
 #include "admin_prune.h"
+#include "api.h"
 #include "http.h"
 #include "peer.h"
 #include "tls.h"
@@ -321,34 +322,16 @@ static uint64_t body_cap(const struct server *srv, int route)
     }
 }
 
-/* {"missing":[...]} for the digests flagged in missing, built directly. */
+/* {"missing":[...]} for the digests flagged in missing (api.h). */
 static enum MHD_Result reply_missing(struct req *r, struct MHD_Connection *c,
                                      const unsigned char (*digests)[STORE_DIGEST_LEN],
                                      const unsigned char *missing, size_t n)
 {
-    size_t i, k = 0, len = 0, cnt = 0;
-    char *text;
+    size_t len = 0;
+    char *text = api_missing_encode(digests, missing, n, &len);
 
-    for (i = 0; i < n; i++)
-        cnt += missing[i] != 0;
-    text = malloc(14 + cnt * (STORE_HEX_LEN + 3) + 1);
     if (text == NULL)
         return reply_error(r, c, 500, "out of memory");
-    memcpy(text, "{\"missing\":[", 12);
-    len = 12;
-    for (i = 0; i < n; i++) {
-        if (!missing[i])
-            continue;
-        if (k++ > 0)
-            text[len++] = ',';
-        text[len++] = '"';
-        store_digest_to_hex(digests[i], text + len);
-        len += STORE_HEX_LEN;
-        text[len++] = '"';
-    }
-    memcpy(text + len, "]}", 2);
-    len += 2;
-    text[len] = '\0';
     return reply_text_owned(r, c, 200, "application/json", text, len);
 }
 
@@ -448,8 +431,10 @@ static enum MHD_Result do_get_blob(struct req *r, struct MHD_Connection *c, stru
     if (err != STORE_OK)
         return reply_store_err(r, c, err);
     err = store_get_blob(r->reader, t->digest, t->enc, &b);
-    if (err != STORE_OK || b.data == NULL)
+    if (err == STORE_ENOTFOUND || (err == STORE_OK && b.data == NULL))
         return reply_error(r, c, 404, "no such blob or variant");
+    if (err != STORE_OK) /* never a 404: peers read 404 as "no such variant" */
+        return reply_store_err(r, c, err);
     resp = MHD_create_response_from_buffer(b.len, (void *)b.data, MHD_RESPMEM_PERSISTENT);
     if (resp == NULL)
         return MHD_NO;
@@ -465,21 +450,21 @@ static enum MHD_Result do_get_blob(struct req *r, struct MHD_Connection *c, stru
     return req_queue(r, c, 200, resp, b.len);
 }
 
+struct blob_page {
+    struct api_list *list;
+    unsigned char last[STORE_DIGEST_LEN];
+    size_t n;
+};
+
 static int list_blob_cb(void *arg, const unsigned char digest[STORE_DIGEST_LEN], uint64_t size,
                         unsigned variants)
 {
-    json_t *arr = arg, *vars = json_array();
-    char hex[STORE_HEX_LEN + 1];
+    struct blob_page *bp = arg;
 
-    if (vars == NULL)
-        return 1;
-    if (variants & (1u << STORE_ENC_GZIP))
-        json_array_append_new(vars, json_string("gzip"));
-    if (variants & (1u << STORE_ENC_BR))
-        json_array_append_new(vars, json_string("br"));
-    store_digest_to_hex(digest, hex);
-    json_array_append_new(
-        arr, json_pack("{s:s,s:I,s:o}", "sha256", hex, "size", (json_int_t)size, "variants", vars));
+    if (api_blob_list_add(bp->list, digest, size, variants) != 0)
+        return 1; /* api_list_end() then fails: never a truncated 200 */
+    memcpy(bp->last, digest, STORE_DIGEST_LEN);
+    bp->n++;
     return 0;
 }
 
@@ -488,12 +473,11 @@ static enum MHD_Result do_list_blobs(struct req *r, struct MHD_Connection *c)
     const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
     const char *limit_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
     unsigned char after_d[STORE_DIGEST_LEN];
-    char why[ADMIN_WHY_MAX];
-    size_t limit;
+    char why[ADMIN_WHY_MAX], *text;
+    struct blob_page bp;
+    size_t limit, len = 0;
     int has_after;
-    json_t *arr, *next;
     int err;
-    size_t n;
 
     if (admin_parse_list_params(after, limit_s, after_d, &has_after, &limit, why, sizeof(why)) !=
         ADMIN_BODY_OK)
@@ -501,22 +485,21 @@ static enum MHD_Result do_list_blobs(struct req *r, struct MHD_Connection *c)
     err = store_reader_begin(r->srv->st, &r->reader);
     if (err != STORE_OK)
         return reply_store_err(r, c, err);
-    arr = json_array();
-    if (arr == NULL)
-        return MHD_NO;
-    err = store_list_blobs(r->reader, has_after ? after_d : NULL, limit, list_blob_cb, arr);
+    memset(&bp, 0, sizeof(bp));
+    bp.list = api_list_begin("blobs");
+    if (bp.list == NULL)
+        return reply_error(r, c, 500, "out of memory");
+    err = store_list_blobs(r->reader, has_after ? after_d : NULL, limit, list_blob_cb, &bp);
     store_reader_end(r->reader);
     r->reader = NULL;
     if (err != STORE_OK) {
-        json_decref(arr);
+        free(api_list_end(bp.list, NULL, &len));
         return reply_store_err(r, c, err);
     }
-    n = json_array_size(arr);
-    if (n == limit)
-        next = json_incref(json_object_get(json_array_get(arr, n - 1), "sha256"));
-    else
-        next = json_null();
-    return reply_json(r, c, 200, json_pack("{s:o,s:o}", "blobs", arr, "next", next));
+    text = api_list_end(bp.list, bp.n == limit ? bp.last : NULL, &len);
+    if (text == NULL)
+        return reply_error(r, c, 500, "out of memory");
+    return reply_text_owned(r, c, 200, "application/json", text, len);
 }
 
 /* Problems reported by store_publish, gathered for the answer. */
@@ -551,6 +534,76 @@ static void publish_problem_cb(void *arg, enum store_problem_kind kind, const ch
     }
 }
 
+/* A release read into owned memory (the reader is ended): files in path
+ * order, paths and types copied. */
+struct release_read {
+    int64_t created;
+    struct store_file *files;
+    size_t n, cap;
+    unsigned char digest[STORE_DIGEST_LEN]; /* filled by the caller */
+    int failed;
+};
+
+static int release_read_cb(void *arg, const struct store_file *file)
+{
+    struct release_read *rr = arg;
+    struct store_file *f;
+    char *p;
+
+    if (rr->n == rr->cap) {
+        size_t ncap = rr->cap ? rr->cap * 2 : 64;
+        void *np = realloc(rr->files, ncap * sizeof(*rr->files));
+
+        if (np == NULL) {
+            rr->failed = 1;
+            return 1;
+        }
+        rr->files = np;
+        rr->cap = ncap;
+    }
+    p = malloc(file->path_len + file->type_len + 1);
+    if (p == NULL) {
+        rr->failed = 1;
+        return 1;
+    }
+    f = &rr->files[rr->n++];
+    *f = *file;
+    memcpy(p, file->path, file->path_len);
+    memcpy(p + file->path_len, file->type, file->type_len);
+    f->path = p;
+    f->type = p + file->path_len;
+    return 0;
+}
+
+static void release_read_free(struct release_read *rr)
+{
+    size_t i;
+
+    for (i = 0; i < rr->n; i++)
+        free((void *)rr->files[i].path);
+    free(rr->files);
+    memset(rr, 0, sizeof(*rr));
+}
+
+/* Reads release id. Returns STORE_OK (free *rr with release_read_free),
+ * STORE_ENOTFOUND, STORE_ENOMEM or the store's error (*rr then empty). */
+static int release_read(struct store *st, const char *id, size_t id_len, struct release_read *rr)
+{
+    struct store_reader *rd = NULL;
+    int err;
+
+    memset(rr, 0, sizeof(*rr));
+    err = store_reader_begin(st, &rd);
+    if (err == STORE_OK)
+        err = store_release_get(rd, id, id_len, &rr->created, release_read_cb, rr);
+    store_reader_end(rd);
+    if (err == STORE_OK && rr->failed)
+        err = STORE_ENOMEM;
+    if (err != STORE_OK)
+        release_read_free(rr);
+    return err;
+}
+
 static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct admin_release rel = {NULL, 0, NULL};
@@ -574,13 +627,29 @@ static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, s
     err = store_publish(r->srv->st, t->id, t->id_len, rel.files, n, (int64_t)time(NULL), &created,
                         publish_problem_cb, &pp);
     switch (err) {
-    case STORE_OK:
+    case STORE_OK: {
+        /* the digest of what this node now holds under the id (a path bound
+         * before keeps its first type, so it can differ from the request's) */
+        struct release_read rr;
+        char dhex[STORE_HEX_LEN + 1];
+
+        err = release_read(r->srv->st, t->id, t->id_len, &rr);
+        if (err == STORE_OK && api_release_digest(rr.files, rr.n, rr.digest) != 0)
+            err = STORE_ENOMEM;
+        if (err != STORE_OK) {
+            release_read_free(&rr);
+            ret = reply_store_err(r, c, err);
+            break;
+        }
+        store_digest_to_hex(rr.digest, dhex);
+        release_read_free(&rr);
         r->audit.created = created ? 1 : 0;
         r->audit.present = created ? 0 : 1;
         ret = reply_json(r, c, created ? 201 : 200,
-                         json_pack("{s:s%,s:I,s:b}", "id", t->id, t->id_len, "files", (json_int_t)n,
-                                   "created", created));
+                         json_pack("{s:s%,s:I,s:b,s:s}", "id", t->id, t->id_len, "files",
+                                   (json_int_t)n, "created", created, "digest", dhex));
         break;
+    }
     case STORE_EMISSING:
         ret = reply_json(
             r, c, http_status_for_store_err(err),
@@ -612,66 +681,51 @@ out:
     return ret;
 }
 
-static int release_file_cb(void *arg, const struct store_file *file)
-{
-    json_t *arr = arg;
-    char hex[STORE_HEX_LEN + 1];
-
-    store_digest_to_hex(file->digest, hex);
-    json_array_append_new(arr, json_pack("{s:s%,s:s,s:s%}", "path", file->path, file->path_len,
-                                         "sha256", hex, "type", file->type, file->type_len));
-    return 0;
-}
-
 static enum MHD_Result do_get_release(struct req *r, struct MHD_Connection *c, struct target *t)
 {
-    json_t *files = json_array();
-    int64_t created = 0;
-    struct store_reader *rd = NULL;
-    int err;
+    struct release_read rr;
+    char *text;
+    size_t len = 0;
+    int err = release_read(r->srv->st, t->id, t->id_len, &rr);
 
-    if (files == NULL)
-        return MHD_NO;
-    err = store_reader_begin(r->srv->st, &rd);
-    if (err == STORE_OK)
-        err = store_release_get(rd, t->id, t->id_len, &created, release_file_cb, files);
-    store_reader_end(rd);
-    if (err != STORE_OK) {
-        json_decref(files);
-        if (err == STORE_ENOTFOUND)
-            return reply_error(r, c, 404, "no such release");
+    if (err == STORE_ENOTFOUND)
+        return reply_error(r, c, 404, "no such release");
+    if (err != STORE_OK)
         return reply_store_err(r, c, err);
-    }
-    return reply_json(r, c, 200,
-                      json_pack("{s:s%,s:I,s:o}", "id", t->id, t->id_len, "created",
-                                (json_int_t)created, "files", files));
+    text = api_release_encode(t->id, t->id_len, rr.created, rr.files, rr.n, &len);
+    release_read_free(&rr);
+    if (text == NULL)
+        return reply_error(r, c, 500, "out of memory");
+    return reply_text_owned(r, c, 200, "application/json", text, len);
 }
 
 static int release_list_cb(void *arg, const char *id, size_t id_len, int64_t created, size_t files)
 {
-    json_array_append_new((json_t *)arg,
-                          json_pack("{s:s%,s:I,s:I}", "id", id, id_len, "created",
-                                    (json_int_t)created, "files", (json_int_t)files));
-    return 0;
+    return api_release_list_add(arg, id, id_len, created, files) != 0;
 }
 
 static enum MHD_Result do_list_releases(struct req *r, struct MHD_Connection *c)
 {
-    json_t *arr = json_array();
+    struct api_list *l = api_list_begin("releases");
     struct store_reader *rd = NULL;
+    char *text;
+    size_t len = 0;
     int err;
 
-    if (arr == NULL)
-        return MHD_NO;
+    if (l == NULL)
+        return reply_error(r, c, 500, "out of memory");
     err = store_reader_begin(r->srv->st, &rd);
     if (err == STORE_OK)
-        err = store_release_list(rd, release_list_cb, arr);
+        err = store_release_list(rd, release_list_cb, l);
     store_reader_end(rd);
+    text = api_list_end(l, NULL, &len);
     if (err != STORE_OK) {
-        json_decref(arr);
+        free(text);
         return reply_store_err(r, c, err);
     }
-    return reply_json(r, c, 200, json_pack("{s:o}", "releases", arr));
+    if (text == NULL) /* an append failed: never a truncated 200 */
+        return reply_error(r, c, 500, "out of memory");
+    return reply_text_owned(r, c, 200, "application/json", text, len);
 }
 
 static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c)
@@ -684,14 +738,14 @@ static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c)
         return reply_store_err(r, c, err);
     return reply_json(
         r, c, 200,
-        json_pack("{s:s,s:b,s:b,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I}}", "version",
-                  ORIGIND_VERSION, "draining", atomic_load(&srv->draining), "catching_up",
-                  atomic_load(&srv->catching_up), "started", (json_int_t)srv->started, "in_flight",
-                  (json_int_t)atomic_load(&srv->in_flight), "store", "blobs", (json_int_t)s.blobs,
-                  "blob_bytes", (json_int_t)s.blob_bytes, "variants", (json_int_t)s.variants,
-                  "variant_bytes", (json_int_t)s.variant_bytes, "paths", (json_int_t)s.paths,
-                  "releases", (json_int_t)s.releases, "last_release", s.last_release,
-                  "last_release_time", (json_int_t)s.last_release_time, "map_size",
+        json_pack("{s:i,s:s,s:b,s:b,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I}}", "api",
+                  API_VERSION, "version", ORIGIND_VERSION, "draining", atomic_load(&srv->draining),
+                  "catching_up", atomic_load(&srv->catching_up), "started",
+                  (json_int_t)srv->started, "in_flight", (json_int_t)atomic_load(&srv->in_flight),
+                  "store", "blobs", (json_int_t)s.blobs, "blob_bytes", (json_int_t)s.blob_bytes,
+                  "variants", (json_int_t)s.variants, "variant_bytes", (json_int_t)s.variant_bytes,
+                  "paths", (json_int_t)s.paths, "releases", (json_int_t)s.releases, "last_release",
+                  s.last_release, "last_release_time", (json_int_t)s.last_release_time, "map_size",
                   (json_int_t)s.map_size, "map_used", (json_int_t)s.map_used));
 }
 

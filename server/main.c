@@ -193,6 +193,7 @@ static int serve_main(const struct config *cfg)
     struct auth_files af;
     const char *token_file = cfg->admin_token_file;
     int pub_fd = -1, adm_fd = -1, rc = EXIT_FAIL, err, sig;
+    int pub_quiesced = 0, adm_quiesced = 0;
     uint64_t deadline;
 
     memset(&srv, 0, sizeof(srv));
@@ -336,13 +337,18 @@ static int serve_main(const struct config *cfg)
     /* Stop accepting: the listening sockets close now, and keep-alive
      * connections are told to close after their current response. */
     atomic_store(&srv.closing, 1);
+    /* The libmicrohttpd manual: a quiesced socket must not be closed before
+     * MHD_stop_daemon() while its threads run (the fd number could be
+     * reused by any open() or dup() meanwhile). shutdown() stops the
+     * listening now (new connections are refused) and keeps the fd; it is
+     * closed after MHD_stop_daemon() below. */
     if (MHD_quiesce_daemon(srv.public_d) >= 0) {
-        close(pub_fd);
-        pub_fd = -1;
+        shutdown(pub_fd, SHUT_RDWR);
+        pub_quiesced = 1;
     }
     if (MHD_quiesce_daemon(srv.admin_d) >= 0) {
-        close(adm_fd);
-        adm_fd = -1;
+        shutdown(adm_fd, SHUT_RDWR);
+        adm_quiesced = 1;
     }
     log_info("listeners closed; waiting for %llu in-flight requests",
              (unsigned long long)atomic_load(&srv.in_flight));
@@ -369,16 +375,16 @@ static int serve_main(const struct config *cfg)
     rc = EXIT_OK;
 out:
     peers_stop(srv.peers);
+    /* a quiesced daemon's socket is ours to close, after MHD_stop_daemon;
+     * an unquiesced one is closed by libmicrohttpd */
     if (srv.public_d != NULL)
         MHD_stop_daemon(srv.public_d);
-    else if (pub_fd >= 0)
-        close(pub_fd);
     if (srv.admin_d != NULL)
         MHD_stop_daemon(srv.admin_d);
-    else if (adm_fd >= 0)
+    if ((srv.public_d == NULL || pub_quiesced) && pub_fd >= 0)
+        close(pub_fd);
+    if ((srv.admin_d == NULL || adm_quiesced) && adm_fd >= 0)
         close(adm_fd);
-    /* after MHD_stop_daemon: a quiesced daemon's socket was closed above,
-     * an unquiesced one was closed by libmicrohttpd */
     store_close(srv.st);
     access_log_close(srv.alog);
     metrics_free(srv.metrics);

@@ -25,8 +25,10 @@
 #include "server.h"
 #include "store.h"
 #include "tls_client.h"
+#include "api.h"
 
 #include <curl/curl.h>
+#include <curl/header.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -57,6 +59,8 @@
 struct counters {
     atomic_uint_fast64_t runs, blobs, variants, bytes, bad, releases, errors, heals_ok, heals_miss;
     atomic_uint_fast64_t divergence;
+    atomic_uint_fast64_t refused;      /* answers refused by the strict decoders */
+    atomic_uint_fast64_t incompatible; /* answers from a peer of another API version */
 };
 
 /* A growing byte buffer that refuses to grow past max. */
@@ -92,6 +96,7 @@ struct ctx {
     uint64_t last_progress_ns;
     /* this pass */
     uint64_t listed, fetched, fetched_bytes, vfetched, bad, failed, published, conflicts;
+    int incompatible; /* the peer speaks another API version (logged once) */
 };
 
 static uint64_t now_ns(void)
@@ -182,48 +187,77 @@ static void setup_easy(struct ctx *x, CURL *e, const char *url, struct buf *b, l
     tls_client_setopt(e, x->cacert);
 }
 
-/* GETs base+rel and parses the JSON answer. Returns the document (caller
- * decrefs) for a 200, else NULL with *status the HTTP status (0: transport
- * error or unparsable body; logged at warn). */
-static json_t *get_json(struct ctx *x, const char *rel, long *status)
+/* GETs base+rel. Returns 0 for a 200 from a peer of this API version, with
+ * the body in *out (caller frees with buf_free), else -1 with *status the
+ * HTTP status (0: transport error or another API version; logged). */
+static int get_body(struct ctx *x, const char *rel, struct buf *out, long *status)
 {
-    char url[URL_MAX + 256];
+    char url[URL_MAX + 256], why[API_WHY_MAX], who[URL_MAX + 16];
     struct buf b = {NULL, 0, 0, JSON_CAP};
-    json_t *doc = NULL;
-    json_error_t jerr;
+    struct curl_header *h = NULL;
     CURLcode cc;
 
     *status = 0;
     if (expired(x))
-        return NULL;
+        return -1;
     snprintf(url, sizeof(url), "%s%s", x->base, rel);
     curl_easy_reset(x->easy);
     setup_easy(x, x->easy, url, &b, time_left_ms(x, JSON_TIMEOUT_MS));
     cc = curl_easy_perform(x->easy);
     if (cc != CURLE_OK) {
-        char why[512];
+        char twhy[512];
 
         log_warn("peer %s: GET %s: %s", x->base, rel,
-                 tls_client_strerror(cc, x->cacert, why, sizeof(why)));
-        goto out;
+                 tls_client_strerror(cc, x->cacert, twhy, sizeof(twhy)));
+        goto fail;
     }
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, status);
-    if (*status != 200)
-        goto out;
-    doc = json_loadb((const char *)b.p, b.len, 0, &jerr);
-    if (doc == NULL) {
-        log_warn("peer %s: GET %s: bad JSON: %s", x->base, rel, jerr.text);
+    if (curl_easy_header(x->easy, API_VERSION_HEADER, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        h = NULL;
+    snprintf(who, sizeof(who), "peer %s", x->base);
+    if ((h != NULL || *status == 200) &&
+        api_version_check(h != NULL ? h->value : NULL, who, why, sizeof(why)) != 0) {
+        if (!x->incompatible)
+            log_error("%s: nothing is taken from it", why);
+        x->incompatible = 1;
+        atomic_fetch_add(&x->cnt->incompatible, 1);
         *status = 0;
+        goto fail;
     }
-out:
+    if (*status != 200)
+        goto fail;
+    *out = b;
+    return 0;
+fail:
     buf_free(&b);
-    return doc;
+    return -1;
+}
+
+/* A peer answer the strict decoder refused: logged and counted. */
+static void refused(struct ctx *x, const char *what, const char *why)
+{
+    log_error("peer %s: %s refused: %s", x->base, what, why);
+    atomic_fetch_add(&x->cnt->refused, 1);
+    x->failed++;
 }
 
 /* get_json for peer_tombstones_sync(), which knows no struct ctx. */
 static json_t *ctx_get_json(void *arg, const char *rel, long *status)
 {
-    return get_json(arg, rel, status);
+    struct ctx *x = arg;
+    struct buf b;
+    json_error_t jerr;
+    json_t *doc;
+
+    if (get_body(x, rel, &b, status) != 0)
+        return NULL;
+    doc = json_loadb((const char *)b.p, b.len, 0, &jerr);
+    if (doc == NULL) {
+        log_warn("peer %s: GET %s: bad JSON: %s", x->base, rel, jerr.text);
+        *status = 0;
+    }
+    buf_free(&b);
+    return doc;
 }
 
 /* Fetches every f[0..n) with at most x->jobs transfers at once on keep-alive
@@ -486,56 +520,51 @@ static int sync_blobs(struct ctx *x)
     if (cursor_load(x, cursor) == 0)
         log_info("sync from %s: resuming after %.16s...", x->base, cursor);
     for (;;) {
-        json_t *doc, *arr, *next, *e;
+        struct api_blob_entry *page = NULL;
+        unsigned char after[STORE_DIGEST_LEN], next_d[STORE_DIGEST_LEN];
         uint64_t sizes[PAGE_LIMIT];
         unsigned vmask[PAGE_LIMIT];
         struct store_reader *rd = NULL;
         size_t n = 0, i, nf = 0;
         uint64_t batch_bytes = 0;
         uint64_t bad_before = x->bad + x->failed;
+        struct buf body = {NULL, 0, 0, 0};
+        char why[API_WHY_MAX];
+        int has_next = 0;
         long status;
 
-        snprintf(rel, sizeof(rel), "/v1/blobs?limit=%d%s%s", PAGE_LIMIT, cursor[0] ? "&after=" : "",
-                 cursor);
-        doc = get_json(x, rel, &status);
-        if (doc == NULL) {
+        snprintf(rel, sizeof(rel), API_PATH_BLOBS "?limit=%d%s%s", PAGE_LIMIT,
+                 cursor[0] ? "&after=" : "", cursor);
+        if (get_body(x, rel, &body, &status) != 0) {
             if (status != 0)
-                log_warn("peer %s: GET /v1/blobs: HTTP %ld", x->base, status);
+                log_warn("peer %s: GET " API_PATH_BLOBS ": HTTP %ld", x->base, status);
             goto out;
         }
-        arr = json_object_get(doc, "blobs");
-        next = json_object_get(doc, "next");
-        json_array_foreach(arr, i, e)
-        {
-            const char *hex = json_string_value(json_object_get(e, "sha256"));
-            json_t *vars = json_object_get(e, "variants"), *v;
-            size_t k;
-
-            if (n >= PAGE_LIMIT || hex == NULL ||
-                store_digest_from_hex(hex, strlen(hex), digests[n]) != STORE_OK)
-                continue;
-            sizes[n] = (uint64_t)json_integer_value(json_object_get(e, "size"));
-            vmask[n] = 0;
-            json_array_foreach(vars, k, v)
-            {
-                const char *name = json_string_value(v);
-                int enc = name ? store_encoding_parse(name, strlen(name)) : -1;
-
-                if (enc == STORE_ENC_GZIP || enc == STORE_ENC_BR)
-                    vmask[n] |= 1u << enc;
-            }
-            n++;
+        page = malloc(PAGE_LIMIT * sizeof(*page));
+        if (page == NULL ||
+            (cursor[0] != '\0' &&
+             store_digest_from_hex(cursor, STORE_HEX_LEN, after) != STORE_OK) ||
+            api_blob_page_decode((const char *)body.p, body.len, cursor[0] ? after : NULL, page,
+                                 PAGE_LIMIT, &n, &has_next, next_d, why, sizeof(why)) != 0) {
+            if (page != NULL)
+                refused(x, "blob listing", why);
+            free(page);
+            buf_free(&body);
+            goto out;
         }
+        buf_free(&body);
+        for (i = 0; i < n; i++) {
+            memcpy(digests[i], page[i].digest, STORE_DIGEST_LEN);
+            sizes[i] = page[i].size;
+            vmask[i] = page[i].variants;
+        }
+        free(page);
         x->listed += n;
         if (n > 0 && store_missing(x->st, (const unsigned char(*)[STORE_DIGEST_LEN])digests, n,
-                                   missing) != STORE_OK) {
-            json_decref(doc);
+                                   missing) != STORE_OK)
             goto out;
-        }
-        if (store_reader_begin(x->st, &rd) != STORE_OK) {
-            json_decref(doc);
+        if (store_reader_begin(x->st, &rd) != STORE_OK)
             goto out;
-        }
         for (i = 0; i < n; i++) {
             int enc;
 
@@ -562,32 +591,22 @@ static int sync_blobs(struct ctx *x)
             if (nf + STORE_ENC_COUNT > BATCH_ITEMS || batch_bytes >= BATCH_BYTES) {
                 store_reader_end(rd);
                 rd = NULL;
-                if (fetch_and_store(x, f, nf) != 0) {
-                    json_decref(doc);
+                if (fetch_and_store(x, f, nf) != 0)
                     goto out;
-                }
                 nf = 0;
                 batch_bytes = 0;
                 progress(x, 0);
-                if (store_reader_begin(x->st, &rd) != STORE_OK) {
-                    json_decref(doc);
+                if (store_reader_begin(x->st, &rd) != STORE_OK)
                     goto out;
-                }
             }
         }
         store_reader_end(rd);
-        if (fetch_and_store(x, f, nf) != 0 || atomic_load(x->stop)) {
-            json_decref(doc);
+        if (fetch_and_store(x, f, nf) != 0 || atomic_load(x->stop))
             goto out;
-        }
         progress(x, 0);
-        if (!json_is_string(next) || json_string_length(next) != STORE_HEX_LEN) {
-            json_decref(doc);
+        if (!has_next)
             break;
-        }
-        memcpy(cursor, json_string_value(next), STORE_HEX_LEN);
-        cursor[STORE_HEX_LEN] = '\0';
-        json_decref(doc);
+        store_digest_to_hex(next_d, cursor);
         /* resume point only while nothing failed (a failed blob must be
          * listed again by the next pass) */
         if (x->bad + x->failed == 0 && bad_before == 0)
@@ -637,42 +656,37 @@ static void publish_problem(void *arg, enum store_problem_kind kind, const char 
  * it was published here, 0 if it already was, -1 on failure (counted). */
 static int fetch_release(struct ctx *x, const char *id)
 {
-    char rel[STORE_ID_MAX + 32];
+    char rel[STORE_ID_MAX + 32], why[API_WHY_MAX];
     struct store_file *sf = NULL;
     struct missing_list ml = {NULL, 0, 0, 0};
     struct fetch *f = NULL;
-    json_t *doc, *files, *e;
+    struct api_release r;
+    struct buf body = {NULL, 0, 0, 0};
     long status;
     size_t n = 0, i;
     int64_t created;
     int err = STORE_EINVAL, attempt, made = 0, rc = -1;
 
-    snprintf(rel, sizeof(rel), "/v1/releases/%s", id);
-    doc = get_json(x, rel, &status);
-    if (doc == NULL)
+    snprintf(rel, sizeof(rel), API_PATH_RELEASES "/%s", id);
+    if (get_body(x, rel, &body, &status) != 0) {
+        x->failed++;
         return -1;
-    files = json_object_get(doc, "files");
-    created = (int64_t)json_integer_value(json_object_get(doc, "created"));
-    sf = calloc(json_array_size(files) + 1, sizeof(*sf));
-    if (sf == NULL)
-        goto out;
-    json_array_foreach(files, i, e)
-    {
-        const char *p = json_string_value(json_object_get(e, "path"));
-        const char *h = json_string_value(json_object_get(e, "sha256"));
-        const char *t = json_string_value(json_object_get(e, "type"));
-
-        if (p == NULL || h == NULL || t == NULL ||
-            store_digest_from_hex(h, strlen(h), sf[n].digest) != STORE_OK)
-            continue;
-        sf[n].path = p;
-        sf[n].path_len = json_string_length(json_object_get(e, "path"));
-        sf[n].type = t;
-        sf[n].type_len = json_string_length(json_object_get(e, "type"));
-        n++;
     }
-    if (created <= 0)
-        created = (int64_t)time(NULL);
+    /* strict: every entry parses, the count matches, the digest verifies;
+     * else nothing of it is published (the store is append-only: a wrong
+     * release could never be corrected) */
+    if (api_release_decode((const char *)body.p, body.len, id, &r, why, sizeof(why)) != 0) {
+        char what[STORE_ID_MAX + 32];
+
+        snprintf(what, sizeof(what), "release %s", id);
+        refused(x, what, why);
+        buf_free(&body);
+        return -1;
+    }
+    buf_free(&body);
+    sf = r.files;
+    n = r.n;
+    created = r.created > 0 ? r.created : (int64_t)time(NULL);
     for (attempt = 0; attempt < 2; attempt++) {
         ml.n = 0;
         ml.other = 0;
@@ -711,10 +725,8 @@ static int fetch_release(struct ctx *x, const char *id)
         x->failed++;
         atomic_fetch_add(&x->cnt->errors, 1);
     }
-out:
     free(ml.d);
-    free(sf);
-    json_decref(doc);
+    api_release_free(&r);
     return rc;
 }
 
@@ -746,54 +758,61 @@ static json_t *local_releases(struct store *st)
 /* Step 2 of a pass: every release the peer has and the local store lacks.
  * *missing_out (may be NULL) gets how many were missing before the step.
  * Returns 0 when the peer's list was walked, -1 otherwise. */
+struct release_walk {
+    struct ctx *x;
+    json_t *local; /* id -> file count here */
+    int publish;
+    uint64_t missing;
+    int rc;
+};
+
+static int peer_release_cb(void *arg, const char *id, int64_t created, uint64_t files)
+{
+    struct release_walk *w = arg;
+    json_t *have = json_object_get(w->local, id);
+
+    if (have != NULL) { /* -1: a tombstone here (peer_tombstones_local) */
+        if (json_integer_value(have) >= 0 && (uint64_t)json_integer_value(have) != files)
+            log_error("anti-entropy: release %s has %lld files here and %llu on %s", id,
+                      (long long)json_integer_value(have), (unsigned long long)files, w->x->base);
+        return 0;
+    }
+    w->missing++;
+    if (w->publish && !expired(w->x) && fetch_release(w->x, id) < 0)
+        w->rc = -1;
+    return 0;
+}
+
 static int sync_releases(struct ctx *x, int publish, uint64_t *missing_out)
 {
-    json_t *doc, *arr, *e, *local;
-    uint64_t missing = 0;
+    struct release_walk w = {x, NULL, publish, 0, 0};
+    struct buf body = {NULL, 0, 0, 0};
+    char why[API_WHY_MAX];
     long status;
-    size_t i;
-    int rc = 0;
 
     /* the peer's tombstones first: nothing it pruned comes back here */
     if (peer_tombstones_sync(x->st, x->base, ctx_get_json, x, NULL) != 0)
-        rc = -1;
-    doc = get_json(x, "/v1/releases", &status);
-    if (doc == NULL) {
+        w.rc = -1;
+    if (get_body(x, API_PATH_RELEASES, &body, &status) != 0) {
         if (status != 0)
-            log_warn("peer %s: GET /v1/releases: HTTP %ld", x->base, status);
+            log_warn("peer %s: GET " API_PATH_RELEASES ": HTTP %ld", x->base, status);
         return -1;
     }
-    local = local_releases(x->st);
-    if (local == NULL) {
-        json_decref(doc);
+    w.local = local_releases(x->st);
+    if (w.local == NULL) {
+        buf_free(&body);
         return -1;
     }
-    arr = json_object_get(doc, "releases");
-    json_array_foreach(arr, i, e)
-    {
-        const char *id = json_string_value(json_object_get(e, "id"));
-        json_t *have;
-
-        if (id == NULL || store_id_valid(id, strlen(id)) != STORE_OK)
-            continue;
-        have = json_object_get(local, id);
-        if (have != NULL) {
-            if (json_integer_value(have) >= 0 &&
-                json_integer_value(have) != json_integer_value(json_object_get(e, "files")))
-                log_error("anti-entropy: release %s has %lld files here and %lld on %s", id,
-                          (long long)json_integer_value(have),
-                          (long long)json_integer_value(json_object_get(e, "files")), x->base);
-            continue;
-        }
-        missing++;
-        if (publish && !expired(x) && fetch_release(x, id) < 0)
-            rc = -1;
+    if (api_release_list_decode((const char *)body.p, body.len, peer_release_cb, &w, why,
+                                sizeof(why)) != 0) {
+        refused(x, "release listing", why);
+        w.rc = -1;
     }
-    json_decref(local);
-    json_decref(doc);
+    json_decref(w.local);
+    buf_free(&body);
     if (missing_out != NULL)
-        *missing_out = missing;
-    return expired(x) && publish && missing > 0 ? -1 : rc;
+        *missing_out = w.missing;
+    return expired(x) && publish && w.missing > 0 ? -1 : w.rc;
 }
 
 static int ctx_init(struct ctx *x, struct store *st, const char *base, const char *cacert,
@@ -996,7 +1015,6 @@ static void anti_entropy(struct peers *p, size_t i, uint64_t *divergence)
     struct ctx x;
     uint64_t missing = 0;
     long status;
-    json_t *st;
     int run = 0;
 
     if (peers_ctx(p, &x, i) != 0)
@@ -1006,22 +1024,27 @@ static void anti_entropy(struct peers *p, size_t i, uint64_t *divergence)
     *divergence += missing;
     run = missing > 0;
     if (!run) {
-        st = get_json(&x, "/v1/status", &status);
-        if (st != NULL) {
-            struct store_stats s;
-            json_int_t peer_blobs =
-                json_integer_value(json_object_get(json_object_get(st, "store"), "blobs"));
+        /* same releases: still a pass if the peer has more blobs, or more
+         * variants (one that failed to arrive, or uploaded later) */
+        struct buf body = {NULL, 0, 0, 0};
 
-            if (store_stats(p->srv->st, &s) == STORE_OK && (uint64_t)peer_blobs > s.blobs)
+        if (get_body(&x, API_PATH_STATUS, &body, &status) == 0) {
+            struct store_stats s;
+            uint64_t peer_blobs, peer_variants;
+
+            if (api_status_decode((const char *)body.p, body.len, &peer_blobs, &peer_variants) != 0)
+                refused(&x, "status", "no store blob and variant counts");
+            else if (store_stats(p->srv->st, &s) == STORE_OK &&
+                     (peer_blobs > s.blobs || peer_variants > s.variants))
                 run = 1;
-            json_decref(st);
+            buf_free(&body);
         }
     }
     if (run) {
         int r;
 
         log_warn("anti-entropy: %s has %llu releases this node lacks%s; catching up", p->url[i],
-                 (unsigned long long)missing, missing ? "" : " (and more blobs)");
+                 (unsigned long long)missing, missing ? "" : " (and more blobs or variants)");
         r = sync_pass(&x);
         log_info("anti-entropy from %s: %llu blobs, %llu variants, %llu releases fetched, %s",
                  p->url[i], (unsigned long long)x.fetched, (unsigned long long)x.vfetched,
@@ -1521,6 +1544,13 @@ int peers_metrics_append(struct peers *p, const struct server *srv, char **text,
                 "# HELP origind_peer_divergence Releases peers have that this node lacked at "
                 "the last anti-entropy check.\n"
                 "# TYPE origind_peer_divergence gauge\norigind_peer_divergence %llu\n"
+                "# HELP origind_peer_refused_total Peer answers refused by the strict node-API "
+                "decoders (nothing of them published).\n"
+                "# TYPE origind_peer_refused_total counter\norigind_peer_refused_total %llu\n"
+                "# HELP origind_peer_incompatible_total Peer answers of another node-API "
+                "version.\n"
+                "# TYPE origind_peer_incompatible_total counter\n"
+                "origind_peer_incompatible_total %llu\n"
                 "# HELP origind_peer_heals_total Public misses read through to peers.\n"
                 "# TYPE origind_peer_heals_total counter\n"
                 "origind_peer_heals_total{result=\"healed\"} %llu\n"
@@ -1533,6 +1563,8 @@ int peers_metrics_append(struct peers *p, const struct server *srv, char **text,
                 (unsigned long long)atomic_load(&p->cnt.releases),
                 (unsigned long long)atomic_load(&p->cnt.errors),
                 (unsigned long long)atomic_load(&p->cnt.divergence),
+                (unsigned long long)atomic_load(&p->cnt.refused),
+                (unsigned long long)atomic_load(&p->cnt.incompatible),
                 (unsigned long long)atomic_load(&p->cnt.heals_ok),
                 (unsigned long long)atomic_load(&p->cnt.heals_miss));
     }

@@ -15,8 +15,14 @@
  *      variant: bytes that do not match their digest are refused (counted as
  *      bad; the pass is then incomplete and the next peer is used);
  *   2. GET /v1/releases, and for each release the local store lacks,
- *      GET /v1/releases/<id> and store_publish() it with the peer's creation
- *      time (so Last-Modified is the same on every node). Blobs a release
+ *      GET /v1/releases/<id>, decoded strictly (api_release_decode: every
+ *      entry, the count and the release digest; otherwise nothing of it is
+ *      published, the reason is logged and origind_peer_refused_total
+ *      counts it) and store_publish() it with each path's first publish
+ *      time from the peer (so Last-Modified is the same on every node).
+ *      Every answer must state this node API version (api.h); a peer of
+ *      another version is logged with the one-line reason and nothing is
+ *      taken from it. Blobs a release
  *      names that are still missing (pushed to the peer during the pass) are
  *      fetched by digest and the publish retried once.
  *   The cursor is saved in STORE/peer-<hash of URL>.cursor after every

@@ -8,6 +8,7 @@
  */
 #include "server.h"
 
+#include "api.h"
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -236,6 +237,8 @@ enum MHD_Result req_queue(struct req *r, struct MHD_Connection *c, unsigned stat
         return MHD_NO;
     if (atomic_load(&r->srv->closing))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->listener == METRICS_ADMIN) /* every admin answer states the API version */
+        MHD_add_response_header(resp, API_VERSION_HEADER, API_VERSION_STR);
     ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     if (ret == MHD_YES) {

@@ -310,14 +310,20 @@ out:
     return rc;
 }
 
+int store__meta_same_env(const unsigned char *a, const unsigned char *b)
+{
+    return memcmp(a, b, STORE__META_STABLE_LEN) == 0;
+}
+
 /* Finds where the data file is mapped in this process. LMDB does not say
  * (mdb_env_info's me_mapaddr is only set with MDB_FIXEDMAP), so read
  * /proc/self/maps for the mapping of fd's inode at file offset 0, then check
- * it against the file's first page. Returns STORE_OK or STORE_EIO. */
+ * it against the stable head of the file's first page (meta page 0, which a
+ * writer in another process rewrites on every other commit). Returns STORE_OK or STORE_EIO. */
 static int find_mapaddr(int fd, char **out)
 {
     struct stat sb;
-    unsigned char head[64];
+    unsigned char head[STORE__META_STABLE_LEN];
     char line[4352];
     FILE *f;
     int rc = STORE_EIO;
@@ -349,7 +355,7 @@ static int find_mapaddr(int fd, char **out)
         if (off != 0 || ino != (unsigned long long)sb.st_ino || maj != major(sb.st_dev) ||
             mnr != minor(sb.st_dev))
             continue;
-        if (memcmp((const void *)(uintptr_t)start, head, sizeof(head)) == 0) {
+        if (store__meta_same_env((const unsigned char *)(uintptr_t)start, head)) {
             *out = (char *)(uintptr_t)start;
             rc = STORE_OK;
             break;
@@ -604,8 +610,10 @@ static int batch_reserve_copy(struct store_batch *b, MDB_dbi dbi, MDB_val *key, 
     return STORE_OK;
 }
 
-int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
-                    const void *data, size_t len, int *created)
+/* store_batch_put; verified: the caller has already checked that data
+ * hashes to digest (outside the write transaction). */
+static int batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
+                     const void *data, size_t len, int *created, int verified)
 {
     struct store *st = b->st;
     unsigned char got[STORE_DIGEST_LEN];
@@ -628,9 +636,11 @@ int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGE
         b->failed = map_mdb(rc);
         return b->failed;
     }
-    store_sha256(data, len, got);
-    if (memcmp(got, digest, STORE_DIGEST_LEN) != 0)
-        return STORE_EDIGEST;
+    if (!verified) {
+        store_sha256(data, len, got);
+        if (memcmp(got, digest, STORE_DIGEST_LEN) != 0)
+            return STORE_EDIGEST;
+    }
     rc = batch_reserve_copy(b, st->blobs, &key, data, len);
     if (rc != STORE_OK)
         return rc;
@@ -641,8 +651,18 @@ int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGE
     return STORE_OK;
 }
 
-int store_batch_put_variant(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
-                            int enc, const void *data, size_t len, int *created)
+int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
+                    const void *data, size_t len, int *created)
+{
+    return batch_put(b, digest, data, len, created, 0);
+}
+
+/* store_batch_put_variant; verified_size: the blob size the caller has
+ * already decoded data against (outside the write transaction), or
+ * UINT64_MAX when it has not. */
+static int batch_put_variant(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
+                             int enc, const void *data, size_t len, int *created,
+                             uint64_t verified_size)
 {
     struct store *st = b->st;
     unsigned char vkey[STORE_DIGEST_LEN + 1];
@@ -682,7 +702,10 @@ int store_batch_put_variant(struct store_batch *b, const unsigned char digest[ST
             return b->failed;
         }
     }
-    rc = store__variant_verify(enc, data, len, val.mv_size, digest);
+    if (verified_size == (uint64_t)val.mv_size)
+        rc = STORE_OK; /* blobs never change: the check made outside holds */
+    else
+        rc = store__variant_verify(enc, data, len, val.mv_size, digest);
     if (rc == STORE_EFAULT || rc == STORE_ENOMEM) {
         b->failed = rc;
         return rc;
@@ -697,6 +720,12 @@ int store_batch_put_variant(struct store_batch *b, const unsigned char digest[ST
     if (created != NULL)
         *created = 1;
     return STORE_OK;
+}
+
+int store_batch_put_variant(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
+                            int enc, const void *data, size_t len, int *created)
+{
+    return batch_put_variant(b, digest, enc, data, len, created, UINT64_MAX);
 }
 
 int store_batch_commit(struct store_batch *b)
@@ -763,10 +792,22 @@ int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN
             *created = 0;
         return STORE_OK;
     }
+    /* Hash before taking the writer: a large upload must not hold LMDB's
+     * single writer lock (every other writer, heals included) while it is
+     * hashed. */
+    if (data == NULL && len > 0)
+        return STORE_EINVAL;
+    {
+        unsigned char got[STORE_DIGEST_LEN];
+
+        store_sha256(data, len, got);
+        if (memcmp(got, digest, STORE_DIGEST_LEN) != 0)
+            return STORE_EDIGEST;
+    }
     rc = store_batch_begin(st, &b);
     if (rc != STORE_OK)
         return rc;
-    rc = store_batch_put(b, digest, data, len, &c);
+    rc = batch_put(b, digest, data, len, &c, 1);
     if (rc != STORE_OK) {
         store_batch_abort(b);
         return rc;
@@ -789,12 +830,37 @@ int store_put_variant(struct store *st, const unsigned char digest[STORE_DIGEST_
     struct store_batch *b;
     int rc, c = 0;
 
+    uint64_t size = UINT64_MAX;
+
     if (enc != STORE_ENC_GZIP && enc != STORE_ENC_BR)
         return STORE_EINVAL;
+    if (data == NULL && len > 0)
+        return STORE_EINVAL;
+    if (len > st->max_blob)
+        return STORE_ETOOBIG;
+    /* Decode before taking the writer (see store_put_blob): the blob's size
+     * from a reader, the check here, and the batch only stores. */
+    {
+        struct store_reader *r;
+        struct store_blob blob;
+
+        rc = store_reader_begin(st, &r);
+        if (rc != STORE_OK)
+            return rc;
+        rc = store_get_blob(r, digest, STORE_ENC_IDENTITY, &blob);
+        if (rc == STORE_OK)
+            size = blob.len;
+        store_reader_end(r);
+        if (rc != STORE_OK)
+            return rc;
+        rc = store__variant_verify(enc, data, len, size, digest);
+        if (rc != STORE_OK)
+            return rc;
+    }
     rc = store_batch_begin(st, &b);
     if (rc != STORE_OK)
         return rc;
-    rc = store_batch_put_variant(b, digest, enc, data, len, &c);
+    rc = batch_put_variant(b, digest, enc, data, len, &c, size);
     if (rc != STORE_OK) {
         store_batch_abort(b);
         return rc;
@@ -962,13 +1028,14 @@ out:
 int store_publish(struct store *st, const char *id, size_t id_len, const struct store_file *files,
                   size_t n, int64_t now, int *created, store_problem_fn problem, void *arg)
 {
-    const struct store_file **sorted = NULL, **bydigest = NULL;
+    const struct store_file **sorted = NULL, **bydigest = NULL, **effp = NULL;
+    struct store_file *eff = NULL;
     unsigned char *isnew = NULL, *entries = NULL, *relval = NULL;
     size_t i, u = 0, m = 0, entries_len = 0, nmissing = 0, nconflict = 0, nnew = 0;
     struct counters c;
     MDB_txn *txn = NULL;
     MDB_val key, val;
-    int rc, bad = 0, relconflict = 0;
+    int rc, bad = 0, relconflict = 0, retyped = 0;
 
     if (store_id_valid(id, id_len) != STORE_OK || (files == NULL && n > 0))
         return STORE_EINVAL;
@@ -1016,6 +1083,14 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     isnew = store__alloc(u, &rc);
     if (isnew == NULL)
         goto out;
+    eff = store__alloc((u > 0 ? u : 1) * sizeof(*eff), &rc);
+    if (eff == NULL)
+        goto out;
+    effp = store__alloc((u > 0 ? u : 1) * sizeof(*effp), &rc);
+    if (effp == NULL)
+        goto out;
+    for (i = 0; i < u; i++)
+        eff[i] = *sorted[i];
 
     if (u > 0)
         memcpy(bydigest, sorted, u * sizeof(*bydigest));
@@ -1065,27 +1140,9 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
         goto out;
     }
 
-    /* 3. The release id: identical content is a no-op, other content a conflict. */
-    key.mv_size = id_len;
-    key.mv_data = (void *)id;
-    rc = mdb_get(txn, st->releases, &key, &val);
-    if (rc == MDB_SUCCESS) {
-        if (val.mv_size == RELEASE_HEAD_LEN + entries_len &&
-            get_u64((unsigned char *)val.mv_data + 16) == u &&
-            (entries_len == 0 ||
-             memcmp((unsigned char *)val.mv_data + RELEASE_HEAD_LEN, entries, entries_len) == 0)) {
-            if (created != NULL)
-                *created = 0;
-            rc = STORE_OK;
-            goto out;
-        }
-        relconflict = 1;
-    } else if (rc != MDB_NOTFOUND) {
-        rc = map_mdb(rc);
-        goto out;
-    }
-
-    /* 4. Paths: bound to the same digest is fine, to another is a conflict. */
+    /* 3. Paths: bound to the same digest is fine, to another is a conflict.
+     * A bound path keeps its first type: the release records that type
+     * (what the path serves), so the entries are rebuilt if one differs. */
     for (i = 0; i < u; i++) {
         unsigned char kbuf[PATH_KEY_DIRECT];
 
@@ -1109,8 +1166,52 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
             report(problem, arg, STORE_PROBLEM_PATH_CONFLICT, sorted[i]->path, sorted[i]->path_len,
                    val.mv_data);
             nconflict++;
+            continue;
+        }
+        {
+            const unsigned char *pv = val.mv_data;
+            size_t tl = pv[STORE_DIGEST_LEN + 8];
+
+            if (val.mv_size != STORE_DIGEST_LEN + 9 + tl) {
+                rc = STORE_ECORRUPT;
+                goto out;
+            }
+            if (cmp_bytes(sorted[i]->type, sorted[i]->type_len,
+                          (const char *)pv + STORE_DIGEST_LEN + 9, tl) != 0) {
+                eff[i].type = (const char *)pv + STORE_DIGEST_LEN + 9;
+                eff[i].type_len = tl;
+                retyped = 1;
+            }
         }
     }
+    if (retyped && nconflict == 0) {
+        for (i = 0; i < u; i++)
+            effp[i] = &eff[i];
+        free(entries);
+        entries = release_entries(effp, u, &entries_len, &rc);
+        if (entries == NULL)
+            goto out;
+    }
+    /* 4. The release id: identical content is a no-op, other content a conflict. */
+    key.mv_size = id_len;
+    key.mv_data = (void *)id;
+    rc = mdb_get(txn, st->releases, &key, &val);
+    if (rc == MDB_SUCCESS) {
+        if (val.mv_size == RELEASE_HEAD_LEN + entries_len &&
+            get_u64((unsigned char *)val.mv_data + 16) == u &&
+            (entries_len == 0 ||
+             memcmp((unsigned char *)val.mv_data + RELEASE_HEAD_LEN, entries, entries_len) == 0)) {
+            if (created != NULL)
+                *created = 0;
+            rc = STORE_OK;
+            goto out;
+        }
+        relconflict = 1;
+    } else if (rc != MDB_NOTFOUND) {
+        rc = map_mdb(rc);
+        goto out;
+    }
+
     if (relconflict)
         report(problem, arg, STORE_PROBLEM_RELEASE_CONFLICT, NULL, 0, NULL);
     if (nconflict > 0 || relconflict) {
@@ -1135,7 +1236,8 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
             continue;
         }
         memcpy(pval, sorted[i]->digest, STORE_DIGEST_LEN);
-        put_u64(pval + STORE_DIGEST_LEN, (uint64_t)now);
+        put_u64(pval + STORE_DIGEST_LEN,
+                (uint64_t)(sorted[i]->published > 0 ? sorted[i]->published : now));
         pval[STORE_DIGEST_LEN + 8] = (unsigned char)sorted[i]->type_len;
         memcpy(pval + STORE_DIGEST_LEN + 9, sorted[i]->type, sorted[i]->type_len);
         val.mv_data = pval;
@@ -1189,6 +1291,8 @@ out:
     free(sorted);
     free(bydigest);
     free(isnew);
+    free(eff);
+    free(effp);
     free(entries);
     return rc;
 }
@@ -1338,6 +1442,7 @@ static int release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_
     for (i = 0; i < n; i++) {
         struct store_file f;
 
+        f.published = 0;
         if (end - p < 2)
             return STORE_ECORRUPT;
         f.path_len = (size_t)p[0] << 8 | p[1];
@@ -1364,6 +1469,38 @@ int store__release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_
     return release_walk(val, fn, arg, count);
 }
 
+/* store_release_get's view: each entry as its path serves it (the path's
+ * bound type and first publish time; releases written before types were
+ * pinned at publish may name another type than the path serves). */
+struct served {
+    struct store_reader *r;
+    store_file_fn fn;
+    void *arg;
+};
+
+static int served_cb(void *arg, const struct store_file *file)
+{
+    struct served *sv = arg;
+    struct store_file f = *file;
+    unsigned char kbuf[PATH_KEY_DIRECT];
+    MDB_val key, val;
+
+    path_key(f.path, f.path_len, kbuf, &key);
+    if (mdb_get(sv->r->txn, sv->r->st->paths, &key, &val) == MDB_SUCCESS &&
+        val.mv_size >= STORE_DIGEST_LEN + 9) {
+        const unsigned char *p = val.mv_data;
+        size_t tl = p[STORE_DIGEST_LEN + 8];
+
+        if (val.mv_size == STORE_DIGEST_LEN + 9 + tl &&
+            memcmp(p, f.digest, STORE_DIGEST_LEN) == 0) {
+            f.published = (int64_t)get_u64(p + STORE_DIGEST_LEN);
+            f.type = (const char *)p + STORE_DIGEST_LEN + 9;
+            f.type_len = tl;
+        }
+    }
+    return sv->fn(sv->arg, &f);
+}
+
 int store_release_get(struct store_reader *r, const char *id, size_t id_len, int64_t *created,
                       store_file_fn fn, void *arg)
 {
@@ -1379,7 +1516,13 @@ int store_release_get(struct store_reader *r, const char *id, size_t id_len, int
         return STORE_ECORRUPT;
     if (created != NULL)
         *created = (int64_t)get_u64(val.mv_data);
-    return release_walk(&val, fn, arg, NULL);
+    if (fn == NULL)
+        return release_walk(&val, NULL, NULL, NULL);
+    {
+        struct served sv = {r, fn, arg};
+
+        return release_walk(&val, served_cb, &sv, NULL);
+    }
 }
 
 int store_release_list(struct store_reader *r, store_release_fn fn, void *arg)

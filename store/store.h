@@ -11,7 +11,8 @@
  *   variants   (digest, encoding) -> precompressed bytes (gzip, br), each
  *              checked on the way in to decode to exactly the blob.
  *   paths      "/assets/app.3f2a9c1e5b7d0a41.css" -> (digest, content type,
- *              publish time). Bound once, forever (invariant 2).
+ *              first publish time in the fleet, as origin-ingest stamped
+ *              it or a peer carried it). Bound once, forever (invariant 2).
  *   releases   release id -> the sorted list of (path, digest, type) it
  *              published. Published atomically (invariant 3).
  *   tombstones release id -> when it was pruned. A tombstoned id can never be
@@ -187,12 +188,13 @@ int store_data_fd(const struct store *st);
  * *created (may be NULL) is 1 if the blob is new, 0 if it was already there.
  * An existing digest is a cheap no-op: it is found before any hashing and the
  * call returns at once without reading data (the stored bytes were verified
- * when they were first put).
+ * when they were first put). A new blob is hashed before LMDB's writer lock
+ * is taken (a large upload does not block other writers while it hashes).
  * Returns STORE_OK, STORE_EDIGEST, STORE_ETOOBIG (len > max_blob), STORE_EINVAL
- * (data NULL with len > 0), STORE_EBUSY (readers full, or the map was
- * resized by another process), STORE_EFULL, STORE_EIO (also: opened
- * read-only), STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. On error nothing
- * is stored. */
+ * (data NULL with len > 0), STORE_EBUSY (no reader free for the presence
+ * check, or the map was resized by another process), STORE_EFULL, STORE_EIO
+ * (also: opened read-only), STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. On
+ * error nothing is stored. */
 int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], const void *data,
                    size_t len, int *created);
 
@@ -227,7 +229,8 @@ void store_batch_abort(struct store_batch *b);
 /* Stores a precompressed variant (STORE_ENC_GZIP or STORE_ENC_BR) of an
  * existing blob. The store decodes data in a streaming pass, never producing
  * more than the blob's size, and accepts it only if the decoded bytes equal
- * the blob exactly (size and SHA-256). *created as for store_put_blob.
+ * the blob exactly (size and SHA-256). *created as for store_put_blob. The
+ * decoding runs before LMDB's writer lock is taken.
  * Returns STORE_OK, STORE_ENOTFOUND (blob not present), STORE_EVARIANT,
  * STORE_EINVAL (bad encoding, or data NULL with len > 0), STORE_ETOOBIG
  * (len > max_blob), STORE_EBUSY, STORE_EFULL, STORE_EIO, STORE_ENOMEM,
@@ -250,6 +253,10 @@ struct store_file {
     unsigned char digest[STORE_DIGEST_LEN];
     const char *type; /* Content-Type; need not be NUL-terminated */
     size_t type_len;
+    /* Unix seconds of the path's first publish in the fleet. store_publish:
+     * the time to bind a new path with (0: its now); a path already bound
+     * keeps its own. store_release_get: the path's bound time. */
+    int64_t published;
 };
 
 enum store_problem_kind {
@@ -266,10 +273,13 @@ typedef void (*store_problem_fn)(void *arg, enum store_problem_kind kind, const 
 
 /* Publishes release id binding every file, atomically: either every path is
  * bound (and the release recorded) in one durable commit, or nothing changes.
- * A path already bound to the same digest is fine (its type and first publish
- * time stay). Publishing the same id with the same set of (path, digest,
- * type) again is a no-op (*created = 0). files need not be sorted; the same
- * path twice with the same digest and type counts once.
+ * A new path is bound with its file's published time (now when 0). A path
+ * already bound to the same digest is fine: its type and first publish time
+ * stay, and the release records the type the path serves, not the one
+ * given. Publishing the same id with the same set of (path, digest, type)
+ * again, types as the paths serve them, is a no-op (*created = 0). files
+ * need not be sorted; the same path twice with the same digest and type
+ * counts once.
  * Every problem is reported through problem (may be NULL) before returning:
  * A path that a prune left gone (STORE_EGONE) is live again when a release
  * binds it to the same digest; another digest is still a conflict.
@@ -343,10 +353,15 @@ typedef int (*store_blob_fn)(void *arg, const unsigned char digest[STORE_DIGEST_
 int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t limit,
                      store_blob_fn fn, void *arg);
 
-/* A release: calls fn once per file in path order, then returns. *created
- * (may be NULL) gets the publish time. Returns STORE_OK, STORE_ENOTFOUND
- * (also for a pruned id: see store_tombstone_get), STORE_EINVAL (bad id),
- * STORE_ECORRUPT, or a mapped LMDB error (STORE_EIO). */
+/* A release: calls fn once per file in path order, then returns; fn may be
+ * NULL (the record is only checked). Each file is given as its path serves
+ * it: type and published from the path's binding (a release recorded by an
+ * older build may name another type than the path was first bound with).
+ * Strings are borrowed until the reader ends. *created (may be NULL) gets
+ * the release's publish time on this node. Returns STORE_OK,
+ * STORE_ENOTFOUND (also for a pruned id: see store_tombstone_get),
+ * STORE_EINVAL (bad id), STORE_ECORRUPT (malformed record), or a mapped LMDB
+ * error (STORE_EIO). */
 typedef int (*store_file_fn)(void *arg, const struct store_file *file);
 int store_release_get(struct store_reader *r, const char *id, size_t id_len, int64_t *created,
                       store_file_fn fn, void *arg);

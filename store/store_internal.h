@@ -57,6 +57,17 @@ struct store {
     MDB_txn *pin; /* a read txn older than the last prune: its freed pages stay */
 };
 
+/* Bytes of LMDB's meta page 0 that no commit changes: the page header
+ * (16: page number, flags, bounds), mm_magic and mm_version (8). The rest
+ * (mm_address, mm_mapsize, the two root databases from byte 40, the last
+ * page and txn id) is rewritten by every other commit of any writer. */
+#define STORE__META_STABLE_LEN 24
+
+/* 1 if a and b (STORE__META_STABLE_LEN bytes each: the start of the data
+ * file and of a candidate mapping) are the same environment's meta page 0,
+ * whatever commits happened between the two reads; 0 otherwise. */
+int store__meta_same_env(const unsigned char *a, const unsigned char *b);
+
 /* 1 if an armed fault at point fires now (its countdown reached zero);
  * always 0 in a build without ORIGIND_TEST_HOOKS (store_fault.c). */
 int store__fault_hit(enum store_fault_point point);

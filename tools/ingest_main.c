@@ -63,6 +63,7 @@ enum opt_id {
     O_THROUGH_JOBS,
     O_THROUGH_TIMEOUT,
     O_CACERT,
+    O_MANIFEST,
     O_COUNT
 };
 
@@ -130,6 +131,8 @@ static const struct opt_row opt_table[O_COUNT] = {
     [O_CACERT] = {"cacert", "ORIGIN_INGEST_CACERT", "FILE", "the system's CAs",
                   CMD_PUSH | CMD_VERIFY,
                   "PEM CA file that https:// nodes' certificates must chain to"},
+    [O_MANIFEST] = {"manifest", "ORIGIN_INGEST_MANIFEST", "FILE", NULL, CMD_VERIFY,
+                    "also check every node against this full manifest (from push)"},
 };
 
 struct cfg {
@@ -157,10 +160,13 @@ static void usage(FILE *out, unsigned cmd)
 
     if (cmd == CMD_VERIFY)
         fputs("usage: origin-ingest verify --node URL [--node URL ...] --token-file FILE "
-              "--release ID\n"
+              "--release ID [--manifest FILE]\n"
               "                            [--through BASE_URL [--sample N]]\n\n"
-              "Exits 0 only if every node has the release complete (the deploy gate before "
-              "HTML).\n"
+              "Exits 0 only if every node has the release complete and every node holds the "
+              "same\ncontent under that id (the same release digest: SHA-256 of the sorted "
+              "path, sha256,\ntype listing), and with --manifest, the content that full "
+              "manifest describes.\nA node that differs is named. The deploy gate before "
+              "HTML.\n"
               "--through then fetches every file of the release through BASE_URL (the CDN)\n"
               "three times, as CloudFront asks (no Accept-Encoding, \"gzip\", \"br,gzip\"),\n"
               "and checks that each answer is a 200 whose bytes, decoded per its\n"
@@ -683,6 +689,8 @@ static json_t *nodes_json(struct ingest_node *nodes, size_t n)
             "bytes_sent", (json_int_t)nodes[i].bytes_sent, "retries", (json_int_t)nodes[i].retries,
             "files", (json_int_t)nodes[i].verified_files);
 
+        if (nodes[i].digest[0] != '\0')
+            json_object_set_new(o, "digest", json_string(nodes[i].digest));
         if (nodes[i].failed)
             json_object_set_new(o, "error", json_string(nodes[i].error));
         if (nodes[i].nconflicts > 0) {
@@ -954,6 +962,15 @@ summary : {
                       "blobs", (json_int_t)cs.blobs, "computed", (json_int_t)cs.compressed,
                       "cached", (json_int_t)cs.cache_hits, "kept", (json_int_t)cs.kept);
 
+        {
+            unsigned char d[STORE_DIGEST_LEN];
+            char hex[STORE_HEX_LEN + 1];
+
+            if (ingest_release_digest(&site, d) == 0) {
+                store_digest_to_hex(d, hex);
+                json_object_set_new(doc, "digest", json_string(hex));
+            }
+        }
         json_object_set_new(doc, "nodes", nodes_json(nodes, nn));
         emit_json(doc);
     }
@@ -981,8 +998,9 @@ static int verify_through(struct cfg *cfg, struct ingest_progress *prog, json_t 
     int r;
 
     *doc = NULL;
-    if (ingest_through_load_release(cfg->nodes[0], cfg->token, cfg->val[O_RELEASE], cfg->retries,
-                                    &rel, err, sizeof(err)) != 0) {
+    if (ingest_through_load_release(cfg->nodes[0], cfg->token, cfg->val[O_CACERT],
+                                    cfg->val[O_RELEASE], cfg->retries, &rel, err,
+                                    sizeof(err)) != 0) {
         ingest_progress_error(prog, "%s", err);
         return INGEST_EXIT_NODE;
     }
@@ -1020,13 +1038,59 @@ static int verify_through(struct cfg *cfg, struct ingest_progress *prog, json_t 
     return r == 0 ? INGEST_EXIT_OK : r < 0 ? INGEST_EXIT_LOCAL : INGEST_EXIT_THROUGH;
 }
 
+/* Marks every healthy node whose release digest is not the reference
+ * failed, naming both digests. The reference is want (the manifest's) when
+ * not NULL, else the digest most healthy nodes hold (ties: the first
+ * node's). Writes the reference into ref ("" when no node answered). */
+static void check_agreement(struct ingest_node *nodes, size_t nn, const char *release,
+                            const char *want, char ref[STORE_HEX_LEN + 1])
+{
+    size_t i, k, best = 0, best_n = 0;
+
+    ref[0] = '\0';
+    if (want != NULL) {
+        memcpy(ref, want, STORE_HEX_LEN + 1);
+    } else {
+        for (i = 0; i < nn; i++) {
+            size_t same = 0;
+
+            if (nodes[i].failed)
+                continue;
+            for (k = 0; k < nn; k++)
+                same += !nodes[k].failed && strcmp(nodes[k].digest, nodes[i].digest) == 0;
+            if (same > best_n) {
+                best_n = same;
+                best = i;
+            }
+        }
+        if (best_n == 0)
+            return;
+        memcpy(ref, nodes[best].digest, STORE_HEX_LEN + 1);
+    }
+    for (i = 0; i < nn; i++) {
+        if (nodes[i].failed || strcmp(nodes[i].digest, ref) == 0)
+            continue;
+        nodes[i].failed = INGEST_EXIT_NODE;
+        if (want != NULL)
+            snprintf(nodes[i].error, sizeof(nodes[i].error),
+                     "release %s differs from the manifest: digest %.16s..., the manifest's is "
+                     "%.16s...",
+                     release, nodes[i].digest, ref);
+        else
+            snprintf(nodes[i].error, sizeof(nodes[i].error),
+                     "release %s differs: digest %.16s..., %zu other node(s) hold %.16s...",
+                     release, nodes[i].digest, best_n, ref);
+    }
+}
+
 static int cmd_verify(struct cfg *cfg)
 {
     struct ingest_site site;
     struct run_state st;
     struct ingest_client_opts co;
     struct ingest_node *nodes;
-    size_t nn, i;
+    char want[STORE_HEX_LEN + 1] = "", ref[STORE_HEX_LEN + 1] = "";
+    size_t nn, i, mfiles = 0;
     int rc;
     json_t *through = NULL;
 
@@ -1049,20 +1113,34 @@ static int cmd_verify(struct cfg *cfg)
         ingest_progress_error(&st.prog, "cannot start libcurl");
         return INGEST_EXIT_LOCAL;
     }
+    if (cfg->val[O_MANIFEST] != NULL) {
+        char err[600];
+        unsigned char d[STORE_DIGEST_LEN];
+
+        rc = ingest_manifest_digest(cfg->val[O_MANIFEST], d, &mfiles, err, sizeof(err));
+        if (rc != INGEST_EXIT_OK) {
+            ingest_progress_error(&st.prog, "%s", err);
+            ingest_client_free(st.client);
+            return rc;
+        }
+        store_digest_to_hex(d, want);
+    }
     nodes = ingest_client_nodes(st.client, &nn);
     ingest_client_verify(st.client, cfg->val[O_RELEASE]);
+    check_agreement(nodes, nn, cfg->val[O_RELEASE], cfg->val[O_MANIFEST] ? want : NULL, ref);
     for (i = 0; i < nn; i++) {
         if (!nodes[i].failed)
-            ingest_progress_line(&st.prog, "node %s: release %s complete (%zu files)", nodes[i].url,
-                                 cfg->val[O_RELEASE], nodes[i].verified_files);
+            ingest_progress_line(&st.prog, "node %s: release %s complete (%zu files, digest %s)",
+                                 nodes[i].url, cfg->val[O_RELEASE], nodes[i].verified_files,
+                                 nodes[i].digest);
     }
     rc = combine_exit(nodes, nn);
     print_failures(&st, nodes, nn);
     if (rc == INGEST_EXIT_OK && cfg->val[O_THROUGH] != NULL)
         rc = verify_through(cfg, &st.prog, &through);
     if (cfg->json) {
-        json_t *doc = json_pack("{s:s, s:i, s:b}", "release", cfg->val[O_RELEASE], "exit", rc,
-                                "complete", rc == INGEST_EXIT_OK);
+        json_t *doc = json_pack("{s:s, s:i, s:b, s:s}", "release", cfg->val[O_RELEASE], "exit", rc,
+                                "complete", rc == INGEST_EXIT_OK, "digest", ref);
 
         json_object_set_new(doc, "nodes", nodes_json(nodes, nn));
         if (through != NULL)

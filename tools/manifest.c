@@ -3,9 +3,11 @@
  * by Symfony's json_manifest_path / webpack-manifest-plugin consumers, and the
  * /v1/missing and /v1/releases request bodies.
  *
- * Not for: parsing answers (answer.c).
+ * Not for: parsing answers (api/).
  */
 #include "manifest.h"
+
+#include "api.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -186,13 +188,43 @@ static void add_json_string(struct ingest_buf *b, const char *v)
     ingest_buf_add(b, "\"", 1);
 }
 
+int64_t ingest_file_published(const struct ingest_file *f, int64_t now)
+{
+    int64_t t = (int64_t)f->mtime.tv_sec;
+
+    return t < 1 ? 1 : t > now ? now : t;
+}
+
+int ingest_release_digest(const struct ingest_site *s, unsigned char out[STORE_DIGEST_LEN])
+{
+    struct store_file *sf = ingest_xcalloc(s->nfiles ? s->nfiles : 1, sizeof(*sf));
+    size_t i;
+    int rc;
+
+    for (i = 0; i < s->nfiles; i++) {
+        sf[i].path = s->files[i].path;
+        sf[i].path_len = strlen(s->files[i].path);
+        memcpy(sf[i].digest, s->files[i].digest, STORE_DIGEST_LEN);
+        sf[i].type = s->files[i].type;
+        sf[i].type_len = strlen(s->files[i].type);
+    }
+    rc = api_release_digest(sf, s->nfiles, out);
+    free(sf);
+    return rc;
+}
+
 char *ingest_json_release_request(const struct ingest_site *s, size_t *len)
 {
     struct ingest_buf b = {0};
     size_t i;
 
     /* Hand-built (built once, sent to every node): the compact canonical
-     * shape {"files":[{"path":..,"sha256":..,"type":..},...]}. */
+     * shape {"files":[{"path":..,"sha256":..,"type":..,"published":N},...]}.
+     * published stamps the path's first publish time for the whole fleet:
+     * the file's modification time (never later than now), so every node,
+     * pushed now or later from the same build, binds it with the same
+     * Last-Modified; a node that has the path already keeps its own. */
+    int64_t now = (int64_t)time(NULL);
     ingest_buf_add(&b, "{\"files\":[", 10);
     for (i = 0; i < s->nfiles; i++) {
         const struct ingest_file *f = &s->files[i];
@@ -205,9 +237,87 @@ char *ingest_json_release_request(const struct ingest_site *s, size_t *len)
         ingest_buf_add(&b, hex, STORE_HEX_LEN);
         ingest_buf_add(&b, "\",\"type\":", 9);
         add_json_string(&b, f->type);
-        ingest_buf_add(&b, "}", 1);
+        ingest_buf_addf(&b, ",\"published\":%lld}", (long long)ingest_file_published(f, now));
     }
     ingest_buf_add(&b, "]}", 2);
     *len = b.len;
     return b.data;
+}
+
+static int unhex(int c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+int ingest_manifest_digest(const char *path, unsigned char out[STORE_DIGEST_LEN], size_t *files,
+                           char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), *v;
+    struct store_file *sf = NULL;
+    char **bufs = NULL;
+    const char *key;
+    size_t n = 0, i;
+    int rc = INGEST_EXIT_USAGE;
+
+    if (!json_is_object(root)) {
+        ingest_errf(err, errlen, "--manifest %s: not a JSON object (%s)", path, jerr.text);
+        goto out;
+    }
+    sf = ingest_xcalloc(json_object_size(root) + 1, sizeof(*sf));
+    bufs = ingest_xcalloc(json_object_size(root) + 1, sizeof(*bufs));
+    json_object_foreach(root, key, v)
+    {
+        const char *url = json_string_value(json_object_get(v, "url"));
+        const char *hex = json_string_value(json_object_get(v, "sha256"));
+        const char *type = json_string_value(json_object_get(v, "type"));
+        const char *p;
+        char *d;
+        size_t k = 0;
+
+        if (url == NULL || hex == NULL || type == NULL ||
+            store_digest_from_hex(hex, strlen(hex), sf[n].digest) != STORE_OK) {
+            ingest_errf(err, errlen,
+                        "--manifest %s: entry %.200s is not a full manifest entry "
+                        "(url, sha256, type): push with --manifest-format full",
+                        path, key);
+            goto out;
+        }
+        p = url;
+        if (strncmp(p, "http://", 7) == 0 || strncmp(p, "https://", 8) == 0) {
+            p = strchr(strstr(p, "://") + 3, '/');
+            if (p == NULL)
+                p = "";
+        }
+        d = bufs[n] = ingest_xmalloc(strlen(p) + 1);
+        for (; *p != '\0'; p++) {
+            if (*p == '%' && unhex(p[1]) >= 0 && unhex(p[2]) >= 0) {
+                d[k++] = (char)(unhex(p[1]) << 4 | unhex(p[2]));
+                p += 2;
+            } else {
+                d[k++] = *p;
+            }
+        }
+        sf[n].path = d;
+        sf[n].path_len = k;
+        sf[n].type = type;
+        sf[n].type_len = strlen(type);
+        n++;
+    }
+    if (api_release_digest(sf, n, out) != 0) {
+        ingest_errf(err, errlen, "--manifest %s: a url or type cannot be a published path", path);
+        goto out;
+    }
+    *files = n;
+    rc = INGEST_EXIT_OK;
+out:
+    for (i = 0; bufs != NULL && i < n + 1; i++)
+        free(bufs[i]);
+    free(bufs);
+    free(sf);
+    json_decref(root);
+    return rc;
 }

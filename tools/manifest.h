@@ -27,7 +27,25 @@ void ingest_sri(const unsigned char *digest, char *out, size_t outlen);
 /* {"digests": ["<hex>", ...]} for every blob of s. Caller frees. */
 char *ingest_json_missing_request(const struct ingest_site *s, size_t *len);
 
-/* {"files": [{"path", "sha256", "type"}, ...]} for every file. Caller frees. */
+/* {"files": [{"path", "sha256", "type", "published"}, ...]} for every file
+ * (published: ingest_file_published() with the current time). Caller frees. */
 char *ingest_json_release_request(const struct ingest_site *s, size_t *len);
+
+/* The first-publish time origin-ingest stamps on f: its modification time
+ * at hash time, clamped to 1..now. */
+int64_t ingest_file_published(const struct ingest_file *f, int64_t now);
+
+/* The release digest (api.h) of every file of s (published paths, digests,
+ * types). Returns 0, or -1 if a path or type cannot be listed. */
+int ingest_release_digest(const struct ingest_site *s, unsigned char out[STORE_DIGEST_LEN]);
+
+/* The release digest of the release a full manifest (--manifest-format full)
+ * at path describes: each entry's url (scheme and host dropped, percent-
+ * decoded) as the path, its sha256 and its type. Returns INGEST_EXIT_OK
+ * with *files set to the number of entries, or INGEST_EXIT_USAGE (err
+ * filled: unreadable, not a full manifest, an entry without url, sha256 or
+ * type). */
+int ingest_manifest_digest(const char *path, unsigned char out[STORE_DIGEST_LEN], size_t *files,
+                           char *err, size_t errlen);
 
 #endif

@@ -5,7 +5,7 @@
  * from the build directory (pread, no copy of the site in memory), retrying
  * transient failures, and turning each answer into a per-node outcome.
  * Not for: deciding exit codes across nodes or printing (ingest_main.c),
- * parsing JSON bodies (answer.c).
+ * parsing JSON bodies (api/).
  */
 #include "node.h"
 
@@ -19,8 +19,9 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <curl/header.h>
 
-#include "answer.h"
+#include "api.h"
 #include "hash.h"
 #include "manifest.h"
 #include "tls_client.h"
@@ -469,8 +470,8 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
 
     switch (r->kind) {
     case REQ_MISSING:
-        if (ingest_answer_missing(r->resp.data, r->resp.len, on_missing_digest, r, err,
-                                  sizeof(err)) != 0)
+        if (api_answer_missing(r->resp.data, r->resp.len, on_missing_digest, r, err, sizeof(err)) !=
+            0)
             node_fail(c, r->node, INGEST_EXIT_NODE, "malformed missing answer: %s", err);
         break;
     case REQ_BUNDLE:
@@ -481,15 +482,22 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
         count_items(nd, r);
         enqueue_variants(c, r->node, r->items[0].blob);
         break;
-    case REQ_PUBLISH:
+    case REQ_PUBLISH: {
+        unsigned char d[STORE_DIGEST_LEN];
+
         nd->published = status == 201 ? 1 : 2;
+        if (api_answer_publish_digest(r->resp.data, r->resp.len, d) == 0)
+            store_digest_to_hex(d, nd->digest);
+        else
+            node_fail(c, r->node, INGEST_EXIT_NODE, "publish answer has no release digest");
         break;
+    }
     case REQ_GET_RELEASE:
         enqueue_verify_missing(c, r->node, r);
         break;
     case REQ_VERIFY_MISSING: {
         char first[STORE_HEX_LEN + 1];
-        size_t n = ingest_answer_missing_count(r->resp.data, r->resp.len, first);
+        size_t n = api_answer_missing_count(r->resp.data, r->resp.len, first);
 
         if (n > 0)
             node_fail(c, r->node, INGEST_EXIT_NODE,
@@ -505,13 +513,13 @@ static void on_refusal(struct ingest_client *c, struct req *r, long status)
     struct ingest_node *nd = &c->nodes[r->node];
     char why[300], msg[300];
 
-    ingest_answer_error(r->resp.data, r->resp.len, why, sizeof(why));
+    api_answer_error(r->resp.data, r->resp.len, why, sizeof(why));
     if (status == 401) {
         node_fail(c, r->node, INGEST_EXIT_NODE, "401 unauthorized (wrong token?)");
         return;
     }
     if (r->kind == REQ_PUBLISH && status == 409) {
-        size_t n = ingest_answer_conflicts(r->resp.data, r->resp.len, on_conflict, nd);
+        size_t n = api_answer_conflicts(r->resp.data, r->resp.len, on_conflict, nd);
 
         if (n > 0)
             node_fail(c, r->node, INGEST_EXIT_CONFLICT,
@@ -522,7 +530,7 @@ static void on_refusal(struct ingest_client *c, struct req *r, long status)
     }
     if (r->kind == REQ_PUBLISH && status == 422) {
         char first[STORE_HEX_LEN + 1];
-        size_t n = ingest_answer_missing_count(r->resp.data, r->resp.len, first);
+        size_t n = api_answer_missing_count(r->resp.data, r->resp.len, first);
 
         node_fail(c, r->node, INGEST_EXIT_NODE,
                   "422 on publish: node lacks %zu blob(s) (first %s): %s", n, first, why);
@@ -549,6 +557,27 @@ static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
     int retry = 0;
 
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (rc == CURLE_OK && status > 0) {
+        /* every answer of an origind admin listener states its API version:
+         * a 2xx body is trusted only from a compatible node; another answer
+         * without the header may come from a proxy in front (handled as
+         * usual), with another version it stops here */
+        struct curl_header *h = NULL;
+        char who[600];
+
+        snprintf(who, sizeof(who), "node %s", nd->url);
+        if (curl_easy_header(r->easy, API_VERSION_HEADER, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+            h = NULL;
+        if ((h != NULL || (status >= 200 && status <= 299)) &&
+            api_version_check(h != NULL ? h->value : NULL, who, why, sizeof(why)) != 0) {
+            detach(c, r);
+            nd->requests++;
+            if (!nd->failed)
+                node_fail(c, r->node, INGEST_EXIT_NODE, "%s", why);
+            req_free(r);
+            return;
+        }
+    }
     detach(c, r);
     nd->requests++;
     if (nd->failed) {
@@ -570,7 +599,7 @@ static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
     } else if (retryable_status(status)) {
         char reason[200];
 
-        ingest_answer_error(r->resp.data, r->resp.len, reason, sizeof(reason));
+        api_answer_error(r->resp.data, r->resp.len, reason, sizeof(reason));
         snprintf(why, sizeof(why), "HTTP %ld%s%s", status, reason[0] ? ": " : "", reason);
         retry = 1;
     } else {
@@ -942,43 +971,35 @@ void ingest_client_publish(struct ingest_client *c, const char *id)
     run(c);
 }
 
-struct verify_ctx {
-    struct ingest_buf body;
-    size_t n;
-};
-
-static int on_release_file(void *arg, const char *path, size_t path_len,
-                           const unsigned char *digest, const char *type)
-{
-    struct verify_ctx *v = arg;
-    char hex[STORE_HEX_LEN + 1];
-
-    store_digest_to_hex(digest, hex);
-    ingest_buf_addf(&v->body, "%s\"%s\"", v->n ? "," : "", hex);
-    v->n++;
-    return 0;
-}
-
 static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct req *got)
 {
-    struct verify_ctx v = {{0}, 0};
-    char err[200];
+    struct ingest_buf body = {0};
+    struct api_release rel;
+    char why[API_WHY_MAX];
     struct req *r;
+    size_t i;
 
-    ingest_buf_add(&v.body, "{\"digests\":[", 12);
-    if (ingest_answer_release(got->resp.data, got->resp.len, on_release_file, &v, err,
-                              sizeof(err)) != 0) {
-        ingest_buf_free(&v.body);
-        node_fail(c, ni, INGEST_EXIT_NODE, "malformed release answer: %s", err);
+    if (api_release_decode(got->resp.data, got->resp.len, c->release_id, &rel, why, sizeof(why)) !=
+        0) {
+        node_fail(c, ni, INGEST_EXIT_NODE, "malformed release answer: %s", why);
         return;
     }
-    ingest_buf_add(&v.body, "]}", 2);
-    c->nodes[ni].verified_files = v.n;
-    r = req_new(c, ni, REQ_VERIFY_MISSING, "POST", "/v1/missing");
+    ingest_buf_add(&body, "{\"digests\":[", 12);
+    for (i = 0; i < rel.n; i++) {
+        char hex[STORE_HEX_LEN + 1];
+
+        store_digest_to_hex(rel.files[i].digest, hex);
+        ingest_buf_addf(&body, "%s\"%s\"", i ? "," : "", hex);
+    }
+    ingest_buf_add(&body, "]}", 2);
+    c->nodes[ni].verified_files = rel.n;
+    store_digest_to_hex(rel.digest, c->nodes[ni].digest);
+    api_release_free(&rel);
+    r = req_new(c, ni, REQ_VERIFY_MISSING, "POST", API_PATH_MISSING);
     r->hdrs = c->hdr_json[ni];
-    r->mem_owned = v.body.data;
-    r->mem = v.body.data;
-    r->mem_len = v.body.len;
+    r->mem_owned = body.data;
+    r->mem = body.data;
+    r->mem_len = body.len;
     enqueue(c, r, 1);
 }
 

@@ -33,6 +33,9 @@ struct ingest_node {
     size_t nconflicts;
     int published;         /* 1: created now, 2: was already there */
     size_t verified_files; /* verify: files in the release */
+    /* The release digest (api.h) the node reported for the release, by
+     * publish or verify; "" if none yet. */
+    char digest[STORE_HEX_LEN + 1];
 
     /* Counters (read by progress between calls). */
     size_t missing;          /* blobs it lacked */

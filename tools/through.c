@@ -23,7 +23,8 @@
 #include <zlib.h>
 
 #include "ingest.h"
-#include "answer.h"
+#include "api.h"
+#include "tls_client.h"
 #include "naming.h"
 
 #define ASKS             3
@@ -509,10 +510,13 @@ static int add_file_cb(void *arg, const char *path, size_t path_len, const unsig
     return 0;
 }
 
-int ingest_through_load_release(const char *node, const char *token, const char *id,
-                                unsigned retries, struct ingest_through_release *out, char *err,
-                                size_t errlen)
+int ingest_through_load_release(const char *node, const char *token, const char *cacert,
+                                const char *id, unsigned retries,
+                                struct ingest_through_release *out, char *err, size_t errlen)
 {
+    struct api_release ar;
+    char why[API_WHY_MAX];
+    size_t i;
     struct ingest_through_release rel;
     struct ingest_buf url = {0}, body = {0}, auth = {0};
     struct curl_slist *hdr = NULL;
@@ -542,6 +546,7 @@ int ingest_through_load_release(const char *node, const char *token, const char 
     curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)TRANSFER_SECS);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    tls_client_setopt(e, cacert);
     for (attempt = 0; attempt <= retries; attempt++) {
         body.len = 0;
         rc = curl_easy_perform(e);
@@ -552,19 +557,27 @@ int ingest_through_load_release(const char *node, const char *token, const char 
     }
     if (rc != CURLE_OK) {
         ingest_errf(err, errlen, "node %s: GET /v1/releases/%s: %s", node, id,
-                    curl_easy_strerror(rc));
+                    tls_client_strerror(rc, cacert, why, sizeof(why)));
         goto out;
     }
     if (status != 200) {
-        char why[256];
-
-        ingest_answer_error(body.data, body.len, why, sizeof(why));
+        api_answer_error(body.data, body.len, why, sizeof(why));
         ingest_errf(err, errlen, "node %s: GET /v1/releases/%s: status %ld: %s", node, id, status,
                     why);
         goto out;
     }
-    if (ingest_answer_release(body.data, body.len, add_file_cb, &rel, err, errlen) != 0)
+    /* the strict decoder of the node API: count and digest verified */
+    if (api_release_decode(body.data, body.len, id, &ar, why, sizeof(why)) != 0) {
+        ingest_errf(err, errlen, "node %s: GET /v1/releases/%s: %s", node, id, why);
         goto out;
+    }
+    for (i = 0; i < ar.n; i++) {
+        char *type = ingest_xstrndup(ar.files[i].type, ar.files[i].type_len);
+
+        add_file_cb(&rel, ar.files[i].path, ar.files[i].path_len, ar.files[i].digest, type);
+        free(type);
+    }
+    api_release_free(&ar);
     *out = rel;
     memset(&rel, 0, sizeof(rel));
     ret = 0;

@@ -55,13 +55,15 @@ struct ingest_through_release {
 };
 
 /* GET NODE/v1/releases/ID with the bearer token (connection errors and 5xx
- * retried `retries` times) and parses it with ingest_answer_release(). On
+ * retried `retries` times; an https:// node's certificate verified against
+ * cacert, or the system's CAs when NULL) and decodes it with the node API's
+ * strict api_release_decode() (count and release digest verified). On
  * success fills *out (free with ingest_through_release_free()) and returns 0;
  * -1 with err filled (unreachable, not 200 with the node's reason, or a
  * malformed answer). */
-int ingest_through_load_release(const char *node, const char *token, const char *id,
-                                unsigned retries, struct ingest_through_release *out, char *err,
-                                size_t errlen);
+int ingest_through_load_release(const char *node, const char *token, const char *cacert,
+                                const char *id, unsigned retries,
+                                struct ingest_through_release *out, char *err, size_t errlen);
 
 /* Frees what ingest_through_load_release() filled; leaves *rel empty. */
 void ingest_through_release_free(struct ingest_through_release *rel);

@@ -1,18 +1,20 @@
 /*
- * fuzz_answer.c - libFuzzer driver: origin-ingest's reading of node answers
- * (tools/answer.c). A node, or anything pretending to be one, controls these
- * bodies completely.
+ * fuzz_answer.c - libFuzzer driver: the node API's decoders of admin answers
+ * (api/api.c, api/api_answer.c), what origin-ingest and peers read. A node,
+ * or anything pretending to be one, controls these bodies completely.
  *
- * Input: one answer body, given to every parser in answer.h. Asserts that
- * strings handed to callbacks are NUL-terminated within bounds and that the
- * error line fits its buffer and holds no control character.
+ * Input: one answer body, given to every answer decoder in api.h. Asserts
+ * that strings handed to callbacks are NUL-terminated within bounds, that
+ * the error line fits its buffer and holds no control character, and that
+ * a release the strict decoder accepts re-encodes to one it accepts again
+ * with the same digest.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "answer.h"
+#include "api.h"
 #include "fuzz_util.h"
 
 #define CHECK(c)                                                                                   \
@@ -39,17 +41,30 @@ static void conflict_cb(void *arg, const char *path, const char *hex)
         CHECK(strlen(hex) == STORE_HEX_LEN);
 }
 
-static int release_cb(void *arg, const char *path, size_t path_len, const unsigned char *digest,
-                      const char *type)
+static int release_list_cb(void *arg, const char *id, int64_t created, uint64_t files)
 {
-    volatile unsigned char x = digest[0] ^ digest[STORE_DIGEST_LEN - 1];
-
-    (void)x;
-    if (path_len > 0)
-        CHECK(path[path_len - 1] == path[path_len - 1]);
-    if (type != NULL)
-        (void)strlen(type);
+    CHECK(store_id_valid(id, strlen(id)) == STORE_OK);
+    CHECK(created >= 0);
     return 0;
+}
+
+static void check_release(const char *body, size_t size)
+{
+    struct api_release r, again;
+    char why[API_WHY_MAX], *text;
+    size_t len = 0;
+
+    if (api_release_decode(body, size, NULL, &r, why, sizeof(why)) != 0) {
+        CHECK(strlen(why) < sizeof(why));
+        return;
+    }
+    text = api_release_encode(r.id, strlen(r.id), r.created, r.files, r.n, &len);
+    CHECK(text != NULL);
+    CHECK(api_release_decode(text, len, r.id, &again, why, sizeof(why)) == 0);
+    CHECK(memcmp(again.digest, r.digest, STORE_DIGEST_LEN) == 0 && again.n == r.n);
+    api_release_free(&again);
+    free(text);
+    api_release_free(&r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -61,22 +76,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (body == NULL)
         return 0;
-    ingest_answer_missing(body, size, missing_cb, NULL, err, sizeof(err));
-    ingest_answer_conflicts(body, size, conflict_cb, NULL);
+    api_answer_missing(body, size, missing_cb, NULL, err, sizeof(err));
+    api_answer_conflicts(body, size, conflict_cb, NULL);
     first[0] = '\0';
-    n = ingest_answer_missing_count(body, size, first);
+    n = api_answer_missing_count(body, size, first);
     if (n > 0 && first[0] != '\0')
         CHECK(strlen(first) <= STORE_HEX_LEN);
-    ingest_answer_missing_count(body, size, NULL);
-    ingest_answer_error(body, size, line, sizeof(line));
+    api_answer_missing_count(body, size, NULL);
+    api_answer_error(body, size, line, sizeof(line));
     n = strlen(line);
     CHECK(n < sizeof(line));
     for (i = 0; i < n; i++)
         CHECK((unsigned char)line[i] >= 0x20 && line[i] != 0x7f);
-    ingest_answer_error(body, size, line, 1);
+    api_answer_error(body, size, line, 1);
     CHECK(line[0] == '\0');
-    ingest_answer_bundle(body, size, &created, &present);
-    ingest_answer_release(body, size, release_cb, NULL, err, sizeof(err));
+    api_answer_bundle(body, size, &created, &present);
+    check_release(body, size);
+    api_release_list_decode(body, size, release_list_cb, NULL, err, sizeof(err));
+    {
+        struct api_blob_entry page[8];
+        unsigned char next[STORE_DIGEST_LEN];
+        int has_next;
+
+        if (api_blob_page_decode(body, size, NULL, page, 8, &n, &has_next, next, err,
+                                 sizeof(err)) == 0)
+            CHECK(n <= 8 && (!has_next || memcmp(next, page[n - 1].digest, STORE_DIGEST_LEN) == 0));
+    }
     free(body);
     return 0;
 }

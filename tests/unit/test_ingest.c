@@ -24,7 +24,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "answer.h"
+#include "api.h"
 #include "ingest.h"
 #include "manifest.h"
 #include "mime.h"
@@ -476,7 +476,7 @@ static int collect_digest(void *arg, const unsigned char *digest)
 static int missing(const char *body, struct collect *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof(*c));
-    return ingest_answer_missing(body, body ? strlen(body) : 0, collect_digest, c, err, errlen);
+    return api_answer_missing(body, body ? strlen(body) : 0, collect_digest, c, err, errlen);
 }
 
 static void test_answer_missing_good(void **state)
@@ -504,7 +504,7 @@ static void test_answer_missing_good(void **state)
         const char *body = "{\"missing\":[]}garbage";
 
         memset(&c, 0, sizeof(c));
-        assert_int_equal(ingest_answer_missing(body, 14, collect_digest, &c, NULL, 0), 0);
+        assert_int_equal(api_answer_missing(body, 14, collect_digest, &c, NULL, 0), 0);
     }
 }
 
@@ -553,9 +553,9 @@ static void test_answer_missing_bad(void **state)
     /* the callback stops the walk: its value comes back */
     memset(&c, 0, sizeof(c));
     c.stop_at = 1;
-    assert_int_equal(ingest_answer_missing("{\"missing\":[\"" HEXA "\",\"" HEXB "\"]}",
-                                           strlen("{\"missing\":[\"" HEXA "\",\"" HEXB "\"]}"),
-                                           collect_digest, &c, err, sizeof(err)),
+    assert_int_equal(api_answer_missing("{\"missing\":[\"" HEXA "\",\"" HEXB "\"]}",
+                                        strlen("{\"missing\":[\"" HEXA "\",\"" HEXB "\"]}"),
+                                        collect_digest, &c, err, sizeof(err)),
                      7);
     assert_int_equal(c.n, 1);
     assert_true(strlen(err) > 0);
@@ -575,14 +575,14 @@ static void test_answer_missing_huge(void **state)
         ingest_buf_addf(&b, "%s\"%064zx\"", i ? "," : "", i);
     ingest_buf_add(&b, "]}", 2);
     memset(&c, 0, sizeof(c));
-    assert_int_equal(ingest_answer_missing(b.data, b.len, collect_digest, &c, NULL, 0), 0);
+    assert_int_equal(api_answer_missing(b.data, b.len, collect_digest, &c, NULL, 0), 0);
     assert_int_equal(c.n, N);
-    assert_int_equal(ingest_answer_missing_count(b.data, b.len, first), N);
+    assert_int_equal(api_answer_missing_count(b.data, b.len, first), N);
     assert_string_equal(first, "0000000000000000000000000000000000000000000000000000000000000000");
     /* the same, cut short anywhere: refused, nothing leaked */
-    assert_int_equal(ingest_answer_missing(b.data, b.len - 1, collect_digest, &c, NULL, 0), -1);
-    assert_int_equal(ingest_answer_missing(b.data, b.len / 2, collect_digest, &c, NULL, 0), -1);
-    assert_int_equal(ingest_answer_missing_count(b.data, b.len - 1, first), 0);
+    assert_int_equal(api_answer_missing(b.data, b.len - 1, collect_digest, &c, NULL, 0), -1);
+    assert_int_equal(api_answer_missing(b.data, b.len / 2, collect_digest, &c, NULL, 0), -1);
+    assert_int_equal(api_answer_missing_count(b.data, b.len - 1, first), 0);
     assert_string_equal(first, "");
     ingest_buf_free(&b);
 }
@@ -608,7 +608,7 @@ static void collect_conflict(void *arg, const char *path, const char *hex)
 static size_t conflicts(const char *body, struct conflicts *c)
 {
     memset(c, 0, sizeof(*c));
-    return ingest_answer_conflicts(body, strlen(body), collect_conflict, c);
+    return api_answer_conflicts(body, strlen(body), collect_conflict, c);
 }
 
 static void test_answer_conflicts(void **state)
@@ -655,13 +655,13 @@ static void test_answer_conflicts(void **state)
     assert_int_equal(conflicts("[{\"path\":\"/a\"}]", &c), 0);
     assert_int_equal(conflicts("not json", &c), 0);
     assert_int_equal(c.n, 0);
-    assert_int_equal(ingest_answer_conflicts(NULL, 0, collect_conflict, &c), 0);
+    assert_int_equal(api_answer_conflicts(NULL, 0, collect_conflict, &c), 0);
 
     /* fn may be NULL: only counted */
     {
         const char *b = "{\"conflicts\":[{\"path\":\"/a\"},{\"path\":\"/b\"}]}";
 
-        assert_int_equal(ingest_answer_conflicts(b, strlen(b), NULL, NULL), 2);
+        assert_int_equal(api_answer_conflicts(b, strlen(b), NULL, NULL), 2);
     }
 }
 
@@ -673,26 +673,26 @@ static void test_answer_missing_count(void **state)
     (void)state;
     body = "{\"error\":\"missing blobs\",\"missing\":[\"" HEXA "\",\"" HEXB "\"]}";
     memset(first, 'x', sizeof(first));
-    assert_int_equal(ingest_answer_missing_count(body, strlen(body), first), 2);
+    assert_int_equal(api_answer_missing_count(body, strlen(body), first), 2);
     assert_string_equal(first, HEXA);
-    assert_int_equal(ingest_answer_missing_count(body, strlen(body), NULL), 2);
+    assert_int_equal(api_answer_missing_count(body, strlen(body), NULL), 2);
 
     /* counted even if the first is not a digest; first is then empty */
     body = "{\"missing\":[5,\"" HEXA "\"]}";
     memset(first, 'x', sizeof(first));
-    assert_int_equal(ingest_answer_missing_count(body, strlen(body), first), 2);
+    assert_int_equal(api_answer_missing_count(body, strlen(body), first), 2);
     assert_string_equal(first, "");
     body = "{\"missing\":[\"abc\"]}";
-    assert_int_equal(ingest_answer_missing_count(body, strlen(body), first), 1);
+    assert_int_equal(api_answer_missing_count(body, strlen(body), first), 1);
     assert_string_equal(first, "");
     /* 64 characters, not hex: not copied (it is printed in an error line) */
     body =
         "{\"missing\":[\"\\u001b[2Jzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz\"]}";
-    assert_int_equal(ingest_answer_missing_count(body, strlen(body), first), 1);
+    assert_int_equal(api_answer_missing_count(body, strlen(body), first), 1);
     assert_string_equal(first, "");
 
     body = "{\"missing\":[]}";
-    assert_int_equal(ingest_answer_missing_count(body, strlen(body), first), 0);
+    assert_int_equal(api_answer_missing_count(body, strlen(body), first), 0);
     assert_string_equal(first, "");
 
     /* malformed: 0, first emptied */
@@ -707,17 +707,17 @@ static void test_answer_missing_count(void **state)
 
         for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
             memset(first, 'x', sizeof(first));
-            assert_int_equal(ingest_answer_missing_count(bad[i], strlen(bad[i]), first), 0);
+            assert_int_equal(api_answer_missing_count(bad[i], strlen(bad[i]), first), 0);
             assert_string_equal(first, "");
         }
     }
-    assert_int_equal(ingest_answer_missing_count(NULL, 0, first), 0);
+    assert_int_equal(api_answer_missing_count(NULL, 0, first), 0);
 }
 
 static const char *answer_error(const char *body, size_t len, char *out, size_t outlen)
 {
     memset(out, 'x', outlen);
-    ingest_answer_error(body, len, out, outlen);
+    api_answer_error(body, len, out, outlen);
     return out;
 }
 
@@ -761,11 +761,11 @@ static void test_answer_error(void **state)
     assert_string_equal(answer_error("0123456789", 10, out, 1), "");
     /* outlen 0: nothing written */
     out[0] = 'Q';
-    ingest_answer_error("abc", 3, out, 0);
+    api_answer_error("abc", 3, out, 0);
     assert_int_equal(out[0], 'Q');
     /* ... and a parsed JSON body is not leaked (valgrind run) */
     b = "{\"error\":\"x\"}";
-    ingest_answer_error(b, strlen(b), out, 0);
+    api_answer_error(b, strlen(b), out, 0);
     assert_int_equal(out[0], 'Q');
 }
 
@@ -793,128 +793,132 @@ static void test_answer_bundle(void **state)
 
     (void)state;
     b = "{\"created\": 3, \"present\": 4}";
-    assert_int_equal(ingest_answer_bundle(b, strlen(b), &created, &present), 0);
+    assert_int_equal(api_answer_bundle(b, strlen(b), &created, &present), 0);
     assert_int_equal(created, 3);
     assert_int_equal(present, 4);
     b = "{\"present\": 0, \"extra\": [1,2,3], \"created\": 9223372036854775807}";
-    assert_int_equal(ingest_answer_bundle(b, strlen(b), &created, &present), 0);
+    assert_int_equal(api_answer_bundle(b, strlen(b), &created, &present), 0);
     assert_true(created == 9223372036854775807ull);
     assert_int_equal(present, 0);
 
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         created = present = 77;
-        if (ingest_answer_bundle(bad[i], strlen(bad[i]), &created, &present) != -1)
+        if (api_answer_bundle(bad[i], strlen(bad[i]), &created, &present) != -1)
             fail_msg("accepted: %s", bad[i]);
         /* outputs written only on success */
         assert_int_equal(created, 77);
         assert_int_equal(present, 77);
     }
-    assert_int_equal(ingest_answer_bundle(NULL, 0, &created, &present), -1);
+    assert_int_equal(api_answer_bundle(NULL, 0, &created, &present), -1);
 }
 
-struct rel_files {
+/* api.c: the strict release decoder and the release digest */
+
+static char *encode_two(size_t *len)
+{
+    unsigned char a[STORE_DIGEST_LEN], b[STORE_DIGEST_LEN];
+    struct store_file f[2];
+
+    seq_digest(a, 1);
+    seq_digest(b, 2);
+    memset(f, 0, sizeof(f));
+    f[0].path = "/a.css";
+    f[0].path_len = 6;
+    memcpy(f[0].digest, a, STORE_DIGEST_LEN);
+    f[0].type = "text/css";
+    f[0].type_len = 8;
+    f[0].published = 1700000000;
+    f[1].path = "/caf\xc3\xa9";
+    f[1].path_len = 6;
+    memcpy(f[1].digest, b, STORE_DIGEST_LEN);
+    f[1].type = "image/png";
+    f[1].type_len = 9;
+    f[1].published = 1700000001;
+    return api_release_encode("r1", 2, 1700000002, f, 2, len);
+}
+
+/* body with the first occurrence of from replaced by to (caller frees) */
+static char *replace(const char *body, const char *from, const char *to)
+{
+    const char *at = strstr(body, from);
     size_t n;
-    char path[4][32];
-    size_t path_len[4];
-    unsigned char digest[4][STORE_DIGEST_LEN];
-    char type[4][64]; /* "(null)" for NULL */
-    size_t stop_at;
-};
+    char *out;
 
-static int collect_file(void *arg, const char *path, size_t path_len, const unsigned char *digest,
-                        const char *type)
-{
-    struct rel_files *r = arg;
-
-    assert_non_null(path);
-    assert_non_null(digest);
-    if (r->n < 4) {
-        assert_true(path_len < sizeof(r->path[0]));
-        memcpy(r->path[r->n], path, path_len);
-        r->path[r->n][path_len] = '\0';
-        r->path_len[r->n] = path_len;
-        memcpy(r->digest[r->n], digest, STORE_DIGEST_LEN);
-        snprintf(r->type[r->n], sizeof(r->type[0]), "%s", type ? type : "(null)");
-    }
-    r->n++;
-    return r->stop_at != 0 && r->n == r->stop_at ? 9 : 0;
-}
-
-static int release(const char *body, struct rel_files *r, char *err, size_t errlen)
-{
-    size_t stop = r->stop_at;
-
-    memset(r, 0, sizeof(*r));
-    r->stop_at = stop;
-    return ingest_answer_release(body, strlen(body), collect_file, r, err, errlen);
+    assert_non_null(at);
+    n = strlen(body) - strlen(from) + strlen(to);
+    out = malloc(n + 1);
+    assert_non_null(out);
+    snprintf(out, n + 1, "%.*s%s%s", (int)(at - body), body, to, at + strlen(from));
+    return out;
 }
 
 static void test_answer_release(void **state)
 {
-    struct rel_files r = {0};
-    unsigned char a[STORE_DIGEST_LEN];
-    char err[128];
-    const char *bad[] = {
-        "",
-        "{",
-        "{\"files\": [{\"path\":\"/a\",\"sha256\":\"" HEXA "\"}",
-        "[]",
-        "{}",
-        "{\"id\":\"r1\"}",
-        "{\"files\": {}}",
-        "{\"files\": null}",
-        "{\"files\": [5]}",
-        "{\"files\": [{\"sha256\":\"" HEXA "\"}]}",
-        "{\"files\": [{\"path\":\"/a\"}]}",
-        "{\"files\": [{\"path\":5,\"sha256\":\"" HEXA "\"}]}",
-        "{\"files\": [{\"path\":\"/a\",\"sha256\":5}]}",
-        "{\"files\": [{\"path\":\"/a\",\"sha256\":\"abc\"}]}",
-        "{\"files\": [{\"path\":\"/a\",\"sha256\":\"" HEXA "00\"}]}",
-        "{\"files\": [{\"path\":\"/a\",\"sha256\":"
-        "\"x102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20\"}]}",
-        /* jansson refuses \u0000 in strings */
-        "{\"files\": [{\"path\":\"/n\\u0000ul\",\"sha256\":\"" HEXA "\"}]}",
-        "{\"files\": [{\"path\":\"/a\",\"sha256\":\"" HEXA "\"}]} x",
+    struct api_release r;
+    unsigned char want[STORE_DIGEST_LEN];
+    char why[API_WHY_MAX], hex[STORE_HEX_LEN + 1], *body, *bad;
+    const char *const renames[][2] = {
+        {"\"sha256\"", "\"sha\""},      {"\"published\"", "\"time\""},
+        {"\"count\":2", "\"count\":3"}, {"\"type\":\"text/css\"", "\"type\":\"text/html\""},
+        {"\"files\"", "\"file\""},      {"\"id\":\"r1\"", "\"id\":\"r2\""},
     };
-    size_t i;
+    size_t len = 0, i;
 
     (void)state;
-    seq_digest(a, 1);
-    assert_int_equal(release("{\"id\":\"r1\",\"created\":\"2024\",\"files\":["
-                             "{\"path\":\"/a.css\",\"sha256\":\"" HEXA "\",\"type\":\"text/css\","
-                             "\"size\":3},"
-                             "{\"path\":\"/b\",\"sha256\":\"" HEXB "\"},"
-                             "{\"path\":\"/caf\\u00e9\",\"sha256\":\"" HEXA "\",\"type\":7}]}",
-                             &r, err, sizeof(err)),
-                     0);
-    assert_int_equal(r.n, 3);
-    assert_string_equal(r.path[0], "/a.css");
-    assert_memory_equal(r.digest[0], a, STORE_DIGEST_LEN);
-    assert_string_equal(r.type[0], "text/css");
-    assert_string_equal(r.path[1], "/b");
-    assert_string_equal(r.type[1], "(null)"); /* absent */
-    assert_int_equal(r.path_len[2], 6);       /* bytes of UTF-8 */
-    assert_string_equal(r.path[2], "/caf\xc3\xa9");
-    assert_string_equal(r.type[2], "(null)"); /* wrong type */
+    body = encode_two(&len);
+    assert_non_null(body);
+    assert_int_equal(api_release_decode(body, len, "r1", &r, why, sizeof(why)), 0);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(r.id, "r1");
+    assert_int_equal(r.created, 1700000002);
+    assert_int_equal(r.files[1].published, 1700000001);
+    assert_int_equal(r.files[1].path_len, 6);
+    /* the documented canonical listing, hashed by hand */
+    {
+        char listing[512];
+        char ha[STORE_HEX_LEN + 1], hb[STORE_HEX_LEN + 1];
+        unsigned char a[STORE_DIGEST_LEN], b[STORE_DIGEST_LEN];
 
-    assert_int_equal(release("{\"files\":[]}", &r, err, sizeof(err)), 0);
-    assert_int_equal(r.n, 0);
-
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        err[0] = '\0';
-        if (release(bad[i], &r, err, sizeof(err)) != -1)
-            fail_msg("accepted: %s", bad[i]);
-        assert_true(strlen(err) > 0);
+        seq_digest(a, 1);
+        seq_digest(b, 2);
+        store_digest_to_hex(a, ha);
+        store_digest_to_hex(b, hb);
+        snprintf(listing, sizeof(listing), "/a.css\t%s\ttext/css\n/caf\xc3\xa9\t%s\timage/png\n",
+                 ha, hb);
+        store_sha256(listing, strlen(listing), want);
+        assert_memory_equal(r.digest, want, STORE_DIGEST_LEN);
     }
-    assert_int_equal(ingest_answer_release(NULL, 0, collect_file, &r, NULL, 0), -1);
+    api_release_free(&r);
 
-    /* the callback stops the walk */
-    r.stop_at = 1;
-    assert_int_equal(release("{\"files\":[{\"path\":\"/a\",\"sha256\":\"" HEXA "\"},"
-                             "{\"path\":\"/b\",\"sha256\":\"" HEXA "\"}]}",
-                             &r, NULL, 0),
-                     9);
-    assert_int_equal(r.n, 1);
+    /* truncated, renamed, recounted, retyped: every one refused */
+    for (i = 0; i < sizeof(renames) / sizeof(renames[0]); i++) {
+        bad = replace(body, renames[i][0], renames[i][1]);
+        why[0] = '\0';
+        if (api_release_decode(bad, strlen(bad), "r1", &r, why, sizeof(why)) != -1)
+            fail_msg("accepted: %s", bad);
+        assert_true(strlen(why) > 0);
+        free(bad);
+    }
+    assert_int_equal(api_release_decode(body, len - 2, "r1", &r, why, sizeof(why)), -1);
+    /* a wrong digest */
+    store_digest_to_hex(want, hex);
+    hex[0] = hex[0] == '0' ? '1' : '0';
+    {
+        char dig[STORE_HEX_LEN + 12];
+        const char *at = strstr(body, "\"digest\":\"");
+
+        assert_non_null(at);
+        snprintf(dig, sizeof(dig), "%.*s", STORE_HEX_LEN + 10, at);
+        bad = replace(body, dig, "\"digest\":\"");
+        free(bad);
+        bad = malloc(len + 1);
+        memcpy(bad, body, len + 1);
+        bad[(at - body) + 10] = bad[(at - body) + 10] == '0' ? '1' : '0';
+        assert_int_equal(api_release_decode(bad, len, "r1", &r, why, sizeof(why)), -1);
+        free(bad);
+    }
+    assert_int_equal(api_release_decode(NULL, 0, NULL, &r, why, sizeof(why)), -1);
+    free(body);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1143,10 +1147,14 @@ static void test_json_requests(void **state)
         char hex[STORE_HEX_LEN + 1];
 
         store_digest_to_hex(s.files[i].digest, hex);
-        assert_int_equal(json_object_size(f), 3);
+        assert_int_equal(json_object_size(f), 4);
         assert_string_equal(json_string_value(json_object_get(f, "path")), s.files[i].path);
         assert_string_equal(json_string_value(json_object_get(f, "sha256")), hex);
         assert_string_equal(json_string_value(json_object_get(f, "type")), s.files[i].type);
+        /* the first-publish stamp: the file's mtime, never in the future */
+        assert_int_equal(json_integer_value(json_object_get(f, "published")),
+                         ingest_file_published(&s.files[i], (int64_t)time(NULL)));
+        assert_true(json_integer_value(json_object_get(f, "published")) >= 1);
     }
     json_decref(root);
     free(body);

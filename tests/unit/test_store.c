@@ -17,6 +17,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@
 #include <zlib.h>
 
 #include "store.h"
+#include "store_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
@@ -194,6 +197,25 @@ static void on_problem(void *arg, enum store_problem_kind kind, const char *path
     }
     memcpy(p->digest[p->n], digest, 32);
     p->n++;
+}
+
+/* Files of a release as store_release_get gives them. */
+struct served_files {
+    size_t n;
+    char type[4][64];
+    int64_t published[4];
+};
+
+static int collect_served(void *arg, const struct store_file *f)
+{
+    struct served_files *sv = arg;
+
+    if (sv->n < 4) {
+        snprintf(sv->type[sv->n], sizeof(sv->type[0]), "%.*s", (int)f->type_len, f->type);
+        sv->published[sv->n] = f->published;
+    }
+    sv->n++;
+    return 0;
 }
 
 static struct store_file file_of(const char *path, const unsigned char d[32], const char *type)
@@ -1026,13 +1048,35 @@ static void test_publish_lookup(void **state)
     assert_memory_equal(a.type, "text/css; charset=utf-8", 23);
     assert_int_equal(store_lookup(r, "/assets/new.css", 15, &a), STORE_OK);
     assert_int_equal(a.published, 1800000000);
+    /* the release records what the path serves (first type, first time) */
+    {
+        struct served_files sv;
+
+        memset(&sv, 0, sizeof(sv));
+        assert_int_equal(store_release_get(r, "r2", 2, NULL, collect_served, &sv), STORE_OK);
+        assert_int_equal(sv.n, 2);
+        assert_string_equal(sv.type[0], "text/css; charset=utf-8");
+        assert_int_equal(sv.published[0], 1700000000);
+        assert_string_equal(sv.type[1], "text/css");
+        assert_int_equal(sv.published[1], 1800000000);
+    }
+    store_reader_end(r);
+
+    /* A stamped first-publish time (origin-ingest's, or a peer's) binds a new path. */
+    files[0] = file_of("/assets/stamped.css", d1, "text/css");
+    files[0].published = 1650000000;
+    assert_int_equal(store_publish(fx->st, "r3", 2, files, 1, 1900000000, &created, NULL, NULL),
+                     STORE_OK);
+    assert_int_equal(store_reader_begin(fx->st, &r), STORE_OK);
+    assert_int_equal(store_lookup(r, "/assets/stamped.css", 19, &a), STORE_OK);
+    assert_int_equal(a.published, 1650000000);
     store_reader_end(r);
 
     assert_int_equal(store_stats(fx->st, &s), STORE_OK);
-    assert_int_equal(s.paths, 4);
-    assert_int_equal(s.releases, 2);
-    assert_string_equal(s.last_release, "r2");
-    assert_int_equal(s.last_release_time, 1800000000);
+    assert_int_equal(s.paths, 5);
+    assert_int_equal(s.releases, 3);
+    assert_string_equal(s.last_release, "r3");
+    assert_int_equal(s.last_release_time, 1900000000);
     assert_fsck_ok(fx->st);
     free(gz);
 }
@@ -1155,13 +1199,14 @@ static void test_publish_release_conflict_and_noop(void **state)
                      STORE_ECONFLICT);
     assert_int_equal(p.n, 1);
     assert_int_equal(p.kind[0], STORE_PROBLEM_RELEASE_CONFLICT);
-    /* Same id, other type. */
+    /* Same id, other type for a bound path: the path keeps its first type
+     * and the release records what it serves, so this is the same release. */
     memset(&p, 0, sizeof(p));
     again[0] = file_of("/a.css", d2, "text/plain");
     assert_int_equal(store_publish(fx->st, "v1", 2, again, 2, 30, &created, on_problem, &p),
-                     STORE_ECONFLICT);
-    assert_int_equal(p.n, 1);
-    assert_int_equal(p.kind[0], STORE_PROBLEM_RELEASE_CONFLICT);
+                     STORE_OK);
+    assert_int_equal(created, 0);
+    assert_int_equal(p.n, 0);
     /* Same id, a path bound elsewhere: both reported. */
     memset(&p, 0, sizeof(p));
     again[0] = file_of("/a.css", d1, "text/css");
@@ -1843,6 +1888,109 @@ static void test_concurrent(void **state)
     assert_fsck_ok(fx->st);
 }
 
+/* store_open (of fsck, stats, backup, sync) finds its map by comparing the
+ * data file's first page with the mapping; a live writer rewrites meta
+ * page 0 on every other commit, so only its stable head may be compared. */
+static void test_meta_head_stable_across_commits(void **state)
+{
+    struct fx *fx = *state;
+    unsigned char before[64], after[64], d[32];
+    char path[4200];
+    int fd, i, changed = 0;
+
+    snprintf(path, sizeof(path), "%s/s/data.mdb", fx->dir);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, before, sizeof(before), 0), (ssize_t)sizeof(before));
+    for (i = 0; i < 4 && !changed; i++) {
+        put_seed(fx->st, 100 + (uint64_t)i, 64, d); /* one commit each */
+        assert_int_equal(pread(fd, after, sizeof(after), 0), (ssize_t)sizeof(after));
+        changed = memcmp(before + 40, after + 40, 24) != 0;
+    }
+    close(fd);
+    assert_true(changed); /* the hazard is real: bytes 40-63 moved */
+    assert_true(store__meta_same_env(before, after));
+    after[20] ^= 1; /* mm_version: another format */
+    assert_false(store__meta_same_env(before, after));
+}
+
+/* Uploads are verified before the writer lock: a bad blob or variant is
+ * refused while another writer holds the lock (before, they queued behind
+ * it: 256 MiB of hashing blocked every other writer, heals included). */
+struct side_put {
+    struct store *st;
+    unsigned char digest[32];
+    const unsigned char *data;
+    size_t len;
+    int enc; /* STORE_ENC_IDENTITY: a blob */
+    _Atomic int done;
+    int rc;
+};
+
+static void *side_put_thread(void *arg)
+{
+    struct side_put *sp = arg;
+
+    if (sp->enc == STORE_ENC_IDENTITY)
+        sp->rc = store_put_blob(sp->st, sp->digest, sp->data, sp->len, NULL);
+    else
+        sp->rc = store_put_variant(sp->st, sp->digest, sp->enc, sp->data, sp->len, NULL);
+    atomic_store(&sp->done, 1);
+    return NULL;
+}
+
+/* Runs sp on another thread while this one holds a write batch; returns
+ * whether it finished within 2 s, the lock still held. */
+static int finishes_beside_writer(struct store *st, struct side_put *sp)
+{
+    struct store_batch *b = NULL;
+    pthread_t t;
+    int i, done = 0;
+
+    assert_int_equal(store_batch_begin(st, &b), STORE_OK);
+    assert_int_equal(pthread_create(&t, NULL, side_put_thread, sp), 0);
+    for (i = 0; i < 200 && !done; i++) {
+        struct timespec ts = {0, 10 * 1000000L};
+
+        nanosleep(&ts, NULL);
+        done = atomic_load(&sp->done);
+    }
+    store_batch_abort(b);
+    pthread_join(t, NULL);
+    return done;
+}
+
+static void test_verify_before_writer(void **state)
+{
+    struct fx *fx = *state;
+    size_t len = 4u << 20;
+    unsigned char *data = malloc(len), d[32];
+    struct side_put sp;
+
+    assert_non_null(data);
+    memset(data, 'a', len);
+    put_seed(fx->st, 7, 1000, d);
+
+    memset(&sp, 0, sizeof(sp));
+    sp.st = fx->st;
+    memset(sp.digest, 0x5a, 32); /* not the bytes' digest */
+    sp.data = data;
+    sp.len = len;
+    sp.enc = STORE_ENC_IDENTITY;
+    assert_true(finishes_beside_writer(fx->st, &sp));
+    assert_int_equal(sp.rc, STORE_EDIGEST);
+
+    memset(&sp, 0, sizeof(sp));
+    sp.st = fx->st;
+    memcpy(sp.digest, d, 32);
+    sp.data = data; /* not gzip at all */
+    sp.len = 4096;
+    sp.enc = STORE_ENC_GZIP;
+    assert_true(finishes_beside_writer(fx->st, &sp));
+    assert_int_equal(sp.rc, STORE_EVARIANT);
+    free(data);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -1853,6 +2001,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_type_compressible),
         cmocka_unit_test(test_open_refusals),
         cmocka_unit_test_setup_teardown(test_read_only_beside_live, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meta_head_stable_across_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_before_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_small_offsets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_wrong_digest, setup, teardown),

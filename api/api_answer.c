@@ -1,12 +1,14 @@
 /*
- * answer.c - reads what an origind admin listener answers (JSON, jansson).
+ * api_answer.c - reads the short answers of an origind admin listener
+ * (JSON, jansson): the missing list, bundle counts, conflict and error
+ * details (see api.h).
  *
- * For: the missing list, bundle counts, conflict and error details, a
- * release's file list. Everything is bounded by the given length and never
- * trusts the body's shape.
- * Not for: HTTP (node.c) or deciding what an answer means for the exit code.
+ * For: origin-ingest (tools/node.c) and anything else reading those
+ * answers. Everything is bounded by the given length and never trusts the
+ * body's shape. Not for: releases and listings (strict, in api.c), HTTP,
+ * or deciding what an answer means for an exit code.
  */
-#include "answer.h"
+#include "api.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,9 +37,9 @@ static int is_hex_digest(const json_t *v)
     return store_digest_from_hex(json_string_value(v), json_string_length(v), d) == STORE_OK;
 }
 
-int ingest_answer_missing(const char *body, size_t len,
-                          int (*fn)(void *arg, const unsigned char *digest), void *arg, char *err,
-                          size_t errlen)
+int api_answer_missing(const char *body, size_t len,
+                       int (*fn)(void *arg, const unsigned char *digest), void *arg, char *err,
+                       size_t errlen)
 {
     json_t *root = load(body, len), *arr, *v;
     size_t i;
@@ -71,8 +73,8 @@ out:
     return rc;
 }
 
-size_t ingest_answer_conflicts(const char *body, size_t len,
-                               void (*fn)(void *arg, const char *path, const char *hex), void *arg)
+size_t api_answer_conflicts(const char *body, size_t len,
+                            void (*fn)(void *arg, const char *path, const char *hex), void *arg)
 {
     json_t *root = load(body, len), *arr, *v;
     size_t i, n = 0;
@@ -98,7 +100,7 @@ out:
     return n;
 }
 
-size_t ingest_answer_missing_count(const char *body, size_t len, char first[STORE_HEX_LEN + 1])
+size_t api_answer_missing_count(const char *body, size_t len, char first[STORE_HEX_LEN + 1])
 {
     json_t *root = load(body, len), *arr, *v;
     size_t n = 0;
@@ -117,7 +119,7 @@ out:
     return n;
 }
 
-void ingest_answer_error(const char *body, size_t len, char *out, size_t outlen)
+void api_answer_error(const char *body, size_t len, char *out, size_t outlen)
 {
     json_t *root = load(body, len), *e;
     const char *s = body;
@@ -144,7 +146,7 @@ out:
     json_decref(root);
 }
 
-int ingest_answer_bundle(const char *body, size_t len, uint64_t *created, uint64_t *present)
+int api_answer_bundle(const char *body, size_t len, uint64_t *created, uint64_t *present)
 {
     json_t *root = load(body, len), *c, *p;
     int rc = -1;
@@ -158,45 +160,6 @@ int ingest_answer_bundle(const char *body, size_t len, uint64_t *created, uint64
         goto out;
     *created = (uint64_t)json_integer_value(c);
     *present = (uint64_t)json_integer_value(p);
-    rc = 0;
-out:
-    json_decref(root);
-    return rc;
-}
-
-int ingest_answer_release(const char *body, size_t len,
-                          int (*fn)(void *arg, const char *path, size_t path_len,
-                                    const unsigned char *digest, const char *type),
-                          void *arg, char *err, size_t errlen)
-{
-    json_t *root = load(body, len), *arr, *v;
-    size_t i;
-    int rc = -1;
-
-    arr = json_is_object(root) ? json_object_get(root, "files") : NULL;
-    if (!json_is_array(arr)) {
-        seterr(err, errlen, "answer is not a release ({\"files\": [...]})");
-        goto out;
-    }
-    json_array_foreach(arr, i, v)
-    {
-        json_t *p = json_object_get(v, "path"), *h = json_object_get(v, "sha256"),
-               *t = json_object_get(v, "type");
-        unsigned char d[STORE_DIGEST_LEN];
-        int r;
-
-        if (!json_is_string(p) || !json_is_string(h) ||
-            store_digest_from_hex(json_string_value(h), json_string_length(h), d) != STORE_OK) {
-            seterr(err, errlen, "release lists a malformed file entry");
-            goto out;
-        }
-        r = fn(arg, json_string_value(p), json_string_length(p), d,
-               json_is_string(t) ? json_string_value(t) : NULL);
-        if (r != 0) {
-            rc = r;
-            goto out;
-        }
-    }
     rc = 0;
 out:
     json_decref(root);

@@ -83,6 +83,30 @@ static int scan_plain_string(const char **p, const char *end, const char **s, si
     return 0;
 }
 
+/* An optional ,"published":N member (N: 1..ADMIN_PUBLISHED_MAX, plain
+ * decimal digits, no leading zero): sets *v (0 when absent). */
+static int scan_published(const char **p, const char *end, int64_t *v)
+{
+    const char *q;
+    int64_t n = 0;
+
+    *v = 0;
+    if (scan_lit(p, end, ",\"published\":", 13) != 0)
+        return 0; /* absent */
+    q = *p;
+    if (q >= end || *q < '1' || *q > '9')
+        return -1;
+    while (q < end && *q >= '0' && *q <= '9') {
+        n = n * 10 + (*q - '0');
+        if (n > ADMIN_PUBLISHED_MAX)
+            return -1;
+        q++;
+    }
+    *p = q;
+    *v = n;
+    return 0;
+}
+
 int admin_parse_missing_fast(const char *body, size_t len, size_t max,
                              unsigned char (**digests)[STORE_DIGEST_LEN], size_t *nout)
 {
@@ -150,7 +174,7 @@ int admin_parse_release_fast(const char *body, size_t len, struct store_file **f
             store_digest_from_hex(h, hl, f[n].digest) != STORE_OK ||
             scan_lit(&p, end, ",\"type\":", 8) != 0 ||
             scan_plain_string(&p, end, &f[n].type, &f[n].type_len) != 0 ||
-            scan_lit(&p, end, "}", 1) != 0)
+            scan_published(&p, end, &f[n].published) != 0 || scan_lit(&p, end, "}", 1) != 0)
             goto fail;
         n++;
         if (p < end && *p == ',') {
@@ -258,8 +282,16 @@ int admin_parse_release_json(const char *body, size_t len, struct admin_release 
     json_array_foreach(files, i, f)
     {
         json_t *p = json_object_get(f, "path"), *h = json_object_get(f, "sha256"),
-               *ty = json_object_get(f, "type");
+               *ty = json_object_get(f, "type"), *pub = json_object_get(f, "published");
 
+        if (pub != NULL && (!json_is_integer(pub) || json_integer_value(pub) < 1 ||
+                            json_integer_value(pub) > ADMIN_PUBLISHED_MAX)) {
+            if (why != NULL && why_size > 0)
+                snprintf(why, why_size, "files[%zu].published must be unix seconds >= 1", i);
+            ret = ADMIN_BODY_EINVAL;
+            goto out;
+        }
+        sf[i].published = pub != NULL ? (int64_t)json_integer_value(pub) : 0;
         if (!json_is_string(p) || !json_is_string(h) || !json_is_string(ty) ||
             store_digest_from_hex(json_string_value(h), json_string_length(h), sf[i].digest) !=
                 STORE_OK) {

@@ -4,6 +4,7 @@
  * and the file list of PUT /v1/releases/<id>), the cursor parameters of
  * GET /v1/blobs and the record framing of POST /v1/bundle.
  *
+ * Part of the node API module (api/, beside api.h, which holds the answers).
  * For: server/admin.c (which maps the results to HTTP answers), the unit
  * tests (tests/unit/test_admin_body.c) and the fuzz drivers
  * (tests/fuzz/fuzz_missing_body.c, fuzz_release_body.c, fuzz_list_params.c,
@@ -70,9 +71,15 @@ struct admin_release {
     void *doc; /* private: the jansson document, or NULL */
 };
 
-/* Parses {"files": [{"path": "..", "sha256": "<64 hex>", "type": ".."}, ...]}
- * from body[0..len) (need not be NUL-terminated). Only the shape and the
- * digests are checked here; paths and types are validated by store_publish.
+/* The largest "published" time accepted (unix seconds, year 2500). */
+#define ADMIN_PUBLISHED_MAX 16725225600LL
+
+/* Parses {"files": [{"path": "..", "sha256": "<64 hex>", "type": "..",
+ * "published": N}, ...]} from body[0..len) (need not be NUL-terminated);
+ * "published" (the path's first publish time in the fleet, stamped by
+ * origin-ingest, 1..ADMIN_PUBLISHED_MAX) is optional and 0 in the result
+ * when absent. Only the shape and the digests are checked here; paths and
+ * types are validated by store_publish.
  *
  * Returns ADMIN_BODY_OK and fills *out (release it with admin_release_free),
  * or

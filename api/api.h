@@ -1,0 +1,234 @@
+/*
+ * api.h - the origind node API, in one place: the paths, the limits, the API
+ * version and how it is stated, the release digest, and the canonical
+ * encoders and strict decoders of every admin answer. The request bodies
+ * (missing list, release, cursor parameters, bundle framing) are parsed by
+ * admin_body.h beside it.
+ *
+ * For: server/admin.c (which answers), server/peer.c (which reads a peer's
+ * answers) and tools/node.c (origin-ingest), so the three speak exactly one
+ * protocol with one strictness. Not for: HTTP transport (libcurl or
+ * libmicrohttpd) or store access; no MHD or curl type here.
+ *
+ * Versioning. Every admin answer, error answers and 401 included, carries the
+ * header API_VERSION_HEADER ("Origind-Api") with the decimal API_VERSION
+ * (GET /v1/status also says "api": N). A client or peer checks it with
+ * api_version_check() before trusting a 2xx body, and on any other answer
+ * that carries it; a node without the header speaks version 1 (the builds
+ * before this module). Incompatible: any other number. The one-line reason
+ * names both versions.
+ *
+ * Release digest. The SHA-256 of the release's canonical listing: for every
+ * file, in ascending byte order of path (memcmp; a prefix sorts first), the
+ * bytes
+ *     path '\t' sha256-hex '\t' type '\n'
+ * where sha256-hex is the 64 lower-case hex digits of the file's blob and
+ * type its Content-Type as the path serves it. Paths and types never hold
+ * a tab or a newline (store_path_valid, store_type_valid), so the listing is
+ * unambiguous. The empty release's digest is SHA-256 of no bytes. The same
+ * value, in 64 lower-case hex digits, is what the node API (field "digest"),
+ * `push --json` and `verify --json` report. From a shell:
+ *     printf '%s\t%s\t%s\n' PATH HEX TYPE ... | LC_ALL=C sort | sha256sum
+ *
+ * Thread-safety: every function is reentrant (no shared state). Strings
+ * handed to callbacks are borrowed for the duration of the call.
+ */
+#ifndef ORIGIND_API_H
+#define ORIGIND_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* The node API version this build speaks, and the header that states it. */
+#define API_VERSION        2
+#define API_VERSION_STR    "2" /* API_VERSION as the header's value */
+#define API_VERSION_HEADER "Origind-Api"
+
+/* Paths (relative to a node's admin base URL). */
+#define API_PATH_MISSING  "/v1/missing"  /* POST */
+#define API_PATH_BLOBS    "/v1/blobs"    /* GET listing; /<hex>[/gzip|/br] */
+#define API_PATH_BUNDLE   "/v1/bundle"   /* POST */
+#define API_PATH_RELEASES "/v1/releases" /* GET listing; /<id> GET, PUT */
+#define API_PATH_STATUS   "/v1/status"   /* GET */
+#define API_PATH_METRICS  "/metrics"     /* GET */
+
+/* Room for any reason an api_* function writes (NUL included). */
+#define API_WHY_MAX 160
+
+/* The most files a release answer may list (what a decoder accepts). */
+#define API_RELEASE_FILES_MAX 10000000
+
+/* ------------------------------------------------------------------ */
+/* Version                                                              */
+
+/* Checks the value of the API_VERSION_HEADER of an answer (value NULL: the
+ * header was absent, i.e. version 1). who names the other side in the
+ * reason ("node http://10.0.0.5:8081"). Returns 0 if compatible, or -1 with
+ * a NUL-terminated one-line reason in why[0..why_size) (if why is not NULL),
+ * e.g. "node http://a:8081 speaks node API 1 (no Origind-Api header), this
+ * build speaks 2: upgrade that node". */
+int api_version_check(const char *value, const char *who, char *why, size_t why_size);
+
+/* ------------------------------------------------------------------ */
+/* Release digest                                                       */
+
+struct api_digest; /* opaque incremental digest of a canonical listing */
+
+/* Begins a digest. Returns NULL on allocation failure. */
+struct api_digest *api_digest_new(void);
+/* Adds one file. Files must be added in ascending path order (see above).
+ * Returns 0, or -1 if path or type is out of order, holds a tab or newline
+ * (the digest is then unusable; api_digest_free it). */
+int api_digest_add(struct api_digest *d, const char *path, size_t path_len,
+                   const unsigned char digest[STORE_DIGEST_LEN], const char *type, size_t type_len);
+/* Writes the digest into out and frees d. */
+void api_digest_final(struct api_digest *d, unsigned char out[STORE_DIGEST_LEN]);
+/* Frees d without a result. NULL is a no-op. */
+void api_digest_free(struct api_digest *d);
+
+/* The digest of files[0..n) in any order (sorted on a copy; files with the
+ * same path must not occur). Returns 0, or -1 (out of memory, or an invalid
+ * path or type: see api_digest_add). */
+int api_release_digest(const struct store_file *files, size_t n,
+                       unsigned char out[STORE_DIGEST_LEN]);
+
+/* ------------------------------------------------------------------ */
+/* GET /v1/releases/<id>                                                */
+
+/* The answer is
+ *   {"id":"<id>","created":<unix s>,"digest":"<hex>","count":N,
+ *    "files":[{"path":"/..","sha256":"<hex>","type":"..","published":<unix s>},...]}
+ * with files in path order; published is the path's first publish time in
+ * the fleet (what Last-Modified says). */
+
+/* Encodes that answer for files[0..n) (already in path order, as
+ * store_release_get gives them), computing the digest. Returns a malloc'd
+ * NUL-terminated text (caller frees) and sets *len, or NULL on allocation
+ * failure or when the files are not in strict path order. */
+char *api_release_encode(const char *id, size_t id_len, int64_t created,
+                         const struct store_file *files, size_t n, size_t *len);
+
+/* A decoded release answer. files[i].path and .type point into the
+ * document this struct owns (not NUL-terminated); valid until
+ * api_release_free(). */
+struct api_release {
+    char id[STORE_ID_MAX + 1];
+    int64_t created;
+    unsigned char digest[STORE_DIGEST_LEN];
+    struct store_file *files; /* n entries, path order */
+    size_t n;
+    void *doc; /* private */
+};
+
+/* Strictly decodes a release answer from body[0..len): an object with every
+ * member above of the right type, id a valid release id (and equal to
+ * want_id when want_id is not NULL), count equal to the number of entries,
+ * every entry with a valid path, 64-hex sha256, valid type and published
+ * >= 1, paths strictly ascending, and digest equal to the digest of the
+ * entries. Unknown members are ignored (the record is extensible).
+ * Returns 0 and fills *out (free it with api_release_free), or -1 with a
+ * one-line reason in why (out untouched). */
+int api_release_decode(const char *body, size_t len, const char *want_id, struct api_release *out,
+                       char *why, size_t why_size);
+/* Frees what api_release_decode() allocated; NULL or zeroed is a no-op. */
+void api_release_free(struct api_release *r);
+
+/* ------------------------------------------------------------------ */
+/* GET /v1/releases                                                     */
+
+/* {"releases":[{"id":"..","created":<unix s>,"files":N},...]}
+ * oldest first. The encoder is built by the caller with these two calls:
+ * api_list_begin() then api_release_list_add() per release, then
+ * api_list_end(). */
+struct api_list; /* opaque growing answer */
+
+/* Begins an answer whose array member is named key ("releases", "blobs").
+ * Returns NULL on allocation failure. */
+struct api_list *api_list_begin(const char *key);
+/* Appends one release. Returns 0 or -1 (allocation failure: the list is
+ * then unusable; api_list_end() returns NULL). */
+int api_release_list_add(struct api_list *l, const char *id, size_t id_len, int64_t created,
+                         uint64_t files);
+/* Appends one blob: digest, size, variants mask ((1 << STORE_ENC_GZIP) |
+ * (1 << STORE_ENC_BR)). Returns 0 or -1 as above. */
+int api_blob_list_add(struct api_list *l, const unsigned char digest[STORE_DIGEST_LEN],
+                      uint64_t size, unsigned variants);
+/* Ends the answer; next (may be NULL) becomes "next" (hex, or null) for a
+ * blob listing (ignored for releases). Frees l. Returns the malloc'd text
+ * (caller frees) and *len, or NULL if any append or this call failed. */
+char *api_list_end(struct api_list *l, const unsigned char *next, size_t *len);
+
+/* Strictly decodes a release listing: calls fn per release (id valid and
+ * NUL-terminated, created and files >= 0) in order. Returns 0, -1 with why
+ * (not the shape, or an entry does not parse: nothing is trusted), or fn's
+ * non-zero value. */
+int api_release_list_decode(const char *body, size_t len,
+                            int (*fn)(void *arg, const char *id, int64_t created, uint64_t files),
+                            void *arg, char *why, size_t why_size);
+
+/* ------------------------------------------------------------------ */
+/* GET /v1/blobs?after=<hex>&limit=N                                    */
+
+/* {"blobs":[{"sha256":"<hex>","size":N,"variants":["gzip","br"]}],
+ *  "next":"<hex>"|null}, in strictly ascending digest order. */
+
+struct api_blob_entry {
+    unsigned char digest[STORE_DIGEST_LEN];
+    uint64_t size;
+    unsigned variants; /* (1 << STORE_ENC_GZIP) | (1 << STORE_ENC_BR) */
+};
+
+/* Strictly decodes a blob page into out[0..max): every entry must parse
+ * (digest, size, known variant names), digests strictly ascending and after
+ * *after when after is not NULL, at most max entries, next null or equal
+ * to the last digest. Returns 0 with *n and *has_next (next digest in
+ * next_out) set, or -1 with why. */
+int api_blob_page_decode(const char *body, size_t len, const unsigned char *after,
+                         struct api_blob_entry *out, size_t max, size_t *n, int *has_next,
+                         unsigned char next_out[STORE_DIGEST_LEN], char *why, size_t why_size);
+
+/* ------------------------------------------------------------------ */
+/* POST /v1/missing answer                                              */
+
+/* Encodes {"missing":["<hex>",...]} for the digests[i] with
+ * missing[i] != 0, in order. Returns malloc'd text (caller frees) and
+ * *len, or NULL on allocation failure. */
+char *api_missing_encode(const unsigned char (*digests)[STORE_DIGEST_LEN],
+                         const unsigned char *missing, size_t n, size_t *len);
+
+/* {"missing": ["<hex>", ...]}: calls fn(arg, digest) per entry, in order;
+ * fn returns 0 to go on. Returns 0, or -1 (why filled) if the body is not
+ * that shape or a digest is not 64 hex digits, or fn's non-zero value. */
+int api_answer_missing(const char *body, size_t len,
+                       int (*fn)(void *arg, const unsigned char *digest), void *arg, char *why,
+                       size_t why_size);
+
+/* {"error": …, "conflicts": [{"path": "/…", "sha256": "<hex>"}, ...]}:
+ * calls fn per conflict (sha256 may be NULL if absent/invalid; path NUL-terminated).
+ * Returns the number of conflicts found (0 if none or malformed). */
+size_t api_answer_conflicts(const char *body, size_t len,
+                            void (*fn)(void *arg, const char *path, const char *hex), void *arg);
+
+/* {"missing": [...]} inside an error answer (422 on publish): number of
+ * entries, and the first one (hex, NUL-terminated) in first (may be NULL). */
+size_t api_answer_missing_count(const char *body, size_t len, char first[STORE_HEX_LEN + 1]);
+
+/* The one-line reason of an error answer: its "error" member if the body is
+ * a JSON object with one, else the body's first line; control characters
+ * replaced, truncated to fit out (always NUL-terminated). */
+void api_answer_error(const char *body, size_t len, char *out, size_t outlen);
+
+/* {"created": N, "present": N} (a bundle answer). Returns 0 or -1. */
+int api_answer_bundle(const char *body, size_t len, uint64_t *created, uint64_t *present);
+
+/* The publish answer {"id":..,"files":N,"created":bool,"digest":"<hex>"}:
+ * writes the digest. Returns 0, or -1 if the body has no valid digest. */
+int api_answer_publish_digest(const char *body, size_t len, unsigned char out[STORE_DIGEST_LEN]);
+
+/* GET /v1/status: the store's blob and variant counts ("store": {"blobs",
+ * "variants"}). Returns 0, or -1 if either is absent or negative. */
+int api_status_decode(const char *body, size_t len, uint64_t *blobs, uint64_t *variants);
+
+#endif /* ORIGIND_API_H */
