@@ -8,7 +8,7 @@ PKGS=(build-essential cmake pkg-config clang
       libmicrohttpd-dev liblmdb-dev lmdb-utils libssl-dev libcurl4-openssl-dev
       libjansson-dev zlib1g-dev libbrotli-dev libcmocka-dev
       nginx-light wrk rsync curl openssl valgrind python3 python3-yaml ruby systemd
-      dpkg-dev lintian prometheus shellcheck chromium)
+      dpkg-dev lintian prometheus shellcheck chromium strace)
 
 missing=()
 for p in "${PKGS[@]}"; do
