@@ -155,24 +155,17 @@ static void on_pruned(void *arg, size_t node, const struct api_prune_answer *a)
     json_t *rels = json_array(), *doc;
     size_t k;
 
-    if (!r->o->json) {
-        printf("node %s: %s %llu releases (%llu already, %llu absent), %llu blobs, %llu bytes\n",
-               url, r->o->dry_run ? "would prune" : "pruned", (unsigned long long)a->tot.pruned,
-               (unsigned long long)a->tot.already, (unsigned long long)a->tot.absent,
-               (unsigned long long)a->tot.blobs, (unsigned long long)a->tot.bytes);
-        for (k = 0; k < a->n; k++)
-            printf("  %s %s: %llu blobs, %llu bytes\n", a->releases[k].id,
-                   store_prune_state_name(a->releases[k].state),
-                   (unsigned long long)a->releases[k].blobs,
-                   (unsigned long long)a->releases[k].bytes);
+    if (rels == NULL) {
+        r->oom = 1;
+        return;
     }
-    for (k = 0; k < a->n && rels != NULL; k++)
+    for (k = 0; k < a->n; k++)
         json_array_append_new(rels, json_pack("{s:s,s:s,s:I,s:I,s:I}", "id", a->releases[k].id,
                                               "state", store_prune_state_name(a->releases[k].state),
                                               "blobs", (json_int_t)a->releases[k].blobs, "variants",
                                               (json_int_t)a->releases[k].variants, "bytes",
                                               (json_int_t)a->releases[k].bytes));
-    doc = json_pack("{s:b,s:o*,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:b}", "dry_run", a->dry_run,
+    doc = json_pack("{s:b,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:b}", "dry_run", a->dry_run,
                     "releases", rels, "pruned", (json_int_t)a->tot.pruned, "already",
                     (json_int_t)a->tot.already, "absent", (json_int_t)a->tot.absent, "blobs",
                     (json_int_t)a->tot.blobs, "variants", (json_int_t)a->tot.variants, "bytes",
@@ -181,6 +174,25 @@ static void on_pruned(void *arg, size_t node, const struct api_prune_answer *a)
     if (doc == NULL)
         r->oom = 1;
     r->answers[node] = doc;
+}
+
+/* The text report of one node's answer doc (as on_pruned built it), in
+ * node order. */
+static void print_answer(const struct ingest_prune_opts *o, const json_t *doc)
+{
+    const json_t *e;
+    size_t k;
+
+#define N(obj, key) ((unsigned long long)json_integer_value(json_object_get(obj, key)))
+    printf("node %s: %s %llu releases (%llu already, %llu absent), %llu blobs, %llu bytes\n",
+           json_string_value(json_object_get(doc, "node")), o->dry_run ? "would prune" : "pruned",
+           N(doc, "pruned"), N(doc, "already"), N(doc, "absent"), N(doc, "blobs"), N(doc, "bytes"));
+    json_array_foreach(json_object_get(doc, "releases"), k, e)
+    {
+        printf("  %s %s: %llu blobs, %llu bytes\n", json_string_value(json_object_get(e, "id")),
+               json_string_value(json_object_get(e, "state")), N(e, "blobs"), N(e, "bytes"));
+    }
+#undef N
 }
 
 int ingest_prune_run(const struct ingest_prune_opts *o)
@@ -273,6 +285,8 @@ int ingest_prune_run(const struct ingest_prune_opts *o)
                 nodes_out, json_pack("{s:s,s:b,s:s}", "node", o->nodes[i], "ok", 0, "error", why));
             rc = INGEST_EXIT_NODE;
         } else {
+            if (!o->json)
+                print_answer(o, r.answers[i]);
             json_array_append(nodes_out, r.answers[i]);
         }
     }
