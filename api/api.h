@@ -5,9 +5,11 @@
  * (missing list, release, cursor parameters, bundle framing) are parsed by
  * admin_body.h beside it.
  *
- * For: server/admin.c (which answers), server/peer.c (which reads a peer's
- * answers) and tools/node.c (origin-ingest), so the three speak exactly one
- * protocol with one strictness. Not for: HTTP transport (libcurl or
+ * For: server/admin.c and server/admin_prune.c (which answer), server/peer.c
+ * (which reads a peer's answers) and tools/node.c (origin-ingest), so they
+ * speak exactly one protocol with one strictness. (The tombstone listing,
+ * GET /v1/tombstones, is not here yet: server/admin_prune.c builds it and
+ * server/peer_tombstones.c reads it.) Not for: HTTP transport (libcurl or
  * libmicrohttpd) or store access; no MHD or curl type here.
  *
  * Versioning. Every admin answer, error answers and 401 included, carries the
@@ -47,12 +49,14 @@
 #define API_VERSION_HEADER "Origind-Api"
 
 /* Paths (relative to a node's admin base URL). */
-#define API_PATH_MISSING  "/v1/missing"  /* POST */
-#define API_PATH_BLOBS    "/v1/blobs"    /* GET listing; /<hex>[/gzip|/br] */
-#define API_PATH_BUNDLE   "/v1/bundle"   /* POST */
-#define API_PATH_RELEASES "/v1/releases" /* GET listing; /<id> GET, PUT */
-#define API_PATH_STATUS   "/v1/status"   /* GET */
-#define API_PATH_METRICS  "/metrics"     /* GET */
+#define API_PATH_MISSING    "/v1/missing"    /* POST */
+#define API_PATH_BLOBS      "/v1/blobs"      /* GET listing; /<hex>[/gzip|/br] */
+#define API_PATH_BUNDLE     "/v1/bundle"     /* POST */
+#define API_PATH_RELEASES   "/v1/releases"   /* GET listing; /<id> GET, PUT */
+#define API_PATH_STATUS     "/v1/status"     /* GET */
+#define API_PATH_METRICS    "/metrics"       /* GET */
+#define API_PATH_PRUNE      "/v1/prune"      /* POST */
+#define API_PATH_TOMBSTONES "/v1/tombstones" /* GET ?after=<id>&limit=N */
 
 /* Room for any reason an api_* function writes (NUL included). */
 #define API_WHY_MAX 160
@@ -230,5 +234,74 @@ int api_answer_publish_digest(const char *body, size_t len, unsigned char out[ST
 /* GET /v1/status: the store's blob and variant counts ("store": {"blobs",
  * "variants"}). Returns 0, or -1 if either is absent or negative. */
 int api_status_decode(const char *body, size_t len, uint64_t *blobs, uint64_t *variants);
+
+/* ------------------------------------------------------------------ */
+/* POST /v1/prune (api_prune.c)                                         */
+
+/* The most release ids one prune request may name (more: 413). */
+#define API_PRUNE_MAX 100000
+
+/* The request is {"prune":["<id>",...],"dry_run":bool}: a node prunes (or,
+ * dry, reports) exactly those ids. */
+
+/* Encodes the request for ids[0..n) (NUL-terminated release ids, in the
+ * order given). Returns malloc'd text (caller frees) and *len, or NULL on
+ * allocation failure or when an id is not a valid release id. */
+char *api_prune_request_encode(const char *const *ids, size_t n, int dry_run, size_t *len);
+
+/* A decoded request: ids[i] point into the document this struct owns (not
+ * NUL-terminated); valid until api_prune_request_free(). */
+struct api_prune_request {
+    struct store_id *ids; /* n entries, in the request's order */
+    size_t n;
+    int dry_run; /* "dry_run" absent: 0 */
+    void *doc;   /* private */
+};
+
+/* Strictly decodes a request from body[0..len): an object with exactly the
+ * array "prune" and optionally the boolean "dry_run" (no other member, no
+ * duplicate key), every entry a valid release id. Repeated ids are not
+ * checked here (store_prune refuses them). Returns 0 and fills *out (free
+ * it with api_prune_request_free), or with a one-line reason in why (out
+ * untouched): -1 not that shape or a bad id (answer 400), -2 more than
+ * API_PRUNE_MAX ids (413), -3 out of memory (500). */
+int api_prune_request_decode(const char *body, size_t len, struct api_prune_request *out, char *why,
+                             size_t why_size);
+/* Frees what api_prune_request_decode() allocated; NULL or zeroed is a no-op. */
+void api_prune_request_free(struct api_prune_request *r);
+
+/* The 200 answer:
+ *   {"dry_run":b,"releases":[{"id","state","blobs","variants","bytes"},...],
+ *    "pruned":n,"already":n,"absent":n,"blobs":n,"variants":n,"bytes":n,
+ *    "paths_gone":n}
+ * releases in the request's order; state is store_prune_state_name()'s. */
+struct api_prune_entry {
+    char id[STORE_ID_MAX + 1];
+    int state; /* enum store_prune_state */
+    uint64_t blobs, variants, bytes;
+};
+
+struct api_prune_answer {
+    int dry_run;
+    struct api_prune_entry *releases; /* n entries */
+    size_t n;
+    struct store_prune_totals tot;
+};
+
+/* Encodes a (releases and totals as store_prune() reported them). Returns
+ * malloc'd text (caller frees) and *len, or NULL on allocation failure, an
+ * invalid id or an unknown state. */
+char *api_prune_answer_encode(const struct api_prune_answer *a, size_t *len);
+
+/* Strictly decodes an answer from body[0..len): every member above of the
+ * right type (counts integers >= 0), every entry a valid id and a known
+ * state, and pruned/already/absent equal to the number of entries in each
+ * state. Unknown members are ignored. Returns 0 and fills *out (its
+ * releases are malloc'd: free with api_prune_answer_free), or -1 with a
+ * one-line reason in why (out untouched). */
+int api_prune_answer_decode(const char *body, size_t len, struct api_prune_answer *out, char *why,
+                            size_t why_size);
+/* Frees what api_prune_answer_decode() allocated; NULL or zeroed is a no-op. */
+void api_prune_answer_free(struct api_prune_answer *a);
 
 #endif /* ORIGIND_API_H */

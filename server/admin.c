@@ -792,10 +792,15 @@ static enum MHD_Result do_retention(struct req *r, struct MHD_Connection *c)
 
     if (r->route == R_PRUNE) {
         const unsigned char *body = spool_data(r->spool);
+        char *text = NULL;
+        size_t len = 0;
 
         if (body == NULL)
             return reply_error(r, c, 500, "cannot read the request body");
-        status = admin_prune(r->srv->st, body, r->spool->got, (int64_t)time(NULL), &j);
+        status = admin_prune(r->srv->st, body, r->spool->got, (int64_t)time(NULL), &text, &len);
+        if (text == NULL)
+            return reply_error(r, c, 500, "out of memory");
+        return reply_text_owned(r, c, status, "application/json", text, len);
     } else {
         status = admin_tombstones(
             r->srv->st, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after"),

@@ -1,7 +1,8 @@
 /*
  * admin_prune.c - the admin API's retention answers (see admin_prune.h):
- * reading a prune request, calling store_prune(), and describing tombstones
- * and the retention counters as JSON and Prometheus text.
+ * a prune request (decoded and its answer encoded by api/api_prune.c) run
+ * through store_prune(), and the tombstones and the retention counters as
+ * JSON and Prometheus text.
  *
  * For: server/admin.c. Not for: choosing which releases go (origin-ingest
  * prune), the HTTP exchange itself, or the store's own bookkeeping.
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "log.h"
 #include "server.h"
 
@@ -20,92 +22,81 @@ static json_t *error_json(const char *msg)
     return json_pack("{s:s}", "error", msg);
 }
 
+/* Collects store_prune()'s per-id report into an api_prune_answer. */
 static void on_pruned(void *arg, const char *id, size_t id_len, int state, uint64_t blobs,
                       uint64_t variants, uint64_t bytes)
 {
-    json_t *arr = arg;
+    struct api_prune_answer *a = arg;
+    struct api_prune_entry *e = &a->releases[a->n++];
 
-    json_array_append_new(arr,
-                          json_pack("{s:s%,s:s,s:I,s:I,s:I}", "id", id, id_len, "state",
-                                    store_prune_state_name(state), "blobs", (json_int_t)blobs,
-                                    "variants", (json_int_t)variants, "bytes", (json_int_t)bytes));
+    memcpy(e->id, id, id_len);
+    e->id[id_len] = '\0';
+    e->state = state;
+    e->blobs = blobs;
+    e->variants = variants;
+    e->bytes = bytes;
 }
 
-unsigned admin_prune(struct store *st, const void *body, size_t len, int64_t now, json_t **out)
+/* {"error": msg} as malloc'd text, or NULL when out of memory. */
+static char *error_text(const char *msg, size_t *len)
 {
-    struct store_prune_totals tot;
-    struct store_id *ids = NULL;
-    json_t *doc, *list, *dry, *e, *arr = NULL;
-    json_error_t jerr;
-    unsigned status;
-    size_t i, n;
-    int err;
+    json_t *j = error_json(msg);
+    char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
 
-    *out = NULL;
-    doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc == NULL || !json_is_object(doc)) {
-        *out = error_json("body must be a JSON object {\"prune\":[ids],\"dry_run\":bool}");
-        status = 400;
-        goto out;
+    json_decref(j);
+    if (text != NULL)
+        *len = strlen(text);
+    return text;
+}
+
+unsigned admin_prune(struct store *st, const void *body, size_t len, int64_t now, char **text,
+                     size_t *text_len)
+{
+    struct api_prune_request req;
+    struct api_prune_answer ans;
+    char why[API_WHY_MAX];
+    unsigned status;
+    int err, rc;
+
+    *text = NULL;
+    memset(&req, 0, sizeof(req));
+    memset(&ans, 0, sizeof(ans));
+    rc = api_prune_request_decode(body, len, &req, why, sizeof(why));
+    if (rc != 0) {
+        if (rc == -3)
+            return 500;
+        *text = error_text(why, text_len);
+        return rc == -2 ? 413 : 400;
     }
-    list = json_object_get(doc, "prune");
-    dry = json_object_get(doc, "dry_run");
-    if (!json_is_array(list) || (dry != NULL && !json_is_boolean(dry)) ||
-        json_object_size(doc) != 1u + (dry != NULL)) {
-        *out = error_json("body must be {\"prune\":[ids]} with an optional boolean \"dry_run\"");
-        status = 400;
-        goto out;
-    }
-    n = json_array_size(list);
-    if (n > ADMIN_PRUNE_MAX) {
-        *out = error_json("too many release ids in one prune");
-        status = 413;
-        goto out;
-    }
-    ids = calloc(n + 1, sizeof(*ids));
-    arr = json_array();
-    if (ids == NULL || arr == NULL) {
+    ans.releases = calloc(req.n + 1, sizeof(*ans.releases));
+    if (ans.releases == NULL) {
         status = 500;
         goto out;
     }
-    json_array_foreach(list, i, e)
-    {
-        ids[i].id = json_string_value(e);
-        ids[i].len = json_string_length(e);
-        if (ids[i].id == NULL || store_id_valid(ids[i].id, ids[i].len) != STORE_OK) {
-            *out = error_json("every entry of \"prune\" must be a valid release id");
-            status = 400;
-            goto out;
-        }
-    }
-    err = store_prune(st, ids, n, now, json_is_true(dry), on_pruned, arr, &tot);
+    ans.dry_run = req.dry_run;
+    err = store_prune(st, req.ids, req.n, now, req.dry_run, on_pruned, &ans, &ans.tot);
     if (err == STORE_EINVAL) {
-        *out = error_json("a release id is named twice");
+        *text = error_text("a release id is named twice", text_len);
         status = 400;
         goto out;
     }
     if (err != STORE_OK) {
-        *out = error_json(store_strerror(err));
+        *text = error_text(store_strerror(err), text_len);
         status = http_status_for_store_err(err);
-        log_error("admin: prune of %zu releases failed: %s", n, store_strerror(err));
+        log_error("admin: prune of %zu releases failed: %s", req.n, store_strerror(err));
         goto out;
     }
-    if (!json_is_true(dry))
+    if (!req.dry_run)
         log_info("admin: prune: %llu releases pruned, %llu already, %llu absent; %llu blobs, "
                  "%llu bytes freed, %llu paths gone",
-                 (unsigned long long)tot.pruned, (unsigned long long)tot.already,
-                 (unsigned long long)tot.absent, (unsigned long long)tot.blobs,
-                 (unsigned long long)tot.bytes, (unsigned long long)tot.paths_gone);
-    *out = json_pack("{s:b,s:O,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "dry_run", json_is_true(dry),
-                     "releases", arr, "pruned", (json_int_t)tot.pruned, "already",
-                     (json_int_t)tot.already, "absent", (json_int_t)tot.absent, "blobs",
-                     (json_int_t)tot.blobs, "variants", (json_int_t)tot.variants, "bytes",
-                     (json_int_t)tot.bytes, "paths_gone", (json_int_t)tot.paths_gone);
+                 (unsigned long long)ans.tot.pruned, (unsigned long long)ans.tot.already,
+                 (unsigned long long)ans.tot.absent, (unsigned long long)ans.tot.blobs,
+                 (unsigned long long)ans.tot.bytes, (unsigned long long)ans.tot.paths_gone);
+    *text = api_prune_answer_encode(&ans, text_len);
     status = 200;
 out:
-    json_decref(arr);
-    json_decref(doc);
-    free(ids);
+    free(ans.releases);
+    api_prune_request_free(&req);
     return status;
 }
 

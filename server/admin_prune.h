@@ -17,30 +17,31 @@
 
 #include <jansson.h>
 
+#include "api.h"
 #include "store.h"
 
-/* The most release ids one POST /v1/prune may name. */
-#define ADMIN_PRUNE_MAX 100000
+/* The most release ids one POST /v1/prune may name (api.h's limit). */
+#define ADMIN_PRUNE_MAX API_PRUNE_MAX
 /* GET /v1/tombstones: default and largest page. */
 #define ADMIN_TOMBSTONES_DEF 10000
 #define ADMIN_TOMBSTONES_MAX 100000
 
-/* POST /v1/prune with body[0..len) = {"prune":["id",...],"dry_run":false}
- * ("dry_run" optional, default false). Prunes (or, dry, reports) those ids
- * in one store_prune() at time now. On return *out is the answer (caller
- * decrefs; NULL only when out of memory):
- *   200 {"dry_run":b,"releases":[{"id","state","blobs","variants","bytes"}],
- *        "pruned":n,"already":n,"absent":n,"blobs":n,"variants":n,
- *        "bytes":n,"paths_gone":n}
+/* POST /v1/prune with body[0..len): the request of api.h
+ * (api_prune_request_decode). Prunes (or, dry, reports) those ids in one
+ * store_prune() at time now. On return *text is the malloc'd answer (caller
+ * frees) of *text_len bytes, NULL only with status 500 (out of memory):
+ *   200 the answer of api.h (api_prune_answer_encode);
  *   400 {"error"} for a body not of that shape, a bad or repeated id;
  *   413 over ADMIN_PRUNE_MAX ids; or the store error's status.
  * Returns the HTTP status. */
-unsigned admin_prune(struct store *st, const void *body, size_t len, int64_t now, json_t **out);
+unsigned admin_prune(struct store *st, const void *body, size_t len, int64_t now, char **text,
+                     size_t *text_len);
 
 /* GET /v1/tombstones?after=ID&limit=N: {"tombstones":[{"id","pruned"}],
  * "next":ID|null} in id order (next: pass as after for the next page).
  * after and limit may be NULL (absent). 400 for a bad id or limit. Returns
- * the HTTP status; *out as for admin_prune. */
+ * the HTTP status; *out is the answer (caller decrefs; NULL only with
+ * status 500, out of memory). */
 unsigned admin_tombstones(struct store *st, const char *after, const char *limit, json_t **out);
 
 /* {"tombstones","pruned_blobs","pruned_bytes","gone_paths","free_bytes"}

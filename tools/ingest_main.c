@@ -1,12 +1,14 @@
 /*
  * ingest_main.c - origin-ingest: the deploy-pipeline CLI that pushes a build
- * directory to every origind node and publishes it there (push), or checks
- * that every node has a release complete (verify).
+ * directory to every origind node and publishes it there (push), checks
+ * that every node has a release complete (verify), or prunes old releases
+ * on every node (prune; the policy is prune.c's).
  *
  * For: the option table (every flag with its environment variable, default
  * and help line), validation before any work, the order of phases, and
  * turning per-node outcomes into one exit code and summary.
- * Not for: HTTP (node.c), hashing (hash.c), naming (naming.c).
+ * Not for: HTTP (node.c), hashing (hash.c), naming (naming.c), the
+ * retention policy (prune.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +21,6 @@
 
 #include <jansson.h>
 
-#include "prune.h"
 #include "compress.h"
 #include "discover.h"
 #include "hash.h"
@@ -29,6 +30,7 @@
 #include "naming.h"
 #include "node.h"
 #include "progress.h"
+#include "prune.h"
 #include "through.h"
 #include "secret_file.h"
 #include "tls_client.h"
@@ -36,6 +38,8 @@
 
 #define CMD_PUSH   1u
 #define CMD_VERIFY 2u
+#define CMD_PRUNE  4u
+#define CMD_NODES  (CMD_PUSH | CMD_VERIFY | CMD_PRUNE)
 #define TOKEN_MAX  4096
 
 enum opt_id {
@@ -64,6 +68,9 @@ enum opt_id {
     O_THROUGH_TIMEOUT,
     O_CACERT,
     O_MANIFEST,
+    O_KEEP_LAST,
+    O_KEEP_NEWER_THAN,
+    O_KEEP,
     O_COUNT
 };
 
@@ -78,13 +85,12 @@ struct opt_row {
 
 /* One row per option: name, environment variable, argument, default, commands, help. */
 static const struct opt_row opt_table[O_COUNT] = {
-    [O_NODE] = {"node", "ORIGIN_INGEST_NODES", "URL", NULL, CMD_PUSH | CMD_VERIFY,
+    [O_NODE] = {"node", "ORIGIN_INGEST_NODES", "URL", NULL, CMD_NODES,
                 "admin base URL of a node; repeat for each node (env: comma-separated)"},
-    [O_NODES_DNS] = {"nodes-dns", "ORIGIN_INGEST_NODES_DNS", "HOST:PORT", NULL,
-                     CMD_PUSH | CMD_VERIFY,
+    [O_NODES_DNS] = {"nodes-dns", "ORIGIN_INGEST_NODES_DNS", "HOST:PORT", NULL, CMD_NODES,
                      "every A/AAAA record of HOST is a node http://ADDR:PORT (https:// with "
                      "--cacert; with --node: both)"},
-    [O_TOKEN_FILE] = {"token-file", "ORIGIN_INGEST_TOKEN_FILE", "FILE", NULL, CMD_PUSH | CMD_VERIFY,
+    [O_TOKEN_FILE] = {"token-file", "ORIGIN_INGEST_TOKEN_FILE", "FILE", NULL, CMD_NODES,
                       "file holding the admin bearer token"},
     [O_RELEASE] = {"release", "ORIGIN_INGEST_RELEASE", "ID", NULL, CMD_PUSH | CMD_VERIFY,
                    "release id, 1-128 bytes of [A-Za-z0-9._-]"},
@@ -102,7 +108,7 @@ static const struct opt_row opt_table[O_COUNT] = {
                     CMD_PUSH, "precompressed variants to upload for compressible types"},
     [O_JOBS] = {"jobs", "ORIGIN_INGEST_JOBS", "N", "4", CMD_PUSH,
                 "parallel uploads per node (keep-alive connections), 1-64"},
-    [O_RETRIES] = {"retries", "ORIGIN_INGEST_RETRIES", "N", "5", CMD_PUSH | CMD_VERIFY,
+    [O_RETRIES] = {"retries", "ORIGIN_INGEST_RETRIES", "N", "5", CMD_NODES,
                    "retries of a request after a connection error or 5xx, 0-30"},
     [O_THREADS] = {"threads", "ORIGIN_INGEST_THREADS", "N", "online cores", CMD_PUSH,
                    "threads for hashing and compression, 1-256"},
@@ -111,9 +117,10 @@ static const struct opt_row opt_table[O_COUNT] = {
                      "compression cache (by digest); \"none\" disables it"},
     [O_INCLUDE_HIDDEN] = {"include-hidden", "ORIGIN_INGEST_INCLUDE_HIDDEN", NULL, NULL, CMD_PUSH,
                           "publish dotfiles and dot-directories too"},
-    [O_DRY_RUN] = {"dry-run", "ORIGIN_INGEST_DRY_RUN", NULL, NULL, CMD_PUSH,
-                   "hash, name and write the manifest; contact no node"},
-    [O_JSON] = {"json", "ORIGIN_INGEST_JSON", NULL, NULL, CMD_PUSH | CMD_VERIFY,
+    [O_DRY_RUN] = {"dry-run", "ORIGIN_INGEST_DRY_RUN", NULL, NULL, CMD_PUSH | CMD_PRUNE,
+                   "push: hash, name and write the manifest, contact no node; prune: list per "
+                   "node what would go, change nothing"},
+    [O_JSON] = {"json", "ORIGIN_INGEST_JSON", NULL, NULL, CMD_NODES,
                 "print one JSON summary on stdout and nothing else there"},
     [O_QUIET] = {"quiet", "ORIGIN_INGEST_QUIET", NULL, NULL, CMD_PUSH | CMD_VERIFY,
                  "no progress or summary on stderr, only errors"},
@@ -128,11 +135,16 @@ static const struct opt_row opt_table[O_COUNT] = {
                         "--through transfers in flight at once, 1-64"},
     [O_THROUGH_TIMEOUT] = {"through-timeout", "ORIGIN_INGEST_THROUGH_TIMEOUT", "SECONDS", "600",
                            CMD_VERIFY, "--through must finish within SECONDS (0: no limit)"},
-    [O_CACERT] = {"cacert", "ORIGIN_INGEST_CACERT", "FILE", "the system's CAs",
-                  CMD_PUSH | CMD_VERIFY,
+    [O_CACERT] = {"cacert", "ORIGIN_INGEST_CACERT", "FILE", "the system's CAs", CMD_NODES,
                   "PEM CA file that https:// nodes' certificates must chain to"},
     [O_MANIFEST] = {"manifest", "ORIGIN_INGEST_MANIFEST", "FILE", NULL, CMD_VERIFY,
                     "also check every node against this full manifest (from push)"},
+    [O_KEEP_LAST] = {"keep-last", "ORIGIN_INGEST_KEEP_LAST", "N", NULL, CMD_PRUNE,
+                     "keep the N newest releases (of the union of the nodes' lists)"},
+    [O_KEEP_NEWER_THAN] = {"keep-newer-than", "ORIGIN_INGEST_KEEP_NEWER_THAN", "DURATION", NULL,
+                           CMD_PRUNE, "keep releases created within DURATION: 90d, 12h, 30m, 45s"},
+    [O_KEEP] = {"keep", "ORIGIN_INGEST_KEEP", "ID", NULL, CMD_PRUNE,
+                "keep this release; repeat for each (env: comma-separated)"},
 };
 
 struct cfg {
@@ -142,6 +154,11 @@ struct cfg {
     size_t nnodes;
     int nodes_from_argv;
     char *env_nodes; /* owned copy of ORIGIN_INGEST_NODES */
+    char **keeps;    /* --keep (owned list) */
+    size_t nkeeps;
+    int keeps_from_argv;
+    char *env_keeps; /* owned copy of ORIGIN_INGEST_KEEP */
+    struct ingest_prune_policy policy;
     const char *dir;
     /* Validated. */
     unsigned jobs, retries, threads, through_jobs, through_timeout;
@@ -158,7 +175,18 @@ static void usage(FILE *out, unsigned cmd)
 {
     size_t i;
 
-    if (cmd == CMD_VERIFY)
+    if (cmd == CMD_PRUNE)
+        fputs("usage: origin-ingest prune --node URL [--node URL ...] --token-file FILE\n"
+              "                           [--keep-last N] [--keep-newer-than DURATION] "
+              "[--keep ID ...]\n\n"
+              "Keeps the union of the --keep-* sets and prunes every other release on every\n"
+              "node. A pruned release is gone for good: its paths answer 410 Gone, its id can\n"
+              "never be published again, and blobs no kept release uses are removed. The\n"
+              "releases considered are the union of every node's list; each node gets the\n"
+              "same prune set. A node that cannot list stops the command before anything\n"
+              "changes. A policy that keeps nothing is refused.\n\n",
+              out);
+    else if (cmd == CMD_VERIFY)
         fputs("usage: origin-ingest verify --node URL [--node URL ...] --token-file FILE "
               "--release ID [--manifest FILE]\n"
               "                            [--through BASE_URL [--sample N]]\n\n"
@@ -196,6 +224,18 @@ static void usage(FILE *out, unsigned cmd)
                 o->def ? "; default " : "", o->def ? o->def : "");
     }
     fputs("  --help, --version\n\n", out);
+    if (cmd == CMD_PRUNE) {
+        fputs("retries: connection errors and HTTP 5xx (but 501, 505, 507) are retried with\n"
+              "exponential backoff (250 ms doubling, at most 8 s) and jitter; 4xx never.\n\n"
+              "exit status:\n"
+              "  0  every node pruned the same set (or, --dry-run, reported it)\n"
+              "  2  usage error, or a policy that keeps nothing (none of the nodes' releases)\n"
+              "  4  a node unreachable, failing after retries, or refusing (named; run the\n"
+              "     same command again to finish)\n"
+              "  5  local error (the token file cannot be read, out of memory)\n",
+              out);
+        return;
+    }
     if (cmd == CMD_PUSH)
         fputs("what is published from DIR:\n"
               "  - regular files, visited in name order; empty files are published;\n"
@@ -262,10 +302,44 @@ static int parse_uint(const char *v, unsigned long long lo, unsigned long long h
     return 0;
 }
 
+static void add_str(char ***list, size_t *n, const char *v)
+{
+    *list = ingest_xrealloc(*list, (*n + 1) * sizeof(**list));
+    (*list)[(*n)++] = ingest_xstrdup(v);
+}
+
 static void add_node(struct cfg *c, const char *url)
 {
-    c->nodes = ingest_xrealloc(c->nodes, (c->nnodes + 1) * sizeof(*c->nodes));
-    c->nodes[c->nnodes++] = ingest_xstrdup(url);
+    add_str(&c->nodes, &c->nnodes, url);
+}
+
+/* The repeatable options (--node, --keep): their list, and where it came from. */
+static int list_of(struct cfg *c, size_t k, char ***list, size_t **n, int **from_argv,
+                   char ***env_copy)
+{
+    if (k == O_NODE) {
+        *list = c->nodes;
+        *n = &c->nnodes;
+        *from_argv = &c->nodes_from_argv;
+        *env_copy = &c->env_nodes;
+        return 1;
+    }
+    if (k == O_KEEP) {
+        *list = c->keeps;
+        *n = &c->nkeeps;
+        *from_argv = &c->keeps_from_argv;
+        *env_copy = &c->env_keeps;
+        return 1;
+    }
+    return 0;
+}
+
+static void list_add(struct cfg *c, size_t k, const char *v)
+{
+    if (k == O_NODE)
+        add_str(&c->nodes, &c->nnodes, v);
+    else
+        add_str(&c->keeps, &c->nkeeps, v);
 }
 
 static void free_cfg(struct cfg *c)
@@ -276,6 +350,10 @@ static void free_cfg(struct cfg *c)
         free(c->nodes[i]);
     free(c->nodes);
     free(c->env_nodes);
+    for (i = 0; i < c->nkeeps; i++)
+        free(c->keeps[i]);
+    free(c->keeps);
+    free(c->env_keeps);
     free(c->prefix);
     free(c->cache_dir);
     explicit_bzero(c->token, sizeof(c->token));
@@ -291,22 +369,28 @@ static int parse_args(struct cfg *c, int argc, char **argv)
     for (k = 0; k < O_COUNT; k++) {
         const char *e = getenv(opt_table[k].env);
 
+        char **list, **env_copy;
+        size_t *n;
+        int *from_argv;
+
         if (!(opt_table[k].cmds & c->cmd) || e == NULL)
             continue;
-        if (k == O_NODE) {
+        if (list_of(c, k, &list, &n, &from_argv, &env_copy)) {
             char *save = NULL, *tok;
 
-            c->env_nodes = ingest_xstrdup(e);
-            for (tok = strtok_r(c->env_nodes, ", ", &save); tok != NULL;
+            *env_copy = ingest_xstrdup(e);
+            for (tok = strtok_r(*env_copy, ", ", &save); tok != NULL;
                  tok = strtok_r(NULL, ", ", &save))
-                add_node(c, tok);
+                list_add(c, k, tok);
             continue;
         }
         c->val[k] = e;
     }
     for (i = 2; i < argc; i++) {
         const char *a = argv[i], *eq, *value = NULL;
-        size_t nl;
+        char **list, **env_copy;
+        size_t nl, *n;
+        int *from_argv;
 
         if (no_more_opts || a[0] != '-' || strcmp(a, "-") == 0) {
             if (c->cmd != CMD_PUSH || c->dir != NULL) {
@@ -355,16 +439,16 @@ static int parse_args(struct cfg *c, int argc, char **argv)
                     opt_table[k].metavar);
             return -1;
         }
-        if (k == O_NODE) {
-            if (!c->nodes_from_argv) { /* the command line replaces the environment's list */
+        if (list_of(c, k, &list, &n, &from_argv, &env_copy)) {
+            if (!*from_argv) { /* the command line replaces the environment's list */
                 size_t j;
 
-                for (j = 0; j < c->nnodes; j++)
-                    free(c->nodes[j]);
-                c->nnodes = 0;
-                c->nodes_from_argv = 1;
+                for (j = 0; j < *n; j++)
+                    free(list[j]);
+                *n = 0;
+                *from_argv = 1;
             }
-            add_node(c, value);
+            list_add(c, k, value);
             continue;
         }
         c->val[k] = value;
@@ -513,6 +597,32 @@ static int validate(struct cfg *c)
         else
             c->cache_dir = ingest_compress_default_cache();
     }
+    if (c->cmd == CMD_PRUNE) {
+        c->policy.newer_than = -1;
+        if (c->val[O_KEEP_LAST] != NULL) {
+            if (parse_uint(c->val[O_KEEP_LAST], 0, 1ull << 40, &x) != 0)
+                return bad("--keep-last (a number >= 0)", c->val[O_KEEP_LAST]), INGEST_EXIT_USAGE;
+            c->policy.keep_last = x;
+        }
+        v = c->val[O_KEEP_NEWER_THAN];
+        if (v != NULL) {
+            c->policy.newer_than = ingest_prune_duration(v);
+            if (c->policy.newer_than < 0)
+                return bad("--keep-newer-than (90d, 12h, 30m or 45s)", v), INGEST_EXIT_USAGE;
+        }
+        for (i = 0; i < c->nkeeps; i++) {
+            if (store_id_valid(c->keeps[i], strlen(c->keeps[i])) != STORE_OK)
+                return bad("--keep (a release id)", c->keeps[i]), INGEST_EXIT_USAGE;
+        }
+        c->policy.keep = (const char *const *)c->keeps;
+        c->policy.nkeep = c->nkeeps;
+        if (ingest_prune_policy_empty(&c->policy)) {
+            fputs("origin-ingest prune: refusing a policy that keeps nothing: give "
+                  "--keep-last N (N >= 1), --keep-newer-than or --keep ID\n",
+                  stderr);
+            return INGEST_EXIT_USAGE;
+        }
+    }
     v = c->val[O_RELEASE];
     if (v != NULL && store_id_valid(v, strlen(v)) != STORE_OK)
         return bad("--release (1-128 bytes of [A-Za-z0-9._-])", v), INGEST_EXIT_USAGE;
@@ -545,7 +655,7 @@ static int validate(struct cfg *c)
         if (strncmp(c->nodes[i], "http://", 7) != 0 && strncmp(c->nodes[i], "https://", 8) != 0)
             return bad("--node (http:// or https:// URL)", c->nodes[i]), INGEST_EXIT_USAGE;
     }
-    if (v == NULL) {
+    if (v == NULL && c->cmd != CMD_PRUNE) {
         fputs("origin-ingest: --release ID is needed (see --help)\n", stderr);
         return INGEST_EXIT_USAGE;
     }
@@ -1154,6 +1264,25 @@ static int cmd_verify(struct cfg *cfg)
     return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* prune                                                                */
+
+static int cmd_prune(struct cfg *cfg)
+{
+    struct ingest_prune_opts o;
+
+    memset(&o, 0, sizeof(o));
+    o.nodes = (const char *const *)cfg->nodes;
+    o.nnodes = cfg->nnodes;
+    o.token = cfg->token;
+    o.cacert = cfg->val[O_CACERT];
+    o.retries = cfg->retries;
+    o.policy = cfg->policy;
+    o.dry_run = cfg->dry_run;
+    o.json = cfg->json;
+    return ingest_prune_run(&o);
+}
+
 int main(int argc, char **argv)
 {
     struct cfg cfg;
@@ -1161,7 +1290,8 @@ int main(int argc, char **argv)
 
     memset(&cfg, 0, sizeof(cfg));
     if (argc < 2) {
-        fputs("usage: origin-ingest push|verify [options] (see origin-ingest push --help)\n",
+        fputs("usage: origin-ingest push|verify|prune [options] (see origin-ingest push "
+              "--help)\n",
               stderr);
         return INGEST_EXIT_USAGE;
     }
@@ -1170,7 +1300,7 @@ int main(int argc, char **argv)
         fputs("usage: origin-ingest push [options] DIR     push and publish a build\n"
               "       origin-ingest verify [options]       check a release on every node\n"
               "       origin-ingest prune [options]        prune old releases on every node\n"
-              "Run `origin-ingest push --help` or `origin-ingest verify --help` for options.\n",
+              "Run `origin-ingest COMMAND --help` for its options.\n",
               stdout);
         return INGEST_EXIT_OK;
     }
@@ -1178,14 +1308,14 @@ int main(int argc, char **argv)
         printf("origin-ingest %s\n", ORIGIND_VERSION);
         return INGEST_EXIT_OK;
     }
-    if (strcmp(argv[1], "prune") == 0)
-        return ingest_prune_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "push") == 0) {
         cfg.cmd = CMD_PUSH;
     } else if (strcmp(argv[1], "verify") == 0) {
         cfg.cmd = CMD_VERIFY;
+    } else if (strcmp(argv[1], "prune") == 0) {
+        cfg.cmd = CMD_PRUNE;
     } else {
-        fprintf(stderr, "origin-ingest: unknown command %s (push or verify)\n", argv[1]);
+        fprintf(stderr, "origin-ingest: unknown command %s (push, verify or prune)\n", argv[1]);
         return INGEST_EXIT_USAGE;
     }
     rc = parse_args(&cfg, argc, argv);
@@ -1195,7 +1325,9 @@ int main(int argc, char **argv)
     }
     rc = validate(&cfg);
     if (rc == INGEST_EXIT_OK)
-        rc = cfg.cmd == CMD_PUSH ? cmd_push(&cfg) : cmd_verify(&cfg);
+        rc = cfg.cmd == CMD_PUSH     ? cmd_push(&cfg)
+             : cfg.cmd == CMD_VERIFY ? cmd_verify(&cfg)
+                                     : cmd_prune(&cfg);
     free_cfg(&cfg);
     return rc;
 }

@@ -2,8 +2,9 @@
  * node.c - talks to origind admin listeners for origin-ingest (libcurl multi).
  *
  * For: batching the missing check, streaming bundles and big blobs straight
- * from the build directory (pread, no copy of the site in memory), retrying
- * transient failures, and turning each answer into a per-node outcome.
+ * from the build directory (pread, no copy of the site in memory), the
+ * release listing and the prune request of `prune`, retrying transient
+ * failures, and turning each answer into a per-node outcome.
  * Not for: deciding exit codes across nodes or printing (ingest_main.c),
  * parsing JSON bodies (api/).
  */
@@ -32,6 +33,7 @@
 #define BACKOFF_CAP  8.0
 #define CONNECT_MS   3000L
 #define UPLOAD_BUFSZ (512L * 1024)
+#define PRUNE_WAIT_S 900L /* a node answers a prune only once its store is done */
 
 enum req_kind {
     REQ_MISSING,
@@ -41,6 +43,8 @@ enum req_kind {
     REQ_PUBLISH,
     REQ_GET_RELEASE,
     REQ_VERIFY_MISSING,
+    REQ_LIST_RELEASES,
+    REQ_PRUNE,
 };
 
 struct item {
@@ -91,6 +95,11 @@ struct ingest_client {
     char *shared_body; /* the body every node gets in the current phase */
     size_t shared_len;
     char *release_id;
+    /* The listing and prune phases' callbacks (ingest_client_list_releases, _prune). */
+    int (*list_fn)(void *arg, size_t node, const char *id, int64_t created, uint64_t files);
+    void (*prune_fn)(void *arg, size_t node, const struct api_prune_answer *a);
+    void *fn_arg;
+    size_t fn_node; /* the node whose answer is being decoded */
     unsigned seed;
     double last_tick;
 };
@@ -279,7 +288,7 @@ static int start(struct ingest_client *c, struct req *r)
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, r->kind == REQ_PRUNE ? PRUNE_WAIT_S : 60L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
@@ -395,6 +404,10 @@ static const char *kind_name(enum req_kind k)
         return "publish";
     case REQ_GET_RELEASE:
         return "release read";
+    case REQ_LIST_RELEASES:
+        return "release listing";
+    case REQ_PRUNE:
+        return "prune";
     }
     return "request";
 }
@@ -462,6 +475,13 @@ static void count_items(struct ingest_node *nd, const struct req *r)
 static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob);
 static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct req *r);
 
+static int on_listed_release(void *arg, const char *id, int64_t created, uint64_t files)
+{
+    struct ingest_client *c = arg;
+
+    return c->list_fn(c->fn_arg, c->fn_node, id, created, files);
+}
+
 /* Handles a 2xx answer. */
 static void on_success(struct ingest_client *c, struct req *r, long status)
 {
@@ -495,6 +515,29 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
     case REQ_GET_RELEASE:
         enqueue_verify_missing(c, r->node, r);
         break;
+    case REQ_LIST_RELEASES: {
+        int rc;
+
+        c->fn_node = r->node;
+        rc = api_release_list_decode(r->resp.data, r->resp.len, on_listed_release, c, err,
+                                     sizeof(err));
+        if (rc == -1)
+            node_fail(c, r->node, INGEST_EXIT_NODE, "malformed release listing: %s", err);
+        else if (rc != 0)
+            node_fail(c, r->node, INGEST_EXIT_LOCAL, "out of memory reading the release listing");
+        break;
+    }
+    case REQ_PRUNE: {
+        struct api_prune_answer a;
+
+        if (api_prune_answer_decode(r->resp.data, r->resp.len, &a, err, sizeof(err)) != 0) {
+            node_fail(c, r->node, INGEST_EXIT_NODE, "malformed prune answer: %s", err);
+            break;
+        }
+        c->prune_fn(c->fn_arg, r->node, &a);
+        api_prune_answer_free(&a);
+        break;
+    }
     case REQ_VERIFY_MISSING: {
         char first[STORE_HEX_LEN + 1];
         size_t n = api_answer_missing_count(r->resp.data, r->resp.len, first);
@@ -1022,4 +1065,49 @@ void ingest_client_verify(struct ingest_client *c, const char *id)
     }
     ingest_buf_free(&path);
     run(c);
+}
+
+void ingest_client_list_releases(struct ingest_client *c,
+                                 int (*fn)(void *arg, size_t node, const char *id, int64_t created,
+                                           uint64_t files),
+                                 void *arg)
+{
+    size_t i;
+
+    c->list_fn = fn;
+    c->fn_arg = arg;
+    for (i = 0; i < c->n; i++) {
+        struct req *r;
+
+        if (c->nodes[i].failed)
+            continue;
+        r = req_new(c, i, REQ_LIST_RELEASES, "GET", API_PATH_RELEASES);
+        r->hdrs = c->hdr_none[i];
+        enqueue(c, r, 0);
+    }
+    run(c);
+    c->list_fn = NULL;
+}
+
+void ingest_client_prune(struct ingest_client *c, const char *body, size_t len,
+                         void (*fn)(void *arg, size_t node, const struct api_prune_answer *a),
+                         void *arg)
+{
+    size_t i;
+
+    c->prune_fn = fn;
+    c->fn_arg = arg;
+    for (i = 0; i < c->n; i++) {
+        struct req *r;
+
+        if (c->nodes[i].failed)
+            continue;
+        r = req_new(c, i, REQ_PRUNE, "POST", API_PATH_PRUNE);
+        r->hdrs = c->hdr_json[i];
+        r->mem = body;
+        r->mem_len = len;
+        enqueue(c, r, 0);
+    }
+    run(c);
+    c->prune_fn = NULL;
 }

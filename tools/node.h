@@ -9,18 +9,26 @@
  *                            PUT /v1/blobs/<hex>[/br|/gzip] for big ones
  *   ingest_client_publish()  PUT /v1/releases/<id>
  *   ingest_client_verify()   GET /v1/releases/<id>, then POST /v1/missing
+ *   ingest_client_list_releases()  GET /v1/releases (prune)
+ *   ingest_client_prune()    POST /v1/prune (prune)
  * A node that fails is marked (struct ingest_node.failed) and left out of
  * later phases; the others go on.
  *
  * Retries: connection errors and 5xx (but 501, 505, 507) are retried up to
  * `retries` times, waiting base*2^n (base 250 ms, cap 8 s) scaled by a random
- * factor in [0.5, 1]. 4xx is never retried.
+ * factor in [0.5, 1]. 4xx is never retried, nor a TLS failure that
+ * retrying cannot fix (tls_client_fatal: e.g. a certificate that does not
+ * verify against --cacert).
+ *
+ * Versioning: a 2xx answer is trusted only with a compatible Origind-Api
+ * header (api_version_check); another version fails the node.
  *
  * Threads: a client is used by one thread.
  */
 #ifndef ORIGIN_INGEST_NODE_H
 #define ORIGIN_INGEST_NODE_H
 
+#include "api.h"
 #include "ingest.h"
 
 struct ingest_node {
@@ -65,7 +73,9 @@ struct ingest_client_opts {
 struct ingest_client; /* opaque */
 
 /* Creates a client for the nodes urls[0..n) over site s (borrowed; must
- * outlive the client). Returns NULL on failure (curl could not start). */
+ * outlive the client; a zeroed site for the phases that upload nothing:
+ * verify, list_releases, prune). Returns NULL on failure (curl could not
+ * start). */
 struct ingest_client *ingest_client_new(const char *const *urls, size_t n, struct ingest_site *s,
                                         const struct ingest_client_opts *o);
 void ingest_client_free(struct ingest_client *c);
@@ -85,6 +95,28 @@ void ingest_client_publish(struct ingest_client *c, const char *id);
 
 /* Checks that each node has release id complete. */
 void ingest_client_verify(struct ingest_client *c, const char *id);
+
+/* Lists the releases of each healthy node (GET /v1/releases, strictly
+ * decoded by api_release_list_decode). For each node whose listing decodes,
+ * calls fn(arg, node index, id, created, files) per release, in the node's
+ * order (id borrowed for the call); a node whose listing does not decode is
+ * failed (INGEST_EXIT_NODE, "malformed release listing: ...") before fn sees
+ * any of its releases. fn returns 0 to go on; non-zero fails that node with
+ * INGEST_EXIT_LOCAL (fn may then have seen part of its list). */
+void ingest_client_list_releases(struct ingest_client *c,
+                                 int (*fn)(void *arg, size_t node, const char *id, int64_t created,
+                                           uint64_t files),
+                                 void *arg);
+
+/* POSTs body[0..len) (api_prune_request_encode(); borrowed until return)
+ * to /v1/prune of each healthy node and calls fn(arg, node index, answer)
+ * with each node's answer, strictly decoded by api_prune_answer_decode
+ * (borrowed for the call). A node that answers otherwise is failed
+ * (INGEST_EXIT_NODE) and fn is not called for it. A node has up to 900 s
+ * without a byte to answer (it answers once its store is done). */
+void ingest_client_prune(struct ingest_client *c, const char *body, size_t len,
+                         void (*fn)(void *arg, size_t node, const struct api_prune_answer *a),
+                         void *arg);
 
 /* Marks every healthy node failed with class and message (used when a local
  * error stops the push before publishing). */

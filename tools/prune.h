@@ -1,11 +1,73 @@
 /*
- * prune.h - `origin-ingest prune` (tools/prune.c): fleet-wide retention.
+ * prune.h - `origin-ingest prune` (tools/prune.c): the fleet-wide retention
+ * policy, and the run that applies it. The options are parsed and checked by
+ * ingest_main.c's table; the node requests go through node.h.
+ *
+ * Thread-safety: used by one thread.
  */
 #ifndef ORIGIN_INGEST_PRUNE_H
 #define ORIGIN_INGEST_PRUNE_H
 
-/* Runs `origin-ingest prune` with argv[0] = "prune". Returns the exit code
- * (INGEST_EXIT_OK, _USAGE, _NODE, _LOCAL; see --help). */
-int ingest_prune_main(int argc, char **argv);
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* Which releases to keep: the union of the three sets. */
+struct ingest_prune_policy {
+    unsigned long long keep_last; /* the N newest; 0: none */
+    int64_t newer_than;           /* created within that many seconds; -1: none */
+    const char *const *keep;      /* these ids (borrowed, valid release ids) */
+    size_t nkeep;
+};
+
+/* One release of the union of the nodes' listings. */
+struct ingest_prune_rel {
+    char id[STORE_ID_MAX + 1];
+    int64_t created; /* the earliest any node reports */
+    int keep;        /* set by ingest_prune_decide */
+};
+
+/* "90d", "12h", "30m", "45s" -> seconds. Returns -1 if s is not a decimal
+ * number followed by one of d, h, m, s, or the seconds overflow int64_t. */
+int64_t ingest_prune_duration(const char *s);
+
+/* 1 if p keeps nothing whatever the releases (no set given, or
+ * --keep-last 0 alone): such a policy is refused before any node is asked.
+ * Else 0. */
+int ingest_prune_policy_empty(const struct ingest_prune_policy *p);
+
+/* Adds release id (a valid release id, NUL-terminated) created at created to
+ * the union *rels of *n entries (reallocated; caller frees *rels): a new id
+ * is appended, a known one keeps the earlier of the two times. Returns 0 or
+ * -1 (out of memory: *rels and *n unchanged). */
+int ingest_prune_merge(struct ingest_prune_rel **rels, size_t *n, const char *id, int64_t created);
+
+/* Sorts rels[0..n) newest first (created descending, then id descending)
+ * and sets each one's keep by p at time now (seconds since the epoch): the
+ * keep_last first, every one created after now - newer_than, every id of
+ * p->keep. Returns how many are kept. */
+size_t ingest_prune_decide(struct ingest_prune_rel *rels, size_t n,
+                           const struct ingest_prune_policy *p, int64_t now);
+
+/* A checked prune command (ingest_main.c validates every field). */
+struct ingest_prune_opts {
+    const char *const *nodes;          /* admin base URLs, http:// or https:// (borrowed) */
+    size_t nnodes;                     /* >= 1 */
+    const char *token;                 /* bearer token (borrowed; never printed) */
+    const char *cacert;                /* CA file for https:// nodes, NULL: the system's */
+    unsigned retries;                  /* retries of a request (node.h's rules) */
+    struct ingest_prune_policy policy; /* not ingest_prune_policy_empty */
+    int dry_run, json;
+};
+
+/* Runs the prune: every node's releases (all of them, or nothing changes),
+ * one prune set from their union, the same set to every node (dry or not),
+ * a report per node on stdout (text, or one JSON document with json), the
+ * failures on stderr. Returns INGEST_EXIT_OK (every node pruned the set),
+ * INGEST_EXIT_USAGE (the policy keeps none of the releases the nodes have),
+ * INGEST_EXIT_NODE (a node failed: named; running the same command again
+ * finishes) or INGEST_EXIT_LOCAL (libcurl could not start, out of memory). */
+int ingest_prune_run(const struct ingest_prune_opts *o);
 
 #endif /* ORIGIN_INGEST_PRUNE_H */

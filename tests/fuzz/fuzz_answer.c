@@ -1,13 +1,15 @@
 /*
  * fuzz_answer.c - libFuzzer driver: the node API's decoders of admin answers
- * (api/api.c, api/api_answer.c), what origin-ingest and peers read. A node,
+ * (api/api.c, api/api_answer.c, api/api_prune.c), what origin-ingest and
+ * peers read, and of the prune request (what a node reads). A node,
  * or anything pretending to be one, controls these bodies completely.
  *
  * Input: one answer body, given to every answer decoder in api.h. Asserts
  * that strings handed to callbacks are NUL-terminated within bounds, that
  * the error line fits its buffer and holds no control character, and that
  * a release the strict decoder accepts re-encodes to one it accepts again
- * with the same digest.
+ * with the same digest, and that a prune request or answer the strict
+ * decoder accepts re-encodes to one it accepts again, equal.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -67,6 +69,54 @@ static void check_release(const char *body, size_t size)
     api_release_free(&r);
 }
 
+static void check_prune(const char *body, size_t size)
+{
+    struct api_prune_request rq;
+    struct api_prune_answer a, again;
+    char why[API_WHY_MAX], *text;
+    size_t len = 0, i;
+
+    if (api_prune_request_decode(body, size, &rq, why, sizeof(why)) == 0) {
+        const char **ids = calloc(rq.n + 1, sizeof(*ids));
+        char(*copy)[STORE_ID_MAX + 1] = calloc(rq.n + 1, sizeof(*copy));
+        struct api_prune_request rq2;
+
+        CHECK(ids != NULL && copy != NULL);
+        for (i = 0; i < rq.n; i++) {
+            CHECK(rq.ids[i].len <= STORE_ID_MAX);
+            memcpy(copy[i], rq.ids[i].id, rq.ids[i].len);
+            ids[i] = copy[i];
+        }
+        text = api_prune_request_encode(ids, rq.n, rq.dry_run, &len);
+        CHECK(text != NULL);
+        CHECK(api_prune_request_decode(text, len, &rq2, why, sizeof(why)) == 0);
+        CHECK(rq2.n == rq.n && rq2.dry_run == rq.dry_run);
+        api_prune_request_free(&rq2);
+        free(text);
+        free(copy);
+        free(ids);
+        api_prune_request_free(&rq);
+    } else {
+        CHECK(strlen(why) < sizeof(why));
+    }
+    if (api_prune_answer_decode(body, size, &a, why, sizeof(why)) != 0) {
+        CHECK(strlen(why) < sizeof(why));
+        return;
+    }
+    text = api_prune_answer_encode(&a, &len);
+    CHECK(text != NULL);
+    CHECK(api_prune_answer_decode(text, len, &again, why, sizeof(why)) == 0);
+    CHECK(again.n == a.n && again.dry_run == a.dry_run &&
+          memcmp(&again.tot, &a.tot, sizeof(a.tot)) == 0);
+    for (i = 0; i < a.n; i++)
+        CHECK(strcmp(again.releases[i].id, a.releases[i].id) == 0 &&
+              again.releases[i].state == a.releases[i].state &&
+              again.releases[i].bytes == a.releases[i].bytes);
+    api_prune_answer_free(&again);
+    free(text);
+    api_prune_answer_free(&a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *body = fuzz_exact((const char *)data, size);
@@ -92,6 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(line[0] == '\0');
     api_answer_bundle(body, size, &created, &present);
     check_release(body, size);
+    check_prune(body, size);
     api_release_list_decode(body, size, release_list_cb, NULL, err, sizeof(err));
     {
         struct api_blob_entry page[8];

@@ -139,6 +139,33 @@ expect_status "the refused blob is absent" 404 --cacert "$C/ca.pem" -H "Authoriz
 expect_status "the refused release is absent" 404 --cacert "$C/ca.pem" -H "Authorization: Bearer $T1" "$A/v1/releases/by-reader"
 ok "read token: listings, blobs, releases, status, metrics 200; every write 403, nothing stored"
 
+# --- origin-ingest prune over HTTPS: --cacert, --nodes-dns ---
+mkdir -p "$WORK/old-site"
+printf 'old{color:#456}\n' >"$WORK/old-site/old.css"
+"$ORIGIN_INGEST" push --node "$A" --token-file "$WORK/t1" --cacert "$C/ca.pem" \
+    --release old-tls "$WORK/old-site" >/dev/null 2>"$WORK/push-old.err" ||
+    fail "push old-tls: $(cat "$WORK/push-old.err")"
+rc=0
+"$ORIGIN_INGEST" prune --node "$A" --token-file "$WORK/t1" --cacert "$C/other-ca.pem" \
+    --keep r1 >/dev/null 2>"$WORK/prune-badca.err" || rc=$?
+expect_eq "prune with another CA: exit" "$rc" 4
+expect_eq "prune with another CA: one line" "$(wc -l <"$WORK/prune-badca.err")" 1
+grep -q "listing releases: .*certificate does not verify" "$WORK/prune-badca.err" ||
+    fail "prune: no clear certificate error: $(cat "$WORK/prune-badca.err")"
+grep -q "after retries" "$WORK/prune-badca.err" && fail "prune: a certificate failure was retried"
+expect_eq "the refused prune changed nothing" \
+    "$(acurl -H "Authorization: Bearer $T1" "$A/v1/releases" | jq -r '[.releases[].id] | sort | join(",")')" \
+    "old-tls,r1"
+"$ORIGIN_INGEST" prune --nodes-dns "localhost:${A##*:}" --token-file "$WORK/t1" \
+    --cacert "$C/ca.pem" --keep r1 --json >"$WORK/prune.json" 2>"$WORK/prune.err" ||
+    fail "prune --nodes-dns over HTTPS with the right CA: $(cat "$WORK/prune.err")"
+expect_eq "prune over HTTPS: node" "$(jq -r '.nodes[0].node' "$WORK/prune.json")" "$A"
+expect_eq "prune over HTTPS: pruned" "$(jq -r '.prune | join(",")' "$WORK/prune.json")" old-tls
+expect_eq "prune over HTTPS: the node's answer" "$(jq -r '.nodes[0].pruned' "$WORK/prune.json")" 1
+expect_eq "releases after the prune" \
+    "$(acurl -H "Authorization: Bearer $T1" "$A/v1/releases" | jq -r '[.releases[].id] | join(",")')" r1
+ok "prune over HTTPS: another CA is one clear line (exit 4, nothing changed); --nodes-dns with the right CA prunes"
+
 # --- auth failures by reason ---
 expect_status "no token" 401 --cacert "$C/ca.pem" "$A/v1/status"
 expect_status "bad token" 401 --cacert "$C/ca.pem" -H "Authorization: Bearer nope$T1" "$A/v1/status"

@@ -1,7 +1,9 @@
 /*
  * test_ingest.c - cmocka unit tests for the pure parts of origin-ingest
  * (tools/): published names, URL encoding, the MIME table, the parsers of
- * node answers, the manifest and request bodies, and the util.c helpers.
+ * node answers, the manifest and request bodies, the prune policy
+ * (prune.c) and the prune request and answer (api/api_prune.c), and the
+ * util.c helpers.
  *
  * For: tools/ functions called directly, through the ingest_core library the
  * origin-ingest binary is built from.
@@ -29,6 +31,7 @@
 #include "manifest.h"
 #include "mime.h"
 #include "naming.h"
+#include "prune.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
@@ -1363,6 +1366,240 @@ static void test_site_blobs(void **state)
     ingest_site_free(&s);
 }
 
+/* ------------------------------------------------------------------ */
+/* prune: the policy (prune.c)                                          */
+
+static void test_prune_duration(void **state)
+{
+    (void)state;
+    assert_int_equal(ingest_prune_duration("90d"), 90 * 86400);
+    assert_int_equal(ingest_prune_duration("12h"), 12 * 3600);
+    assert_int_equal(ingest_prune_duration("30m"), 1800);
+    assert_int_equal(ingest_prune_duration("45s"), 45);
+    assert_int_equal(ingest_prune_duration("0s"), 0);
+    assert_int_equal(ingest_prune_duration("90"), -1);
+    assert_int_equal(ingest_prune_duration("d"), -1);
+    assert_int_equal(ingest_prune_duration("-1d"), -1);
+    assert_int_equal(ingest_prune_duration(" 1d"), -1);
+    assert_int_equal(ingest_prune_duration("1w"), -1);
+    assert_int_equal(ingest_prune_duration("1dd"), -1);
+    assert_int_equal(ingest_prune_duration("999999999999999999d"), -1);
+}
+
+static void test_prune_policy_empty(void **state)
+{
+    const char *keep[] = {"r1"};
+    struct ingest_prune_policy p = {0, -1, NULL, 0};
+
+    (void)state;
+    assert_int_equal(ingest_prune_policy_empty(&p), 1); /* nothing given */
+    p.keep_last = 1;
+    assert_int_equal(ingest_prune_policy_empty(&p), 0);
+    p.keep_last = 0; /* --keep-last 0 alone keeps nothing */
+    assert_int_equal(ingest_prune_policy_empty(&p), 1);
+    p.newer_than = 0;
+    assert_int_equal(ingest_prune_policy_empty(&p), 0);
+    p.newer_than = -1;
+    p.keep = keep;
+    p.nkeep = 1;
+    assert_int_equal(ingest_prune_policy_empty(&p), 0);
+}
+
+static int prune_kept(const struct ingest_prune_rel *rels, size_t n, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(rels[i].id, id) == 0)
+            return rels[i].keep;
+    fail_msg("%s not in the union", id);
+    return -1;
+}
+
+static void test_prune_decide(void **state)
+{
+    const int64_t now = 1000000;
+    const char *keep[] = {"old", "not-on-any-node"};
+    struct ingest_prune_rel *rels = NULL;
+    struct ingest_prune_policy p = {0, -1, NULL, 0};
+    size_t n = 0;
+
+    (void)state;
+    /* two nodes' lists: "mid" on both (the earliest time counts), the
+     * others on one each */
+    assert_int_equal(ingest_prune_merge(&rels, &n, "old", now - 10 * 86400), 0);
+    assert_int_equal(ingest_prune_merge(&rels, &n, "mid", now - 3 * 86400), 0);
+    assert_int_equal(ingest_prune_merge(&rels, &n, "new", now - 60), 0);
+    assert_int_equal(ingest_prune_merge(&rels, &n, "mid", now - 5 * 86400), 0);
+    assert_int_equal(ingest_prune_merge(&rels, &n, "mid", now - 4 * 86400), 0);
+    assert_int_equal(ingest_prune_merge(&rels, &n, "newest", now - 1), 0);
+    assert_int_equal(n, 4);
+
+    /* keep-last alone: the N newest of the union */
+    p.keep_last = 2;
+    assert_int_equal(ingest_prune_decide(rels, n, &p, now), 2);
+    assert_string_equal(rels[0].id, "newest");
+    assert_string_equal(rels[1].id, "new");
+    assert_string_equal(rels[2].id, "mid");
+    assert_int_equal(rels[2].created, now - 5 * 86400);
+    assert_int_equal(prune_kept(rels, n, "newest"), 1);
+    assert_int_equal(prune_kept(rels, n, "new"), 1);
+    assert_int_equal(prune_kept(rels, n, "mid"), 0);
+    assert_int_equal(prune_kept(rels, n, "old"), 0);
+
+    /* newer-than alone: strictly within the window */
+    p.keep_last = 0;
+    p.newer_than = 5 * 86400; /* "mid" is exactly 5 days old: goes */
+    assert_int_equal(ingest_prune_decide(rels, n, &p, now), 2);
+    assert_int_equal(prune_kept(rels, n, "mid"), 0);
+    p.newer_than = 5 * 86400 + 1;
+    assert_int_equal(ingest_prune_decide(rels, n, &p, now), 3);
+    assert_int_equal(prune_kept(rels, n, "mid"), 1);
+
+    /* the union: keep-last 1 + newer-than 1 day + --keep old */
+    p.keep_last = 1;
+    p.newer_than = 86400;
+    p.keep = keep;
+    p.nkeep = 2;
+    assert_int_equal(ingest_prune_decide(rels, n, &p, now), 3);
+    assert_int_equal(prune_kept(rels, n, "newest"), 1);
+    assert_int_equal(prune_kept(rels, n, "new"), 1);
+    assert_int_equal(prune_kept(rels, n, "mid"), 0);
+    assert_int_equal(prune_kept(rels, n, "old"), 1);
+
+    /* a policy that keeps none of the nodes' releases: 0 kept (refused by the run) */
+    p.keep_last = 0;
+    p.newer_than = -1;
+    p.keep = keep + 1;
+    p.nkeep = 1;
+    assert_int_equal(ingest_prune_decide(rels, n, &p, now), 0);
+
+    /* keep-last larger than the union keeps all */
+    p.keep_last = 100;
+    assert_int_equal(ingest_prune_decide(rels, n, &p, now), 4);
+    free(rels);
+}
+
+/* ------------------------------------------------------------------ */
+/* prune: the request and answer (api/api_prune.c)                      */
+
+static void test_prune_request(void **state)
+{
+    const char *ids[] = {"r1", "r-2.x"};
+    const char *bad_id[] = {"no/slash"};
+    struct api_prune_request rq;
+    char why[API_WHY_MAX], *text, big[64];
+    size_t len, i;
+    json_t *arr;
+
+    (void)state;
+    text = api_prune_request_encode(ids, 2, 1, &len);
+    assert_non_null(text);
+    assert_string_equal(text, "{\"prune\":[\"r1\",\"r-2.x\"],\"dry_run\":true}");
+    assert_int_equal(len, strlen(text));
+    assert_int_equal(api_prune_request_decode(text, len, &rq, why, sizeof(why)), 0);
+    assert_int_equal(rq.n, 2);
+    assert_int_equal(rq.dry_run, 1);
+    assert_int_equal(rq.ids[1].len, 5);
+    assert_memory_equal(rq.ids[1].id, "r-2.x", 5);
+    api_prune_request_free(&rq);
+    api_prune_request_free(&rq); /* zeroed: a no-op */
+    free(text);
+    assert_null(api_prune_request_encode(bad_id, 1, 0, &len));
+
+    assert_int_equal(api_prune_request_decode("{\"prune\":[]}", 12, &rq, why, sizeof(why)), 0);
+    assert_int_equal(rq.n, 0);
+    assert_int_equal(rq.dry_run, 0);
+    api_prune_request_free(&rq);
+#define BAD(body)                                                                                  \
+    assert_int_equal(api_prune_request_decode(body, strlen(body), &rq, why, sizeof(why)), -1)
+    BAD("");
+    BAD("[]");
+    BAD("{}");
+    BAD("{\"prune\":\"r1\"}");
+    BAD("{\"prune\":[\"r1\"],\"dry_run\":1}");
+    BAD("{\"prune\":[\"r1\"],\"extra\":true}");
+    BAD("{\"prune\":[\"r1\"],\"prune\":[\"r2\"]}");
+    BAD("{\"prune\":[\"bad id\"]}");
+    BAD("{\"prune\":[7]}");
+#undef BAD
+    assert_non_null(strstr(why, "valid release id"));
+    arr = json_array();
+    for (i = 0; i <= API_PRUNE_MAX; i++) {
+        snprintf(big, sizeof(big), "r%zu", i);
+        json_array_append_new(arr, json_string(big));
+    }
+    {
+        json_t *doc = json_pack("{s:o}", "prune", arr);
+
+        text = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+    }
+    assert_int_equal(api_prune_request_decode(text, strlen(text), &rq, why, sizeof(why)), -2);
+    assert_string_equal(why, "too many release ids in one prune");
+    free(text);
+}
+
+static void test_prune_answer(void **state)
+{
+    struct api_prune_entry e[2] = {{"r1", STORE_PRUNE_PRUNED, 3, 2, 500},
+                                   {"gone", STORE_PRUNE_ABSENT, 0, 0, 0}};
+    struct api_prune_answer a, got;
+    char why[API_WHY_MAX], *text;
+    size_t len;
+
+    (void)state;
+    memset(&a, 0, sizeof(a));
+    a.dry_run = 0;
+    a.releases = e;
+    a.n = 2;
+    a.tot.pruned = 1;
+    a.tot.absent = 1;
+    a.tot.blobs = 3;
+    a.tot.variants = 2;
+    a.tot.bytes = 500;
+    a.tot.paths_gone = 4;
+    text = api_prune_answer_encode(&a, &len);
+    assert_non_null(text);
+    assert_string_equal(text,
+                        "{\"dry_run\":false,\"releases\":[{\"id\":\"r1\",\"state\":\"pruned\","
+                        "\"blobs\":3,\"variants\":2,\"bytes\":500},{\"id\":\"gone\","
+                        "\"state\":\"absent\",\"blobs\":0,\"variants\":0,\"bytes\":0}],"
+                        "\"pruned\":1,\"already\":0,\"absent\":1,\"blobs\":3,\"variants\":2,"
+                        "\"bytes\":500,\"paths_gone\":4}");
+    assert_int_equal(api_prune_answer_decode(text, len, &got, why, sizeof(why)), 0);
+    assert_int_equal(got.n, 2);
+    assert_string_equal(got.releases[0].id, "r1");
+    assert_int_equal(got.releases[0].state, STORE_PRUNE_PRUNED);
+    assert_int_equal(got.releases[0].bytes, 500);
+    assert_int_equal(got.releases[1].state, STORE_PRUNE_ABSENT);
+    assert_int_equal(got.tot.paths_gone, 4);
+    assert_int_equal(got.dry_run, 0);
+    api_prune_answer_free(&got);
+    free(text);
+    e[1].state = 7; /* unknown state: not encoded */
+    assert_null(api_prune_answer_encode(&a, &len));
+#define BAD(body)                                                                                  \
+    assert_int_equal(api_prune_answer_decode(body, strlen(body), &got, why, sizeof(why)), -1)
+    BAD("{}");
+    BAD("{\"dry_run\":true,\"releases\":[],\"pruned\":0,\"already\":0,\"absent\":0,"
+        "\"blobs\":0,\"variants\":0,\"bytes\":0}"); /* no paths_gone */
+    BAD("{\"dry_run\":true,\"releases\":[],\"pruned\":-1,\"already\":0,\"absent\":0,"
+        "\"blobs\":0,\"variants\":0,\"bytes\":0,\"paths_gone\":0}");
+    BAD("{\"dry_run\":true,\"releases\":[{\"id\":\"r1\",\"state\":\"eaten\",\"blobs\":0,"
+        "\"variants\":0,\"bytes\":0}],\"pruned\":1,\"already\":0,\"absent\":0,"
+        "\"blobs\":0,\"variants\":0,\"bytes\":0,\"paths_gone\":0}");
+    BAD("{\"dry_run\":true,\"releases\":[{\"id\":\"r 1\",\"state\":\"pruned\",\"blobs\":0,"
+        "\"variants\":0,\"bytes\":0}],\"pruned\":1,\"already\":0,\"absent\":0,"
+        "\"blobs\":0,\"variants\":0,\"bytes\":0,\"paths_gone\":0}");
+    /* the totals must match the entries */
+    BAD("{\"dry_run\":true,\"releases\":[{\"id\":\"r1\",\"state\":\"pruned\",\"blobs\":0,"
+        "\"variants\":0,\"bytes\":0}],\"pruned\":0,\"already\":1,\"absent\":0,"
+        "\"blobs\":0,\"variants\":0,\"bytes\":0,\"paths_gone\":0}");
+#undef BAD
+    assert_non_null(strstr(why, "totals"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1395,6 +1632,11 @@ int main(void)
         cmocka_unit_test(test_errf_and_alloc),
         cmocka_unit_test(test_human_bytes),
         cmocka_unit_test(test_site_blobs),
+        cmocka_unit_test(test_prune_duration),
+        cmocka_unit_test(test_prune_policy_empty),
+        cmocka_unit_test(test_prune_decide),
+        cmocka_unit_test(test_prune_request),
+        cmocka_unit_test(test_prune_answer),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,7 @@
 # ingest_node_failures: a node down (exit 4, named; the others still get the
 # release), a node that comes up late (connection errors retried), a node
 # answering 503 then recovering (5xx retried), a 400 (never retried), and a
-# wrong token (exit 4, 401 named, token never printed).
+# wrong token (exit 4, 401 named, token never printed); the same for prune.
 . "$(dirname "$0")/ingest_lib.sh"
 
 start_nodes 2
@@ -73,3 +73,25 @@ expect_eq "401 retries" "$(json_get "$WORK/out" "d['nodes'][0]['retries']")" 0
 # the token this push sent (and the node refused) is never printed
 ! grep -q "not-the-token" "$WORK/err" "$WORK/out" || fail "token printed"
 ok "wrong token: exit 4, 401 named, no retry, token not printed"
+
+# 6. prune goes through the same client: 503 retried, 4xx not, 401 named.
+python3 "$(dirname "$0")/flaky_proxy.py" "${ADMIN[1]##*:}" 503 2 "$WORK/q503" "$WORK/d503" &
+_origind_pids+=("$!")
+python3 "$(dirname "$0")/flaky_proxy.py" "${ADMIN[1]##*:}" 400 1 "$WORK/q400" "$WORK/d400" &
+_origind_pids+=("$!")
+for i in $(seq 50); do [ -s "$WORK/q503" ] && [ -s "$WORK/q400" ] && break; sleep 0.1; done
+run_ingest prune --node "http://127.0.0.1:$(cat "$WORK/q503")" --token-file "$TOKEN_FILE" \
+    --keep-last 1 --dry-run --json
+[ "$RC" = 0 ] || fail "prune via a 503 node: exit $RC: $(cat "$WORK/err")"
+expect_eq "prune 503: requests (2 refused, listing, prune)" "$(cat "$WORK/d503")" 4
+expect_eq "prune 503: the node's answer" "$(json_get "$WORK/out" "d['nodes'][0]['ok']")" True
+run_ingest prune --node "http://127.0.0.1:$(cat "$WORK/q400")" --token-file "$TOKEN_FILE" --keep-last 1
+expect_eq "prune 400 exit" "$RC" 4
+expect_eq "prune 400 requests" "$(cat "$WORK/d400")" 1
+grep -q "listing releases: .*HTTP 400: injected failure; nothing pruned" "$WORK/err" ||
+    fail "prune 400 reason not shown: $(cat "$WORK/err")"
+run_ingest prune --node "${ADMIN[0]}" --token-file "$WORK/wrong" --keep-last 1
+expect_eq "prune wrong token exit" "$RC" 4
+grep -q "node ${ADMIN[0]}: listing releases: 401" "$WORK/err" || fail "prune 401: $(cat "$WORK/err")"
+! grep -q "not-the-token" "$WORK/err" "$WORK/out" || fail "prune printed the token"
+ok "prune: 503 retried, 400 and 401 not (named, nothing pruned), token not printed"
