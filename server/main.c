@@ -215,8 +215,8 @@ static int serve_main(const struct config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     if (cfg->origin_secret_file != NULL &&
-        read_secret_file(cfg->origin_secret_file, "origin secret", &srv.origin_secret,
-                         &srv.origin_secret_len) != 0)
+        auth_read_secret_file(cfg->origin_secret_file, "origin secret", &srv.origin_secret,
+                              &srv.origin_secret_len) != 0)
         goto out;
     if (cfg->admin_tls_cert != NULL &&
         tls_pair_load("admin", cfg->admin_tls_cert, cfg->admin_tls_key, &srv.admin_tls) != 0)

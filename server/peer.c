@@ -900,7 +900,7 @@ int peer_sync_main(const struct config *cfg)
     memcpy(base, cfg->from, blen + 1);
     while (blen > 0 && base[blen - 1] == '/')
         base[--blen] = '\0';
-    if (read_secret_file(cfg->token_file, "token", &token, &token_len) != 0)
+    if (auth_read_secret_file(cfg->token_file, "token", &token, &token_len) != 0)
         return 1;
     memset(&so, 0, sizeof(so));
     so.map_size = cfg->map_size;

@@ -84,12 +84,6 @@ struct req {
     int heal;
 };
 
-/* Reads a file holding exactly one token or secret (common/secret_file.h's
- * rules), logging why on failure and warning when others may read
- * it. On success *out is malloc'd (release with secret_free()). Returns 0 or
- * -1 (the value is never logged). auth.c. */
-int read_secret_file(const char *path, const char *what, char **out, size_t *out_len);
-
 /* The client address of c as text ("-" if unknown) in out[0..cap). */
 void server_client_addr(struct MHD_Connection *c, char *out, size_t cap);
 
