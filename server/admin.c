@@ -671,7 +671,7 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     g.in_flight = atomic_load(&srv->in_flight);
     if (metrics_render(srv->metrics, &g, &text, &len))
         return reply_error(r, c, 500, "out of memory");
-    if (peers_metrics_append(srv->peers, srv, &text, &len) != 0 ||
+    if (peers_metrics_append(srv->peers, atomic_load(&srv->catching_up), &text, &len) != 0 ||
         admin_retention_metrics(&s, &text, &len) != 0 ||
         auth_metrics_append(srv->auth, &text, &len) != 0) {
         free(text);

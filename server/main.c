@@ -290,7 +290,7 @@ static int serve_main(const struct config *cfg)
     /* srv.peers is written here, before any listener thread exists that
      * reads it (the heal hook); heal jobs only come from requests, so the
      * peer threads need no daemon yet */
-    if (peers_start(&srv, &srv.peers) != 0)
+    if (peers_start(srv.st, cfg, srv.auth, &srv.catching_up, &srv.peers) != 0)
         goto out;
     if (public_start(&srv, pub_fd) != 0)
         goto out;

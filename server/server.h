@@ -79,9 +79,11 @@ struct req {
     struct spool *spool;
     int body_error;          /* an error already found while receiving the body */
     struct audit_note audit; /* a write's audit line, written at completion */
-    /* public only: read-through heal (peer.c): 0 not tried, 1 waiting
-     * (connection suspended), 2 done (look up again, no second heal) */
+    /* public only: read-through heal (peers_heal, public.c): 0 not tried,
+     * 1 waiting (connection suspended), 2 done (look up again, no second
+     * heal); heal_conn is the connection to resume */
     int heal;
+    struct MHD_Connection *heal_conn;
 };
 
 /* The client address of c as text ("-" if unknown) in out[0..cap). */
