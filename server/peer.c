@@ -39,6 +39,10 @@ int peers_ctx(struct peers *p, struct ctx *x, size_t i)
     rc = peer_ctx_init(x, p->st, p->url[i], p->cfg->peer_cacert, tok, tok_len,
                        (unsigned)p->cfg->peer_jobs, p->cfg->max_blob_bytes, &p->cnt, &p->stop);
     secret_free(tok, tok_len);
+    /* a peer that does not answer for --peer-timeout is not waited for
+     * (catch-up narrows this to what is left of its budget) */
+    if (p->cfg->peer_timeout > 0 && p->cfg->peer_timeout * 1000ULL < LOW_SPEED_SECS * 1000ULL)
+        x->stall_max_ms = (long)(p->cfg->peer_timeout * 1000ULL);
     return rc;
 }
 
@@ -171,6 +175,11 @@ static void *sync_thread(void *arg)
 
     while (!atomic_load(&p->stop) && atomic_load(p->catching_up)) {
         int complete = 0, reached = 0;
+        /* no transfer of this round stalls past the --peer-timeout budget
+         * (once it is spent, each round gets --peer-timeout again) */
+        uint64_t budget = timeout_ns == 0                      ? 0
+                          : peer_now_ns() < start + timeout_ns ? start + timeout_ns
+                                                               : peer_now_ns() + timeout_ns;
 
         peers_dns_refresh(p);
         for (i = 0; i < p->n && !atomic_load(&p->stop); i++) {
@@ -179,8 +188,10 @@ static void *sync_thread(void *arg)
 
             if (atomic_load(&p->gone[i]))
                 continue;
-            if (peers_ctx(p, &x, i) == 0)
+            if (peers_ctx(p, &x, i) == 0) {
+                x.budget_ns = budget;
                 r = peer_sync_pass(&x);
+            }
             if (r >= 0)
                 reached = 1;
             if (r == 1)

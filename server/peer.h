@@ -30,6 +30,14 @@
  *   missing check makes re-fetching impossible anyway. The file is removed
  *   when a pass completes.
  *
+ * Timeouts: a transfer that makes no progress (no connection within 3 s,
+ * or under 1 KiB/s) is given up after 30 s (`origind sync`); in `serve`
+ * after --peer-timeout if that is shorter, while catching up after what is
+ * left of --peer-timeout (at least 1 s; each retry round once it is spent
+ * gets --peer-timeout again), and in a heal after 1 s. A peer that timed out
+ * is not asked again in the same pass, so a peer that accepts and never
+ * answers costs one stall and the next peer is asked in time.
+ *
  * Peers are only ever read through their admin API, which never heals from
  * its own peers: a miss cannot loop between nodes.
  *

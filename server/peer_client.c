@@ -85,6 +85,27 @@ static long time_left_ms(const struct ctx *x, long cap)
     return left < cap ? left : cap;
 }
 
+/* How long one transfer may go without progress (to connect, or below
+ * 1 KiB/s): stall_max_ms (LOW_SPEED_SECS when 0), no longer than what is
+ * left of the catch-up budget (but at least STALL_MIN_MS, so a peer that
+ * answers at once can still be caught up from once it is spent) and of the
+ * deadline. */
+static long stall_ms(const struct ctx *x)
+{
+    long ms = x->stall_max_ms > 0 ? x->stall_max_ms : LOW_SPEED_SECS * 1000L;
+
+    if (x->budget_ns != 0) {
+        uint64_t now = peer_now_ns();
+        long left = now < x->budget_ns ? (long)((x->budget_ns - now) / 1000000ULL) : 0;
+
+        if (left < STALL_MIN_MS)
+            left = STALL_MIN_MS;
+        if (left < ms)
+            ms = left;
+    }
+    return time_left_ms(x, ms);
+}
+
 int peer_expired(const struct ctx *x)
 {
     return atomic_load(x->stop) || (x->deadline_ns != 0 && peer_now_ns() >= x->deadline_ns);
@@ -92,16 +113,20 @@ int peer_expired(const struct ctx *x)
 
 static void setup_easy(struct ctx *x, CURL *e, const char *url, struct buf *b, long timeout_ms)
 {
+    long stall = stall_ms(x);
+
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, buf_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, time_left_ms(x, CONNECT_MS));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, stall < CONNECT_MS ? stall : CONNECT_MS);
     if (timeout_ms > 0)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+    /* a peer that accepts and never answers, or trickles, is given up on
+     * after the stall time (curl counts it in whole seconds) */
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_SECS);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (stall + 999) / 1000);
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, xfer_cb);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, x->stop);
@@ -121,7 +146,7 @@ int peer_get_body(struct ctx *x, const char *rel, struct buf *out, long *status)
     CURLcode cc;
 
     *status = 0;
-    if (peer_expired(x))
+    if (peer_expired(x) || x->down)
         return -1;
     snprintf(url, sizeof(url), "%s%s", x->base, rel);
     curl_easy_reset(x->easy);
@@ -132,6 +157,10 @@ int peer_get_body(struct ctx *x, const char *rel, struct buf *out, long *status)
 
         log_warn("peer %s: GET %s: %s", x->base, rel,
                  tls_client_strerror(cc, x->cacert, twhy, sizeof(twhy)));
+        /* it did not answer in time (or at all): not asked again by this
+         * ctx, so a hanging peer costs one stall, not one per request */
+        if (cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_COULDNT_CONNECT)
+            x->down = 1;
         goto fail;
     }
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, status);
@@ -191,6 +220,11 @@ void peer_fetch_many(struct ctx *x, struct fetch *f, size_t n)
     char url[URL_MAX + 160];
     CURL *live[JOBS_MAX] = {NULL};
     int still = 0;
+
+    if (x->down) { /* timed out before in this pass: not asked again */
+        x->failed += n;
+        return;
+    }
 
     while ((next < n || running > 0) && !atomic_load(x->stop)) {
         CURLMsg *m;

@@ -116,6 +116,7 @@ static int heal_round(struct peers *p, struct heal_job *list)
             continue;
         }
         x.deadline_ns = deadline;
+        x.stall_max_ms = HEAL_STALL_MS; /* a hanging peer must leave time for the next */
         for (j = list; j != NULL; j = j->next) {
             struct fetch f[STORE_ENC_COUNT];
             unsigned char d[STORE_DIGEST_LEN];

@@ -38,7 +38,9 @@ struct auth;
 #define URL_MAX          1024
 #define CONNECT_MS       3000L
 #define JSON_TIMEOUT_MS  60000L
-#define LOW_SPEED_SECS   30L /* a blob transfer below 1 KiB/s this long fails */
+#define LOW_SPEED_SECS   30L   /* a transfer below 1 KiB/s this long fails (default) */
+#define STALL_MIN_MS     1000L /* the shortest stall allowed, once the budget is spent */
+#define HEAL_STALL_MS    1000L /* a heal's transfers: a hanging peer costs about this */
 #define HEAL_BUDGET_MS   5000ULL
 #define HEAL_QUEUE_MAX   256
 #define HEAL_COOLDOWN_MS 1000ULL
@@ -81,7 +83,11 @@ struct ctx {
     uint64_t max_blob;
     struct counters *cnt;
     atomic_int *stop;
-    uint64_t deadline_ns; /* 0: none */
+    uint64_t deadline_ns; /* 0: none; every transfer ends by then (the heal) */
+    uint64_t budget_ns;   /* 0: none; the end of the --peer-timeout catch-up budget:
+                             no transfer stalls past it (stall_ms) */
+    long stall_max_ms;    /* the longest a transfer may stall; 0: LOW_SPEED_SECS */
+    int down;             /* a request timed out or could not connect: no more */
     int progress;
     uint64_t last_progress_ns;
     /* this pass */
