@@ -50,7 +50,7 @@ t0=$(now_ms)
 curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$PUBLIC_C/no/such/file.css" >"$WORK/miss.code" &
 MISS=$!
 sleep 0.3
-for i in 1 2 3; do
+for _ in 1 2 3; do
     t1=$(now_ms)
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$PUBLIC_C$KNOWN")
     t2=$(now_ms)
