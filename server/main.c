@@ -13,7 +13,7 @@
  *                   let in-flight responses finish (at most 30 s); exit 0.
  *
  * Not for: request handling (public.c, admin.c). Peer catch-up (`sync`,
- * `--peer`) is meant to live in peer.c, started from serve_main() beside
+ * `--peer`) lives in peer.c, peer_sync.c and peer_heal.c, started from serve_main() beside
  * the listeners.
  */
 #include "admin_prune.h"

@@ -424,7 +424,7 @@ int public_start(struct server *srv, int fd)
 {
     const struct config *cfg = srv->cfg;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     MHD_ALLOW_SUSPEND_RESUME | /* read-through heal (peer.c) */
+                     MHD_ALLOW_SUSPEND_RESUME | /* read-through heal (peer_heal.c) */
                      tls_mhd_flags(srv->pub_tls);
     unsigned threads = (unsigned)cfg->threads;
 
