@@ -160,7 +160,7 @@ static size_t count_scope(const struct auth_set *s, enum auth_scope scope)
     return n;
 }
 
-int read_secret_file(const char *path, const char *what, char **out, size_t *out_len)
+int auth_read_secret_file(const char *path, const char *what, char **out, size_t *out_len)
 {
     char err[512];
     int loose = 0;

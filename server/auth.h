@@ -90,4 +90,12 @@ int auth_metrics_append(struct auth *a, char **text, size_t *len);
 /* Wipes and frees a. NULL is a no-op. */
 void auth_close(struct auth *a);
 
+/* Reads a file holding exactly one token or secret (common/secret_file.h's
+ * rules, secret_file_read_one), logging why on failure (what names it:
+ * "token", "origin secret") and warning when others may read it. On
+ * success *out is malloc'd and NUL-terminated, *out_len its length (release
+ * with secret_free()). Returns 0 or -1 (the value is never logged). For
+ * `sync --token-file` and --origin-secret-file. */
+int auth_read_secret_file(const char *path, const char *what, char **out, size_t *out_len);
+
 #endif /* ORIGIND_AUTH_H */

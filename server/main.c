@@ -13,7 +13,7 @@
  *                   let in-flight responses finish (at most 30 s); exit 0.
  *
  * Not for: request handling (public.c, admin.c). Peer catch-up (`sync`,
- * `--peer`) is meant to live in peer.c, started from serve_main() beside
+ * `--peer`) lives in peer.c, peer_sync.c and peer_heal.c, started from serve_main() beside
  * the listeners.
  */
 #include "admin_prune.h"
@@ -215,8 +215,8 @@ static int serve_main(const struct config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     if (cfg->origin_secret_file != NULL &&
-        read_secret_file(cfg->origin_secret_file, "origin secret", &srv.origin_secret,
-                         &srv.origin_secret_len) != 0)
+        auth_read_secret_file(cfg->origin_secret_file, "origin secret", &srv.origin_secret,
+                              &srv.origin_secret_len) != 0)
         goto out;
     if (cfg->admin_tls_cert != NULL &&
         tls_pair_load("admin", cfg->admin_tls_cert, cfg->admin_tls_key, &srv.admin_tls) != 0)
@@ -290,7 +290,7 @@ static int serve_main(const struct config *cfg)
     /* srv.peers is written here, before any listener thread exists that
      * reads it (the heal hook); heal jobs only come from requests, so the
      * peer threads need no daemon yet */
-    if (peers_start(&srv, &srv.peers) != 0)
+    if (peers_start(srv.st, cfg, srv.auth, &srv.catching_up, &srv.peers) != 0)
         goto out;
     if (public_start(&srv, pub_fd) != 0)
         goto out;

@@ -30,6 +30,14 @@
  *   missing check makes re-fetching impossible anyway. The file is removed
  *   when a pass completes.
  *
+ * Timeouts: a transfer that makes no progress (no connection within 3 s,
+ * or under 1 KiB/s) is given up after 30 s (`origind sync`); in `serve`
+ * after --peer-timeout if that is shorter, while catching up after what is
+ * left of --peer-timeout (at least 1 s; each retry round once it is spent
+ * gets --peer-timeout again), and in a heal after 1 s. A peer that timed out
+ * is not asked again in the same pass, so a peer that accepts and never
+ * answers costs one stall and the next peer is asked in time.
+ *
  * Peers are only ever read through their admin API, which never heals from
  * its own peers: a miss cannot loop between nodes.
  *
@@ -41,51 +49,73 @@
 
 #include "config.h"
 
-#include <microhttpd.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
-struct server;
-struct req;
+struct auth;
+struct store;
 
 /* `origind sync --store DIR --from URL --token-file FILE`: one catch-up pass
  * from one peer, progress on stderr, a summary line on stdout. Returns the
  * process exit code: 0 when the pass completed (everything the peer had is
- * here), 1 otherwise. */
+ * here), 1 otherwise (store, token file or peer trouble: logged), 2 when
+ * --from is not an http(s) URL of at most 1024 bytes. */
 int peer_sync_main(const struct config *cfg);
 
 /* The peers of a running `serve` (opaque). */
 struct peers;
 
-/* Starts peering for srv from cfg->peer[]: a thread that catches up (while
- * srv->catching_up is 1, /healthz answers 503) and then runs anti-entropy
- * every --peer-interval seconds, and a thread that heals misses. The caller
- * sets srv->catching_up to 1 before the listeners start; this clears it when
- * a full pass against at least one peer has completed, or when
- * --peer-timeout passes with no peer reachable and the local store holds at
+/* Starts peering from cfg->peer[] (each may hold several comma-separated
+ * URLs) and cfg->peers_dns: a thread that catches up (while *catching_up is
+ * 1, /healthz answers 503) and then runs anti-entropy every --peer-interval
+ * seconds, and a thread that heals misses. st, cfg, auth (the peer token,
+ * read again for every pass) and catching_up must outlive the peers. The
+ * caller sets *catching_up to 1 before the listeners start; this clears it
+ * when a full pass against at least one peer has completed, or when
+ * --peer-timeout passes with no full pass and the local store holds at
  * least one release (an empty store stays 503 until a peer answers).
  * *out is written on success; stop with peers_stop(). Returns 0 or -1
- * (logged). With no --peer, *out is NULL and 0 is returned. */
-int peers_start(struct server *srv, struct peers **out);
+ * (logged: a bad --peer URL, --peers-dns that does not resolve, no memory
+ * or threads). With no peer at all, *out is NULL, *catching_up is cleared
+ * (when --peer named none) and 0 is returned. */
+int peers_start(struct store *st, const struct config *cfg, struct auth *auth,
+                atomic_int *catching_up, struct peers **out);
 
-/* Stops both threads (a pass in progress is cut short at its next transfer),
- * resumes every connection still waiting for a heal (it then answers 404),
- * and frees p. Call before MHD_stop_daemon(). NULL is a no-op. */
+/* Stops both threads (a pass in progress is cut short: transfers in flight
+ * are aborted from their progress callback), reports every heal still
+ * waiting as done (PEERS_HEAL_DONE, from the calling thread), and frees p.
+ * Call before the listeners stop (their suspended connections must be
+ * resumed first). NULL is a no-op. */
 void peers_stop(struct peers *p);
 
-/* Read-through heal, called from the public access handler when path
- * (decoded, valid) is unknown locally (corrupt = 0) or bound to a blob that
- * is absent (corrupt = 1). On success the connection is suspended and
- * r->heal set to 1; the heal thread fetches from peers (bounded in time),
- * sets r->heal to 2 and resumes the connection, and the handler then looks
- * the path up again. Returns 0 (suspended), or -1 when no heal will be tried
- * (no peers, too many waiting, stopping, or a recent heal found nothing):
- * answer as without peers. p may be NULL (-1). */
-int peers_heal(struct peers *p, struct req *r, struct MHD_Connection *c, const char *path,
-               size_t len, int corrupt);
+/* What a heal reports to its caller (peers_heal). */
+enum peers_heal_event {
+    PEERS_HEAL_WAIT, /* queued: from inside peers_heal(), in the caller's thread,
+                        before the heal thread can see the job (suspend here) */
+    PEERS_HEAL_DONE, /* over: from the heal thread, or from peers_stop(); healed
+                        is 1 if the path now resolves locally (resume here) */
+};
+/* Called with an internal lock held: it must not call back into peers. */
+typedef void peers_heal_fn(void *arg, enum peers_heal_event ev, int healed);
+
+/* Read-through heal, called from the public handler when path (decoded,
+ * valid, len bytes) is unknown locally (corrupt = 0) or bound to a blob that
+ * is absent (corrupt = 1). Returns 0 when a heal was queued: fn(arg,
+ * PEERS_HEAL_WAIT, 0) has been called before it returned, and fn(arg,
+ * PEERS_HEAL_DONE, healed) will be called exactly once, later, from another
+ * thread, after the heal thread has fetched from the peers (a round takes
+ * at most about 5 s, every transfer in it included) or peers_stop() ran;
+ * arg must stay valid until then. Returns -1 when no heal will be tried (p
+ * NULL, no memory, too many waiting, stopping, or an unknown path right
+ * after a round that found nothing): fn is never called; answer as without
+ * peers. Thread-safe. */
+int peers_heal(struct peers *p, const char *path, size_t len, int corrupt, peers_heal_fn *fn,
+               void *arg);
 
 /* Appends the peer metrics (Prometheus text) to the malloc'd buffer *text
- * of *len bytes, reallocating it. p may be NULL (catching_up 0, no
- * counters). Returns 0, or -1 on ENOMEM (*text unchanged). */
-int peers_metrics_append(struct peers *p, const struct server *srv, char **text, size_t *len);
+ * of *len bytes, reallocating it; catching_up is the gauge's value. p may
+ * be NULL (the gauge only, no counters). Returns 0, or -1 on ENOMEM (*text
+ * unchanged). Thread-safe. */
+int peers_metrics_append(struct peers *p, int catching_up, char **text, size_t *len);
 
 #endif /* ORIGIND_PEER_H */

@@ -4,8 +4,8 @@
  * (the releases it pruned), so catch-up, heal and anti-entropy never bring
  * a pruned release back, and a prune on one node reaches the fleet.
  *
- * For: server/peer.c (one call at the start of its release step).
- * Not for: the HTTP client itself (peer.c's, passed in as get), the prune
+ * For: server/peer_sync.c (one call at the start of its release step).
+ * Not for: the HTTP client itself (peer_client.c's, passed in as get), the prune
  * (store_prune), or choosing what to prune.
  */
 #ifndef ORIGIND_PEER_TOMBSTONES_H
@@ -30,7 +30,7 @@ int peer_tombstones_sync(struct store *st, const char *peer, peer_get_json_fn ge
                          uint64_t *applied);
 
 /* Adds every local tombstone's id to the object set, with the value -1
- * (peer.c's map of local releases: a tombstoned id counts as "have", never
+ * (peer_sync.c's map of local releases: a tombstoned id counts as "have", never
  * to be fetched). Returns 0 or -1. */
 int peer_tombstones_local(struct store *st, json_t *set);
 

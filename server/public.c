@@ -213,6 +213,24 @@ static struct MHD_Response *body_response(struct server *srv, struct store_reade
     return MHD_create_response_from_buffer(n, (char *)b->data + first, MHD_RESPMEM_PERSISTENT);
 }
 
+/* peers_heal's callback: suspends the connection while the heal is queued
+ * (in this handler's thread) and resumes it when the heal is over (from the
+ * heal thread, or peers_stop() before the daemons stop); the handler then
+ * runs again and looks the path up once more. */
+static void heal_cb(void *arg, enum peers_heal_event ev, int healed)
+{
+    struct req *r = arg;
+
+    (void)healed; /* the second lookup tells */
+    if (ev == PEERS_HEAL_WAIT) {
+        r->heal = 1;
+        MHD_suspend_connection(r->heal_conn);
+    } else {
+        r->heal = 2;
+        MHD_resume_connection(r->heal_conn);
+    }
+}
+
 static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, const char *path,
                                     size_t path_len)
 {
@@ -235,11 +253,12 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     err = store_lookup(r->reader, path, path_len, &a);
     if ((err == STORE_ENOTFOUND || err == STORE_ECORRUPT) && srv->peers != NULL && r->heal == 0) {
         /* read through to the peers: the connection is suspended until the
-         * heal thread has fetched, verified and stored (peer.c), then this
+         * heal thread has fetched, verified and stored (peer_heal.c), then this
          * handler runs again and looks up once more */
         store_reader_end(r->reader);
         r->reader = NULL;
-        if (peers_heal(srv->peers, r, c, path, path_len, err == STORE_ECORRUPT) == 0)
+        r->heal_conn = c;
+        if (peers_heal(srv->peers, path, path_len, err == STORE_ECORRUPT, heal_cb, r) == 0)
             return MHD_YES;
     }
     if (err == STORE_EGONE) {
@@ -405,7 +424,7 @@ int public_start(struct server *srv, int fd)
 {
     const struct config *cfg = srv->cfg;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     MHD_ALLOW_SUSPEND_RESUME | /* read-through heal (peer.c) */
+                     MHD_ALLOW_SUSPEND_RESUME | /* read-through heal (peer_heal.c) */
                      tls_mhd_flags(srv->pub_tls);
     unsigned threads = (unsigned)cfg->threads;
 

@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "spool.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,8 +20,6 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <time.h>
-
-void spool_free(struct spool *sp); /* admin.c */
 
 uint64_t server_now_ns(void)
 {

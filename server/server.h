@@ -79,16 +79,12 @@ struct req {
     struct spool *spool;
     int body_error;          /* an error already found while receiving the body */
     struct audit_note audit; /* a write's audit line, written at completion */
-    /* public only: read-through heal (peer.c): 0 not tried, 1 waiting
-     * (connection suspended), 2 done (look up again, no second heal) */
+    /* public only: read-through heal (peers_heal, public.c): 0 not tried,
+     * 1 waiting (connection suspended), 2 done (look up again, no second
+     * heal); heal_conn is the connection to resume */
     int heal;
+    struct MHD_Connection *heal_conn;
 };
-
-/* Reads a file holding exactly one token or secret (common/secret_file.h's
- * rules), logging why on failure and warning when others may read
- * it. On success *out is malloc'd (release with secret_free()). Returns 0 or
- * -1 (the value is never logged). auth.c. */
-int read_secret_file(const char *path, const char *what, char **out, size_t *out_len);
 
 /* The client address of c as text ("-" if unknown) in out[0..cap). */
 void server_client_addr(struct MHD_Connection *c, char *out, size_t cap);
