@@ -8,6 +8,7 @@
  * transport.
  */
 #include "api.h"
+#include "api_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,10 +19,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-static void set_why(char *why, size_t why_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t why_size, const char *fmt, ...)
+void api__why(char *why, size_t why_size, const char *fmt, ...)
 {
     va_list ap;
 
@@ -41,10 +39,10 @@ int api_version_check(const char *value, const char *who, char *why, size_t why_
     long v;
 
     if (value == NULL) {
-        set_why(why, why_size,
-                "%s speaks node API 1 (no " API_VERSION_HEADER " header), this build speaks %d: "
-                "upgrade that node",
-                who, API_VERSION);
+        api__why(why, why_size,
+                 "%s speaks node API 1 (no " API_VERSION_HEADER " header), this build speaks %d: "
+                 "upgrade that node",
+                 who, API_VERSION);
         return -1;
     }
     errno = 0;
@@ -52,12 +50,12 @@ int api_version_check(const char *value, const char *who, char *why, size_t why_
     while (end != NULL && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
         end++;
     if (errno != 0 || end == value || end == NULL || *end != '\0') {
-        set_why(why, why_size, "%s states an unreadable node API version: %.32s", who, value);
+        api__why(why, why_size, "%s states an unreadable node API version: %.32s", who, value);
         return -1;
     }
     if (v != API_VERSION) {
-        set_why(why, why_size, "%s speaks node API %ld, this build speaks %d: upgrade the %s", who,
-                v, API_VERSION, v < API_VERSION ? "node" : "client");
+        api__why(why, why_size, "%s speaks node API %ld, this build speaks %d: upgrade the %s", who,
+                 v, API_VERSION, v < API_VERSION ? "node" : "client");
         return -1;
     }
     return 0;
@@ -181,7 +179,7 @@ out:
 /* Encoding helpers                                                     */
 
 /* Dumps j compactly (takes ownership of j). NULL if j is NULL. */
-static char *dump(json_t *j, size_t *len)
+char *api__dump(json_t *j, size_t *len)
 {
     char *text;
 
@@ -226,7 +224,7 @@ char *api_release_encode(const char *id, size_t id_len, int64_t created,
     root = json_pack("{s:s%,s:I,s:s,s:I,s:O}", "id", id, id_len, "created", (json_int_t)created,
                      "digest", dhex, "count", (json_int_t)n, "files", arr);
     json_decref(arr);
-    return dump(root, len);
+    return api__dump(root, len);
 fail:
     api_digest_free(d);
     json_decref(arr);
@@ -254,7 +252,7 @@ int api_release_decode(const char *body, size_t len, const char *want_id, struct
 
     doc = body != NULL ? json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
     if (!json_is_object(doc)) {
-        set_why(why, why_size, "release answer is not a JSON object");
+        api__why(why, why_size, "release answer is not a JSON object");
         goto fail;
     }
     id = json_object_get(doc, "id");
@@ -265,23 +263,23 @@ int api_release_decode(const char *body, size_t len, const char *want_id, struct
         store_id_valid(json_string_value(id), json_string_length(id)) != STORE_OK ||
         !json_is_integer(created) || json_integer_value(created) < 0 || !json_is_integer(count) ||
         !json_is_array(files) || hex_member(doc, "digest", want) != 0) {
-        set_why(why, why_size, "release answer lacks a valid id, created, count, digest or files");
+        api__why(why, why_size, "release answer lacks a valid id, created, count, digest or files");
         goto fail;
     }
     if (want_id != NULL && strcmp(want_id, json_string_value(id)) != 0) {
-        set_why(why, why_size, "release answer is for another id");
+        api__why(why, why_size, "release answer is for another id");
         goto fail;
     }
     n = json_array_size(files);
     if (n > API_RELEASE_FILES_MAX || (json_int_t)n != json_integer_value(count)) {
-        set_why(why, why_size, "release answer lists %zu files but its count says %lld", n,
-                (long long)json_integer_value(count));
+        api__why(why, why_size, "release answer lists %zu files but its count says %lld", n,
+                 (long long)json_integer_value(count));
         goto fail;
     }
     sf = calloc(n > 0 ? n : 1, sizeof(*sf));
     d = api_digest_new();
     if (sf == NULL || d == NULL) {
-        set_why(why, why_size, "out of memory");
+        api__why(why, why_size, "out of memory");
         goto fail;
     }
     json_array_foreach(files, i, e)
@@ -293,7 +291,7 @@ int api_release_decode(const char *body, size_t len, const char *want_id, struct
             !json_is_integer(pub) || json_integer_value(pub) < 1 ||
             store_path_valid(json_string_value(p), json_string_length(p)) != STORE_OK ||
             store_type_valid(json_string_value(t), json_string_length(t)) != STORE_OK) {
-            set_why(why, why_size, "release answer: files[%zu] does not parse", i);
+            api__why(why, why_size, "release answer: files[%zu] does not parse", i);
             goto fail;
         }
         sf[i].path = json_string_value(p);
@@ -303,14 +301,14 @@ int api_release_decode(const char *body, size_t len, const char *want_id, struct
         sf[i].published = (int64_t)json_integer_value(pub);
         if (api_digest_add(d, sf[i].path, sf[i].path_len, sf[i].digest, sf[i].type,
                            sf[i].type_len) != 0) {
-            set_why(why, why_size, "release answer: files[%zu] is out of path order", i);
+            api__why(why, why_size, "release answer: files[%zu] is out of path order", i);
             goto fail;
         }
     }
     api_digest_final(d, got);
     d = NULL;
     if (memcmp(got, want, STORE_DIGEST_LEN) != 0) {
-        set_why(why, why_size, "release answer's digest does not match its files");
+        api__why(why, why_size, "release answer's digest does not match its files");
         goto fail;
     }
     memset(out, 0, sizeof(*out));
@@ -419,7 +417,7 @@ char *api_list_end(struct api_list *l, const unsigned char *next, size_t *len)
         json_decref(root);
         return NULL;
     }
-    return dump(root, len);
+    return api__dump(root, len);
 }
 
 int api_release_list_decode(const char *body, size_t len,
@@ -432,7 +430,7 @@ int api_release_list_decode(const char *body, size_t len,
     int rc = -1;
 
     if (!json_is_array(arr)) {
-        set_why(why, why_size, "release listing is not {\"releases\": [...]}");
+        api__why(why, why_size, "release listing is not {\"releases\": [...]}");
         goto out;
     }
     json_array_foreach(arr, i, e)
@@ -444,7 +442,7 @@ int api_release_list_decode(const char *body, size_t len,
             store_id_valid(json_string_value(id), json_string_length(id)) != STORE_OK ||
             !json_is_integer(c) || json_integer_value(c) < 0 || !json_is_integer(f) ||
             json_integer_value(f) < 0) {
-            set_why(why, why_size, "release listing: releases[%zu] does not parse", i);
+            api__why(why, why_size, "release listing: releases[%zu] does not parse", i);
             goto out;
         }
     }
@@ -476,13 +474,13 @@ int api_blob_page_decode(const char *body, size_t len, const unsigned char *afte
 
     next = json_is_object(doc) ? json_object_get(doc, "next") : NULL;
     if (!json_is_array(arr) || (!json_is_null(next) && !json_is_string(next))) {
-        set_why(why, why_size, "blob listing is not {\"blobs\": [...], \"next\": ...}");
+        api__why(why, why_size, "blob listing is not {\"blobs\": [...], \"next\": ...}");
         goto out;
     }
     cnt = json_array_size(arr);
     if (cnt > max) {
-        set_why(why, why_size, "blob listing has %zu entries, more than the %zu asked for", cnt,
-                max);
+        api__why(why, why_size, "blob listing has %zu entries, more than the %zu asked for", cnt,
+                 max);
         goto out;
     }
     json_array_foreach(arr, i, e)
@@ -494,7 +492,8 @@ int api_blob_page_decode(const char *body, size_t len, const unsigned char *afte
         if (hex_member(e, "sha256", out[i].digest) != 0 || !json_is_integer(sz) ||
             json_integer_value(sz) < 0 || !json_is_array(vars) ||
             (prev != NULL && memcmp(prev, out[i].digest, STORE_DIGEST_LEN) >= 0)) {
-            set_why(why, why_size, "blob listing: blobs[%zu] does not parse or is out of order", i);
+            api__why(why, why_size, "blob listing: blobs[%zu] does not parse or is out of order",
+                     i);
             goto out;
         }
         out[i].size = (uint64_t)json_integer_value(sz);
@@ -506,7 +505,7 @@ int api_blob_page_decode(const char *body, size_t len, const unsigned char *afte
                           : -1;
 
             if (enc != STORE_ENC_GZIP && enc != STORE_ENC_BR) {
-                set_why(why, why_size, "blob listing: blobs[%zu] names an unknown variant", i);
+                api__why(why, why_size, "blob listing: blobs[%zu] names an unknown variant", i);
                 goto out;
             }
             out[i].variants |= 1u << enc;
@@ -516,7 +515,7 @@ int api_blob_page_decode(const char *body, size_t len, const unsigned char *afte
     if (json_is_string(next)) {
         if (cnt == 0 || hex_member(doc, "next", next_out) != 0 ||
             memcmp(next_out, out[cnt - 1].digest, STORE_DIGEST_LEN) != 0) {
-            set_why(why, why_size, "blob listing: next is not the last digest listed");
+            api__why(why, why_size, "blob listing: next is not the last digest listed");
             goto out;
         }
         *has_next = 1;

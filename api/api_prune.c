@@ -9,6 +9,7 @@
  * server/peer_tombstones.c).
  */
 #include "api.h"
+#include "api_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,34 +17,6 @@
 #include <string.h>
 
 #include <jansson.h>
-
-static void set_why(char *why, size_t why_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t why_size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why == NULL || why_size == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, why_size, fmt, ap);
-    va_end(ap);
-}
-
-/* Dumps j compactly in insertion order (takes ownership of j). */
-static char *dump(json_t *j, size_t *len)
-{
-    char *text;
-
-    if (j == NULL)
-        return NULL;
-    text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    if (text != NULL && len != NULL)
-        *len = strlen(text);
-    return text;
-}
 
 /* ------------------------------------------------------------------ */
 /* Request                                                              */
@@ -70,7 +43,7 @@ char *api_prune_request_encode(const char *const *ids, size_t n, int dry_run, si
         json_decref(root);
         return NULL;
     }
-    return dump(root, len);
+    return api__dump(root, len);
 }
 
 int api_prune_request_decode(const char *body, size_t len, struct api_prune_request *out, char *why,
@@ -83,26 +56,26 @@ int api_prune_request_decode(const char *body, size_t len, struct api_prune_requ
     int rc = -1;
 
     if (!json_is_object(doc)) {
-        set_why(why, why_size, "body must be a JSON object {\"prune\":[ids],\"dry_run\":bool}");
+        api__why(why, why_size, "body must be a JSON object {\"prune\":[ids],\"dry_run\":bool}");
         goto fail;
     }
     list = json_object_get(doc, "prune");
     dry = json_object_get(doc, "dry_run");
     if (!json_is_array(list) || (dry != NULL && !json_is_boolean(dry)) ||
         json_object_size(doc) != 1u + (dry != NULL)) {
-        set_why(why, why_size,
-                "body must be {\"prune\":[ids]} with an optional boolean \"dry_run\"");
+        api__why(why, why_size,
+                 "body must be {\"prune\":[ids]} with an optional boolean \"dry_run\"");
         goto fail;
     }
     n = json_array_size(list);
     if (n > API_PRUNE_MAX) {
-        set_why(why, why_size, "too many release ids in one prune");
+        api__why(why, why_size, "too many release ids in one prune");
         rc = -2;
         goto fail;
     }
     ids = calloc(n + 1, sizeof(*ids));
     if (ids == NULL) {
-        set_why(why, why_size, "out of memory");
+        api__why(why, why_size, "out of memory");
         rc = -3;
         goto fail;
     }
@@ -111,7 +84,7 @@ int api_prune_request_decode(const char *body, size_t len, struct api_prune_requ
         ids[i].id = json_string_value(e);
         ids[i].len = json_string_length(e);
         if (ids[i].id == NULL || store_id_valid(ids[i].id, ids[i].len) != STORE_OK) {
-            set_why(why, why_size, "every entry of \"prune\" must be a valid release id");
+            api__why(why, why_size, "every entry of \"prune\" must be a valid release id");
             goto fail;
         }
     }
@@ -163,7 +136,7 @@ char *api_prune_answer_encode(const struct api_prune_answer *a, size_t *len)
                      (json_int_t)a->tot.already, "absent", (json_int_t)a->tot.absent, "blobs",
                      (json_int_t)a->tot.blobs, "variants", (json_int_t)a->tot.variants, "bytes",
                      (json_int_t)a->tot.bytes, "paths_gone", (json_int_t)a->tot.paths_gone);
-    return dump(root, len);
+    return api__dump(root, len);
 }
 
 /* A member that must be an integer >= 0. Returns 0 or -1. */
@@ -205,15 +178,15 @@ int api_prune_answer_decode(const char *body, size_t len, struct api_prune_answe
         count_member(doc, "variants", &a.tot.variants) != 0 ||
         count_member(doc, "bytes", &a.tot.bytes) != 0 ||
         count_member(doc, "paths_gone", &a.tot.paths_gone) != 0) {
-        set_why(why, why_size,
-                "prune answer is not {\"dry_run\":b,\"releases\":[...],\"pruned\":n,...}");
+        api__why(why, why_size,
+                 "prune answer is not {\"dry_run\":b,\"releases\":[...],\"pruned\":n,...}");
         goto fail;
     }
     a.dry_run = json_is_true(dry);
     a.n = json_array_size(arr);
     a.releases = calloc(a.n + 1, sizeof(*a.releases));
     if (a.releases == NULL) {
-        set_why(why, why_size, "out of memory");
+        api__why(why, why_size, "out of memory");
         goto fail;
     }
     json_array_foreach(arr, i, e)
@@ -227,7 +200,7 @@ int api_prune_answer_decode(const char *body, size_t len, struct api_prune_answe
             state < 0 || count_member(e, "blobs", &r->blobs) != 0 ||
             count_member(e, "variants", &r->variants) != 0 ||
             count_member(e, "bytes", &r->bytes) != 0) {
-            set_why(why, why_size, "prune answer: releases[%zu] does not parse", i);
+            api__why(why, why_size, "prune answer: releases[%zu] does not parse", i);
             goto fail;
         }
         memcpy(r->id, json_string_value(id), json_string_length(id) + 1);
@@ -237,7 +210,7 @@ int api_prune_answer_decode(const char *body, size_t len, struct api_prune_answe
     if (by_state[STORE_PRUNE_PRUNED] != a.tot.pruned ||
         by_state[STORE_PRUNE_ALREADY] != a.tot.already ||
         by_state[STORE_PRUNE_ABSENT] != a.tot.absent) {
-        set_why(why, why_size, "prune answer: the totals do not match the releases listed");
+        api__why(why, why_size, "prune answer: the totals do not match the releases listed");
         goto fail;
     }
     json_decref(doc);
