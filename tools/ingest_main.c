@@ -1403,16 +1403,26 @@ static int cmd_manifest(struct cfg *cfg)
     ingest_client_get_release(client, cfg->val[O_RELEASE], manifest_take, &m);
     rc = INGEST_EXIT_OK;
     if (!m.have) {
-        /* no node could say: name each and why */
+        /* no node could say: one line if they all say the same, else each and why */
+        size_t same = 0;
+
         for (i = 0; i < nn; i++)
-            ingest_progress_error(&prog, "node %s: %s", nodes[i].url, nodes[i].error);
+            same += strcmp(nodes[i].error, nodes[0].error) == 0;
+        if (nn > 1 && same == nn)
+            ingest_progress_error(&prog, "%s on any of the %zu nodes", nodes[0].error, nn);
+        else
+            for (i = 0; i < nn; i++)
+                ingest_progress_error(&prog, "node %s: %s", nodes[i].url, nodes[i].error);
         rc = combine_exit(nodes, nn);
         if (rc == INGEST_EXIT_OK)
             rc = INGEST_EXIT_NODE;
         goto out;
     }
     for (i = 0; i < nn; i++) {
-        if (!nodes[i].failed && strcmp(nodes[i].digest, nodes[m.node].digest) != 0) {
+        if (nodes[i].failed) /* another node has it: enough for the manifest, but say so */
+            ingest_progress_line(&prog, "warning: node %s: %s (the manifest is node %s's)",
+                                 nodes[i].url, nodes[i].error, nodes[m.node].url);
+        else if (strcmp(nodes[i].digest, nodes[m.node].digest) != 0) {
             ingest_progress_error(&prog,
                                   "node %s holds release %s with digest %.16s..., node %s "
                                   "%.16s...: run origin-ingest verify",

@@ -19,6 +19,7 @@ printf 'lic\n' >"$S/LICENSE"
 printf 'dot\n' >"$S/trailing."
 printf 'tgz\n' >"$S/archive.tar.gz"
 cp "$S/css/app.css" "$S/css/copy.css" # the same bytes under two names
+: >"$S/empty.txt"                       # size 0 in the full manifest
 
 B=https://cdn.example.com/
 push() { # push RELEASE FORMAT OUT ARGS...
@@ -63,6 +64,18 @@ set -e
 cmp "$WORK/p1-full.json" "$WORK/stdout.json" || fail "stdout manifest differs"
 ok "stdout and environment variables"
 
+# --nodes-dns, and a node without the release next to one with it
+origind_start "$WORK/store-empty" --admin-token-file "$TOKEN_FILE" >/dev/null ||
+    fail "the empty node did not start"
+EMPTY=$NODE_ADMIN
+PORT0=${ADMIN[0]##*:}
+run_ingest manifest --node "$EMPTY" --nodes-dns "127.0.0.1:$PORT0" --token-file "$TOKEN_FILE" \
+    --release r1 --manifest-format full --public-base "$B" --out "$WORK/dns.json"
+[ "$RC" = 0 ] || fail "manifest --nodes-dns: exit $RC: $(cat "$WORK/err")"
+cmp "$WORK/p1-full.json" "$WORK/dns.json" || fail "--nodes-dns manifest differs"
+grep -q "release r1 not found" "$WORK/err" || fail "the node without r1 is not named: $(cat "$WORK/err")"
+ok "--nodes-dns; a node without the release is named, another gives the manifest"
+
 # a wrong --prefix: named, with the flag to give; no file written
 run_ingest manifest "${NODES[@]}" --token-file "$TOKEN_FILE" --release r2 --keep-names \
     --out "$WORK/bad.json"
@@ -83,7 +96,9 @@ ok "a wrong --prefix or a missing --keep-names fails with the reason"
 # an unknown release
 run_ingest manifest "${NODES[@]}" --token-file "$TOKEN_FILE" --release nope --out "$WORK/bad.json"
 [ "$RC" = 4 ] || fail "unknown release: exit $RC, want 4: $(cat "$WORK/err")"
-grep -q 'release nope not found' "$WORK/err" || fail "unknown release: no reason: $(cat "$WORK/err")"
+grep -q 'release nope not found on any of the 2 nodes' "$WORK/err" ||
+    fail "unknown release: no reason: $(cat "$WORK/err")"
+[ "$(wc -l <"$WORK/err")" = 1 ] || fail "unknown release: not one line: $(cat "$WORK/err")"
 [ ! -e "$WORK/bad.json" ] || fail "unknown release wrote a manifest"
 # usage errors
 run_ingest manifest "${NODES[@]}" --token-file "$TOKEN_FILE"
