@@ -1,8 +1,9 @@
 /*
  * ingest_main.c - origin-ingest: the deploy-pipeline CLI that pushes a build
  * directory to every origind node and publishes it there (push), checks
- * that every node has a release complete (verify), or prunes old releases
- * on every node (prune; the policy is prune.c's).
+ * that every node has a release complete (verify), prunes old releases
+ * on every node (prune; the policy is prune.c's), or writes the manifest a
+ * push wrote for a release back from a node (manifest).
  *
  * For: the option table (every flag with its environment variable, default
  * and help line), validation before any work, the order of phases, and

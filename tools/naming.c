@@ -1,8 +1,9 @@
 /*
  * naming.c - how a file of the build becomes a published path and a URL.
  *
- * For: inserting the content hash into names, validating the result against
- * the store's path rules, percent-encoding for manifests.
+ * For: inserting the content hash into names (and taking it out again:
+ * ingest_name_source, for `origin-ingest manifest`), validating the result
+ * against the store's path rules, percent-encoding for manifests, walk order.
  * Not for: hashing (hash.c) or choosing types (mime.c).
  */
 #include "naming.h"

@@ -1,5 +1,6 @@
 /*
- * naming.h - published paths and manifest URLs for the files of a build.
+ * naming.h - published paths and manifest URLs for the files of a build, and
+ * back: the source path a published path was named from.
  */
 #ifndef ORIGIN_INGEST_NAMING_H
 #define ORIGIN_INGEST_NAMING_H

@@ -84,8 +84,7 @@ grep -q 'published path /static/.* is not under --prefix /assets (give the --pre
     fail "wrong --prefix: no reason: $(cat "$WORK/err")"
 [ "$(wc -l <"$WORK/err")" = 1 ] || fail "wrong --prefix: not one line: $(cat "$WORK/err")"
 [ ! -e "$WORK/bad.json" ] || fail "wrong --prefix wrote a manifest"
-# hashed names read as --keep-names would give other source paths: refused? No: with
-# --keep-names every name maps back (as itself); without it, kept names are refused
+# names pushed as they are (--keep-names) read without --keep-names: refused
 run_ingest manifest "${NODES[@]}" --token-file "$TOKEN_FILE" --release r2 --prefix /static \
     --out "$WORK/bad.json"
 [ "$RC" = 2 ] || fail "missing --keep-names: exit $RC, want 2: $(cat "$WORK/err")"
@@ -106,6 +105,7 @@ run_ingest manifest "${NODES[@]}" --token-file "$TOKEN_FILE"
 run_ingest manifest "${NODES[@]}" --token-file "$TOKEN_FILE" --release r1 --manifest-format x
 [ "$RC" = 2 ] || fail "bad --manifest-format: exit $RC, want 2"
 run_ingest manifest --help
-[ "$RC" = 0 ] && grep -q -- '--out FILE' "$WORK/out" && grep -q ORIGIN_INGEST_OUT "$WORK/out" ||
-    fail "manifest --help"
+[ "$RC" = 0 ] || fail "manifest --help: exit $RC"
+grep -q -- '--out FILE' "$WORK/out" || fail "manifest --help: no --out"
+grep -q ORIGIN_INGEST_OUT "$WORK/out" || fail "manifest --help: no ORIGIN_INGEST_OUT"
 ok "unknown release and usage errors"
