@@ -1,8 +1,9 @@
 /*
  * ingest_main.c - origin-ingest: the deploy-pipeline CLI that pushes a build
  * directory to every origind node and publishes it there (push), checks
- * that every node has a release complete (verify), or prunes old releases
- * on every node (prune; the policy is prune.c's).
+ * that every node has a release complete (verify), prunes old releases
+ * on every node (prune; the policy is prune.c's), or writes the manifest a
+ * push wrote for a release back from a node (manifest).
  *
  * For: the option table (every flag with its environment variable, default
  * and help line), validation before any work, the order of phases, and
@@ -36,11 +37,12 @@
 #include "tls_client.h"
 #include "walk.h"
 
-#define CMD_PUSH   1u
-#define CMD_VERIFY 2u
-#define CMD_PRUNE  4u
-#define CMD_NODES  (CMD_PUSH | CMD_VERIFY | CMD_PRUNE)
-#define TOKEN_MAX  4096
+#define CMD_PUSH     1u
+#define CMD_VERIFY   2u
+#define CMD_PRUNE    4u
+#define CMD_MANIFEST 8u
+#define CMD_NODES    (CMD_PUSH | CMD_VERIFY | CMD_PRUNE | CMD_MANIFEST)
+#define TOKEN_MAX    4096
 
 enum opt_id {
     O_NODE,
@@ -71,6 +73,7 @@ enum opt_id {
     O_KEEP_LAST,
     O_KEEP_NEWER_THAN,
     O_KEEP,
+    O_OUT,
     O_COUNT
 };
 
@@ -92,17 +95,21 @@ static const struct opt_row opt_table[O_COUNT] = {
                      "--cacert; with --node: both)"},
     [O_TOKEN_FILE] = {"token-file", "ORIGIN_INGEST_TOKEN_FILE", "FILE", NULL, CMD_NODES,
                       "file holding the admin bearer token"},
-    [O_RELEASE] = {"release", "ORIGIN_INGEST_RELEASE", "ID", NULL, CMD_PUSH | CMD_VERIFY,
+    [O_RELEASE] = {"release", "ORIGIN_INGEST_RELEASE", "ID", NULL,
+                   CMD_PUSH | CMD_VERIFY | CMD_MANIFEST,
                    "release id, 1-128 bytes of [A-Za-z0-9._-]"},
-    [O_PREFIX] = {"prefix", "ORIGIN_INGEST_PREFIX", "PATH", "/assets", CMD_PUSH,
+    [O_PREFIX] = {"prefix", "ORIGIN_INGEST_PREFIX", "PATH", "/assets", CMD_PUSH | CMD_MANIFEST,
                   "published paths start with PATH (\"\" or \"/\": the root)"},
-    [O_KEEP_NAMES] = {"keep-names", "ORIGIN_INGEST_KEEP_NAMES", NULL, NULL, CMD_PUSH,
-                      "publish names as they are (the build already hashes them)"},
+    [O_KEEP_NAMES] = {"keep-names", "ORIGIN_INGEST_KEEP_NAMES", NULL, NULL, CMD_PUSH | CMD_MANIFEST,
+                      "publish names as they are (the build already hashes them; manifest: "
+                      "the release was pushed so)"},
     [O_MANIFEST_OUT] = {"manifest-out", "ORIGIN_INGEST_MANIFEST_OUT", "FILE", NULL, CMD_PUSH,
                         "write the JSON manifest (source path -> URL) on success"},
     [O_MANIFEST_FORMAT] = {"manifest-format", "ORIGIN_INGEST_MANIFEST_FORMAT", "flat|full", "flat",
-                           CMD_PUSH, "full: per path {url, sha256, size, type, integrity}"},
-    [O_PUBLIC_BASE] = {"public-base", "ORIGIN_INGEST_PUBLIC_BASE", "URL", NULL, CMD_PUSH,
+                           CMD_PUSH | CMD_MANIFEST,
+                           "full: per path {url, sha256, size, type, integrity}"},
+    [O_PUBLIC_BASE] = {"public-base", "ORIGIN_INGEST_PUBLIC_BASE", "URL", NULL,
+                       CMD_PUSH | CMD_MANIFEST,
                        "prefix manifest URLs with URL (e.g. https://cdn.example.com)"},
     [O_COMPRESS] = {"compress", "ORIGIN_INGEST_COMPRESS", "br,gzip|br|gzip|none", "br,gzip",
                     CMD_PUSH, "precompressed variants to upload for compressible types"},
@@ -120,9 +127,9 @@ static const struct opt_row opt_table[O_COUNT] = {
     [O_DRY_RUN] = {"dry-run", "ORIGIN_INGEST_DRY_RUN", NULL, NULL, CMD_PUSH | CMD_PRUNE,
                    "push: hash, name and write the manifest, contact no node; prune: list per "
                    "node what would go, change nothing"},
-    [O_JSON] = {"json", "ORIGIN_INGEST_JSON", NULL, NULL, CMD_NODES,
+    [O_JSON] = {"json", "ORIGIN_INGEST_JSON", NULL, NULL, CMD_PUSH | CMD_VERIFY | CMD_PRUNE,
                 "print one JSON summary on stdout and nothing else there"},
-    [O_QUIET] = {"quiet", "ORIGIN_INGEST_QUIET", NULL, NULL, CMD_PUSH | CMD_VERIFY,
+    [O_QUIET] = {"quiet", "ORIGIN_INGEST_QUIET", NULL, NULL, CMD_PUSH | CMD_VERIFY | CMD_MANIFEST,
                  "no progress or summary on stderr, only errors"},
     [O_BUNDLE_BYTES] = {"bundle-bytes", "ORIGIN_INGEST_BUNDLE_BYTES", "N", "8388608", CMD_PUSH,
                         "bundle size target; larger files are uploaded alone"},
@@ -145,6 +152,8 @@ static const struct opt_row opt_table[O_COUNT] = {
                            CMD_PRUNE, "keep releases created within DURATION: 90d, 12h, 30m, 45s"},
     [O_KEEP] = {"keep", "ORIGIN_INGEST_KEEP", "ID", NULL, CMD_PRUNE,
                 "keep this release; repeat for each (env: comma-separated)"},
+    [O_OUT] = {"out", "ORIGIN_INGEST_OUT", "FILE", "stdout", CMD_MANIFEST,
+               "write the manifest to FILE (atomically, like push --manifest-out)"},
 };
 
 struct cfg {
@@ -186,6 +195,18 @@ static void usage(FILE *out, unsigned cmd)
               "same prune set. A node that cannot list stops the command before anything\n"
               "changes. A policy that keeps nothing is refused.\n\n",
               out);
+    else if (cmd == CMD_MANIFEST)
+        fputs("usage: origin-ingest manifest --node URL --token-file FILE --release ID\n"
+              "                              [--manifest-format flat|full] [--public-base URL]\n"
+              "                              [--prefix PATH] [--keep-names] [--out FILE]\n\n"
+              "Writes the manifest push --manifest-out wrote for the release, byte for byte,\n"
+              "from what the first node that has it lists (paths, SHA-256, types; sizes by\n"
+              "HEAD of each blob), so a rollback redeploys old HTML without rebuilding. Give\n"
+              "the --prefix, --keep-names, --manifest-format and --public-base the push had:\n"
+              "each source path is the published path without PREFIX/ and, unless\n"
+              "--keep-names, without the .<16 hex> of the file's own SHA-256 push put in; a\n"
+              "path that does not map back is named with the flag to give.\n\n",
+              out);
     else if (cmd == CMD_VERIFY)
         fputs("usage: origin-ingest verify --node URL [--node URL ...] --token-file FILE "
               "--release ID [--manifest FILE]\n"
@@ -224,6 +245,17 @@ static void usage(FILE *out, unsigned cmd)
                 o->def ? "; default " : "", o->def ? o->def : "");
     }
     fputs("  --help, --version\n\n", out);
+    if (cmd == CMD_MANIFEST) {
+        fputs("exit status:\n"
+              "  0  the manifest was written\n"
+              "  2  usage error (bad option, missing argument), or a published path that does\n"
+              "     not map back to a source path with the --prefix / --keep-names given\n"
+              "  4  no node has the release (\"release ID not found\"), or a node unreachable,\n"
+              "     failing after retries, refusing, or answering malformed\n"
+              "  5  local error: the manifest or token file cannot be written or read\n",
+              out);
+        return;
+    }
     if (cmd == CMD_PRUNE) {
         fputs("retries: connection errors and HTTP 5xx (but 501, 505, 507) are retried with\n"
               "exponential backoff (250 ms doubling, at most 8 s) and jitter; 4xx never.\n\n"
@@ -576,7 +608,7 @@ static int validate(struct cfg *c)
             return bad("--compress", v), INGEST_EXIT_USAGE;
         }
     }
-    if (c->cmd == CMD_PUSH) {
+    if (c->cmd == CMD_PUSH || c->cmd == CMD_MANIFEST) {
         char err[256];
 
         c->prefix =
@@ -585,12 +617,14 @@ static int validate(struct cfg *c)
             fprintf(stderr, "origin-ingest: %s\n", err);
             return INGEST_EXIT_USAGE;
         }
-        if (c->dir == NULL) {
+        if (c->cmd == CMD_PUSH && c->dir == NULL) {
             fputs("origin-ingest: push needs a directory (see --help)\n", stderr);
             return INGEST_EXIT_USAGE;
         }
         v = c->val[O_CACHE_DIR];
-        if (v != NULL && strcmp(v, "none") == 0)
+        if (c->cmd == CMD_MANIFEST)
+            c->cache_dir = NULL;
+        else if (v != NULL && strcmp(v, "none") == 0)
             c->cache_dir = NULL;
         else if (v != NULL && *v != '\0')
             c->cache_dir = ingest_xstrdup(v);
@@ -1283,6 +1317,178 @@ static int cmd_prune(struct cfg *cfg)
     return ingest_prune_run(&o);
 }
 
+/* ------------------------------------------------------------------ */
+/* manifest                                                             */
+
+struct manifest_state {
+    struct cfg *cfg;
+    struct ingest_site site; /* files[i]: rel, path, type owned here */
+    size_t node;             /* the node whose listing it is */
+    int have, rc;
+    char err[900];
+};
+
+static int by_walk_order(const void *a, const void *b)
+{
+    return ingest_walk_order_cmp(((const struct ingest_file *)a)->rel,
+                                 ((const struct ingest_file *)b)->rel);
+}
+
+/* Takes the first node's listing (in node order: nodes answer concurrently,
+ * so the first that decoded wins only among equals; check below). */
+static int manifest_take(void *arg, size_t node, const struct api_release *r)
+{
+    struct manifest_state *m = arg;
+    size_t i;
+
+    if (m->have && node > m->node)
+        return 0;
+    for (i = 0; i < m->site.nfiles; i++) {
+        free(m->site.files[i].rel);
+        free(m->site.files[i].path);
+        free((char *)m->site.files[i].type);
+    }
+    free(m->site.files);
+    m->site.files = ingest_xcalloc(r->n ? r->n : 1, sizeof(*m->site.files));
+    m->site.nfiles = 0;
+    m->have = 1;
+    m->node = node;
+    m->rc = INGEST_EXIT_OK;
+    for (i = 0; i < r->n; i++) {
+        struct ingest_file *f = &m->site.files[m->site.nfiles];
+        const struct store_file *sf = &r->files[i];
+
+        f->path = ingest_xstrndup(sf->path, sf->path_len);
+        f->type = ingest_xstrndup(sf->type, sf->type_len);
+        memcpy(f->digest, sf->digest, STORE_DIGEST_LEN);
+        m->site.nfiles++;
+        f->rel = ingest_name_source(m->cfg->prefix, f->path, f->digest, m->cfg->keep_names, m->err,
+                                    sizeof(m->err));
+        if (f->rel == NULL) {
+            m->rc = INGEST_EXIT_USAGE;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static int cmd_manifest(struct cfg *cfg)
+{
+    struct manifest_state m;
+    struct ingest_site none;
+    struct ingest_progress prog;
+    struct ingest_client_opts co;
+    struct ingest_client *client;
+    struct ingest_node *nodes;
+    size_t nn, i;
+    int rc;
+
+    memset(&m, 0, sizeof(m));
+    memset(&none, 0, sizeof(none));
+    none.root_fd = -1;
+    m.cfg = cfg;
+    ingest_progress_init(&prog, cfg->quiet);
+    memset(&co, 0, sizeof(co));
+    co.token = cfg->token;
+    co.cacert = cfg->val[O_CACERT];
+    co.jobs = 4;
+    co.retries = cfg->retries;
+    co.bundle_bytes = 8u << 20;
+    co.bundle_files = 1;
+    client = ingest_client_new((const char *const *)cfg->nodes, cfg->nnodes, &none, &co);
+    if (client == NULL) {
+        ingest_progress_error(&prog, "cannot start libcurl");
+        return INGEST_EXIT_LOCAL;
+    }
+    nodes = ingest_client_nodes(client, &nn);
+    ingest_client_get_release(client, cfg->val[O_RELEASE], manifest_take, &m);
+    rc = INGEST_EXIT_OK;
+    if (!m.have) {
+        /* no node could say: one line if they all say the same, else each and why */
+        size_t same = 0;
+
+        for (i = 0; i < nn; i++)
+            same += strcmp(nodes[i].error, nodes[0].error) == 0;
+        if (nn > 1 && same == nn)
+            ingest_progress_error(&prog, "%s on any of the %zu nodes", nodes[0].error, nn);
+        else
+            for (i = 0; i < nn; i++)
+                ingest_progress_error(&prog, "node %s: %s", nodes[i].url, nodes[i].error);
+        rc = combine_exit(nodes, nn);
+        if (rc == INGEST_EXIT_OK)
+            rc = INGEST_EXIT_NODE;
+        goto out;
+    }
+    for (i = 0; i < nn; i++) {
+        if (nodes[i].failed) /* another node has it: enough for the manifest, but say so */
+            ingest_progress_line(&prog, "warning: node %s: %s (the manifest is node %s's)",
+                                 nodes[i].url, nodes[i].error, nodes[m.node].url);
+        else if (strcmp(nodes[i].digest, nodes[m.node].digest) != 0) {
+            ingest_progress_error(&prog,
+                                  "node %s holds release %s with digest %.16s..., node %s "
+                                  "%.16s...: run origin-ingest verify",
+                                  nodes[i].url, cfg->val[O_RELEASE], nodes[i].digest,
+                                  nodes[m.node].url, nodes[m.node].digest);
+            rc = INGEST_EXIT_NODE;
+            goto out;
+        }
+    }
+    if (m.rc != INGEST_EXIT_OK) {
+        ingest_progress_error(&prog, "release %s: %s", cfg->val[O_RELEASE], m.err);
+        rc = m.rc;
+        goto out;
+    }
+    if (cfg->mfmt == INGEST_MANIFEST_FULL && m.site.nfiles > 0) {
+        unsigned char *d = ingest_xmalloc(m.site.nfiles * STORE_DIGEST_LEN);
+        uint64_t *sizes = ingest_xcalloc(m.site.nfiles, sizeof(*sizes));
+
+        for (i = 0; i < m.site.nfiles; i++)
+            memcpy(d + i * STORE_DIGEST_LEN, m.site.files[i].digest, STORE_DIGEST_LEN);
+        ingest_client_blob_sizes(client, m.node, d, m.site.nfiles, sizes);
+        for (i = 0; i < m.site.nfiles; i++)
+            m.site.files[i].size = sizes[i];
+        free(d);
+        free(sizes);
+        if (nodes[m.node].failed) {
+            ingest_progress_error(&prog, "node %s: %s", nodes[m.node].url, nodes[m.node].error);
+            rc = nodes[m.node].failed;
+            goto out;
+        }
+    }
+    /* push writes the files in the order it walked the directory */
+    if (m.site.nfiles > 1)
+        qsort(m.site.files, m.site.nfiles, sizeof(*m.site.files), by_walk_order);
+    if (cfg->val[O_OUT] != NULL && cfg->val[O_OUT][0] != '\0') {
+        rc = ingest_manifest_write(&m.site, cfg->val[O_OUT], cfg->mfmt, cfg->val[O_PUBLIC_BASE],
+                                   m.err, sizeof(m.err));
+        if (rc != INGEST_EXIT_OK)
+            ingest_progress_error(&prog, "%s", m.err);
+        else
+            ingest_progress_line(&prog, "release %s: manifest of %zu files written to %s (from %s)",
+                                 cfg->val[O_RELEASE], m.site.nfiles, cfg->val[O_OUT],
+                                 nodes[m.node].url);
+    } else {
+        size_t len = 0;
+        char *text = ingest_manifest_render(&m.site, cfg->mfmt, cfg->val[O_PUBLIC_BASE], &len,
+                                            m.err, sizeof(m.err));
+
+        if (text == NULL || fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
+            ingest_progress_error(&prog, "%s", text == NULL ? m.err : "cannot write stdout");
+            rc = INGEST_EXIT_LOCAL;
+        }
+        free(text);
+    }
+out:
+    for (i = 0; i < m.site.nfiles; i++) {
+        free(m.site.files[i].rel);
+        free(m.site.files[i].path);
+        free((char *)m.site.files[i].type);
+    }
+    free(m.site.files);
+    ingest_client_free(client);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct cfg cfg;
@@ -1290,7 +1496,7 @@ int main(int argc, char **argv)
 
     memset(&cfg, 0, sizeof(cfg));
     if (argc < 2) {
-        fputs("usage: origin-ingest push|verify|prune [options] (see origin-ingest push "
+        fputs("usage: origin-ingest push|verify|prune|manifest [options] (see origin-ingest push "
               "--help)\n",
               stderr);
         return INGEST_EXIT_USAGE;
@@ -1300,6 +1506,8 @@ int main(int argc, char **argv)
         fputs("usage: origin-ingest push [options] DIR     push and publish a build\n"
               "       origin-ingest verify [options]       check a release on every node\n"
               "       origin-ingest prune [options]        prune old releases on every node\n"
+              "       origin-ingest manifest [options]     the manifest a push wrote, from a "
+              "node\n"
               "Run `origin-ingest COMMAND --help` for its options.\n",
               stdout);
         return INGEST_EXIT_OK;
@@ -1314,8 +1522,11 @@ int main(int argc, char **argv)
         cfg.cmd = CMD_VERIFY;
     } else if (strcmp(argv[1], "prune") == 0) {
         cfg.cmd = CMD_PRUNE;
+    } else if (strcmp(argv[1], "manifest") == 0) {
+        cfg.cmd = CMD_MANIFEST;
     } else {
-        fprintf(stderr, "origin-ingest: unknown command %s (push, verify or prune)\n", argv[1]);
+        fprintf(stderr, "origin-ingest: unknown command %s (push, verify, prune or manifest)\n",
+                argv[1]);
         return INGEST_EXIT_USAGE;
     }
     rc = parse_args(&cfg, argc, argv);
@@ -1327,7 +1538,8 @@ int main(int argc, char **argv)
     if (rc == INGEST_EXIT_OK)
         rc = cfg.cmd == CMD_PUSH     ? cmd_push(&cfg)
              : cfg.cmd == CMD_VERIFY ? cmd_verify(&cfg)
-                                     : cmd_prune(&cfg);
+             : cfg.cmd == CMD_PRUNE  ? cmd_prune(&cfg)
+                                     : cmd_manifest(&cfg);
     free_cfg(&cfg);
     return rc;
 }

@@ -89,14 +89,12 @@ out:
     return rc;
 }
 
-int ingest_manifest_write(const struct ingest_site *s, const char *path,
-                          enum ingest_manifest_format fmt, const char *public_base, char *err,
-                          size_t errlen)
+char *ingest_manifest_render(const struct ingest_site *s, enum ingest_manifest_format fmt,
+                             const char *public_base, size_t *len, char *err, size_t errlen)
 {
     json_t *root = json_object();
-    char *text = NULL;
+    char *text = NULL, *withnl = NULL;
     size_t i;
-    int rc = INGEST_EXIT_LOCAL;
 
     for (i = 0; i < s->nfiles; i++) {
         const struct ingest_file *f = &s->files[i];
@@ -127,17 +125,31 @@ int ingest_manifest_write(const struct ingest_site *s, const char *path,
     }
     {
         size_t tl = strlen(text);
-        char *withnl = ingest_xmalloc(tl + 2);
 
+        withnl = ingest_xmalloc(tl + 2);
         memcpy(withnl, text, tl);
         withnl[tl] = '\n';
         withnl[tl + 1] = '\0';
-        rc = write_atomic(path, withnl, tl + 1, err, errlen);
-        free(withnl);
+        *len = tl + 1;
     }
 out:
     free(text);
     json_decref(root);
+    return withnl;
+}
+
+int ingest_manifest_write(const struct ingest_site *s, const char *path,
+                          enum ingest_manifest_format fmt, const char *public_base, char *err,
+                          size_t errlen)
+{
+    size_t len = 0;
+    char *text = ingest_manifest_render(s, fmt, public_base, &len, err, errlen);
+    int rc;
+
+    if (text == NULL)
+        return INGEST_EXIT_LOCAL;
+    rc = write_atomic(path, text, len, err, errlen);
+    free(text);
     return rc;
 }
 

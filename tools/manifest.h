@@ -21,6 +21,12 @@ int ingest_manifest_write(const struct ingest_site *s, const char *path,
                           enum ingest_manifest_format fmt, const char *public_base, char *err,
                           size_t errlen);
 
+/* The text ingest_manifest_write() writes (JSON and a final newline) for s:
+ * the one encoder of push --manifest-out and `origin-ingest manifest`.
+ * Returns a malloc'd NUL-terminated text with *len set, or NULL (err filled). */
+char *ingest_manifest_render(const struct ingest_site *s, enum ingest_manifest_format fmt,
+                             const char *public_base, size_t *len, char *err, size_t errlen);
+
 /* The SRI value "sha256-<base64>" of digest into out (at least 52 bytes). */
 void ingest_sri(const unsigned char *digest, char *out, size_t outlen);
 

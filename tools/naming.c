@@ -1,8 +1,9 @@
 /*
  * naming.c - how a file of the build becomes a published path and a URL.
  *
- * For: inserting the content hash into names, validating the result against
- * the store's path rules, percent-encoding for manifests.
+ * For: inserting the content hash into names (and taking it out again:
+ * ingest_name_source, for `origin-ingest manifest`), validating the result
+ * against the store's path rules, percent-encoding for manifests, walk order.
  * Not for: hashing (hash.c) or choosing types (mime.c).
  */
 #include "naming.h"
@@ -121,6 +122,93 @@ char *ingest_name_path(const char *prefix, const char *rel, const unsigned char 
 fail:
     ingest_buf_free(&b);
     return NULL;
+}
+
+/* 1 if ingest_name_path(prefix, rel, ...) is exactly path. */
+static int names_back(const char *prefix, const char *rel, const unsigned char *digest,
+                      int keep_names, const char *path)
+{
+    char e[8], *fwd = ingest_name_path(prefix, rel, digest, keep_names, e, sizeof(e));
+    int same = fwd != NULL && strcmp(fwd, path) == 0;
+
+    free(fwd);
+    return same;
+}
+
+char *ingest_name_source(const char *prefix, const char *path, const unsigned char *digest,
+                         int keep_names, char *err, size_t errlen)
+{
+    size_t pl = strlen(prefix), rlen, base = 0, dot = (size_t)-1, i;
+    const char *rel;
+    char seg[INGEST_NAME_HASH_HEX + 2], *cand;
+
+    if (strncmp(path, prefix, pl) != 0 || path[pl] != '/' || path[pl + 1] == '\0') {
+        ingest_errf(err, errlen,
+                    "published path %s is not under --prefix %s (give the --prefix it was "
+                    "pushed with)",
+                    path, *prefix ? prefix : "/");
+        return NULL;
+    }
+    rel = path + pl + 1;
+    rlen = strlen(rel);
+    if (keep_names)
+        return ingest_xstrdup(rel);
+    seg[0] = '.';
+    for (i = 0; i < INGEST_NAME_HASH_HEX / 2; i++) {
+        seg[1 + 2 * i] = hexdig[digest[i] >> 4];
+        seg[2 + 2 * i] = hexdig[digest[i] & 15];
+    }
+    seg[INGEST_NAME_HASH_HEX + 1] = '\0';
+    for (i = 0; i < rlen; i++) {
+        if (rel[i] == '/') {
+            base = i + 1;
+            dot = (size_t)-1;
+        } else if (rel[i] == '.') {
+            dot = i;
+        }
+    }
+    /* stem.<hex>.ext: the hash segment just before the last extension */
+    if (dot != (size_t)-1 && dot >= base + INGEST_NAME_HASH_HEX + 1 &&
+        memcmp(rel + dot - INGEST_NAME_HASH_HEX - 1, seg, INGEST_NAME_HASH_HEX + 1) == 0) {
+        struct ingest_buf b = {0};
+
+        ingest_buf_add(&b, rel, dot - INGEST_NAME_HASH_HEX - 1);
+        ingest_buf_add(&b, rel + dot, rlen - dot + 1);
+        cand = b.data;
+        if (names_back(prefix, cand, digest, 0, path))
+            return cand;
+        free(cand);
+    }
+    /* name.<hex>: no extension, a dotfile, or a name ending in '.' */
+    if (rlen > INGEST_NAME_HASH_HEX + 1 &&
+        memcmp(rel + rlen - INGEST_NAME_HASH_HEX - 1, seg, INGEST_NAME_HASH_HEX + 1) == 0) {
+        cand = ingest_xstrndup(rel, rlen - INGEST_NAME_HASH_HEX - 1);
+        if (names_back(prefix, cand, digest, 0, path))
+            return cand;
+        free(cand);
+    }
+    ingest_errf(err, errlen,
+                "published path %s has no content-hash segment %s of its file in its name "
+                "(pushed with --keep-names? then give --keep-names)",
+                path, seg);
+    return NULL;
+}
+
+/* A byte's rank in walk order: the end of a name sorts before every byte. */
+static int walk_rank(unsigned char c)
+{
+    return c == '\0' ? 0 : c == '/' ? 1 : (int)c + 2;
+}
+
+int ingest_walk_order_cmp(const char *a, const char *b)
+{
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+    while (*x != '\0' && *x == *y) {
+        x++;
+        y++;
+    }
+    return walk_rank(*x) - walk_rank(*y);
 }
 
 void ingest_url_encode_path(struct ingest_buf *out, const char *path, size_t len)

@@ -1,5 +1,6 @@
 /*
- * naming.h - published paths and manifest URLs for the files of a build.
+ * naming.h - published paths and manifest URLs for the files of a build, and
+ * back: the source path a published path was named from.
  */
 #ifndef ORIGIN_INGEST_NAMING_H
 #define ORIGIN_INGEST_NAMING_H
@@ -23,6 +24,21 @@
  * (store_path_valid) or is not valid UTF-8 (the admin API speaks JSON). */
 char *ingest_name_path(const char *prefix, const char *rel, const unsigned char *digest,
                        int keep_names, char *err, size_t errlen);
+
+/* The inverse of ingest_name_path(): the source path (rel) that published
+ * path was named from, given the file's digest, prefix and keep_names as
+ * the push had them. Strips prefix + "/" and, unless keep_names, the
+ * ".<16 hex>" of the digest where ingest_name_path() put it; the candidate
+ * is accepted only if ingest_name_path() gives path back from it (so a
+ * round trip is exact). Returns a new string (caller frees) or NULL (err
+ * filled: the path is not under prefix, or has no hash segment of digest). */
+char *ingest_name_source(const char *prefix, const char *path, const unsigned char *digest,
+                         int keep_names, char *err, size_t errlen);
+
+/* The order in which walk visits files: names compared byte-wise within
+ * each directory, a directory's files at the directory's name (so "a/b"
+ * comes before "a-c"). Returns <0, 0 or >0 like strcmp. */
+int ingest_walk_order_cmp(const char *a, const char *b);
 
 /* Normalises a --prefix value: "" and "/" mean the root; a trailing '/' is
  * dropped; a missing leading '/' is an error. Returns a new string (caller

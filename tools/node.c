@@ -45,6 +45,7 @@ enum req_kind {
     REQ_VERIFY_MISSING,
     REQ_LIST_RELEASES,
     REQ_PRUNE,
+    REQ_BLOB_SIZE,
 };
 
 struct item {
@@ -80,6 +81,9 @@ struct req {
     int resp_overflow;
     unsigned attempts;
     double ready_at;
+    /* REQ_BLOB_SIZE: the entry it asks about, and the Content-Length answered. */
+    size_t idx;
+    curl_off_t clen;
     CURL *easy;
 };
 
@@ -98,6 +102,8 @@ struct ingest_client {
     /* The listing and prune phases' callbacks (ingest_client_list_releases, _prune). */
     int (*list_fn)(void *arg, size_t node, const char *id, int64_t created, uint64_t files);
     void (*prune_fn)(void *arg, size_t node, const struct api_prune_answer *a);
+    int (*release_fn)(void *arg, size_t node, const struct api_release *r);
+    uint64_t *sizes; /* ingest_client_blob_sizes() fills it */
     void *fn_arg;
     size_t fn_node; /* the node whose answer is being decoded */
     unsigned seed;
@@ -297,6 +303,8 @@ static int start(struct ingest_client *c, struct req *r)
     tls_client_setopt(e, c->o.cacert);
     if (strcmp(r->method, "GET") == 0) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else if (strcmp(r->method, "HEAD") == 0) {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     } else {
         curl_easy_setopt(e, CURLOPT_POST, 1L);
         if (strcmp(r->method, "POST") != 0)
@@ -408,6 +416,8 @@ static const char *kind_name(enum req_kind k)
         return "release listing";
     case REQ_PRUNE:
         return "prune";
+    case REQ_BLOB_SIZE:
+        return "blob size read";
     }
     return "request";
 }
@@ -474,6 +484,7 @@ static void count_items(struct ingest_node *nd, const struct req *r)
 
 static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob);
 static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct req *r);
+static void deliver_release(struct ingest_client *c, const struct req *r);
 
 static int on_listed_release(void *arg, const char *id, int64_t created, uint64_t files)
 {
@@ -513,7 +524,16 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
         break;
     }
     case REQ_GET_RELEASE:
-        enqueue_verify_missing(c, r->node, r);
+        if (c->release_fn != NULL)
+            deliver_release(c, r);
+        else
+            enqueue_verify_missing(c, r->node, r);
+        break;
+    case REQ_BLOB_SIZE:
+        if (r->clen < 0)
+            node_fail(c, r->node, INGEST_EXIT_NODE, "blob size read: no Content-Length");
+        else
+            c->sizes[r->idx] = (uint64_t)r->clen;
         break;
     case REQ_LIST_RELEASES: {
         int rc;
@@ -621,6 +641,9 @@ static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
             return;
         }
     }
+    r->clen = -1;
+    if (r->kind == REQ_BLOB_SIZE)
+        curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &r->clen);
     detach(c, r);
     nd->requests++;
     if (nd->failed) {
@@ -1046,7 +1069,8 @@ static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const str
     enqueue(c, r, 1);
 }
 
-void ingest_client_verify(struct ingest_client *c, const char *id)
+/* GET /v1/releases/<id> on every healthy node; on_success decodes each. */
+static void get_release_phase(struct ingest_client *c, const char *id)
 {
     struct ingest_buf path = {0};
     size_t i;
@@ -1065,6 +1089,61 @@ void ingest_client_verify(struct ingest_client *c, const char *id)
     }
     ingest_buf_free(&path);
     run(c);
+}
+
+void ingest_client_verify(struct ingest_client *c, const char *id)
+{
+    get_release_phase(c, id);
+}
+
+static void deliver_release(struct ingest_client *c, const struct req *got)
+{
+    struct api_release rel;
+    char why[API_WHY_MAX];
+    int rc;
+
+    if (api_release_decode(got->resp.data, got->resp.len, c->release_id, &rel, why, sizeof(why)) !=
+        0) {
+        node_fail(c, got->node, INGEST_EXIT_NODE, "malformed release answer: %s", why);
+        return;
+    }
+    c->nodes[got->node].verified_files = rel.n;
+    store_digest_to_hex(rel.digest, c->nodes[got->node].digest);
+    rc = c->release_fn(c->fn_arg, got->node, &rel);
+    api_release_free(&rel);
+    if (rc != 0)
+        node_fail(c, got->node, INGEST_EXIT_LOCAL, "out of memory reading the release");
+}
+
+void ingest_client_get_release(struct ingest_client *c, const char *id,
+                               int (*fn)(void *arg, size_t node, const struct api_release *r),
+                               void *arg)
+{
+    c->release_fn = fn;
+    c->fn_arg = arg;
+    get_release_phase(c, id);
+    c->release_fn = NULL;
+}
+
+void ingest_client_blob_sizes(struct ingest_client *c, size_t ni, const unsigned char *digests,
+                              size_t n, uint64_t *sizes)
+{
+    size_t i;
+
+    c->sizes = sizes;
+    for (i = 0; i < n && !c->nodes[ni].failed; i++) {
+        char hex[STORE_HEX_LEN + 1], path[sizeof(API_PATH_BLOBS) + STORE_HEX_LEN + 2];
+        struct req *r;
+
+        store_digest_to_hex(digests + i * STORE_DIGEST_LEN, hex);
+        snprintf(path, sizeof(path), "%s/%s", API_PATH_BLOBS, hex);
+        r = req_new(c, ni, REQ_BLOB_SIZE, "HEAD", path);
+        r->hdrs = c->hdr_none[ni];
+        r->idx = i;
+        enqueue(c, r, 0);
+    }
+    run(c);
+    c->sizes = NULL;
 }
 
 void ingest_client_list_releases(struct ingest_client *c,

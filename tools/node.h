@@ -9,6 +9,8 @@
  *                            PUT /v1/blobs/<hex>[/br|/gzip] for big ones
  *   ingest_client_publish()  PUT /v1/releases/<id>
  *   ingest_client_verify()   GET /v1/releases/<id>, then POST /v1/missing
+ *   ingest_client_get_release()  GET /v1/releases/<id> (manifest)
+ *   ingest_client_blob_sizes()   HEAD /v1/blobs/<hex> (manifest --manifest-format full)
  *   ingest_client_list_releases()  GET /v1/releases (prune)
  *   ingest_client_prune()    POST /v1/prune (prune)
  * A node that fails is marked (struct ingest_node.failed) and left out of
@@ -95,6 +97,21 @@ void ingest_client_publish(struct ingest_client *c, const char *id);
 
 /* Checks that each node has release id complete. */
 void ingest_client_verify(struct ingest_client *c, const char *id);
+
+/* Reads release id from each healthy node (GET /v1/releases/<id>, strictly
+ * decoded by api_release_decode; 404: the node fails with "release ID not
+ * found") and calls fn(arg, node index, release) per node whose answer
+ * decodes (release borrowed for the call; node->digest and ->verified_files
+ * set). fn returns 0 to go on; non-zero fails that node (INGEST_EXIT_LOCAL). */
+void ingest_client_get_release(struct ingest_client *c, const char *id,
+                               int (*fn)(void *arg, size_t node, const struct api_release *r),
+                               void *arg);
+
+/* The size of each blob digests[i * STORE_DIGEST_LEN ..] (i < n) as node ni
+ * states it (HEAD /v1/blobs/<hex>, Content-Length) into sizes[i]. A blob the
+ * node lacks or an answer without Content-Length fails the node. */
+void ingest_client_blob_sizes(struct ingest_client *c, size_t ni, const unsigned char *digests,
+                              size_t n, uint64_t *sizes);
 
 /* Lists the releases of each healthy node (GET /v1/releases, strictly
  * decoded by api_release_list_decode). For each node whose listing decodes,

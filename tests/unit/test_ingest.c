@@ -73,7 +73,60 @@ static void check_name(const char *prefix, const char *rel, int keep, const char
     if (got == NULL)
         fail_msg("%s: refused: %s", rel, err);
     assert_string_equal(got, want);
+    {
+        /* the inverse (origin-ingest manifest) gives rel back */
+        char *back = ingest_name_source(prefix, got, d, keep, err, sizeof(err));
+
+        if (back == NULL)
+            fail_msg("%s: does not map back: %s", got, err);
+        assert_string_equal(back, rel);
+        free(back);
+    }
     free(got);
+}
+
+/* ingest_name_source() must refuse path, with a reason naming it and what. */
+static void check_source_refused(const char *prefix, const char *path, int keep, int seq,
+                                 const char *why)
+{
+    unsigned char d[STORE_DIGEST_LEN];
+    char err[512] = "";
+    char *got;
+
+    seq_digest(d, seq);
+    got = ingest_name_source(prefix, path, d, keep, err, sizeof(err));
+    if (got != NULL)
+        fail_msg("%s: expected a refusal, got %s", path, got);
+    if (strstr(err, path) == NULL || strstr(err, why) == NULL)
+        fail_msg("%s: reason does not name it and %s: %s", path, why, err);
+}
+
+static void test_name_source(void **state)
+{
+    (void)state;
+    /* a name that already holds its own hash: still exact both ways */
+    check_name("", "a." H16, 0, "/a." H16 "." H16);
+    check_name("", "x." H16 ".css", 0, "/x." H16 "." H16 ".css");
+    check_name("/s", "d." H16 "/f", 0, "/s/d." H16 "/f." H16);
+    /* not under the prefix */
+    check_source_refused("/assets", "/static/app." H16 ".css", 0, 1, "--prefix");
+    check_source_refused("/assets", "/assetsx/app." H16 ".css", 0, 1, "--prefix");
+    check_source_refused("/assets", "/assets/", 1, 1, "--prefix");
+    /* pushed with --keep-names, or the hash of other bytes */
+    check_source_refused("", "/css/app.css", 0, 1, "--keep-names");
+    check_source_refused("", "/app." H16 ".css", 0, 2, "--keep-names");
+    check_source_refused("", "/." H16, 0, 1, "--keep-names");
+}
+
+static void test_walk_order(void **state)
+{
+    (void)state;
+    assert_true(ingest_walk_order_cmp("a/b.txt", "a-c.txt") < 0);
+    assert_true(ingest_walk_order_cmp("a-c.txt", "a/b.txt") > 0);
+    assert_true(ingest_walk_order_cmp("a.css", "a.css.map") < 0);
+    assert_true(ingest_walk_order_cmp("B", "a") < 0);
+    assert_true(ingest_walk_order_cmp("x/y", "x/y") == 0);
+    assert_true(ingest_walk_order_cmp("x/\xc3\xbc", "x/z") > 0);
 }
 
 static char *encode(const char *s, size_t len)
@@ -1611,6 +1664,8 @@ int main(void)
         cmocka_unit_test(test_name_prefix),
         cmocka_unit_test(test_name_spaces_and_utf8),
         cmocka_unit_test(test_name_refusals),
+        cmocka_unit_test(test_name_source),
+        cmocka_unit_test(test_walk_order),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_url_encode),
         cmocka_unit_test(test_mime_table),
