@@ -40,14 +40,14 @@ rc=0
 echo "== cppcheck $(cppcheck --version | awk '{print $2}')"
 # http.c's inner "if (i < len)" in http_log_escape is redundant but harmless (always true there).
 cppcheck --quiet --std=c11 --enable=warning,portability,performance --inline-suppr \
-    --error-exitcode=1 -I common -I store -I server -I tools -D_GNU_SOURCE -DORIGIND_VERSION='"x"' \
+    --error-exitcode=1 -I api -I common -I store -I server -I tools -D_GNU_SOURCE -DORIGIND_VERSION='"x"' \
     --suppress=missingIncludeSystem --suppress=identicalInnerCondition:server/http.c \
-    common store server tools tests/fuzz 2>"$out/cppcheck.txt" || rc=1
+    api common store server tools tests/fuzz 2>"$out/cppcheck.txt" || rc=1
 if [ -s "$out/cppcheck.txt" ]; then cat "$out/cppcheck.txt"; rc=1; fi
 [ "$rc" = 0 ] && echo "cppcheck: no findings"
 
 echo "== clang-tidy $(clang-tidy --version | awk '/version/ {print $NF; exit}')"
-ls common/*.c store/*.c server/*.c tools/*.c tests/fuzz/*.c |
+ls api/*.c common/*.c store/*.c server/*.c tools/*.c tests/fuzz/*.c |
     xargs -P 2 -n 4 clang-tidy -p "$bdir" --quiet --checks="$CHECKS" >"$out/tidy.raw" 2>"$out/tidy.err" ||
     tidy_rc=$?
 # clang-tidy exits non-zero when it could not analyse a file (no compile

@@ -537,7 +537,8 @@ int peer_sync_main(const struct config *cfg)
     memset(&cnt, 0, sizeof(cnt));
     memset(&x, 0, sizeof(x));
     blen = strlen(cfg->from);
-    if (blen > URL_MAX || (strncmp(cfg->from, "http://", 7) && strncmp(cfg->from, "https://", 8))) {
+    if (blen > URL_MAX ||
+        (strncmp(cfg->from, "http://", 7) != 0 && strncmp(cfg->from, "https://", 8) != 0)) {
         log_error("--from must be an http:// or https:// admin URL of at most %d bytes", URL_MAX);
         return 2;
     }

@@ -844,6 +844,7 @@ int store_put_variant(struct store *st, const unsigned char digest[STORE_DIGEST_
         struct store_reader *r;
         struct store_blob blob;
 
+        memset(&blob, 0, sizeof(blob));
         rc = store_reader_begin(st, &r);
         if (rc != STORE_OK)
             return rc;
@@ -1779,7 +1780,6 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
     rc = counters_read(st, r->txn, &c);
     if (rc != STORE_OK) {
         fsck_bad(&fs, NULL, -1, "counters missing or malformed");
-        rc = STORE_OK;
     } else if (c.blobs != fs.blobs || c.blob_bytes != fs.blob_bytes || c.variants != fs.variants ||
                c.variant_bytes != fs.variant_bytes) {
         fsck_bad(&fs, NULL, -1, "counters disagree with contents");

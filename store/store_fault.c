@@ -99,17 +99,3 @@ uint64_t store_faults_fired(void)
 }
 
 #endif
-
-void *store__alloc(size_t n, int *err)
-{
-    void *p;
-
-    if (store__fault_hit(STORE_FAULT_ALLOC)) {
-        *err = STORE_EFAULT;
-        return NULL;
-    }
-    p = malloc(n == 0 ? 1 : n);
-    if (p == NULL)
-        *err = STORE_ENOMEM;
-    return p;
-}

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <lmdb.h>
 
@@ -73,8 +74,22 @@ int store__meta_same_env(const unsigned char *a, const unsigned char *b);
 int store__fault_hit(enum store_fault_point point);
 
 /* malloc through the ALLOC fault point. Returns NULL and sets *err to
- * STORE_EFAULT (injected) or STORE_ENOMEM (real failure); caller frees. */
-void *store__alloc(size_t n, int *err);
+ * STORE_EFAULT (injected) or STORE_ENOMEM (real failure); caller frees.
+ * Inline here so that every caller (and the static analyzer) sees that a
+ * NULL always comes with *err set. */
+static inline void *store__alloc(size_t n, int *err)
+{
+    void *p;
+
+    if (store__fault_hit(STORE_FAULT_ALLOC)) {
+        *err = STORE_EFAULT;
+        return NULL;
+    }
+    p = malloc(n == 0 ? 1 : n);
+    if (p == NULL)
+        *err = STORE_ENOMEM;
+    return p;
+}
 
 #ifdef ORIGIND_TEST_HOOKS
 /* Arms fault counters from a spec such as "commit:3" or "write:1,alloc:5".

@@ -87,7 +87,10 @@ static int dset_grow(struct dset *s)
     }
     free(s->k);
     free(s->used);
-    *s = g;
+    s->k = g.k;
+    s->used = g.used;
+    s->cap = g.cap;
+    s->n = g.n;
     return STORE_OK;
 }
 

@@ -622,10 +622,8 @@ static int validate(struct cfg *c)
             return INGEST_EXIT_USAGE;
         }
         v = c->val[O_CACHE_DIR];
-        if (c->cmd == CMD_MANIFEST)
-            c->cache_dir = NULL;
-        else if (v != NULL && strcmp(v, "none") == 0)
-            c->cache_dir = NULL;
+        if (c->cmd == CMD_MANIFEST || (v != NULL && strcmp(v, "none") == 0))
+            c->cache_dir = NULL; /* manifest compresses nothing */
         else if (v != NULL && *v != '\0')
             c->cache_dir = ingest_xstrdup(v);
         else

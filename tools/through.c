@@ -314,7 +314,7 @@ static int start(struct run *r, CURLM *m, struct fetch *f, void **ctx, double de
 
         if (left <= 0)
             return -1;
-        if (left * 1000 < left_ms)
+        if (left * 1000 < (double)left_ms)
             left_ms = (long)(left * 1000) + 1;
     }
     f->e = curl_easy_init();
