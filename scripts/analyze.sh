@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bdir="${1:-build-analyze}"
+for t in cmake cppcheck clang-tidy; do
+    command -v "$t" >/dev/null || { echo "analyze.sh: $t is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
+done
 cmake -S . -B "$bdir" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 
 # Findings looked at and judged not to be bugs: "path check  reason".

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # setup.sh: install the Debian packages origind needs (only those missing), then build.
+# PKGS is everything scripts/quickstart.sh, scripts/test.sh and scripts/analyze.sh
+# run: on a fresh Debian 12 / Ubuntu 22.04+ nothing else may be assumed
+# (scripts/fresh-check.sh proves it on a debootstrap --variant=minbase root).
 # Usage: scripts/setup.sh [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(build-essential cmake pkg-config clang
+PKGS=(build-essential cmake pkg-config clang git
       libmicrohttpd-dev liblmdb-dev lmdb-utils libssl-dev libcurl4-openssl-dev
       libjansson-dev zlib1g-dev libbrotli-dev libcmocka-dev
       nginx-light wrk rsync curl openssl valgrind python3 python3-yaml ruby systemd
-      dpkg-dev lintian prometheus shellcheck chromium strace)
+      dpkg-dev lintian prometheus shellcheck chromium strace jq procps
+      cppcheck clang-tidy clang-format)
+
+command -v dpkg-query >/dev/null && command -v apt-get >/dev/null || {
+  echo "setup: needs a Debian 12 or Ubuntu 22.04+ system (no dpkg-query/apt-get here)" >&2
+  exit 1
+}
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -17,10 +26,16 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: not root and sudo is not installed: run as root" >&2; exit 1; }
+    SUDO="sudo"
+  fi
+  $SUDO apt-get -o Acquire::Retries=3 update -qq
+  # env inside sudo: sudo's env_reset would drop a DEBIAN_FRONTEND set before it.
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
   # The nginx package may start a system-wide nginx on :80; tests run their own.
+  # (No systemd running, e.g. in a container or chroot: systemctl fails, service is tried.)
   { $SUDO systemctl disable --now nginx 2>/dev/null || $SUDO service nginx stop 2>/dev/null; } >/dev/null 2>&1 || true
 else
   echo "setup: all packages present"

@@ -12,6 +12,10 @@ start=$SECONDS
 for ((i = 1; i <= iterations; i++)); do
     log=$work/log.$i
     logs+=("$log")
+    # Created here, not by the child's redirection: a kill that lands before the
+    # forked child has opened them (a loaded machine) must leave empty files.
+    : >"$log"
+    : >"$work/err.$i"
     "$writer" "$store" "$i" >"$log" 2>"$work/err.$i" &
     pid=$!
     # 20..220 ms: from mid-open to dozens of commits in.

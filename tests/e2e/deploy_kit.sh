@@ -5,7 +5,7 @@
 #   *.json     parsed (python3 json), plus the CloudFront/ALB settings that matter
 #   *.yml      parsed (python3 yaml)
 #   *.sh       bash -n (and shellcheck when installed); the pipeline's usage errors
-#   *.rb       ruby -c when ruby is installed (else reported as not checked)
+#   *.rb       ruby -c (ruby is installed by scripts/setup.sh; its absence fails)
 #   *.md       every relative link points at a file that exists
 #   *.example  bash -n (KEY=value lines)
 # A file of any other kind fails the test, so nothing in deploy/ goes unchecked.
@@ -142,7 +142,7 @@ check_ruby() {
     if command -v ruby >/dev/null; then
         if ruby -c "$f" >/dev/null; then good "ruby -c ${f#$D/}"; else bad "ruby -c ${f#$D/}"; fi
     else
-        echo "note: ruby not installed: ${f#$D/} not syntax-checked"
+        bad "ruby not installed (scripts/setup.sh installs it): ${f#$D/} not syntax-checked"
     fi
 }
 

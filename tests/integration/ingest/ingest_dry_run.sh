@@ -100,14 +100,16 @@ rm "$S/what?.txt"
 printf 'b' >"$S/$(printf 'bad\xffname.txt')"
 expect_local "non-UTF-8 name" "UTF-8"
 rm "$S/$(printf 'bad\xffname.txt')"
-# Unreadable file: exit 5 naming it (run as an unprivileged user when we are root).
+# Unreadable file: exit 5 naming it. As root, run without the two capabilities
+# that let root read any file (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): still
+# uid 0, so the binary and the site are reachable wherever the checkout and
+# TMPDIR are (a build tree under /root, mode 0700, is not reachable by nobody).
 printf 'secret' >"$S/locked.txt"
 chmod 000 "$S/locked.txt"
 if [ "$(id -u)" = 0 ]; then
-    chmod -R a+rX "$WORK" && chmod 000 "$S/locked.txt"
     set +e
-    setpriv --reuid=nobody --regid=nogroup --clear-groups env ORIGIN_INGEST_CACHE=none \
-        "$ORIGIN_INGEST" push --dry-run "$S" >"$WORK/out" 2>"$WORK/err"
+    setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search \
+        env ORIGIN_INGEST_CACHE=none "$ORIGIN_INGEST" push --dry-run "$S" >"$WORK/out" 2>"$WORK/err"
     RC=$?
     set -e
     [ "$RC" = 5 ] || fail "unreadable: want 5, got $RC: $(cat "$WORK/err")"
