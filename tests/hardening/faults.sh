@@ -241,6 +241,21 @@ for point in alloc write commit; do
         fi
         cvar=0
         case "$first" in *" variant=20"*) cvar=1 ;; esac
+        if [ "$fired" = 0 ]; then
+            # still armed: a read on a thread whose reader is not pooled yet
+            # may meet it now (at most one 500, which must then be counted)
+            READ_500S=0
+            C_VARIANT=$cvar reads prime "$point:$n after the sequence, still armed"
+            fired_count
+            [ "$FIRED" -le 1 ] || fail "$point:$n: $FIRED faults fired for a one-shot fault"
+            if [ "$FIRED" = 1 ] && [ "$READ_500S" = 0 ]; then
+                fail "$point:$n: a fault fired in a read but every answer was 2xx"
+            fi
+            if [ "$FIRED" = 0 ] && [ "$READ_500S" != 0 ]; then
+                fail "$point:$n: a read answered 500 without a fault firing"
+            fi
+            fired="$FIRED"
+        fi
         C_VARIANT=$cvar reads strict "$point:$n after the fault"
         state1="$R2_STATE"
         if [ "$fired" = 1 ]; then
