@@ -256,7 +256,19 @@ for point in alloc write commit; do
             fi
             fired="$FIRED"
         fi
-        C_VARIANT=$cvar reads strict "$point:$n after the fault"
+        if [ "$fired" = 0 ]; then
+            # a reader pool per thread: the armed fault may still wait for a
+            # thread's first fresh reader; the same one-500-then-right rule
+            READ_500S=0
+            C_VARIANT=$cvar reads prime "$point:$n after the fault"
+            fired_count
+            [ "$FIRED" -le 1 ] || fail "$point:$n: $FIRED faults fired for a one-shot fault"
+            [ "$FIRED" = "$READ_500S" ] ||
+                fail "$point:$n: fired $FIRED, read 500s $READ_500S (one fired fault <=> one 500)"
+            fired="$FIRED"
+        else
+            C_VARIANT=$cvar reads strict "$point:$n after the fault"
+        fi
         state1="$R2_STATE"
         if [ "$fired" = 1 ]; then
             sequence "$point:$n retried" || fail "$point:$n: retry failed:$SEQ_CODES"
