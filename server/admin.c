@@ -20,6 +20,7 @@
 #include "api.h"
 #include "http.h"
 #include "peer.h"
+#include "resp_cache.h"
 #include "spool.h"
 #include "tls.h"
 
@@ -650,6 +651,7 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     struct server *srv = r->srv;
     struct store_stats s;
     struct metrics_gauges g;
+    struct resp_cache_stats rs;
     char *text = NULL;
     size_t len = 0;
     int err = store_stats(srv->st, &s);
@@ -667,6 +669,11 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     g.map_size = s.map_size;
     g.map_used = s.map_used;
     g.faults_fired = store_faults_fired();
+    resp_cache_stats(srv->rcache, &rs);
+    g.rcache_hits = rs.hits;
+    g.rcache_misses = rs.misses;
+    g.rcache_entries = rs.entries;
+    g.rcache_bytes = rs.bytes;
     g.draining = atomic_load(&srv->draining);
     g.in_flight = atomic_load(&srv->in_flight);
     if (metrics_render(srv->metrics, &g, &text, &len))

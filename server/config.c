@@ -76,6 +76,13 @@ static const struct opt options[] = {
      "Origin). Default: Access-Control-Allow-Origin: * on every public answer"},
     {"threads", "ORIGIND_THREADS", "0", OPT_UINT, STR_FIELD(threads), CONFIG_SERVE, 0, 1024,
      "public listener threads (0: one per online core)"},
+    {"sendfile-min", "ORIGIND_SENDFILE_MIN", "64K", OPT_UINT, STR_FIELD(sendfile_min),
+     CONFIG_SERVE, 0, 1ULL << 46,
+     "bodies from this many bytes on are sent with sendfile(2), smaller ones from the memory "
+     "map (0: always sendfile); a pruned store never uses sendfile"},
+    {"response-cache", "ORIGIND_RESPONSE_CACHE", "64M", OPT_UINT, STR_FIELD(response_cache),
+     CONFIG_SERVE, 0, 64 * GiB,
+     "memory for ready-made answers of assets under 256 KiB and under --sendfile-min (0: off)"},
     {"drain-seconds", "ORIGIND_DRAIN_SECONDS", "10", OPT_UINT, STR_FIELD(drain_seconds),
      CONFIG_SERVE, 0, 3600, "after SIGTERM, keep serving (healthz 503) this long"},
     {"access-log", "ORIGIND_ACCESS_LOG", NULL, OPT_STR, STR_FIELD(access_log), CONFIG_SERVE, 0, 0,

@@ -57,6 +57,8 @@ struct config {
     const char *from;       /* sync */
     const char *token_file; /* sync */
     uint64_t threads;
+    uint64_t sendfile_min;   /* bodies >= this go out with sendfile */
+    uint64_t response_cache; /* bytes of resp_cache.h, 0: off */
     uint64_t drain_seconds;
     uint64_t max_blob_bytes;
     uint64_t max_bundle_bytes;

@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "peer.h"
 #include "secret_file.h"
+#include "resp_cache.h"
 #include "server.h"
 #include "store.h"
 #include "tls.h"
@@ -284,6 +285,13 @@ static int serve_main(const struct config *cfg)
     srv.metrics = metrics_new();
     if (srv.metrics == NULL)
         goto out;
+    if (cfg->response_cache > 0) {
+        srv.rcache = resp_cache_new((size_t)cfg->response_cache, RESP_CACHE_TTL_NS);
+        if (srv.rcache == NULL) {
+            log_error("cannot allocate the response cache");
+            goto out;
+        }
+    }
     /* before the listeners start: /healthz must never say 200 before the
      * catch-up from the peers has run */
     atomic_store(&srv.catching_up, cfg->n_peer > 0 || cfg->peers_dns != NULL);
@@ -385,6 +393,7 @@ out:
         close(pub_fd);
     if ((srv.admin_d == NULL || adm_quiesced) && adm_fd >= 0)
         close(adm_fd);
+    resp_cache_free(srv.rcache); /* after the daemons: no request uses it */
     store_close(srv.st);
     access_log_close(srv.alog);
     metrics_free(srv.metrics);

@@ -149,12 +149,23 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, char **out
             "# TYPE origind_http_in_flight gauge\norigind_http_in_flight %llu\n"
             "# HELP origind_faults_fired_total Injected store faults that fired "
             "(ORIGIND_FAULT, tests only).\n"
-            "# TYPE origind_faults_fired_total counter\norigind_faults_fired_total %llu\n",
+            "# TYPE origind_faults_fired_total counter\norigind_faults_fired_total %llu\n"
+            "# HELP origind_response_cache_lookups_total Public GET/HEAD answers looked up in "
+            "the response cache, by result.\n"
+            "# TYPE origind_response_cache_lookups_total counter\n"
+            "origind_response_cache_lookups_total{result=\"hit\"} %llu\n"
+            "origind_response_cache_lookups_total{result=\"miss\"} %llu\n"
+            "# HELP origind_response_cache_entries Paths with ready-made answers.\n"
+            "# TYPE origind_response_cache_entries gauge\norigind_response_cache_entries %llu\n"
+            "# HELP origind_response_cache_bytes Memory the response cache accounts for.\n"
+            "# TYPE origind_response_cache_bytes gauge\norigind_response_cache_bytes %llu\n",
             (unsigned long long)g->blobs, (unsigned long long)g->variants,
             (unsigned long long)g->blob_bytes, (unsigned long long)g->variant_bytes,
             (unsigned long long)g->paths, (unsigned long long)g->releases,
             (unsigned long long)g->map_size, (unsigned long long)g->map_used, g->draining,
-            (unsigned long long)g->in_flight, (unsigned long long)g->faults_fired);
+            (unsigned long long)g->in_flight, (unsigned long long)g->faults_fired,
+            (unsigned long long)g->rcache_hits, (unsigned long long)g->rcache_misses,
+            (unsigned long long)g->rcache_entries, (unsigned long long)g->rcache_bytes);
     if (fclose(f) != 0) {
         free(buf);
         return -1;

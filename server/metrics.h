@@ -30,6 +30,9 @@ struct metrics_gauges {
     int draining;
     uint64_t in_flight;
     uint64_t faults_fired; /* store_faults_fired(): injected store faults (tests) */
+    /* resp_cache_stats(): answers from the response cache, lookups that
+     * found none, entries and bytes held */
+    uint64_t rcache_hits, rcache_misses, rcache_entries, rcache_bytes;
 };
 
 /* Allocates zeroed counters; caller frees with metrics_free(). NULL on ENOMEM. */

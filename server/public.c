@@ -19,6 +19,7 @@
 #include "cors.h"
 #include "http.h"
 #include "peer.h"
+#include "resp_cache.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,26 +28,16 @@
 
 #define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
 
-/* Bodies from this size on are sent with sendfile(2) from the store's data
- * file; smaller ones straight from the memory map. Measured in
- * tests/bench/RESULTS.md: at 2 KiB the map path wins (no dup/close, one
- * sendmsg with the headers), from ~64 KiB sendfile spends less CPU per byte
- * (no copy into socket buffers) and halves the CPU of 10 MiB answers. */
-#define SENDFILE_MIN (64 * 1024)
-
-/* The one place every public answer is queued: adds the cross-origin
- * headers (cors.h) and Vary (vary_ae: the answer depends on
- * Accept-Encoding), then req_queue. In the default any-origin mode these are
- * static strings: nothing is looked up or formatted per request. */
-static enum MHD_Result public_queue(struct req *r, struct MHD_Connection *c, unsigned status,
-                                    struct MHD_Response *resp, uint64_t body_len, int vary_ae)
+/* Adds the cross-origin headers (cors.h) and Vary (vary_ae: the answer
+ * depends on Accept-Encoding) to resp. In the default any-origin mode these
+ * are static strings: nothing is looked up or formatted per request. */
+static void public_headers(struct req *r, struct MHD_Connection *c, struct MHD_Response *resp,
+                           int vary_ae)
 {
     const struct cors_policy *p = &r->srv->cfg->cors;
     const char *origin = NULL, *vary;
     struct cors_answer ca;
 
-    if (resp == NULL)
-        return MHD_NO;
     if (p->n != 0)
         origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
     cors_decide(p, origin, origin != NULL ? strlen(origin) : 0, &ca);
@@ -58,6 +49,16 @@ static enum MHD_Result public_queue(struct req *r, struct MHD_Connection *c, uns
     vary = cors_vary(vary_ae, ca.vary_origin);
     if (vary != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, vary);
+}
+
+/* The one place every public answer is queued (but those of the response
+ * cache, made here once): public_headers, then req_queue. */
+static enum MHD_Result public_queue(struct req *r, struct MHD_Connection *c, unsigned status,
+                                    struct MHD_Response *resp, uint64_t body_len, int vary_ae)
+{
+    if (resp == NULL)
+        return MHD_NO;
+    public_headers(r, c, resp, vary_ae);
     return req_queue(r, c, status, resp, body_len);
 }
 
@@ -125,25 +126,64 @@ static enum MHD_Result answer_healthz(struct req *r, struct MHD_Connection *c)
     return public_text(r, c, MHD_HTTP_OK, "ok");
 }
 
-/* Picks the representation to send: a stored variant the client accepts
- * with the highest q (br on a tie), else identity. */
-static int choose_encoding(struct MHD_Connection *c, const struct store_asset *a)
+/* Picks the representation to send: for a compressible type, a stored
+ * variant (bit e of variants set: encoding e is stored) the client accepts
+ * with the highest q (br on a tie), else identity. Also the response
+ * cache's resp_cache_choose_fn (arg: the connection). */
+static int choose_encoding(void *arg, unsigned variants, int compressible)
 {
-    const char *ae =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    struct MHD_Connection *c = arg;
+    const char *ae;
     struct http_accept_encoding q;
     int best = STORE_ENC_IDENTITY, best_q = 0;
 
+    if (!compressible)
+        return STORE_ENC_IDENTITY;
+    ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     if (ae == NULL)
         return STORE_ENC_IDENTITY;
     http_parse_accept_encoding(ae, strlen(ae), &q);
-    if (a->body[STORE_ENC_BR].data != NULL && q.br > best_q) {
+    if ((variants & (1U << STORE_ENC_BR)) != 0 && q.br > best_q) {
         best = STORE_ENC_BR;
         best_q = q.br;
     }
-    if (a->body[STORE_ENC_GZIP].data != NULL && q.gzip > best_q)
+    if ((variants & (1U << STORE_ENC_GZIP)) != 0 && q.gzip > best_q)
         best = STORE_ENC_GZIP;
     return best;
+}
+
+/* The stored-variants mask of a (see choose_encoding). */
+static unsigned asset_variants(const struct store_asset *a)
+{
+    unsigned v = 0;
+    int k;
+
+    for (k = 0; k < STORE_ENC_COUNT; k++) {
+        if (a->body[k].data != NULL || k == STORE_ENC_IDENTITY)
+            v |= 1U << k;
+    }
+    return v;
+}
+
+/* 1 if the answer to this request may come from, or go into, the response
+ * cache: a plain GET/HEAD (no conditional or range header, whose answers
+ * differ per request), cross-origin headers that do not depend on the
+ * request (the any-origin mode), and not draining (answers then carry
+ * Connection: close). */
+static int cacheable(const struct req *r, struct MHD_Connection *c)
+{
+    static const char *const varying[] = {MHD_HTTP_HEADER_RANGE, MHD_HTTP_HEADER_IF_NONE_MATCH,
+                                          MHD_HTTP_HEADER_IF_MODIFIED_SINCE,
+                                          MHD_HTTP_HEADER_IF_RANGE};
+    size_t i;
+
+    if (r->srv->rcache == NULL || r->srv->cfg->cors.n != 0 || atomic_load(&r->srv->closing))
+        return 0;
+    for (i = 0; i < sizeof(varying) / sizeof(varying[0]); i++) {
+        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, varying[i]) != NULL)
+            return 0;
+    }
+    return 1;
 }
 
 /* Adds the validators and caching headers of 200/206/304 (Vary: public_queue). */
@@ -200,7 +240,7 @@ static struct MHD_Response *body_response(struct server *srv, struct store_reade
     struct MHD_Response *resp;
     int fd;
 
-    if (n >= SENDFILE_MIN && store_zero_copy(rd)) {
+    if (n >= srv->cfg->sendfile_min && store_zero_copy(rd)) {
         /* libmicrohttpd closes the descriptor it is given */
         fd = dup(store_data_fd(srv->st));
         if (fd >= 0) {
@@ -241,10 +281,24 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     const char *range;
     struct MHD_Response *resp;
     const struct store_blob *body;
-    uint64_t first = 0, last = 0;
-    int err, enc, compressible, rr = HTTP_RANGE_NONE;
+    uint64_t first = 0, last = 0, epoch = store_prune_epoch(srv->st), n_cached = 0;
+    int err, enc, compressible, rr = HTTP_RANGE_NONE, cache_it;
     size_t tlen;
 
+    cache_it = cacheable(r, c);
+    if (cache_it) {
+        int q = resp_cache_queue(srv->rcache, c, path, path_len, epoch, r->start_ns,
+                                 choose_encoding, c, &n_cached);
+
+        if (q != 0) {
+            if (q < 0)
+                return MHD_NO;
+            r->cache = "hit";
+            r->status = MHD_HTTP_OK;
+            r->bytes = req_method_is(r, "HEAD") ? 0 : n_cached;
+            return MHD_YES;
+        }
+    }
     err = store_reader_begin(srv->st, &r->reader);
     if (err != STORE_OK) {
         log_warn("public: store reader: %s", store_strerror(err));
@@ -279,7 +333,7 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     memcpy(type, a.type, tlen);
     type[tlen] = '\0';
     compressible = store_type_compressible(a.type, a.type_len);
-    enc = compressible ? choose_encoding(c, &a) : STORE_ENC_IDENTITY;
+    enc = choose_encoding(c, asset_variants(&a), compressible);
     body = &a.body[enc];
     store_digest_to_hex(a.digest, hex);
     snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
@@ -320,7 +374,15 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
         snprintf(crange, sizeof(crange), "bytes %llu-%llu/%zu", (unsigned long long)first,
                  (unsigned long long)last, body->len);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+    } else if (cache_it && body->len < srv->cfg->sendfile_min &&
+               body->len <= RESP_CACHE_MAX_BODY) {
+        /* a private copy: the cached answer outlives this reader */
+        resp = MHD_create_response_from_buffer(body->len, (void *)body->data,
+                                               MHD_RESPMEM_MUST_COPY);
+        if (resp == NULL)
+            return MHD_NO;
     } else {
+        cache_it = 0;
         resp = body_response(srv, r->reader, body, 0, body->len);
         if (resp == NULL)
             return MHD_NO;
@@ -332,6 +394,15 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     add_validators(resp, etag, lastmod);
     if (rr == HTTP_RANGE_OK)
         return public_queue(r, c, MHD_HTTP_PARTIAL_CONTENT, resp, last - first + 1, compressible);
+    if (cache_it) {
+        enum MHD_Result ret;
+
+        public_headers(r, c, resp, compressible);
+        ret = req_queue_ref(r, c, MHD_HTTP_OK, resp, body->len);
+        resp_cache_put(srv->rcache, path, path_len, enc, asset_variants(&a), compressible, epoch,
+                       r->start_ns, resp, body->len);
+        return ret;
+    }
     return public_queue(r, c, MHD_HTTP_OK, resp, body->len, compressible);
 }
 

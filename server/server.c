@@ -227,8 +227,8 @@ int req_method_is(const struct req *r, const char *m)
     return strcmp(r->method, m) == 0;
 }
 
-enum MHD_Result req_queue(struct req *r, struct MHD_Connection *c, unsigned status,
-                          struct MHD_Response *resp, uint64_t body_len)
+enum MHD_Result req_queue_ref(struct req *r, struct MHD_Connection *c, unsigned status,
+                              struct MHD_Response *resp, uint64_t body_len)
 {
     enum MHD_Result ret;
 
@@ -239,11 +239,20 @@ enum MHD_Result req_queue(struct req *r, struct MHD_Connection *c, unsigned stat
     if (r->listener == METRICS_ADMIN) /* every admin answer states the API version */
         MHD_add_response_header(resp, API_VERSION_HEADER, API_VERSION_STR);
     ret = MHD_queue_response(c, status, resp);
-    MHD_destroy_response(resp);
     if (ret == MHD_YES) {
         r->status = status;
         r->bytes = req_method_is(r, "HEAD") ? 0 : body_len;
     }
+    return ret;
+}
+
+enum MHD_Result req_queue(struct req *r, struct MHD_Connection *c, unsigned status,
+                          struct MHD_Response *resp, uint64_t body_len)
+{
+    enum MHD_Result ret = req_queue_ref(r, c, status, resp, body_len);
+
+    if (resp != NULL)
+        MHD_destroy_response(resp);
     return ret;
 }
 

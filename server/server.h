@@ -23,6 +23,7 @@ struct spool;
 struct server;
 struct conn_node;
 struct peers;
+struct resp_cache;
 struct tls_pair;
 
 /* The cls of a listener's request callbacks: which listener it is. */
@@ -48,6 +49,7 @@ struct server {
     atomic_int closing;             /* listeners quiesced: answer with Connection: close */
     atomic_int catching_up;         /* --peer: catching up, /healthz answers 503 (peer.c) */
     struct peers *peers;            /* NULL without --peer */
+    struct resp_cache *rcache;      /* NULL: --response-cache 0 (resp_cache.h) */
     atomic_uint_fast64_t in_flight; /* requests between URI and completion, both listeners */
     struct MHD_Daemon *public_d, *admin_d;
     struct listener_ctx lctx[METRICS_LISTENERS];
@@ -118,6 +120,9 @@ uint64_t server_unacked_bytes(struct server *srv);
  * reference to resp. Returns the MHD result. */
 enum MHD_Result req_queue(struct req *r, struct MHD_Connection *c, unsigned status,
                           struct MHD_Response *resp, uint64_t body_len);
+/* req_queue, but the caller keeps its reference to resp (NULL: MHD_NO). */
+enum MHD_Result req_queue_ref(struct req *r, struct MHD_Connection *c, unsigned status,
+                              struct MHD_Response *resp, uint64_t body_len);
 
 /* A one-line text/plain answer ("msg\n", cut to 255 bytes) with
  * X-Content-Type-Options: nosniff and, with no_store, Cache-Control:

@@ -310,6 +310,11 @@ void store_reader_end(struct store_reader *r);
  * and a later prune keeps its freed pages unused until zero_copy_grace
  * seconds after (see Caveats, page lifetime rule). Never fails. */
 int store_zero_copy(struct store_reader *r);
+/* A number that changes whenever a prune (not a dry run) in this process
+ * has committed or failed: a cache of answers made from lookups that began
+ * at one value is current while it still returns that value. Prunes by
+ * other processes sharing the store are not seen. Never fails. */
+uint64_t store_prune_epoch(const struct store *st);
 
 /* Bytes of one representation, straight from the memory map. data is valid
  * until the reader that returned it ends. offset is where the same bytes

@@ -52,6 +52,7 @@ struct store {
     /* The page-lifetime rule for zero-copy (store.h, Caveats; store_prune.c). */
     _Atomic int pruned;           /* a prune began in this process, or one was seen */
     _Atomic unsigned zc_inflight; /* readers whose fd offsets may be with the kernel */
+    _Atomic uint64_t prune_epoch; /* store_prune_epoch(): bumped after each prune */
     _Atomic uint64_t zc_last_end; /* monotonic ns when the last of them ended */
     uint64_t grace_ns;            /* how long after that the kernel may still read */
     pthread_mutex_t pin_lock;

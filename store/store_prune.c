@@ -295,6 +295,11 @@ static int snapshot_pruned(struct store_reader *r)
     return present;
 }
 
+uint64_t store_prune_epoch(const struct store *st)
+{
+    return atomic_load(&((struct store *)st)->prune_epoch);
+}
+
 int store_zero_copy(struct store_reader *r)
 {
     struct store *st = r->st;
@@ -769,6 +774,8 @@ int store_prune(struct store *st, const struct store_id *ids, size_t n, int64_t 
 out:
     if (txn != NULL)
         mdb_txn_abort(txn);
+    if (!dry_run && n > 0) /* committed or not: caches made before it are not trusted */
+        atomic_fetch_add(&st->prune_epoch, 1);
     dset_free(&kept_d);
     dset_free(&kept_p);
     dset_free(&removed);

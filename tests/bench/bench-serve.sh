@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-serve.sh - origind vs nginx serving the same files, and origind's memory.
+# bench-serve.sh - origind vs nginx and h2o serving the same files, and origind's memory.
 #
 #   tests/bench/bench-serve.sh [--record]     (not part of ctest: run it on purpose, alone)
 #
@@ -8,14 +8,16 @@
 # size), pushes them into a fresh origind store with the real
 # `origin-ingest push --keep-names --compress none` (falls back to the admin API with curl
 # if origin-ingest is not built), writes the same bytes under an nginx root, and then for
-# every case runs wrk against origind (A) and nginx (B), alternated A B A B for
+# every case runs wrk against origind (A), nginx (B) and h2o (C), alternated A B C A B C for
 # BENCH_ROUNDS rounds:
-#   server (origind serve --threads 1, or nginx with one worker) pinned to core 0,
+#   server (origind serve --threads 1, nginx with one worker, h2o with one thread) pinned to core 0,
 #   wrk pinned to core 1: taskset -c 1 wrk -t1 -c64 -d${BENCH_SECONDS}s --latency
 #   keep-alive mode: 64 persistent connections
 #   close mode:      -H 'Connection: close' (a new connection per request)
+#   head mode:       HEAD requests on 64 persistent connections
 # and prints per case the medians of requests/s, MB/s, p50, p99, the total socket errors
-# (connect/read/write/timeout) and non-2xx answers, and the ratios origind/nginx.
+# (connect/read/write/timeout) and non-2xx answers, and the ratios origind/nginx and
+# origind/h2o.
 # Memory: origind's VmRSS (anon and file-backed separately: pages of the LMDB map that were
 # served count as RssFile) idle after start, sampled during every load run, VmHWM at the end,
 # and idle again after the load; nginx's worker for reference.
@@ -23,6 +25,8 @@
 # nginx: worker_processes 1, sendfile on, tcp_nopush on, open_file_cache, access_log off,
 # keepalive_requests 10000000, the same Cache-Control origind sends, on a free loopback port,
 # started as `taskset -c 0 nginx -p DIR -c DIR/nginx.conf -g 'daemon off;'`.
+# h2o: num-threads 1, file.dir on the same root, the same Cache-Control, no access log,
+# started as `taskset -c 0 h2o -c DIR/h2o.conf` (BENCH_H2O=0 leaves it out).
 #
 # origind answers bodies under 64 KiB from the LMDB memory map and larger ones with sendfile
 # from the store's data file (both zero copy in user space; RESULTS.md has the comparison
@@ -35,7 +39,8 @@
 #   BENCH_SECONDS  wrk duration per run (10)         BENCH_ROUNDS  rounds A B (3)
 #   BENCH_CONNS    wrk connections (64)              BENCH_WARMUP  seconds of warm-up per case (2)
 #   BENCH_SIZES    "2k 100k 10m"                     BENCH_KINDS   "css png"
-#   BENCH_MODES    "keepalive close"
+#   BENCH_MODES    "keepalive close head"
+#   ORIGIND_ARGS   extra `origind serve` flags (e.g. "--sendfile-min 0")
 #   BENCH_SERVER_CPU (0) BENCH_CLIENT_CPU (1)        BENCH_DIR  work dir (default: mktemp in /var/tmp)
 #   ORIGIND_BIN_DIR  use these binaries (default: build/bin, built with cmake if needed)
 #   BENCH_KEEP=1   keep the work dir (stores, nginx conf, raw wrk output)
@@ -64,12 +69,14 @@ CONNS="${BENCH_CONNS:-64}"
 WARMUP="${BENCH_WARMUP:-2}"
 SIZES="${BENCH_SIZES:-2k 100k 10m}"
 KINDS="${BENCH_KINDS:-css png}"
-MODES="${BENCH_MODES:-keepalive close}"
+MODES="${BENCH_MODES:-keepalive close head}"
+H2O="${BENCH_H2O:-1}"
 SCPU="${BENCH_SERVER_CPU:-0}"
 CCPU="${BENCH_CLIENT_CPU:-1}"
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "bench-serve: $1 not found (scripts/setup.sh installs it)" >&2; exit 1; }; }
 for t in wrk nginx taskset curl python3 cmake sha256sum; do need "$t"; done
+[ "$H2O" = 0 ] || need h2o
 
 # ---------------------------------------------------------------- build
 if [ -z "${ORIGIND_BIN_DIR:-}" ]; then
@@ -96,7 +103,12 @@ else
 fi
 chmod 755 "$B"
 NGINX_PID=""
+H2O_PID=""
 cleanup() {
+    if [ -n "$H2O_PID" ]; then
+        kill -TERM "$H2O_PID" 2>/dev/null || true
+        wait "$H2O_PID" 2>/dev/null || true
+    fi
     if [ -n "$NGINX_PID" ]; then
         kill -QUIT "$NGINX_PID" 2>/dev/null || true
         wait "$NGINX_PID" 2>/dev/null || true
@@ -141,7 +153,8 @@ cp "$SITE"/* "$WWW/assets/"
 
 # ---------------------------------------------------------------- origind
 STORE="$B/store"
-origind_start "$STORE" --threads 1 --log-level warn --drain-seconds 0
+# shellcheck disable=SC2086 # ORIGIND_ARGS is a list of flags
+origind_start "$STORE" --threads 1 --log-level warn --drain-seconds 0 ${ORIGIND_ARGS:-}
 OD_PID="$NODE_PID"
 OD_URL="$NODE_PUBLIC"
 taskset -a -cp "$SCPU" "$OD_PID" >/dev/null # every thread (admin threads inherit it)
@@ -219,17 +232,52 @@ for i in $(seq 1 100); do
 done
 NG_WORKER="$(pgrep -P "$NGINX_PID" | head -1)"
 
+# ---------------------------------------------------------------- h2o
+SERVERS="origind nginx"
+H2_URL=""
+if [ "$H2O" != 0 ]; then
+    H2="$B/h2o"
+    mkdir -p "$H2"
+    H2_PORT="$(free_port)"
+    cat >"$H2/h2o.conf" <<EOF
+num-threads: 1
+$( [ "$(id -u)" = 0 ] && echo "user: root" )
+pid-file: $H2/h2o.pid
+error-log: $H2/error.log
+listen:
+  host: 127.0.0.1
+  port: $H2_PORT
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: $WWW
+        header.add: "Cache-Control: public, max-age=31536000, immutable"
+EOF
+    taskset -c "$SCPU" h2o -c "$H2/h2o.conf" >"$H2/stdout.log" 2>&1 &
+    H2O_PID=$!
+    H2_URL="http://127.0.0.1:$H2_PORT"
+    for i in $(seq 1 100); do
+        curl -fsS -o /dev/null "$H2_URL/assets/bench-2k.css" 2>/dev/null && break
+        kill -0 "$H2O_PID" 2>/dev/null || { cat "$H2/error.log" "$H2/stdout.log" >&2; echo "bench-serve: h2o failed" >&2; exit 1; }
+        sleep 0.05
+    done
+    SERVERS="origind nginx h2o"
+fi
+server_url() { case "$1" in origind) echo "$OD_URL" ;; nginx) echo "$NG_URL" ;; h2o) echo "$H2_URL" ;; esac; }
+server_pid() { case "$1" in origind) echo "$OD_PID" ;; nginx) echo "$NG_WORKER" ;; h2o) echo "$H2O_PID" ;; esac; }
+
 # ---------------------------------------------------------------- check both serve the same bytes
 for f in "$SITE"/*; do
     n="$(basename "$f")"
     want="$(sha256sum <"$f" | cut -d' ' -f1)"
-    for u in "$OD_URL" "$NG_URL"; do
+    for u in "$OD_URL" "$NG_URL" $H2_URL; do
         got="$(curl -fsS "$u/assets/$n" | sha256sum | cut -d' ' -f1)"
         [ "$got" = "$want" ] || { echo "bench-serve: $u/assets/$n: wrong bytes" >&2; exit 1; }
     done
 done
 # keep-alive really kept by both (a plain GET must not get Connection: close)
-for u in "$OD_URL" "$NG_URL"; do
+for u in "$OD_URL" "$NG_URL" $H2_URL; do
     n_conn="$(curl -sS -o /dev/null -o /dev/null -w '%{num_connects}\n' \
         "$u/assets/bench-2k.css" "$u/assets/bench-2k.png" | awk '{ s += $1 } END { print s }')"
     [ "$n_conn" = 1 ] || echo "bench-serve: WARNING: $u did not keep the connection alive" >&2
@@ -237,10 +285,13 @@ done
 echo "== both servers answer the same bytes for $(ls "$SITE" | wc -l) files"
 curl -sS -D - -o /dev/null "$OD_URL/assets/bench-2k.css" | tr -d '\r' | sed 's/^/   origind: /'
 curl -sS -D - -o /dev/null "$NG_URL/assets/bench-2k.css" | tr -d '\r' | sed 's/^/   nginx:   /'
+[ -z "$H2_URL" ] || curl -sS -D - -o /dev/null "$H2_URL/assets/bench-2k.css" | tr -d '\r' | sed 's/^/   h2o:     /'
 
 # ---------------------------------------------------------------- memory helpers
 OD_IDLE_START="$(mem_line "$OD_PID")"
 NG_IDLE_START="$(mem_line "$NG_WORKER")"
+H2_IDLE_START=""
+[ -z "$H2_URL" ] || H2_IDLE_START="$(mem_line "$H2O_PID")"
 
 # ---------------------------------------------------------------- wrk
 LUA="$B/report.lua"
@@ -253,6 +304,7 @@ done = function(summary, latency, requests)
       e.connect, e.read, e.write, e.status, e.timeout))
 end
 EOF
+{ echo 'wrk.method = "HEAD"'; cat "$LUA"; } >"$B/head.lua"
 WRK_CMD="taskset -c $CCPU wrk -t1 -c$CONNS -d${SECONDS_PER_RUN}s --latency -s report.lua [-H 'Connection: close'] URL"
 RAW="$B/raw"
 mkdir -p "$RAW"
@@ -265,13 +317,14 @@ cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 
 # run_wrk SERVER CASE ROUND URL MODE SECONDS -> appends to $RESULTS (ROUND 0: warm-up, not kept)
 run_wrk() {
-    local server="$1" cas="$2" round="$3" url="$4" mode="$5" secs="$6" out pid samp hdr=()
+    local server="$1" cas="$2" round="$3" url="$4" mode="$5" secs="$6" out pid samp hdr=() lua="$LUA"
     [ "$mode" = close ] && hdr=(-H 'Connection: close')
+    [ "$mode" = head ] && lua="$B/head.lua"
     out="$RAW/$server.$cas.$round.txt"
-    [ "$server" = origind ] && pid="$OD_PID" || pid="$NG_WORKER"
+    pid="$(server_pid "$server")"
     local t0 t1
     t0="$(cpu_ticks "$pid")"
-    taskset -c "$CCPU" wrk -t1 -c"$CONNS" -d"${secs}s" --latency -s "$LUA" "${hdr[@]}" "$url" >"$out" 2>&1 &
+    taskset -c "$CCPU" wrk -t1 -c"$CONNS" -d"${secs}s" --latency -s "$lua" "${hdr[@]}" "$url" >"$out" 2>&1 &
     local wpid=$!
     # sample the server's memory in the middle of the run
     sleep "$(awk -v s="$secs" 'BEGIN { print s / 2 }')"
@@ -310,17 +363,15 @@ for s in $SIZES; do for k in $KINDS; do for m in $MODES; do CASES+=("$s.$k.$m");
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
 T0=$(date +%s)
-echo "== ${#CASES[@]} cases x $ROUNDS rounds x 2 servers x ${SECONDS_PER_RUN}s (+${WARMUP}s warm-up per case); load average $LOAD_BEFORE"
+echo "== ${#CASES[@]} cases x $ROUNDS rounds x $(echo "$SERVERS" | wc -w) servers x ${SECONDS_PER_RUN}s (+${WARMUP}s warm-up per case); load average $LOAD_BEFORE"
 for cas in "${CASES[@]}"; do
     IFS=. read -r s k m <<<"$cas"
     path="/assets/bench-$s.$k"
     if [ "$WARMUP" != 0 ]; then
-        run_wrk origind "$cas" 0 "$OD_URL$path" "$m" "$WARMUP"
-        run_wrk nginx "$cas" 0 "$NG_URL$path" "$m" "$WARMUP"
+        for sv in $SERVERS; do run_wrk "$sv" "$cas" 0 "$(server_url "$sv")$path" "$m" "$WARMUP"; done
     fi
     for r in $(seq 1 "$ROUNDS"); do
-        run_wrk origind "$cas" "$r" "$OD_URL$path" "$m" "$SECONDS_PER_RUN"
-        run_wrk nginx "$cas" "$r" "$NG_URL$path" "$m" "$SECONDS_PER_RUN"
+        for sv in $SERVERS; do run_wrk "$sv" "$cas" "$r" "$(server_url "$sv")$path" "$m" "$SECONDS_PER_RUN"; done
     done
     echo "   $cas done ($(($(date +%s) - T0)) s)"
 done
@@ -328,6 +379,8 @@ LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 sleep 1
 OD_IDLE_END="$(mem_line "$OD_PID")"
 NG_IDLE_END="$(mem_line "$NG_WORKER")"
+H2_IDLE_END=""
+[ -z "$H2_URL" ] || H2_IDLE_END="$(mem_line "$H2O_PID")"
 OD_ALIVE=yes
 kill -0 "$OD_PID" 2>/dev/null || OD_ALIVE=no
 
@@ -335,11 +388,11 @@ kill -0 "$OD_PID" 2>/dev/null || OD_ALIVE=no
 REPORT="$B/report.md"
 HOST_NOTE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')),"
 HOST_NOTE="$HOST_NOTE $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo), Linux $(uname -r)"
-VERS="origind $("$ORIGIND" --version 2>&1 | head -1 | awk '{print $NF}') ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), libmicrohttpd $(pkg-config --modversion libmicrohttpd 2>/dev/null || echo '?'), LMDB $(pkg-config --modversion lmdb 2>/dev/null || echo '?')"
-python3 - "$RESULTS" "$REPORT" <<PY
+VERS="origind $("$ORIGIND" --version 2>&1 | head -1 | awk '{print $NF}') ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')), $(nginx -v 2>&1 | sed 's/.*: //'), $(h2o --version 2>/dev/null | head -1 | sed 's/ version / /'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), libmicrohttpd $(pkg-config --modversion libmicrohttpd 2>/dev/null || echo '?'), LMDB $(pkg-config --modversion lmdb 2>/dev/null || echo '?')"
+python3 - "$RESULTS" "$REPORT" "$SERVERS" <<PY
 import statistics, sys
 from collections import defaultdict
-res, rep = sys.argv[1], sys.argv[2]
+res, rep, servers = sys.argv[1], sys.argv[2], sys.argv[3].split()
 rows = defaultdict(list)
 for line in open(res):
     f = line.rstrip("\n").split("\t")
@@ -349,34 +402,44 @@ def med(lst, i):
     return statistics.median(float(r[i]) for r in lst)
 def tot(lst, i):
     return sum(int(r[i]) for r in lst)
+peers = [p for p in servers if p != "origind"]
 out = []
-out.append("| case | server | req/s | MB/s | p50 ms | p99 ms | sock err (timeouts) | non-2xx | server CPU us/req (core use) | req/s ratio | p99 ratio | CPU/req ratio |")
-out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-summary = []
+out.append("| case | server | req/s | MB/s | p50 ms | p99 ms | sock err (timeouts) | non-2xx | server CPU us/req (core use) | "
+           + " | ".join("req/s vs %s | p99 vs %s" % (p, p) for p in peers) + " |")
+out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|" + "---:|---:|" * len(peers))
+nround = 0
 for c in cases:
-    a, b = rows.get(("origind", c)), rows.get(("nginx", c))
-    if not a or not b:
+    a = rows.get(("origind", c))
+    if not a:
         continue
-    ra, rb = med(a, 3), med(b, 3)
-    pa, pb = med(a, 6), med(b, 6)
-    ca, cb = med(a, 13), med(b, 13)
-    for name, lst in (("origind", a), ("nginx", b)):
+    nround = len(a)
+    ra, pa = med(a, 3), med(a, 6)
+    for name in servers:
+        lst = rows.get((name, c))
+        if not lst:
+            continue
         first = name == "origind"
-        ratio = ("**%.2fx**" % (ra / rb)) if first and rb else ""
-        pratio = ("%.2fx" % (pa / pb)) if first and pb else ""
-        cratio = ("%.2fx" % (ca / cb)) if first and cb else ""
-        out.append("| %s | %s | %.0f | %.1f | %.2f | %.2f | %d (%d) | %d | %.1f (%.0f%%) | %s | %s | %s |" % (
+        cells = []
+        for p in peers:
+            pl = rows.get((p, c))
+            if first and pl:
+                rb, pb = med(pl, 3), med(pl, 6)
+                cells.append("**%.2fx**" % (ra / rb) if rb else "")
+                cells.append("%.2fx" % (pa / pb) if pb else "")
+            else:
+                cells += ["", ""]
+        out.append("| %s | %s | %.0f | %.1f | %.2f | %.2f | %d (%d) | %d | %.1f (%.0f%%) | %s |" % (
             c if first else "", name, med(lst, 3), med(lst, 4), med(lst, 5),
             med(lst, 6), tot(lst, 7), tot(lst, 8), tot(lst, 9), med(lst, 13), med(lst, 14),
-            ratio, pratio, cratio))
-    summary.append((c, ra / rb if rb else 0, pa / pb if pb else 0, tot(a, 7), tot(b, 7)))
+            " | ".join(cells)))
 out.append("")
-out.append("Medians of %d round(s) per cell; socket errors and non-2xx are totals over the rounds." % len(a))
-out.append("p99 ratio is origind/nginx (below 1 is better for origind). Server CPU us/req is the")
+out.append("Medians of %d round(s) per cell; socket errors and non-2xx are totals over the rounds." % nround)
+out.append("req/s vs X is origind's median over X's (above 1 is better for origind); p99 vs X is")
+out.append("origind's p99 over X's (below 1 is better for origind). Server CPU us/req is the")
 out.append("server's user+system time (every thread, from /proc/PID/stat) over the run divided by the")
 out.append("requests answered, and core use its share of its core: on a shared machine the req/s ratio")
-out.append("moves with whatever else runs on core 0, the CPU/req ratio (below 1 is better for origind)")
-out.append("much less. Kernel work done for the server in softirq context is not all counted.")
+out.append("moves with whatever else runs on core 0, the CPU/req figure much less. Kernel work done")
+out.append("for the server in softirq context is not all counted.")
 open(rep, "w").write("\n".join(out) + "\n")
 PY
 mem_md() { # LABEL "rss anon file [hwm]" (kB) -> a table row in MiB
@@ -402,6 +465,13 @@ MEMREP="$B/memory.md"
     echo "|---|---:|---:|---:|---:|"
     mem_md "idle, after start" "$NG_IDLE_START"
     mem_md "idle, after all load runs" "$NG_IDLE_END"
+    if [ -n "$H2_IDLE_START" ]; then
+        echo
+        echo "| h2o (reference, num-threads 1) | VmRSS MiB | RssAnon MiB | RssFile MiB | VmHWM MiB |"
+        echo "|---|---:|---:|---:|---:|"
+        mem_md "idle, after start" "$H2_IDLE_START"
+        mem_md "idle, after all load runs" "$H2_IDLE_END"
+    fi
     echo
     echo "RssFile is file-backed pages mapped into the process: for origind, the pages of the LMDB"
     echo "map that were served (shared with the page cache, reclaimable, not private memory)."
@@ -410,7 +480,7 @@ MEMREP="$B/memory.md"
 } >"$MEMREP"
 
 echo
-echo "== serving: origind / nginx ($DATE; load average before $LOAD_BEFORE, after $LOAD_AFTER)"
+echo "== serving: origind / nginx / h2o ($DATE; load average before $LOAD_BEFORE, after $LOAD_AFTER)"
 cat "$REPORT"
 echo
 echo "== memory"
@@ -433,10 +503,12 @@ if [ "$RECORD" = 1 ]; then
         echo "  assets pushed with \`$PUSH_CMD\`; bodies under 64 KiB from the LMDB map, larger ones with sendfile."
         echo "- nginx: \`taskset -c $SCPU nginx -p DIR -c nginx.conf -g 'daemon off;'\`, one worker, sendfile on,"
         echo "  tcp_nopush on, open_file_cache, access_log off, keepalive_requests 10000000, same files on disk."
+        echo "- h2o: \`taskset -c $SCPU h2o -c h2o.conf\`, num-threads 1, file.dir on the same files, same Cache-Control, no access log."
         echo "- Load: \`$WRK_CMD\`, rounds alternated origind, nginx, origind, nginx...; a ${WARMUP}s warm-up run per case and server first."
         echo "- Cases: SIZE.KIND.MODE: css = compressible text/css (Vary: Accept-Encoding, identity served:"
         echo "  wrk sends no Accept-Encoding), png = binary image/png; keepalive = 64 persistent"
-        echo "  connections, close = \`Connection: close\`, a new connection per request."
+        echo "  connections, close = \`Connection: close\`, a new connection per request, head = HEAD on 64"
+        echo "  persistent connections."
         echo
         cat "$REPORT"
     } >"$SERVE_SEC"

@@ -1,0 +1,93 @@
+/*
+ * resp_cache.h - ready-made libmicrohttpd responses for small published
+ * assets, so a repeated GET or HEAD of the same path costs no store lookup,
+ * no header formatting and no allocation.
+ *
+ * For: public.c. A libmicrohttpd response is reference-counted and may be
+ * queued on many connections at once (MHD_queue_response takes its own
+ * reference under the response's mutex); the cache holds one reference per
+ * response and queues it under the lock that protects the entry, so an
+ * eviction can never free a response between lookup and queueing.
+ *
+ * What is cached: only full 200 answers (every header already added: the
+ * validators, Content-Type, Content-Encoding, the cross-origin headers of
+ * the any-origin mode and Vary) whose body is a private copy (the response
+ * was made with MHD_RESPMEM_MUST_COPY), never a pointer into the store's
+ * map: map pages may be freed and reused after the reader that found them
+ * ends (store.h, page lifetime rule). One entry per path holds the
+ * identity, gzip and br answers, which of them the store has, and whether
+ * the type is compressible, so the encoding is chosen without the store.
+ *
+ * Staleness: a published path never changes its bytes (store.h); it can
+ * only become gone by a prune. An entry remembers store_prune_epoch() at the
+ * time its lookup started and is dropped on use once the epoch moved (a
+ * prune in this process); entries also expire ttl_ns after they were made,
+ * which bounds how long a prune by another process (origind sync) goes
+ * unseen.
+ *
+ * Threading: any thread; 16 shards, each under its own mutex.
+ */
+#ifndef ORIGIND_RESP_CACHE_H
+#define ORIGIND_RESP_CACHE_H
+
+#include <microhttpd.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct resp_cache;
+
+/* How many encodings an entry holds (store.h's STORE_ENC_*: identity,
+ * gzip, br). */
+#define RESP_CACHE_ENCS 3
+
+/* Creates a cache holding at most max_bytes (bodies plus an estimate of
+ * each response's headers and bookkeeping) of answers made at most ttl_ns
+ * ago. Returns NULL if max_bytes is 0 (caching off) or memory is short;
+ * every function below accepts a NULL cache and then does nothing. */
+struct resp_cache *resp_cache_new(size_t max_bytes, uint64_t ttl_ns);
+
+/* Releases the cache's references; responses still queued on connections
+ * live until those connections are done with them. NULL is a no-op. */
+void resp_cache_free(struct resp_cache *rc);
+
+/* Chooses an encoding for the request: called by resp_cache_queue with the
+ * entry's stored-variants mask (bit e set: encoding e is stored) and its
+ * compressible flag. Returns a STORE_ENC_* value. */
+typedef int (*resp_cache_choose_fn)(void *arg, unsigned variants, int compressible);
+
+/* Looks path[0..len) up; if an answer for the encoding choose() picks is
+ * cached, current (epoch equals the entry's, younger than the ttl at
+ * now_ns), queues it on c with status 200 and returns 1 with *body_len set
+ * to its body length; the caller must not queue anything else. Returns 0 on
+ * a miss (nothing queued), -1 if MHD_queue_response failed. */
+int resp_cache_queue(struct resp_cache *rc, struct MHD_Connection *c, const char *path,
+                     size_t len, uint64_t epoch, uint64_t now_ns, resp_cache_choose_fn choose,
+                     void *arg, uint64_t *body_len);
+
+/* Offers resp, a complete 200 answer for path[0..len) in encoding enc with a
+ * private copy of its body_len-byte body, made from a lookup that started at
+ * epoch; variants and compressible describe the stored asset. Takes over the
+ * caller's reference to resp in every case: kept by the cache (evicting the
+ * shard's least recently used entries until it fits), or destroyed (cache
+ * NULL, body larger than RESP_CACHE_MAX_BODY or than a shard's budget, the
+ * answer already cached, out of memory). An older entry for the path (other
+ * epoch, expired, or made from another view of the asset) is replaced. */
+void resp_cache_put(struct resp_cache *rc, const char *path, size_t len, int enc,
+                    unsigned variants, int compressible, uint64_t epoch, uint64_t now_ns,
+                    struct MHD_Response *resp, uint64_t body_len);
+
+/* How long an entry is used at most: bounds how long a prune by another
+ * process sharing the store goes unseen. */
+#define RESP_CACHE_TTL_NS (10ULL * 1000000000ULL)
+
+/* The largest body an entry may hold: larger answers are not cached. */
+#define RESP_CACHE_MAX_BODY (256 * 1024)
+
+struct resp_cache_stats {
+    uint64_t hits, misses, entries, bytes;
+};
+
+/* Counters since resp_cache_new (zeros for NULL). */
+void resp_cache_stats(struct resp_cache *rc, struct resp_cache_stats *out);
+
+#endif /* ORIGIND_RESP_CACHE_H */
