@@ -28,6 +28,17 @@
 
 #define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
 
+/* Each connection's libmicrohttpd memory pool: the request line and headers
+ * are read into its first half (growable into the rest), the answer's
+ * header block is written at its end, and libmicrohttpd zeroes all of it
+ * after every request. 16 KiB admits about 12 KiB of request headers
+ * (431 above; nginx and Apache stop at 8 KiB per line) and halves the
+ * zeroing that was the largest user-space cost of a small answer
+ * (tests/bench/RESULTS.md, Serving). */
+#ifndef PUBLIC_POOL_BYTES
+#define PUBLIC_POOL_BYTES (16 * 1024)
+#endif
+
 /* Adds the cross-origin headers (cors.h) and Vary (vary_ae: the answer
  * depends on Accept-Encoding) to resp. In the default any-origin mode these
  * are static strings: nothing is looked up or formatted per request. */
@@ -504,7 +515,7 @@ int public_start(struct server *srv, int fd)
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
+        (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)PUBLIC_POOL_BYTES,
         MHD_OPTION_URI_LOG_CALLBACK, req_uri_cb, &srv->lctx[METRICS_PUBLIC],
         MHD_OPTION_NOTIFY_COMPLETED, req_completed_cb, &srv->lctx[METRICS_PUBLIC],
         MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv, MHD_OPTION_NOTIFY_CONNECTION,
