@@ -76,13 +76,22 @@ static const struct opt options[] = {
      "Origin). Default: Access-Control-Allow-Origin: * on every public answer"},
     {"threads", "ORIGIND_THREADS", "0", OPT_UINT, STR_FIELD(threads), CONFIG_SERVE, 0, 1024,
      "public listener threads (0: one per online core)"},
-    {"sendfile-min", "ORIGIND_SENDFILE_MIN", "64K", OPT_UINT, STR_FIELD(sendfile_min),
-     CONFIG_SERVE, 0, 1ULL << 46,
-     "bodies from this many bytes on are sent with sendfile(2), smaller ones from the memory "
-     "map (0: always sendfile); a pruned store never uses sendfile"},
+    {"sendfile-min", "ORIGIND_SENDFILE_MIN", "0", OPT_UINT, STR_FIELD(sendfile_min), CONFIG_SERVE,
+     0, 1ULL << 46,
+     "send bodies from this many bytes on with sendfile(2) (0: never; every body is sent "
+     "from the memory map, the faster path on loopback); a pruned store never uses sendfile"},
+    {"tcp-notsent-lowat", "ORIGIND_TCP_NOTSENT_LOWAT", "512K", OPT_UINT,
+     STR_FIELD(tcp_notsent_lowat), CONFIG_SERVE, 0, 1ULL << 30,
+     "TCP_NOTSENT_LOWAT of every connection: bytes of an answer queued unsent in the kernel "
+     "(fairness between connections; 0: the kernel's default)"},
+    {"send-buffer", "ORIGIND_SEND_BUFFER", "0", OPT_UINT, STR_FIELD(send_buffer), CONFIG_SERVE, 0,
+     1ULL << 30,
+     "SO_SNDBUF of every connection (0: the kernel's autotuning; a fixed buffer caps each "
+     "connection at about twice this per round trip)"},
     {"response-cache", "ORIGIND_RESPONSE_CACHE", "64M", OPT_UINT, STR_FIELD(response_cache),
      CONFIG_SERVE, 0, 64 * GiB,
-     "memory for ready-made answers of assets under 256 KiB and under --sendfile-min (0: off)"},
+     "memory for ready-made answers of assets up to 256 KiB (and under --sendfile-min) "
+     "(0: off)"},
     {"drain-seconds", "ORIGIND_DRAIN_SECONDS", "10", OPT_UINT, STR_FIELD(drain_seconds),
      CONFIG_SERVE, 0, 3600, "after SIGTERM, keep serving (healthz 503) this long"},
     {"access-log", "ORIGIND_ACCESS_LOG", NULL, OPT_STR, STR_FIELD(access_log), CONFIG_SERVE, 0, 0,

@@ -238,9 +238,10 @@ static int if_range_ok(struct MHD_Connection *c, const char *etag, int64_t publi
 }
 
 /* A response carrying n bytes of b from byte first on, without copying
- * them here: sendfile from the data file for large bodies while the store
- * allows zero-copy for this reader, else the map (libmicrohttpd send()s
- * from it, a copy into the socket). The page lifetime rule (store.h): map
+ * them here: sendfile from the data file for bodies of --sendfile-min bytes
+ * or more (off by default) while the store allows zero-copy for this
+ * reader, else the map (libmicrohttpd send()s from it, a copy into the
+ * socket; on loopback twice as fast as sendfile at 10 MiB, RESULTS.md). The page lifetime rule (store.h): map
  * bytes stay valid because the request's reader is held until the
  * completion callback, after the last send() returned; file offsets are
  * used only when store_zero_copy() said yes, because the kernel reads them
@@ -251,7 +252,7 @@ static struct MHD_Response *body_response(struct server *srv, struct store_reade
     struct MHD_Response *resp;
     int fd;
 
-    if (n >= srv->cfg->sendfile_min && store_zero_copy(rd)) {
+    if (srv->cfg->sendfile_min > 0 && n >= srv->cfg->sendfile_min && store_zero_copy(rd)) {
         /* libmicrohttpd closes the descriptor it is given */
         fd = dup(store_data_fd(srv->st));
         if (fd >= 0) {
@@ -385,8 +386,8 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
         snprintf(crange, sizeof(crange), "bytes %llu-%llu/%zu", (unsigned long long)first,
                  (unsigned long long)last, body->len);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
-    } else if (cache_it && body->len < srv->cfg->sendfile_min &&
-               body->len <= RESP_CACHE_MAX_BODY) {
+    } else if (cache_it && body->len <= RESP_CACHE_MAX_BODY &&
+               (srv->cfg->sendfile_min == 0 || body->len < srv->cfg->sendfile_min)) {
         /* a private copy: the cached answer outlives this reader */
         resp = MHD_create_response_from_buffer(body->len, (void *)body->data,
                                                MHD_RESPMEM_MUST_COPY);

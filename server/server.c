@@ -19,6 +19,8 @@
 #include <string.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <netinet/tcp.h>
 #include <time.h>
 
 uint64_t server_now_ns(void)
@@ -143,6 +145,25 @@ void req_completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
+/* Bounds what one connection may queue in the kernel (config.h): with
+ * unbounded queues a fast reader of one large answer kept the event loop
+ * and the CPU caches busy and other connections waited over 2 s (wrk
+ * timeouts at 10 MiB); measured in tests/bench/RESULTS.md, Serving. A
+ * refusal by the kernel is harmless (the defaults stay). */
+static void conn_tune(struct server *srv, int fd)
+{
+    int v;
+
+    if (srv->cfg->tcp_notsent_lowat > 0) {
+        v = (int)srv->cfg->tcp_notsent_lowat;
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &v, sizeof(v));
+    }
+    if (srv->cfg->send_buffer > 0) {
+        v = (int)srv->cfg->send_buffer;
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+    }
+}
+
 struct conn_node {
     int fd;
     struct conn_node *prev, *next;
@@ -165,6 +186,7 @@ void conn_notify_cb(void *cls, struct MHD_Connection *c, void **socket_ctx,
             return;
         }
         n->fd = ci->connect_fd;
+        conn_tune(srv, n->fd);
         pthread_mutex_lock(&srv->conns_lock);
         n->next = srv->conns;
         if (srv->conns != NULL)

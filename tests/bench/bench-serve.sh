@@ -14,7 +14,8 @@
 #   wrk pinned to core 1: taskset -c 1 wrk -t1 -c64 -d${BENCH_SECONDS}s --latency
 #   keep-alive mode: 64 persistent connections
 #   close mode:      -H 'Connection: close' (a new connection per request)
-#   head mode:       HEAD requests on 64 persistent connections
+#   head mode:       HEAD on 64 persistent connections, with ApacheBench (wrk cannot read a
+#                    HEAD answer): taskset -c 1 ab -q -i -k -c64 -t${BENCH_SECONDS} URL
 # and prints per case the medians of requests/s, MB/s, p50, p99, the total socket errors
 # (connect/read/write/timeout) and non-2xx answers, and the ratios origind/nginx and
 # origind/h2o.
@@ -70,6 +71,7 @@ WARMUP="${BENCH_WARMUP:-2}"
 SIZES="${BENCH_SIZES:-2k 100k 10m}"
 KINDS="${BENCH_KINDS:-css png}"
 MODES="${BENCH_MODES:-keepalive close head}"
+# wrk's HEAD would wait for a body: HEAD goes through ab
 H2O="${BENCH_H2O:-1}"
 SCPU="${BENCH_SERVER_CPU:-0}"
 CCPU="${BENCH_CLIENT_CPU:-1}"
@@ -77,6 +79,7 @@ CCPU="${BENCH_CLIENT_CPU:-1}"
 need() { command -v "$1" >/dev/null 2>&1 || { echo "bench-serve: $1 not found (scripts/setup.sh installs it)" >&2; exit 1; }; }
 for t in wrk nginx taskset curl python3 cmake sha256sum; do need "$t"; done
 [ "$H2O" = 0 ] || need h2o
+case " $MODES " in *" head "*) need ab ;; esac
 
 # ---------------------------------------------------------------- build
 if [ -z "${ORIGIND_BIN_DIR:-}" ]; then
@@ -324,7 +327,11 @@ run_wrk() {
     pid="$(server_pid "$server")"
     local t0 t1
     t0="$(cpu_ticks "$pid")"
-    taskset -c "$CCPU" wrk -t1 -c"$CONNS" -d"${secs}s" --latency -s "$lua" "${hdr[@]}" "$url" >"$out" 2>&1 &
+    if [ "$mode" = head ]; then
+        taskset -c "$CCPU" ab -q -i -k -c "$CONNS" -t "$secs" -n 100000000 "$url" >"$out" 2>&1 &
+    else
+        taskset -c "$CCPU" wrk -t1 -c"$CONNS" -d"${secs}s" --latency -s "$lua" "${hdr[@]}" "$url" >"$out" 2>&1 &
+    fi
     local wpid=$!
     # sample the server's memory in the middle of the run
     sleep "$(awk -v s="$secs" 'BEGIN { print s / 2 }')"
@@ -337,13 +344,27 @@ import re, sys
 out, server, cas, rnd, samp, ticks, hz = sys.argv[1:8]
 text = open(out).read()
 m = re.search(r"^BENCH (.*)$", text, re.M)
-if not m:
-    sys.exit("no BENCH line in " + out)
-v = {k: int(x) for k, x in (kv.split("=") for kv in m.group(1).split())}
-non2xx = 0
-n = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-if n:
-    non2xx = int(n.group(1))
+if m:
+    v = {k: int(x) for k, x in (kv.split("=") for kv in m.group(1).split())}
+    non2xx = 0
+    n = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if n:
+        non2xx = int(n.group(1))
+else:  # ApacheBench (head mode): percentiles in whole ms
+    def num(rx, default=None):
+        g = re.search(rx, text, re.M)
+        if g is None:
+            if default is None:
+                sys.exit("no BENCH line and no ab summary in " + out)
+            return default
+        return float(g.group(1))
+    v = {"requests": int(num(r"^Complete requests:\s+(\d+)")),
+         "bytes": 0, "duration_us": int(num(r"^Time taken for tests:\s+([\d.]+)") * 1e6),
+         "p50_us": int(num(r"^\s+50%\s+(\d+)") * 1000), "p99_us": int(num(r"^\s+99%\s+(\d+)") * 1000),
+         "connect": 0, "read": 0, "write": 0, "timeout": 0,
+         "status": 0}
+    v["read"] = int(num(r"^Failed requests:\s+(\d+)", 0))
+    non2xx = int(num(r"^Non-2xx responses:\s+(\d+)", 0))
 secs = v["duration_us"] / 1e6
 rss, anon, fil, hwm = samp.split()
 print("\t".join(str(x) for x in (

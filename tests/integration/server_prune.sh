@@ -6,7 +6,7 @@
 # retention in /metrics and `origind stats`, and fsck after it all.
 . "$(dirname "$0")/helpers.sh"
 
-origind_start "$WORK/s" || fail "start"
+origind_start "$WORK/s" --sendfile-min 64K || fail "start" # keeps the zero-copy path and its pin in play
 printf 'old css %.0s' $(seq 1 200) >"$WORK/old.css"
 printf 'new css %.0s' $(seq 1 200) >"$WORK/new.css"
 printf 'shared js' >"$WORK/shared.js"

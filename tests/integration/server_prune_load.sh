@@ -7,7 +7,7 @@
 
 # a grace longer than a slow reader needs to drain its socket (5 s), short
 # enough that the freed pages are reused within the test
-ORIGIND_ZERO_COPY_GRACE=5 origind_start "$WORK/s" --threads 4 || fail "start"
+ORIGIND_ZERO_COPY_GRACE=5 origind_start "$WORK/s" --threads 4 --sendfile-min 64K || fail "start"
 python3 "$(dirname "$0")/server_prune_load.py" "$NODE_ADMIN" "$NODE_PUBLIC" "$NODE_TOKEN" \
     "${PRUNE_LOAD_ROUNDS:-14}" || fail "a client saw bytes that are not the content of their path"
 node_alive
