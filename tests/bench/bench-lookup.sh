@@ -129,7 +129,7 @@ RES="$B/http.tsv"
 : >"$RES"
 # run LABEL STORE CLIENT LIST ROUND: one timed run, one row of $RES
 run() {
-    local label="$1" n="$2" client="$3" list="$4" r="$5" out="$B/out.$1.$2.$3.$5.txt" t0 t1 c0 c1
+    local label="$1" n="$2" client="$3" list="$4" r="$5" out="$B/out.$1.$2.$3.$(basename "$4").$5.txt" t0 t1 c0 c1
     t0="$(cpu_ticks "${PID[$n]}")"
     c0="$(date +%s.%N)"
     if [ "$client" = loadgen ]; then
