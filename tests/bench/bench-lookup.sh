@@ -13,6 +13,7 @@
 # Request lists (python3, seed 19, made once per BENCH_DIR), one path a line:
 #   u10k.small  the 10k store's paths, shuffled (10,000 lines)
 #   u10k        1,000,000 lines drawn uniformly from the 10k store's paths
+#   u10k.q      the same, each line made distinct by a query string "?r=N" (ignored for lookup)
 #   u1m         1,000,000 lines drawn uniformly from the 1M store's paths
 #   z10k, z1m   1,000,000 lines, Zipf (s = BENCH_ZIPF_S, 1.0) over the store's paths ranked
 #               newest release first (releases of 10,000 paths; shuffled within a release):
@@ -22,9 +23,10 @@
 # Client: `taskset -c 1 loadgen -c64 -d${BENCH_SECONDS} -i LIST URL` (tests/bench/loadgen.c: one
 # epoll thread, one cursor over the list shared by all connections, no per-request allocation).
 # Phases (BENCH_PHASES, default "control scale raw"):
-#   control  the 10k store with u10k.small vs u10k, by loadgen (must match within noise: the
-#            list's length must not matter), then the same with wrk + random.lua (a Lua table of
-#            10k vs 1M entries: shows the distortion the control detects)
+#   control  the 10k store with u10k.small vs u10k vs u10k.q, by loadgen (must match within
+#            noise: the list's length must not matter), then wrk + random.lua with u10k.small vs
+#            u10k.q (a Lua table of 10k vs 1M distinct strings: shows the distortion the control
+#            detects)
 #   scale    10k vs 1M store, uniform (u10k/u1m) and Zipf (z10k/z1m), alternated per round
 #   raw      bench_lookup DIR (store_lookup per CPU-second)
 # Per run: req/s, p50/p99/p99.9, server CPU per request (user+sys from /proc/PID/stat, every
@@ -85,7 +87,8 @@ def write(name, lines):
             f.write("\n".join(lines) + "\n")
         os.rename(p + ".tmp", p)
 for n, tag in ((10000, "10k"), (1000000, "1m")):
-    if all(os.path.exists(os.path.join(b, "list." + k + tag)) for k in "uz"):
+    if all(os.path.exists(os.path.join(b, "list." + k + tag)) for k in ("u", "z")) and \
+            (n != 10000 or os.path.exists(os.path.join(b, "list.u10k.q"))):
         continue
     ps = paths(n)
     rng = random.Random(19)
@@ -93,7 +96,12 @@ for n, tag in ((10000, "10k"), (1000000, "1m")):
         small = ps[:]
         rng.shuffle(small)
         write("u10k.small", small)
-    write("u" + tag, rng.choices(ps, k=L))
+    u = rng.choices(ps, k=L)
+    write("u" + tag, u)
+    if n == 10000:
+        # the same 1M requests, every line distinct (the query string is ignored for lookup):
+        # a Lua client then holds a million different strings, as with the 1M store's paths
+        write("u10k.q", ["%s?r=%d" % (x, i) for i, x in enumerate(u)])
     # rank 0 = newest release (paths.txt lists releases oldest first, 10,000 paths each)
     ranked = []
     for r in range(len(ps) // 10000 - 1, -1, -1):
@@ -195,8 +203,11 @@ for k in rows:
         " ".join("%.2f" % float(x[7]) for x in rr), med(k, 8), med(k, 9),
         "/".join(x[10] for x in rr), "/".join(x[11] for x in rr),
         sum(int(x[12]) for x in rr), sum(int(x[13]) for x in rr)))
-keys = list(rows)
-for a, b in zip(keys[0::2], keys[1::2]):
+keys, base = list(rows), {}
+for b in keys:
+    a = base.setdefault(b[1], b)  # each client's first row is its baseline
+    if a == b:
+        continue
     r_rps, r_p99, r_cpu = med(b, 5) / med(a, 5), med(b, 7) / med(a, 7), med(b, 9) / med(a, 9)
     print("ratio (%s) / (%s): req/s %.3f, p99 %.2f, server CPU/req %.3f" % (
         " ".join(b), " ".join(a), r_rps, r_p99, r_cpu))
@@ -212,11 +223,12 @@ for phase in $PHASES; do
         for r in $(seq 1 "$ROUNDS"); do
             run control 10000 loadgen "$B/list.u10k.small" "$r"
             run control 10000 loadgen "$B/list.u10k" "$r"
+            run control 10000 loadgen "$B/list.u10k.q" "$r"
         done
         if command -v wrk >/dev/null; then
             for r in $(seq 1 "$ROUNDS"); do
                 run control 10000 wrk "$B/list.u10k.small" "$r"
-                run control 10000 wrk "$B/list.u10k" "$r"
+                run control 10000 wrk "$B/list.u10k.q" "$r"
             done
         fi
         ;;
