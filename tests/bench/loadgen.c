@@ -47,16 +47,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FINE_US    10000u            /* 1 us buckets below 10 ms */
-#define COARSE_US  100u              /* then 100 us buckets */
-#define MAX_US     100000000u        /* up to 100 s */
-#define HIST_N     (FINE_US + (MAX_US - FINE_US) / COARSE_US + 1)
-#define RBUF       16384
-#define MAX_CONNS  4096
+#define FINE_US   10000u     /* 1 us buckets below 10 ms */
+#define COARSE_US 100u       /* then 100 us buckets */
+#define MAX_US    100000000u /* up to 100 s */
+#define HIST_N    (FINE_US + (MAX_US - FINE_US) / COARSE_US + 1)
+#define RBUF      16384
+#define MAX_CONNS 4096
 
 struct conn {
     int fd;
-    int busy;          /* a request is in flight */
+    int busy; /* a request is in flight */
     int hdr_done;
     unsigned status;
     uint64_t body_left;
@@ -348,19 +348,30 @@ int main(int argc, char **argv)
 
     while ((opt = getopt(argc, argv, "c:d:i:s:T:")) != -1) {
         switch (opt) {
-        case 'c': conns = (int)strtol(optarg, NULL, 10); break;
-        case 'd': secs = strtod(optarg, NULL); break;
-        case 'i': file = optarg; break;
-        case 's': start = strtoull(optarg, NULL, 10); break;
-        case 'T': timeout_s = strtod(optarg, NULL); break;
-        default: goto usage;
+        case 'c':
+            conns = (int)strtol(optarg, NULL, 10);
+            break;
+        case 'd':
+            secs = strtod(optarg, NULL);
+            break;
+        case 'i':
+            file = optarg;
+            break;
+        case 's':
+            start = strtoull(optarg, NULL, 10);
+            break;
+        case 'T':
+            timeout_s = strtod(optarg, NULL);
+            break;
+        default:
+            goto usage;
         }
     }
     if (file == NULL || optind + 1 != argc || conns < 1 || conns > MAX_CONNS || secs <= 0)
         goto usage;
     url = argv[optind];
-    if (strncmp(url, "http://", 7) != 0 ||
-        sscanf(url + 7, "%63[0-9.]:%u", hostbuf, &port) != 2 || port == 0 || port > 65535)
+    if (strncmp(url, "http://", 7) != 0 || sscanf(url + 7, "%63[0-9.]:%u", hostbuf, &port) != 2 ||
+        port == 0 || port > 65535)
         goto usage;
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
