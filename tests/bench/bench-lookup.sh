@@ -26,7 +26,8 @@
 #   control  the 10k store with u10k.small vs u10k vs u10k.q, by loadgen (must match within
 #            noise: the list's length must not matter), then wrk + random.lua with u10k.small vs
 #            u10k.q (a Lua table of 10k vs 1M distinct strings: shows the distortion the control
-#            detects)
+#            detects), and wrk with the 1M store's own paths.txt (404s from the 10k store: the
+#            issue's form of the control)
 #   scale    10k vs 1M store, uniform (u10k/u1m) and Zipf (z10k/z1m), alternated per round
 #   raw      bench_lookup DIR (store_lookup per CPU-second)
 # Per run: req/s, p50/p99/p99.9, server CPU per request (user+sys from /proc/PID/stat, every
@@ -229,6 +230,8 @@ for phase in $PHASES; do
             for r in $(seq 1 "$ROUNDS"); do
                 run control 10000 wrk "$B/list.u10k.small" "$r"
                 run control 10000 wrk "$B/list.u10k.q" "$r"
+                # the form of the control: the 1M store's paths (404s here, cheaper)
+                run control 10000 wrk "$B/s1000000/paths.txt" "$r"
             done
         fi
         ;;
