@@ -1603,7 +1603,58 @@ struct fsck_state {
     void *arg;
     uint64_t checked, problems;
     uint64_t blobs, blob_bytes, variants, variant_bytes; /* summed, to check the counters */
+    /* Every blob digest, in key order (the blobs walk comes first): paths and
+     * release entries are checked against this array rather than by one
+     * B-tree descent each, whose cost grows with the tree (cache misses;
+     * issue 19: fsck per GB was 1.6x worse at 1M blobs than at 100k). */
+    unsigned char (*have)[STORE_DIGEST_LEN];
+    size_t nhave, cap;
 };
+
+static uint64_t fsck_be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    int i;
+
+    for (i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* 1 if digest d is in fs->have. SHA-256 digests are uniform, so an
+ * interpolation search on their first 8 bytes lands next to the answer in
+ * a couple of probes; after 8 probes it falls back to bisection, so a
+ * skewed array (a hand-made store) still costs O(log n). */
+static int fsck_has_blob(const struct fsck_state *fs, const unsigned char *d)
+{
+    size_t lo = 0, hi = fs->nhave; /* the answer lies in [lo, hi) */
+    uint64_t k = fsck_be64(d);
+    int probes = 0;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c;
+
+        if (probes++ < 8) {
+            uint64_t a = fsck_be64(fs->have[lo]), b = fsck_be64(fs->have[hi - 1]);
+
+            if (k < a || k > b)
+                return 0;
+            if (b > a)
+                mid = lo + (size_t)((double)(k - a) / (double)(b - a) * (double)(hi - 1 - lo));
+            if (mid >= hi)
+                mid = hi - 1;
+        }
+        c = memcmp(fs->have[mid], d, STORE_DIGEST_LEN);
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
 
 static void fsck_bad(struct fsck_state *fs, const unsigned char *digest, int enc, const char *why)
 {
@@ -1652,6 +1703,16 @@ static int check_blob(struct fsck_state *fs, struct store_reader *r, const MDB_v
         fsck_bad(fs, NULL, STORE_ENC_IDENTITY, "blob key is not a digest");
         return STORE_OK;
     }
+    if (fs->nhave == fs->cap) {
+        size_t cap = fs->cap ? fs->cap * 2 : 1024;
+        void *p = realloc(fs->have, cap * sizeof(*fs->have));
+
+        if (p == NULL)
+            return STORE_ENOMEM;
+        fs->have = p;
+        fs->cap = cap;
+    }
+    memcpy(fs->have[fs->nhave++], key->mv_data, STORE_DIGEST_LEN);
     store_sha256(val->mv_data, val->mv_size, got);
     if (memcmp(got, key->mv_data, STORE_DIGEST_LEN) != 0)
         fsck_bad(fs, key->mv_data, STORE_ENC_IDENTITY, "blob bytes do not hash to its digest");
@@ -1692,7 +1753,6 @@ static int check_path(struct fsck_state *fs, struct store_reader *r, const MDB_v
                       const MDB_val *val)
 {
     const unsigned char *p = val->mv_data;
-    MDB_val bkey, bval;
     int rc;
 
     fs->checked++;
@@ -1706,13 +1766,8 @@ static int check_path(struct fsck_state *fs, struct store_reader *r, const MDB_v
         return -rc;
     if (rc == 1)
         return STORE_OK; /* pruned: stays bound, its blob may be gone */
-    bkey.mv_size = STORE_DIGEST_LEN;
-    bkey.mv_data = (void *)p;
-    rc = mdb_get(r->txn, r->st->blobs, &bkey, &bval);
-    if (rc == MDB_NOTFOUND)
+    if (!fsck_has_blob(fs, p))
         fsck_bad(fs, p, -1, "path bound to an absent blob");
-    else if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
     return STORE_OK;
 }
 
@@ -1725,17 +1780,10 @@ struct release_check {
 static int check_release_file(void *arg, const struct store_file *f)
 {
     struct release_check *rc = arg;
-    MDB_val bkey = {STORE_DIGEST_LEN, (void *)f->digest}, bval;
-    int mrc;
 
     rc->fs->checked++;
-    mrc = mdb_get(rc->r->txn, rc->r->st->blobs, &bkey, &bval);
-    if (mrc == MDB_NOTFOUND) {
+    if (!fsck_has_blob(rc->fs, f->digest))
         fsck_bad(rc->fs, f->digest, -1, "release names an absent blob");
-    } else if (mrc != MDB_SUCCESS) {
-        rc->err = map_mdb(mrc);
-        return 1;
-    }
     return 0;
 }
 
@@ -1768,6 +1816,11 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
     rc = store_reader_begin(st, &r);
     if (rc != STORE_OK)
         return rc;
+    if (counters_read(st, r->txn, &c) == STORE_OK && c.blobs > 0 &&
+        c.blobs < SIZE_MAX / sizeof(*fs.have)) {
+        fs.have = malloc((size_t)c.blobs * sizeof(*fs.have)); /* NULL: grown while walking */
+        fs.cap = fs.have != NULL ? (size_t)c.blobs : 0;
+    }
     rc = fsck_walk(r, st->blobs, &fs, check_blob);
     if (rc == STORE_OK)
         rc = fsck_walk(r, st->variants, &fs, check_variant);
@@ -1788,6 +1841,7 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
         *checked = fs.checked;
     rc = fs.problems == 0 ? STORE_OK : STORE_ECORRUPT;
 out:
+    free(fs.have);
     store_reader_end(r);
     return rc;
 }

@@ -7,11 +7,13 @@
  * HTTP) and RESULTS.md "## Lookups". Not for: ctest (a benchmark; figures
  * depend on the machine).
  *
- * Usage: bench_lookup [--build-only] [--rounds R] [--lookups L] DIR
+ * Usage: bench_lookup [--build-only [--size N]] [--rounds R] [--lookups L] DIR
  *   Builds DIR/s10000 and DIR/s1000000 (unless DIR/sN/paths.txt exists): N
  *   blobs of 1-2 KiB random bytes, put in batches of 10,000 and published as
  *   releases of 10,000 paths "/assets/a/<hex16>.css" (text/css, no variants),
  *   and writes DIR/sN/paths.txt (one path a line, for the wrk Lua script).
+ *   --build-only --size N builds only DIR/sN (N a multiple of 10,000; for
+ *   bench-scale.sh's catch-up peers) and exits.
  *   Then, in this one process, alternates 10k, 1M, 10k, 1M... for R rounds
  *   (3) of L lookups (2,000,000) each and prints per-CPU-second medians:
  *     gen      the loop without the lookup (PRNG index -> path string);
@@ -223,7 +225,7 @@ int main(int argc, char **argv)
 {
     const char *top = NULL;
     int build_only = 0, rounds = 3;
-    size_t lookups = 2000000;
+    size_t lookups = 2000000, one_size = 0;
     struct store *st[2];
     double res[2][M_COUNT][16], med[2][M_COUNT];
     int a, s, k, rc;
@@ -235,16 +237,30 @@ int main(int argc, char **argv)
             rounds = atoi(argv[++a]);
         else if (strcmp(argv[a], "--lookups") == 0 && a + 1 < argc)
             lookups = strtoul(argv[++a], NULL, 10);
+        else if (strcmp(argv[a], "--size") == 0 && a + 1 < argc)
+            one_size = strtoul(argv[++a], NULL, 10);
         else if (argv[a][0] != '-' && top == NULL)
             top = argv[a];
         else
             top = NULL, a = argc;
     }
-    if (top == NULL || rounds < 1 || rounds > 16 || lookups < 1) {
-        fprintf(stderr, "usage: bench_lookup [--build-only] [--rounds R<=16] [--lookups L] DIR\n");
+    if (top == NULL || rounds < 1 || rounds > 16 || lookups < 1 ||
+        (one_size != 0 && (!build_only || one_size % RELEASE_PATHS != 0))) {
+        fprintf(stderr, "usage: bench_lookup [--build-only [--size N]] [--rounds R<=16] "
+                        "[--lookups L] DIR\n");
         return 2;
     }
     mkdir(top, 0755);
+    if (one_size != 0) {
+        char dir[512], pf[600];
+        struct stat sb;
+
+        snprintf(dir, sizeof(dir), "%s/s%zu", top, one_size);
+        snprintf(pf, sizeof(pf), "%s/paths.txt", dir);
+        if (stat(pf, &sb) != 0)
+            build(dir, one_size);
+        return 0;
+    }
     for (s = 0; s < 2; s++) {
         char dir[512], pf[600];
         struct stat sb;

@@ -1662,6 +1662,79 @@ static int copy_file(const char *from, const char *to)
     return rc;
 }
 
+/* fsck checks paths and release entries against the digests of the blobs
+ * walk (issue 19: no B-tree descent per entry). With 300 blobs published
+ * and the smallest, the largest and a middle digest deleted behind the
+ * store's back, it must name exactly those three, once as a path and once
+ * as a release entry each, and nothing else but the counters. */
+struct absent_seen {
+    int paths, entries, other;
+    unsigned char d[8][32];
+    int nd;
+};
+
+static void on_absent(void *arg, const unsigned char digest[32], int enc, const char *why)
+{
+    struct absent_seen *a = arg;
+
+    (void)enc;
+    if (strcmp(why, "path bound to an absent blob") == 0)
+        a->paths++;
+    else if (strcmp(why, "release names an absent blob") == 0)
+        a->entries++;
+    else if (strcmp(why, "counters disagree with contents") != 0)
+        a->other++;
+    if (strstr(why, "absent") != NULL && a->nd < 8)
+        memcpy(a->d[a->nd++], digest, 32);
+}
+
+static int cmp_digest(const void *x, const void *y)
+{
+    return memcmp(x, y, 32);
+}
+
+static void test_fsck_absent_blob(void **state)
+{
+    struct fx *fx = *state;
+    enum { N = 300 };
+    static unsigned char d[N][32], sorted[N][32];
+    static char names[N][32];
+    static struct store_file files[N];
+    struct absent_seen seen;
+    MDB_txn *txn;
+    int created, i, k;
+    const int gone[3] = {0, N / 2, N - 1}; /* indexes into sorted[] */
+
+    for (i = 0; i < N; i++) {
+        put_seed(fx->st, 1000 + (uint64_t)i, 100 + (size_t)i, d[i]);
+        snprintf(names[i], sizeof(names[i]), "/assets/f%d.css", i);
+        files[i] = file_of(names[i], d[i], "text/css");
+    }
+    assert_int_equal(store_publish(fx->st, "r1", 2, files, N, 1, &created, NULL, NULL), STORE_OK);
+    assert_fsck_ok(fx->st);
+    memcpy(sorted, d, sizeof(d));
+    qsort(sorted, N, 32, cmp_digest);
+    assert_int_equal(mdb_txn_begin(fx->st->env, NULL, 0, &txn), MDB_SUCCESS);
+    for (k = 0; k < 3; k++) {
+        MDB_val key = {32, sorted[gone[k]]};
+
+        assert_int_equal(mdb_del(txn, fx->st->blobs, &key, NULL), MDB_SUCCESS);
+    }
+    assert_int_equal(mdb_txn_commit(txn), MDB_SUCCESS);
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(store_fsck(fx->st, NULL, on_absent, &seen), STORE_ECORRUPT);
+    assert_int_equal(seen.paths, 3);
+    assert_int_equal(seen.entries, 3);
+    assert_int_equal(seen.other, 0);
+    for (k = 0; k < 3; k++) {
+        int hits = 0, j;
+
+        for (j = 0; j < seen.nd; j++)
+            hits += memcmp(seen.d[j], sorted[gone[k]], 32) == 0;
+        assert_int_equal(hits, 2);
+    }
+}
+
 static void test_fsck_corruption(void **state)
 {
     struct fx *fx = *state;
@@ -2026,6 +2099,7 @@ int main(int argc, char **argv)
 #endif
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_corruption, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsck_absent_blob, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_pool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
     };
