@@ -58,6 +58,7 @@ struct config {
     const char *token_file; /* sync */
     uint64_t threads;
     uint64_t sendfile_min;      /* bodies >= this go out with sendfile (0: never) */
+    uint64_t sendfile_max;      /* ... and < this (0: no limit) */
     uint64_t tcp_notsent_lowat; /* per connection, 0: kernel default */
     uint64_t send_buffer;       /* SO_SNDBUF per connection, 0: autotuning */
     uint64_t response_cache; /* bytes of resp_cache.h, 0: off */

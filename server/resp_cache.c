@@ -11,6 +11,13 @@
  * entry is one allocation (the path follows the struct). Eviction takes the
  * least recently used entries of the shard being filled until it fits its
  * share of the budget.
+ *
+ * Admission: a path is cached on its second miss within a short window (a
+ * direct-mapped table of path fingerprints, about one slot per KiB of the
+ * budget): under uniform traffic over far more assets than fit (1,000,000),
+ * caching every miss cost 9.6 us per request in copies, allocations and
+ * evictions (bench-lookup.sh); a second miss of a path within the window
+ * means it is hot.
  */
 #include "resp_cache.h"
 
@@ -49,6 +56,8 @@ struct resp_cache {
     size_t shard_max; /* bytes per shard */
     uint64_t ttl_ns;
     atomic_uint_fast64_t hits, misses;
+    _Atomic uint32_t *seen; /* admission fingerprints, n_seen (a power of 2) */
+    size_t n_seen;
     struct shard shard[SHARDS];
 };
 
@@ -78,12 +87,21 @@ struct resp_cache *resp_cache_new(size_t max_bytes, uint64_t ttl_ns)
         return NULL;
     rc->shard_max = max_bytes / SHARDS;
     rc->ttl_ns = ttl_ns;
+    rc->n_seen = 4096;
+    while (rc->n_seen < max_bytes / 1024 && rc->n_seen < ((size_t)1 << 24))
+        rc->n_seen <<= 1;
+    rc->seen = calloc(rc->n_seen, sizeof(*rc->seen));
+    if (rc->seen == NULL) {
+        free(rc);
+        return NULL;
+    }
     atomic_init(&rc->hits, 0);
     atomic_init(&rc->misses, 0);
     for (i = 0; i < SHARDS; i++) {
         if (pthread_mutex_init(&rc->shard[i].lock, NULL) != 0) {
             while (i-- > 0)
                 pthread_mutex_destroy(&rc->shard[i].lock);
+            free(rc->seen);
             free(rc);
             return NULL;
         }
@@ -151,6 +169,7 @@ void resp_cache_free(struct resp_cache *rc)
             entry_drop(s, s->head);
         pthread_mutex_destroy(&s->lock);
     }
+    free(rc->seen);
     free(rc);
 }
 
@@ -202,6 +221,21 @@ int resp_cache_queue(struct resp_cache *rc, struct MHD_Connection *c, const char
     pthread_mutex_unlock(&s->lock);
     atomic_fetch_add_explicit(ret == 1 ? &rc->hits : &rc->misses, 1, memory_order_relaxed);
     return ret;
+}
+
+int resp_cache_admit(struct resp_cache *rc, const char *path, size_t len)
+{
+    uint64_t h;
+    uint32_t fp, old;
+    _Atomic uint32_t *slot;
+
+    if (rc == NULL)
+        return 0;
+    h = hash_path(path, len);
+    fp = (uint32_t)(h >> 32) | 1U; /* never 0, the empty slot */
+    slot = &rc->seen[h & (rc->n_seen - 1)];
+    old = atomic_exchange_explicit(slot, fp, memory_order_relaxed);
+    return old == fp;
 }
 
 void resp_cache_put(struct resp_cache *rc, const char *path, size_t len, int enc,

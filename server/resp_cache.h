@@ -64,6 +64,12 @@ int resp_cache_queue(struct resp_cache *rc, struct MHD_Connection *c, const char
                      size_t len, uint64_t epoch, uint64_t now_ns, resp_cache_choose_fn choose,
                      void *arg, uint64_t *body_len);
 
+/* 1 if an answer for path[0..len), missed just now, should be made for
+ * the cache (then with a private copy of its body, see resp_cache_put): the
+ * path also missed a short while ago. Records this miss. 0 for a NULL
+ * cache. */
+int resp_cache_admit(struct resp_cache *rc, const char *path, size_t len);
+
 /* Offers resp, a complete 200 answer for path[0..len) in encoding enc with a
  * private copy of its body_len-byte body, made from a lookup that started at
  * epoch; variants and compressible describe the stored asset. Takes over the

@@ -332,7 +332,10 @@ struct store_asset {
     int64_t published; /* unix seconds of first publish */
     const char *type;  /* borrowed from the reader, not NUL-terminated */
     size_t type_len;
-    struct store_blob body[STORE_ENC_COUNT]; /* [STORE_ENC_IDENTITY] always set */
+    /* [STORE_ENC_IDENTITY] always set; the gzip and br variants when stored
+     * and the type is compressible (store_type_compressible: only those are
+     * ever served), else data NULL */
+    struct store_blob body[STORE_ENC_COUNT];
 };
 
 /* Looks up a published path (exact bytes, no normalisation). Writes *out only

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# server_response_cache.sh - the ready-made answers of resp_cache.h on a real
+# node: a hot path is answered from the cache (counted in /metrics) with the
+# same status, headers and bytes as from the store, in every encoding and for
+# HEAD; conditional and range requests, --cors-origin and --response-cache 0
+# never use it; a prune makes a cached path 410 at once; an asset over 256 KiB
+# is never cached; the cache's memory stays within --response-cache.
+. "$(dirname "$0")/helpers.sh"
+
+metric() { # NAME{LABELS} -> value from /metrics
+    admin_curl "$NODE_ADMIN/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+hits() { metric 'origind_response_cache_lookups_total{result="hit"}'; }
+# answer URL [curl args]: status line and headers but Date, then the body's sha256
+answer() {
+    local u="$1"
+    shift
+    curl -sS -D "$WORK/a.h" -o "$WORK/a.b" "$@" "$u"
+    tr -d '\r' <"$WORK/a.h" | grep -v -i '^date:'
+    sha256sum <"$WORK/a.b" | cut -c1-64
+}
+
+origind_start "$WORK/s" --threads 2 --response-cache 1M || fail "start"
+printf '.rule{color:#%06d}\n' $(seq 1 400) >"$WORK/app.css"
+head -c 3000 /dev/urandom >"$WORK/logo.png"
+head -c 300000 /dev/urandom >"$WORK/big.bin"
+gzip -9 -c "$WORK/app.css" >"$WORK/app.css.gz"
+"$ORIGIND_BIN_DIR/server_br_compress" <"$WORK/app.css" >"$WORK/app.css.br" || fail "br"
+publish r1 /app.css "$WORK/app.css" "text/css; charset=utf-8" /logo.png "$WORK/logo.png" \
+    image/png /big.bin "$WORK/big.bin" application/octet-stream
+put_variant "$WORK/app.css" gzip "$WORK/app.css.gz"
+put_variant "$WORK/app.css" br "$WORK/app.css.br"
+
+# the first answers come from the store; a path is cached on its second miss
+for enc in identity gzip br; do
+    a1="$(answer "$NODE_PUBLIC/app.css" -H "Accept-Encoding: $enc")"
+    a2="$(answer "$NODE_PUBLIC/app.css" -H "Accept-Encoding: $enc")"
+    h0="$(hits)"
+    a3="$(answer "$NODE_PUBLIC/app.css" -H "Accept-Encoding: $enc")"
+    h1="$(hits)"
+    expect_eq "$enc answered from the cache" "$((h1 - h0))" 1
+    expect_eq "$enc: cached answer = store's" "$a3" "$a1"
+    expect_eq "$enc: second answer = first" "$a2" "$a1"
+    case "$enc" in
+    identity) want="$(sha256sum <"$WORK/app.css" | cut -c1-64)" ;;
+    *) want="$(sha256sum <"$WORK/app.css.$([ "$enc" = gzip ] && echo gz || echo br)" | cut -c1-64)" ;;
+    esac
+    expect_eq "$enc bytes" "$(echo "$a3" | tail -1)" "$want"
+done
+echo "$a3" | grep -q -i '^vary: accept-encoding' || fail "cached br answer lost Vary"
+echo "$a3" | grep -q -i '^access-control-allow-origin: \*' || fail "cached answer lost ACAO"
+ok "identity, gzip and br: cached answers equal the store's, counted as hits"
+
+# HEAD of a cached path: same headers, no body
+h0="$(hits)"
+curl -sS -I "$NODE_PUBLIC/app.css" | tr -d '\r' | grep -v -i '^date:' >"$WORK/head.h"
+expect_eq "HEAD is a hit" "$(($(hits) - h0))" 1
+curl -sS -D - -o /dev/null "$NODE_PUBLIC/app.css" | tr -d '\r' | grep -v -i '^date:' >"$WORK/get.h"
+cmp -s "$WORK/head.h" "$WORK/get.h" || fail "HEAD headers differ from GET's: $(diff "$WORK/head.h" "$WORK/get.h")"
+ok "HEAD from the cache"
+
+# conditional and range requests are answered from the store
+etag="$(header_of "$WORK/a.h" ETag)"
+h0="$(hits)"
+expect_status "If-None-Match" 304 -H "If-None-Match: $etag" -H 'Accept-Encoding: br' "$NODE_PUBLIC/app.css"
+expect_status "Range" 206 -H 'Range: bytes=0-9' "$NODE_PUBLIC/app.css"
+expect_status "If-Modified-Since" 304 -H 'If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT' \
+    "$NODE_PUBLIC/app.css"
+expect_eq "no hit for conditional/range" "$(($(hits) - h0))" 0
+ok "conditional and range requests bypass the cache"
+
+# a non-compressible type: cached too, never a variant
+curl -sS -o /dev/null "$NODE_PUBLIC/logo.png"
+curl -sS -o /dev/null "$NODE_PUBLIC/logo.png"
+h0="$(hits)"
+a="$(answer "$NODE_PUBLIC/logo.png" -H 'Accept-Encoding: br, gzip')"
+expect_eq "png hit" "$(($(hits) - h0))" 1
+echo "$a" | grep -q -i '^content-encoding' && fail "png got a Content-Encoding"
+expect_eq "png bytes" "$(echo "$a" | tail -1)" "$(sha256sum <"$WORK/logo.png" | cut -c1-64)"
+
+# over 256 KiB: never cached
+for _ in 1 2 3; do curl -sS -o /dev/null "$NODE_PUBLIC/big.bin"; done
+h0="$(hits)"
+a="$(answer "$NODE_PUBLIC/big.bin")"
+expect_eq "big.bin not a hit" "$(($(hits) - h0))" 0
+expect_eq "big.bin bytes" "$(echo "$a" | tail -1)" "$(sha256sum <"$WORK/big.bin" | cut -c1-64)"
+ok "image cached without variants; 300 kB never cached"
+
+# memory bound: 600 distinct hot 3 kB assets through a 1 MiB cache
+args=()
+for i in $(seq 1 600); do
+    head -c 3000 /dev/urandom >"$WORK/f$i.png"
+    args+=("/f/$i.png" "$WORK/f$i.png" image/png)
+done
+publish r2 "${args[@]}"
+for _ in 1 2; do
+    for i in $(seq 1 600); do echo "url = \"$NODE_PUBLIC/f/$i.png\""; echo "output = /dev/null"; done |
+        curl -sS -K - || fail "fetching the 600 assets"
+done
+bytes="$(metric origind_response_cache_bytes)"
+entries="$(metric origind_response_cache_entries)"
+[ "$bytes" -le $((1024 * 1024)) ] || fail "cache holds $bytes bytes > 1 MiB"
+[ "$entries" -gt 50 ] || fail "only $entries entries after 1200 requests"
+ok "cache within --response-cache 1M ($entries entries, $bytes bytes)"
+
+# a prune makes a cached path 410 at once
+curl -sS -o /dev/null "$NODE_PUBLIC/logo.png"
+h0="$(hits)"
+expect_status "logo cached" 200 "$NODE_PUBLIC/logo.png"
+expect_eq "logo hit before prune" "$(($(hits) - h0))" 1
+publish r3 /other.css "$WORK/app.css" "text/css; charset=utf-8"
+admin_curl -o /dev/null -X POST --data-binary '{"prune":["r1"]}' "$NODE_ADMIN/v1/prune"
+expect_status "logo after prune" 410 "$NODE_PUBLIC/logo.png"
+expect_status "app.css after prune" 410 -H 'Accept-Encoding: br' "$NODE_PUBLIC/app.css"
+expect_status "other.css kept" 200 "$NODE_PUBLIC/other.css"
+ok "prune: cached paths are 410 at once"
+origind_stop "$NODE_PID" >/dev/null
+
+# --cors-origin and --response-cache 0: never a hit
+for flags in "--cors-origin https://app.example" "--response-cache 0"; do
+    # shellcheck disable=SC2086 # a list of flags
+    origind_start "$WORK/s" $flags || fail "start $flags"
+    for _ in 1 2 3; do
+        curl -sS -o /dev/null -H 'Origin: https://app.example' "$NODE_PUBLIC/other.css"
+    done
+    expect_status "$flags: 200" 200 "$NODE_PUBLIC/other.css"
+    expect_eq "$flags: hits" "$(hits)" 0
+    origind_stop "$NODE_PID" >/dev/null
+done
+ok "--cors-origin and --response-cache 0 never answer from the cache"
