@@ -270,6 +270,18 @@ static struct MHD_Response *body_response(struct server *srv, struct store_reade
     return MHD_create_response_from_buffer(n, (char *)b->data + first, MHD_RESPMEM_PERSISTENT);
 }
 
+/* The body reader of a HEAD-only answer (resp_cache.h): libmicrohttpd never
+ * reads a HEAD answer's body, so this is never called; if it were, the
+ * connection is cut rather than sent wrong bytes. */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)cls;
+    (void)pos;
+    (void)buf;
+    (void)max;
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
 /* peers_heal's callback: suspends the connection while the heal is queued
  * (in this handler's thread) and resumes it when the heal is over (from the
  * heal thread, or peers_stop() before the daemons stop); the handler then
@@ -299,12 +311,13 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     struct MHD_Response *resp;
     const struct store_blob *body;
     uint64_t first = 0, last = 0, epoch = store_prune_epoch(srv->st), n_cached = 0;
-    int err, enc, compressible, rr = HTTP_RANGE_NONE, cache_it;
+    int err, enc, compressible, rr = HTTP_RANGE_NONE, cache_it, head_only = 0;
+    int head = req_method_is(r, "HEAD");
     size_t tlen;
 
     cache_it = cacheable(r, c);
     if (cache_it) {
-        int q = resp_cache_queue(srv->rcache, c, path, path_len, epoch, r->start_ns,
+        int q = resp_cache_queue(srv->rcache, c, path, path_len, head, epoch, r->start_ns,
                                  choose_encoding, c, &n_cached);
 
         if (q != 0) {
@@ -393,11 +406,17 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
         snprintf(crange, sizeof(crange), "bytes %llu-%llu/%zu", (unsigned long long)first,
                  (unsigned long long)last, body->len);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+    } else if (cache_it && head) {
+        /* for the cache, whatever the size: its body is never read */
+        resp = MHD_create_response_from_callback(body->len, 4096, no_body, NULL, NULL);
+        if (resp == NULL)
+            return MHD_NO;
+        head_only = 1;
     } else if (cache_it && body->len <= RESP_CACHE_MAX_BODY &&
                (srv->cfg->sendfile_min == 0 || body->len < srv->cfg->sendfile_min)) {
         /* a private copy: the cached answer outlives this reader */
-        resp = MHD_create_response_from_buffer(body->len, (void *)body->data,
-                                               MHD_RESPMEM_MUST_COPY);
+        resp =
+            MHD_create_response_from_buffer(body->len, (void *)body->data, MHD_RESPMEM_MUST_COPY);
         if (resp == NULL)
             return MHD_NO;
     } else {
@@ -418,8 +437,8 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
 
         public_headers(r, c, resp, compressible);
         ret = req_queue_ref(r, c, MHD_HTTP_OK, resp, body->len);
-        resp_cache_put(srv->rcache, path, path_len, enc, asset_variants(&a), compressible, epoch,
-                       r->start_ns, resp, body->len);
+        resp_cache_put(srv->rcache, path, path_len, enc, head_only, asset_variants(&a),
+                       compressible, epoch, r->start_ns, resp, body->len);
         return ret;
     }
     return public_queue(r, c, MHD_HTTP_OK, resp, body->len, compressible);
@@ -523,12 +542,12 @@ int public_start(struct server *srv, int fd)
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)PUBLIC_POOL_BYTES,
-        MHD_OPTION_URI_LOG_CALLBACK, req_uri_cb, &srv->lctx[METRICS_PUBLIC],
-        MHD_OPTION_NOTIFY_COMPLETED, req_completed_cb, &srv->lctx[METRICS_PUBLIC],
-        MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv, MHD_OPTION_NOTIFY_CONNECTION,
-        conn_notify_cb, srv, MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, srv, MHD_OPTION_ARRAY,
-        tls_mhd_options(srv->pub_tls), MHD_OPTION_END);
+        (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)PUBLIC_POOL_BYTES, MHD_OPTION_URI_LOG_CALLBACK, req_uri_cb,
+        &srv->lctx[METRICS_PUBLIC], MHD_OPTION_NOTIFY_COMPLETED, req_completed_cb,
+        &srv->lctx[METRICS_PUBLIC], MHD_OPTION_UNESCAPE_CALLBACK, req_unescape_cb, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, conn_notify_cb, srv, MHD_OPTION_EXTERNAL_LOGGER,
+        server_mhd_log, srv, MHD_OPTION_ARRAY, tls_mhd_options(srv->pub_tls), MHD_OPTION_END);
     if (srv->public_d == NULL) {
         log_error("cannot start the public listener");
         return -1;

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SHARDS 16
+#define SHARDS  16
 #define BUCKETS 4096 /* per shard: chains stay short up to ~100,000 entries */
 /* What an answer costs besides its body: the response struct, its mutex,
  * twelve header structs with their strings, malloc overhead. */
@@ -36,8 +36,9 @@ struct entry {
     struct entry *hnext;         /* hash chain */
     struct entry *lprev, *lnext; /* LRU list: head most recent */
     uint64_t hash, epoch, born_ns;
-    struct MHD_Response *resp[RESP_CACHE_ENCS];
-    uint64_t len[RESP_CACHE_ENCS];
+    /* [enc]: full answers; [RESP_CACHE_ENCS + enc]: HEAD-only answers */
+    struct MHD_Response *resp[2 * RESP_CACHE_ENCS];
+    uint64_t len[2 * RESP_CACHE_ENCS];
     unsigned variants;
     int compressible;
     size_t cost;
@@ -113,7 +114,7 @@ static void entry_free(struct entry *e)
 {
     int k;
 
-    for (k = 0; k < RESP_CACHE_ENCS; k++) {
+    for (k = 0; k < 2 * RESP_CACHE_ENCS; k++) {
         if (e->resp[k] != NULL)
             MHD_destroy_response(e->resp[k]);
     }
@@ -191,13 +192,14 @@ static int current(const struct resp_cache *rc, const struct entry *e, uint64_t 
     return e->epoch == epoch && now_ns - e->born_ns < rc->ttl_ns;
 }
 
-int resp_cache_queue(struct resp_cache *rc, struct MHD_Connection *c, const char *path,
-                     size_t len, uint64_t epoch, uint64_t now_ns, resp_cache_choose_fn choose,
+int resp_cache_queue(struct resp_cache *rc, struct MHD_Connection *c, const char *path, size_t len,
+                     int head, uint64_t epoch, uint64_t now_ns, resp_cache_choose_fn choose,
                      void *arg, uint64_t *body_len)
 {
     uint64_t h;
     struct shard *s;
     struct entry *e;
+    struct MHD_Response *resp = NULL;
     int enc, ret = 0;
 
     if (rc == NULL)
@@ -212,9 +214,14 @@ int resp_cache_queue(struct resp_cache *rc, struct MHD_Connection *c, const char
     }
     if (e != NULL) {
         enc = choose(arg, e->variants, e->compressible);
-        if (enc >= 0 && enc < RESP_CACHE_ENCS && e->resp[enc] != NULL) {
-            ret = MHD_queue_response(c, MHD_HTTP_OK, e->resp[enc]) == MHD_YES ? 1 : -1;
-            *body_len = e->len[enc];
+        if (enc >= 0 && enc < RESP_CACHE_ENCS) {
+            resp = e->resp[enc];
+            if (resp == NULL && head)
+                resp = e->resp[RESP_CACHE_ENCS + enc];
+            *body_len = e->len[resp == e->resp[enc] ? enc : RESP_CACHE_ENCS + enc];
+        }
+        if (resp != NULL) {
+            ret = MHD_queue_response(c, MHD_HTTP_OK, resp) == MHD_YES ? 1 : -1;
             lru_front(s, e);
         }
     }
@@ -238,17 +245,18 @@ int resp_cache_admit(struct resp_cache *rc, const char *path, size_t len)
     return old == fp;
 }
 
-void resp_cache_put(struct resp_cache *rc, const char *path, size_t len, int enc,
+void resp_cache_put(struct resp_cache *rc, const char *path, size_t len, int enc, int head_only,
                     unsigned variants, int compressible, uint64_t epoch, uint64_t now_ns,
                     struct MHD_Response *resp, uint64_t body_len)
 {
     uint64_t h;
     struct shard *s;
     struct entry *e;
-    size_t cost = (size_t)body_len + RESP_OVERHEAD;
+    size_t cost = (head_only ? 0 : (size_t)body_len) + RESP_OVERHEAD;
+    int slot = head_only ? RESP_CACHE_ENCS + enc : enc;
 
-    if (rc == NULL || enc < 0 || enc >= RESP_CACHE_ENCS || body_len > RESP_CACHE_MAX_BODY ||
-        cost + sizeof(*e) + len > rc->shard_max) {
+    if (rc == NULL || enc < 0 || enc >= RESP_CACHE_ENCS ||
+        (!head_only && body_len > RESP_CACHE_MAX_BODY) || cost + sizeof(*e) + len > rc->shard_max) {
         MHD_destroy_response(resp);
         return;
     }
@@ -261,7 +269,7 @@ void resp_cache_put(struct resp_cache *rc, const char *path, size_t len, int enc
         entry_drop(s, e); /* older, or made from another snapshot's view of the asset */
         e = NULL;
     }
-    if (e != NULL && e->resp[enc] != NULL) {
+    if (e != NULL && e->resp[slot] != NULL) {
         pthread_mutex_unlock(&s->lock); /* another request cached it first */
         MHD_destroy_response(resp);
         return;
@@ -294,8 +302,8 @@ void resp_cache_put(struct resp_cache *rc, const char *path, size_t len, int enc
     } else {
         lru_front(s, e);
     }
-    e->resp[enc] = resp;
-    e->len[enc] = body_len;
+    e->resp[slot] = resp;
+    e->len[slot] = body_len;
     e->cost += cost;
     s->bytes += cost;
     while (s->bytes > rc->shard_max && s->tail != e)

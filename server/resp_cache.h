@@ -9,12 +9,14 @@
  * response and queues it under the lock that protects the entry, so an
  * eviction can never free a response between lookup and queueing.
  *
- * What is cached: only full 200 answers (every header already added: the
+ * What is cached: only 200 answers with every header already added (the
  * validators, Content-Type, Content-Encoding, the cross-origin headers of
- * the any-origin mode and Vary) whose body is a private copy (the response
- * was made with MHD_RESPMEM_MUST_COPY), never a pointer into the store's
- * map: map pages may be freed and reused after the reader that found them
- * ends (store.h, page lifetime rule). One entry per path holds the
+ * the any-origin mode and Vary): full answers whose body is a private copy
+ * (the response was made with MHD_RESPMEM_MUST_COPY), never a pointer into
+ * the store's map (map pages may be freed and reused after the reader that
+ * found them ends: store.h, page lifetime rule), and HEAD-only answers of
+ * any size, whose body is never read (libmicrohttpd sends a HEAD answer's
+ * Content-Length and headers only). One entry per path holds the
  * identity, gzip and br answers, which of them the store has, and whether
  * the type is compressible, so the encoding is chosen without the store.
  *
@@ -56,12 +58,13 @@ void resp_cache_free(struct resp_cache *rc);
 typedef int (*resp_cache_choose_fn)(void *arg, unsigned variants, int compressible);
 
 /* Looks path[0..len) up; if an answer for the encoding choose() picks is
- * cached, current (epoch equals the entry's, younger than the ttl at
- * now_ns), queues it on c with status 200 and returns 1 with *body_len set
- * to its body length; the caller must not queue anything else. Returns 0 on
- * a miss (nothing queued), -1 if MHD_queue_response failed. */
-int resp_cache_queue(struct resp_cache *rc, struct MHD_Connection *c, const char *path,
-                     size_t len, uint64_t epoch, uint64_t now_ns, resp_cache_choose_fn choose,
+ * cached (for a HEAD request, head != 0, a HEAD-only answer will do),
+ * current (epoch equals the entry's, younger than the ttl at now_ns),
+ * queues it on c with status 200 and returns 1 with *body_len set to its
+ * body length; the caller must not queue anything else. Returns 0 on a miss
+ * (nothing queued), -1 if MHD_queue_response failed. */
+int resp_cache_queue(struct resp_cache *rc, struct MHD_Connection *c, const char *path, size_t len,
+                     int head, uint64_t epoch, uint64_t now_ns, resp_cache_choose_fn choose,
                      void *arg, uint64_t *body_len);
 
 /* 1 if an answer for path[0..len), missed just now, should be made for
@@ -71,14 +74,16 @@ int resp_cache_queue(struct resp_cache *rc, struct MHD_Connection *c, const char
 int resp_cache_admit(struct resp_cache *rc, const char *path, size_t len);
 
 /* Offers resp, a complete 200 answer for path[0..len) in encoding enc with a
- * private copy of its body_len-byte body, made from a lookup that started at
- * epoch; variants and compressible describe the stored asset. Takes over the
+ * private copy of its body_len-byte body (head_only: an answer for HEAD
+ * only, of body_len bytes that are never read), made from a lookup that
+ * started at epoch; variants and compressible describe the stored asset. Takes over the
  * caller's reference to resp in every case: kept by the cache (evicting the
  * shard's least recently used entries until it fits), or destroyed (cache
- * NULL, body larger than RESP_CACHE_MAX_BODY or than a shard's budget, the
+ * NULL, a full answer's body larger than RESP_CACHE_MAX_BODY, larger than a
+ * shard's budget, the
  * answer already cached, out of memory). An older entry for the path (other
  * epoch, expired, or made from another view of the asset) is replaced. */
-void resp_cache_put(struct resp_cache *rc, const char *path, size_t len, int enc,
+void resp_cache_put(struct resp_cache *rc, const char *path, size_t len, int enc, int head_only,
                     unsigned variants, int compressible, uint64_t epoch, uint64_t now_ns,
                     struct MHD_Response *resp, uint64_t body_len);
 

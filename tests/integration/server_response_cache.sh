@@ -86,6 +86,19 @@ expect_eq "big.bin not a hit" "$(($(hits) - h0))" 0
 expect_eq "big.bin bytes" "$(echo "$a" | tail -1)" "$(sha256sum <"$WORK/big.bin" | cut -c1-64)"
 ok "image cached without variants; 300 kB never cached"
 
+# HEAD of a large asset: a HEAD-only answer is cached, a GET never gets it
+curl -sS -I "$NODE_PUBLIC/big.bin" >/dev/null
+curl -sS -I "$NODE_PUBLIC/big.bin" >/dev/null
+h0="$(hits)"
+curl -sS -I "$NODE_PUBLIC/big.bin" | tr -d '\r' | grep -v -i '^date:' >"$WORK/bighead.h"
+expect_eq "big HEAD is a hit" "$(($(hits) - h0))" 1
+expect_eq "big HEAD length" "$(header_of "$WORK/bighead.h" Content-Length)" 300000
+a="$(answer "$NODE_PUBLIC/big.bin")"
+echo "$a" | sed '$d' | diff - "$WORK/bighead.h" >/dev/null || fail "big HEAD headers differ from GET's"
+expect_eq "GET after a cached HEAD" "$(echo "$a" | tail -1)" "$(sha256sum <"$WORK/big.bin" | cut -c1-64)"
+expect_eq "GET after a cached HEAD: no hit" "$(($(hits) - h0))" 1
+ok "HEAD of 300 kB from the cache; the GET still from the store, byte-exact"
+
 # memory bound: 600 distinct hot 3 kB assets through a 1 MiB cache
 args=()
 for i in $(seq 1 600); do
