@@ -132,7 +132,7 @@ static const struct opt_row opt_table[O_COUNT] = {
     [O_QUIET] = {"quiet", "ORIGIN_INGEST_QUIET", NULL, NULL, CMD_PUSH | CMD_VERIFY | CMD_MANIFEST,
                  "no progress or summary on stderr, only errors"},
     [O_BUNDLE_BYTES] = {"bundle-bytes", "ORIGIN_INGEST_BUNDLE_BYTES", "N", "8388608", CMD_PUSH,
-                        "bundle size target; larger files are uploaded alone"},
+                        "most bytes in one bundle request; larger files are uploaded alone"},
     [O_THROUGH] = {"through", "ORIGIN_INGEST_THROUGH", "BASE_URL", NULL, CMD_VERIFY,
                    "then fetch every file through BASE_URL (the CDN), identity, gzip and br, "
                    "and check the bytes"},
@@ -1006,10 +1006,24 @@ static int cmd_push(struct cfg *cfg)
     nodes = ingest_client_nodes(st.client, &nn);
 
     timing("client");
+    {
+        /* a node that already holds this exact release needs nothing more */
+        unsigned char d[STORE_DIGEST_LEN];
+        char hex[STORE_HEX_LEN + 1];
+
+        if (ingest_release_digest(&site, d) == 0) {
+            store_digest_to_hex(d, hex);
+            ingest_client_probe(st.client, cfg->val[O_RELEASE], hex);
+        }
+    }
+    timing("probe");
     ingest_client_missing(st.client);
     timing("missing");
     for (i = 0; i < nn; i++) {
-        if (!nodes[i].failed)
+        if (nodes[i].unchanged)
+            ingest_progress_line(&st.prog, "node %s already holds release %s (digest %.16s...)",
+                                 nodes[i].url, cfg->val[O_RELEASE], nodes[i].digest);
+        else if (!nodes[i].failed)
             ingest_progress_line(&st.prog, "node %s lacks %zu of %zu blobs", nodes[i].url,
                                  nodes[i].missing, site.nblobs);
     }
@@ -1050,12 +1064,8 @@ static int cmd_push(struct cfg *cfg)
     }
 
     /* Nothing that changed since it was hashed may be published. */
-    for (i = 0; i < site.nfiles; i++) {
-        if (ingest_file_unchanged(&site, i, err, sizeof(err)) != 0) {
-            ingest_client_fail_all(st.client, INGEST_EXIT_LOCAL, err);
-            break;
-        }
-    }
+    if (ingest_files_unchanged(&site, cfg->threads, err, sizeof(err)) != 0)
+        ingest_client_fail_all(st.client, INGEST_EXIT_LOCAL, err);
 
     timing("recheck");
     ingest_client_publish(st.client, cfg->val[O_RELEASE]);

@@ -4,6 +4,8 @@
  * transfers per node, retries with exponential backoff and jitter.
  *
  * Phases (each runs on every node still healthy, concurrently):
+ *   ingest_client_probe()    HEAD /v1/releases/<id>: a node that already holds
+ *                            the release with the build's digest is done
  *   ingest_client_missing()  POST /v1/missing with every digest
  *   ingest_client_upload()   POST /v1/bundle for small blobs (+ variants),
  *                            PUT /v1/blobs/<hex>[/br|/gzip] for big ones
@@ -42,6 +44,7 @@ struct ingest_node {
     struct ingest_buf conflicts; /* "path (bound to <hex>)\n" lines on 409 */
     size_t nconflicts;
     int published;         /* 1: created now, 2: was already there */
+    int unchanged;         /* the probe found the release there, same digest */
     size_t verified_files; /* verify: files in the release */
     /* The release digest (api.h) the node reported for the release, by
      * publish or verify; "" if none yet. */
@@ -65,7 +68,7 @@ struct ingest_client_opts {
     const char *cacert;    /* CA file for https:// nodes, NULL: the system's (borrowed) */
     unsigned jobs;         /* parallel transfers per node (>= 1) */
     unsigned retries;      /* retries per request after the first attempt */
-    uint64_t bundle_bytes; /* target bundle size; larger blobs go alone */
+    uint64_t bundle_bytes; /* most body bytes of a bundle; larger blobs go alone */
     size_t bundle_files;   /* most records in one bundle */
     /* Called ~10 times a second during network phases (may be NULL). */
     void (*tick)(void *arg);
@@ -85,10 +88,20 @@ void ingest_client_free(struct ingest_client *c);
 /* The nodes (borrowed, valid until ingest_client_free) and their number. */
 struct ingest_node *ingest_client_nodes(struct ingest_client *c, size_t *n);
 
+/* Asks each healthy node for release id's digest (HEAD, API_RELEASE_DIGEST_HEADER).
+ * A node that answers want (64 hex, the build's release digest, copied) is
+ * marked unchanged and published = 2, its digest set: missing, upload and
+ * publish then skip it. Any other answer (404, no header, another digest,
+ * an error) leaves the node to the usual phases, except 401 and connection
+ * failures after retries, which fail it as in any phase. */
+void ingest_client_probe(struct ingest_client *c, const char *id,
+                         const char want[STORE_HEX_LEN + 1]);
+
 /* Asks each node which blobs of s it lacks; sets node->lacks and
  * s->blobs[i].needed for blobs any healthy node lacks. */
 void ingest_client_missing(struct ingest_client *c);
 
+/* (Nodes marked unchanged are skipped by missing, upload and publish.) */
 /* Uploads to each node what it lacks (with the variants held in s->blobs). */
 void ingest_client_upload(struct ingest_client *c);
 
