@@ -102,7 +102,6 @@ struct ingest_client {
     char *shared_body; /* the body every node gets in the current phase */
     size_t shared_len;
     char *release_id;
-    char probe_want[STORE_HEX_LEN + 1]; /* ingest_client_probe: the build's digest */
     /* The listing and prune phases' callbacks (ingest_client_list_releases, _prune). */
     int (*list_fn)(void *arg, size_t node, const char *id, int64_t created, uint64_t files);
     void (*prune_fn)(void *arg, size_t node, const struct api_prune_answer *a);
@@ -536,13 +535,7 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
             enqueue_verify_missing(c, r->node, r);
         break;
     case REQ_PROBE:
-        /* the node holds exactly this release (whole, or it would not be
-         * visible): nothing to send or publish there */
-        if (strcmp(r->probe_digest, c->probe_want) == 0) {
-            nd->unchanged = 1;
-            nd->published = 2;
-            memcpy(nd->digest, r->probe_digest, sizeof(nd->digest));
-        }
+        memcpy(nd->probed, r->probe_digest, sizeof(nd->probed));
         break;
     case REQ_BLOB_SIZE:
         if (r->clen < 0)
@@ -909,13 +902,11 @@ static void set_shared(struct ingest_client *c, char *body, size_t len)
     c->shared_len = len;
 }
 
-void ingest_client_probe(struct ingest_client *c, const char *id,
-                         const char want[STORE_HEX_LEN + 1])
+void ingest_client_probe(struct ingest_client *c, const char *id)
 {
     struct ingest_buf path = {0};
     size_t i;
 
-    memcpy(c->probe_want, want, sizeof(c->probe_want));
     ingest_buf_addf(&path, "%s/%s", API_PATH_RELEASES, id);
     for (i = 0; i < c->n; i++) {
         struct req *r;
@@ -928,6 +919,18 @@ void ingest_client_probe(struct ingest_client *c, const char *id,
     }
     ingest_buf_free(&path);
     run(c);
+}
+
+void ingest_client_set_unchanged(struct ingest_client *c, size_t ni,
+                                 const char digest[STORE_HEX_LEN + 1])
+{
+    struct ingest_node *nd = &c->nodes[ni];
+
+    if (nd->failed)
+        return;
+    nd->unchanged = 1;
+    nd->published = 2;
+    memcpy(nd->digest, digest, sizeof(nd->digest));
 }
 
 void ingest_client_missing(struct ingest_client *c)

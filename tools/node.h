@@ -4,8 +4,8 @@
  * transfers per node, retries with exponential backoff and jitter.
  *
  * Phases (each runs on every node still healthy, concurrently):
- *   ingest_client_probe()    HEAD /v1/releases/<id>: a node that already holds
- *                            the release with the build's digest is done
+ *   ingest_client_probe()    HEAD /v1/releases/<id>: each node's release digest
+ *                            (a node holding the build's is then set_unchanged)
  *   ingest_client_missing()  POST /v1/missing with every digest
  *   ingest_client_upload()   POST /v1/bundle for small blobs (+ variants),
  *                            PUT /v1/blobs/<hex>[/br|/gzip] for big ones
@@ -44,7 +44,9 @@ struct ingest_node {
     struct ingest_buf conflicts; /* "path (bound to <hex>)\n" lines on 409 */
     size_t nconflicts;
     int published;         /* 1: created now, 2: was already there */
-    int unchanged;         /* the probe found the release there, same digest */
+    int unchanged;         /* holds the build's release already (set_unchanged) */
+    /* ingest_client_probe: the release digest the node answered ("": none). */
+    char probed[STORE_HEX_LEN + 1];
     size_t verified_files; /* verify: files in the release */
     /* The release digest (api.h) the node reported for the release, by
      * publish or verify; "" if none yet. */
@@ -88,14 +90,19 @@ void ingest_client_free(struct ingest_client *c);
 /* The nodes (borrowed, valid until ingest_client_free) and their number. */
 struct ingest_node *ingest_client_nodes(struct ingest_client *c, size_t *n);
 
-/* Asks each healthy node for release id's digest (HEAD, API_RELEASE_DIGEST_HEADER).
- * A node that answers want (64 hex, the build's release digest, copied) is
- * marked unchanged and published = 2, its digest set: missing, upload and
- * publish then skip it. Any other answer (404, no header, another digest,
- * an error) leaves the node to the usual phases, except 401 and connection
- * failures after retries, which fail it as in any phase. */
-void ingest_client_probe(struct ingest_client *c, const char *id,
-                         const char want[STORE_HEX_LEN + 1]);
+/* Asks each healthy node for release id's digest (HEAD /v1/releases/<id>,
+ * API_RELEASE_DIGEST_HEADER) into node->probed ("" for a 404, an answer
+ * without the header, or any failure). Needs no site: push runs it on a
+ * client of its own, on a thread of its own, while it hashes. A failure here
+ * fails the node in this client only. */
+void ingest_client_probe(struct ingest_client *c, const char *id);
+
+/* Marks node ni as already holding the build's release (its probed digest,
+ * copied, equals the build's): published = 2, digest set; missing, upload and
+ * publish skip it. A release is only ever visible whole, so nothing is left
+ * to send there. No-op on a failed node. */
+void ingest_client_set_unchanged(struct ingest_client *c, size_t ni,
+                                 const char digest[STORE_HEX_LEN + 1]);
 
 /* Asks each node which blobs of s it lacks; sets node->lacks and
  * s->blobs[i].needed for blobs any healthy node lacks. */
