@@ -52,11 +52,21 @@
 #define API_PATH_MISSING    "/v1/missing"    /* POST */
 #define API_PATH_BLOBS      "/v1/blobs"      /* GET listing; /<hex>[/gzip|/br] */
 #define API_PATH_BUNDLE     "/v1/bundle"     /* POST */
-#define API_PATH_RELEASES   "/v1/releases"   /* GET listing; /<id> GET, PUT */
+#define API_PATH_RELEASES   "/v1/releases"   /* GET listing; /<id> GET, HEAD, PUT */
 #define API_PATH_STATUS     "/v1/status"     /* GET */
 #define API_PATH_METRICS    "/metrics"       /* GET */
 #define API_PATH_PRUNE      "/v1/prune"      /* POST */
 #define API_PATH_TOMBSTONES "/v1/tombstones" /* GET ?after=<id>&limit=N */
+
+/* HEAD /v1/releases/<id> answers 200 with no body and these two headers:
+ * the release digest (64 hex, api_release_digest() of what the node holds
+ * under the id) and its number of files; 404 if the node has no such
+ * release. A push compares the digest with its own: equal means the node
+ * already holds exactly this release, complete (a release is only ever
+ * visible whole), so it has nothing to send or publish there. Nodes before
+ * this header answer HEAD without it: the client then pushes as usual. */
+#define API_RELEASE_DIGEST_HEADER "Origind-Release-Digest"
+#define API_RELEASE_FILES_HEADER  "Origind-Release-Files"
 
 /* Room for any reason an api_* function writes (NUL included). */
 #define API_WHY_MAX 160

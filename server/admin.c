@@ -578,6 +578,30 @@ out:
     return ret;
 }
 
+/* HEAD /v1/releases/<id>: the release digest and file count in headers
+ * (api.h), no listing built: what a push asks before sending anything. */
+static enum MHD_Result reply_release_head(struct req *r, struct MHD_Connection *c,
+                                          struct release_read *rr)
+{
+    struct MHD_Response *resp;
+    char dhex[STORE_HEX_LEN + 1], files[24];
+    int err = api_release_digest(rr->files, rr->n, rr->digest) != 0 ? STORE_ENOMEM : STORE_OK;
+
+    snprintf(files, sizeof(files), "%zu", rr->n);
+    store_digest_to_hex(rr->digest, dhex);
+    release_read_free(rr);
+    if (err != STORE_OK)
+        return reply_store_err(r, c, err);
+    resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, API_RELEASE_DIGEST_HEADER, dhex);
+    MHD_add_response_header(resp, API_RELEASE_FILES_HEADER, files);
+    return req_queue(r, c, 200, resp, 0);
+}
+
 static enum MHD_Result do_get_release(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct release_read rr;
@@ -589,6 +613,8 @@ static enum MHD_Result do_get_release(struct req *r, struct MHD_Connection *c, s
         return reply_error(r, c, 404, "no such release");
     if (err != STORE_OK)
         return reply_store_err(r, c, err);
+    if (req_method_is(r, "HEAD"))
+        return reply_release_head(r, c, &rr);
     text = api_release_encode(t->id, t->id_len, rr.created, rr.files, rr.n, &len);
     release_read_free(&rr);
     if (text == NULL)

@@ -21,7 +21,7 @@
 
 #include <openssl/evp.h>
 
-#define HASH_BUF (1u << 20)
+#define HASH_BUF (256u << 10)
 
 unsigned ingest_cpu_count(void)
 {
@@ -142,42 +142,70 @@ int ingest_pool_run(unsigned threads, size_t n, int (*fn)(void *arg, size_t i, u
     return atomic_load(&p.stop);
 }
 
-/* Hashes the open regular file fd of size into out. Returns 0 or errno. */
-static int hash_fd(int fd, unsigned char *buf, size_t buflen, uint64_t *size,
+/* Per-worker hashing state: one digest context, reset for every file (a
+ * context and an implicit fetch of SHA-256 per file cost more than hashing
+ * a small file), and the read buffer. */
+struct hash_worker {
+    const EVP_MD *md; /* SHA-256, fetched once (borrowed) */
+    EVP_MD_CTX *ctx;
+    unsigned char *buf;
+};
+
+/* Sets up w with md (NULL: EVP_sha256()). Returns 0, or -1 out of memory. */
+static int worker_init(struct hash_worker *w, const EVP_MD *md)
+{
+    w->md = md != NULL ? md : EVP_sha256();
+    w->ctx = EVP_MD_CTX_new();
+    w->buf = ingest_xmalloc(HASH_BUF);
+    return w->ctx != NULL ? 0 : -1;
+}
+
+static void worker_free(struct hash_worker *w)
+{
+    EVP_MD_CTX_free(w->ctx);
+    free(w->buf);
+}
+
+/* Hashes the open regular file fd into out with w's context and buffer,
+ * reading until EOF. expect is the size fstat gave (a hint: a file of at
+ * most the buffer's size is read with one read(2) that also sees EOF).
+ * Returns 0 (*size: bytes hashed) or an errno. */
+static int hash_fd(int fd, struct hash_worker *w, size_t buflen, uint64_t expect, uint64_t *size,
                    unsigned char out[STORE_DIGEST_LEN])
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     uint64_t total = 0;
     unsigned int dl = 0;
-    int rc = ENOMEM;
 
-    if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-        goto out;
+    if (w->ctx == NULL || EVP_DigestInit_ex(w->ctx, w->md, NULL) != 1)
+        return ENOMEM;
     for (;;) {
-        ssize_t r = read(fd, buf, buflen);
+        /* ask for one byte more than is left: a short read is then EOF */
+        size_t want = buflen;
+        ssize_t r;
 
+        if (expect >= total && expect - total < buflen)
+            want = (size_t)(expect - total) + 1;
+        r = read(fd, w->buf, want);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            rc = errno;
-            goto out;
+            return errno;
         }
         if (r == 0)
             break;
-        EVP_DigestUpdate(ctx, buf, (size_t)r);
+        EVP_DigestUpdate(w->ctx, w->buf, (size_t)r);
         total += (uint64_t)r;
+        if ((size_t)r < want && total == expect)
+            break; /* a regular file reads short only at its end */
     }
-    EVP_DigestFinal_ex(ctx, out, &dl);
+    EVP_DigestFinal_ex(w->ctx, out, &dl);
     *size = total;
-    rc = 0;
-out:
-    EVP_MD_CTX_free(ctx);
-    return rc;
+    return 0;
 }
 
 struct hash_ctx {
     struct ingest_site *s;
-    unsigned char **bufs;
+    struct hash_worker *ws; /* one per pool worker */
     atomic_size_t files;
     atomic_uint_least64_t bytes;
     pthread_mutex_t mu;
@@ -218,7 +246,7 @@ static int hash_one(void *arg, size_t i, unsigned worker)
     }
     if (st.st_size > (off_t)(1 << 20))
         posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    e = hash_fd(fd, h->bufs[worker], HASH_BUF, &size, f->digest);
+    e = hash_fd(fd, &h->ws[worker], HASH_BUF, (uint64_t)st.st_size, &size, f->digest);
     close(fd);
     if (e != 0) {
         hash_fail(h, f->rel, "cannot read", e);
@@ -253,9 +281,10 @@ int ingest_hash_files(struct ingest_site *s, unsigned threads,
                       char *err, size_t errlen)
 {
     struct hash_ctx h;
+    EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL); /* NULL: EVP_sha256() */
     unsigned t;
     size_t i;
-    int r;
+    int r = 0;
 
     memset(&h, 0, sizeof(h));
     if (threads < 1)
@@ -268,13 +297,19 @@ int ingest_hash_files(struct ingest_site *s, unsigned threads,
     atomic_init(&h.files, 0);
     atomic_init(&h.bytes, 0);
     pthread_mutex_init(&h.mu, NULL);
-    h.bufs = ingest_xcalloc(threads, sizeof(*h.bufs));
+    h.ws = ingest_xcalloc(threads, sizeof(*h.ws));
+    for (t = 0; t < threads; t++) {
+        if (worker_init(&h.ws[t], md) != 0)
+            r = 1;
+    }
+    if (r != 0)
+        ingest_errf(err, errlen, "out of memory (digest context)");
+    else
+        r = ingest_pool_run(threads, s->nfiles, hash_one, &h, tick ? hash_tick : NULL, &h);
     for (t = 0; t < threads; t++)
-        h.bufs[t] = ingest_xmalloc(HASH_BUF);
-    r = ingest_pool_run(threads, s->nfiles, hash_one, &h, tick ? hash_tick : NULL, &h);
-    for (t = 0; t < threads; t++)
-        free(h.bufs[t]);
-    free(h.bufs);
+        worker_free(&h.ws[t]);
+    free(h.ws);
+    EVP_MD_free(md);
     pthread_mutex_destroy(&h.mu);
     if (r != 0)
         return INGEST_EXIT_LOCAL;
@@ -305,19 +340,62 @@ int ingest_file_unchanged(const struct ingest_site *s, size_t i, char *err, size
     return 0;
 }
 
+struct recheck_ctx {
+    const struct ingest_site *s;
+    pthread_mutex_t mu;
+    size_t first; /* lowest changed index seen */
+    char *err;
+    size_t errlen;
+};
+
+static int recheck_one(void *arg, size_t i, unsigned worker)
+{
+    struct recheck_ctx *r = arg;
+    char msg[600];
+
+    (void)worker;
+    if (ingest_file_unchanged(r->s, i, msg, sizeof(msg)) == 0)
+        return 0;
+    pthread_mutex_lock(&r->mu);
+    if (i < r->first) {
+        r->first = i;
+        ingest_errf(r->err, r->errlen, "%s", msg);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return 1;
+}
+
+int ingest_files_unchanged(const struct ingest_site *s, unsigned threads, char *err, size_t errlen)
+{
+    struct recheck_ctx r;
+    int rc;
+
+    r.s = s;
+    r.first = (size_t)-1;
+    r.err = err;
+    r.errlen = errlen;
+    pthread_mutex_init(&r.mu, NULL);
+    rc = ingest_pool_run(threads, s->nfiles, recheck_one, &r, NULL, NULL);
+    pthread_mutex_destroy(&r.mu);
+    return rc == 0 ? 0 : -1;
+}
+
 int ingest_file_rehash(const struct ingest_site *s, size_t i, unsigned char out[STORE_DIGEST_LEN])
 {
-    unsigned char *buf = ingest_xmalloc(HASH_BUF);
+    struct hash_worker w;
+    struct stat st;
     uint64_t size = 0;
     int fd, rc = -1;
 
+    if (worker_init(&w, NULL) != 0)
+        goto out;
     fd = openat(s->root_fd, s->files[i].rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         goto out;
-    if (hash_fd(fd, buf, HASH_BUF, &size, out) == 0)
+    if (fstat(fd, &st) == 0 && hash_fd(fd, &w, HASH_BUF, (uint64_t)st.st_size, &size, out) == 0)
         rc = 0;
     close(fd);
 out:
-    free(buf);
+    worker_free(&w);
     return rc;
 }

@@ -36,6 +36,11 @@ int ingest_hash_files(struct ingest_site *s, unsigned threads,
  * ctime). Returns 0 if unchanged, -1 (err filled) if changed or gone. */
 int ingest_file_unchanged(const struct ingest_site *s, size_t i, char *err, size_t errlen);
 
+/* ingest_file_unchanged() for every file of s, on `threads` threads. Returns
+ * 0 if none changed, -1 if one did (err names one: the first in walk order
+ * that the workers reached). */
+int ingest_files_unchanged(const struct ingest_site *s, unsigned threads, char *err, size_t errlen);
+
 /* Hashes file i again now into out. Returns 0, or -1 if it cannot be read. */
 int ingest_file_rehash(const struct ingest_site *s, size_t i, unsigned char out[STORE_DIGEST_LEN]);
 

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +133,7 @@ static const struct opt_row opt_table[O_COUNT] = {
     [O_QUIET] = {"quiet", "ORIGIN_INGEST_QUIET", NULL, NULL, CMD_PUSH | CMD_VERIFY | CMD_MANIFEST,
                  "no progress or summary on stderr, only errors"},
     [O_BUNDLE_BYTES] = {"bundle-bytes", "ORIGIN_INGEST_BUNDLE_BYTES", "N", "8388608", CMD_PUSH,
-                        "bundle size target; larger files are uploaded alone"},
+                        "most bytes in one bundle request; larger files are uploaded alone"},
     [O_THROUGH] = {"through", "ORIGIN_INGEST_THROUGH", "BASE_URL", NULL, CMD_VERIFY,
                    "then fetch every file through BASE_URL (the CDN), identity, gzip and br, "
                    "and check the bytes"},
@@ -904,6 +905,74 @@ static void timing(const char *phase)
     timing_last = now;
 }
 
+/* The release probe of a push, on a thread and a client of its own while
+ * the directory is walked and hashed (it needs no digest to ask). */
+struct probe_job {
+    struct cfg *cfg;
+    struct ingest_site none; /* zeroed: the probe uploads nothing */
+    struct ingest_client *client;
+    pthread_t tid;
+    int started;
+};
+
+static void *probe_main(void *arg)
+{
+    struct probe_job *j = arg;
+
+    if (j->client != NULL)
+        ingest_client_probe(j->client, j->cfg->val[O_RELEASE]);
+    return NULL;
+}
+
+/* Starts j (a failure only means no probe: every node is then pushed). */
+static void probe_start(struct probe_job *j, struct cfg *cfg)
+{
+    struct ingest_client_opts co;
+
+    memset(j, 0, sizeof(*j));
+    j->cfg = cfg;
+    j->none.root_fd = -1;
+    memset(&co, 0, sizeof(co));
+    co.token = cfg->token;
+    co.cacert = cfg->val[O_CACERT];
+    co.jobs = 1;
+    co.retries = 0; /* best effort: a node that does not answer at once is pushed as usual,
+                     * and the push's own phases retry it (and count the retries) */
+    co.bundle_bytes = 8u << 20;
+    co.bundle_files = 1;
+    j->client = ingest_client_new((const char *const *)cfg->nodes, cfg->nnodes, &j->none, &co);
+    if (j->client != NULL && pthread_create(&j->tid, NULL, probe_main, j) == 0)
+        j->started = 1;
+}
+
+/* Waits for j's thread (before any other libcurl client starts: curl's
+ * global init is not safe beside running transfers in every libcurl). */
+static void probe_join(struct probe_job *j)
+{
+    if (j->started)
+        pthread_join(j->tid, NULL);
+    j->started = 0;
+}
+
+/* Waits for j; then marks unchanged in c every node whose probed release
+ * digest is want (NULL: none). Frees j's client. */
+static void probe_finish(struct probe_job *j, struct ingest_client *c, const char *want)
+{
+    struct ingest_node *pn;
+    size_t n = 0, i;
+
+    probe_join(j);
+    if (j->client != NULL && c != NULL && want != NULL) {
+        pn = ingest_client_nodes(j->client, &n);
+        for (i = 0; i < n; i++) {
+            if (!pn[i].failed && strcmp(pn[i].probed, want) == 0)
+                ingest_client_set_unchanged(c, i, want);
+        }
+    }
+    ingest_client_free(j->client);
+    j->client = NULL;
+}
+
 static int cmd_push(struct cfg *cfg)
 {
     struct ingest_site site;
@@ -911,6 +980,7 @@ static int cmd_push(struct cfg *cfg)
     struct ingest_walk_opts wo;
     struct ingest_compress_stats cs;
     struct ingest_node *nodes = NULL;
+    struct probe_job probe;
     size_t nn = 0, i;
     char err[700], hb[32];
     const char *pause;
@@ -929,6 +999,9 @@ static int cmd_push(struct cfg *cfg)
     wo.include_hidden = cfg->include_hidden;
     wo.quiet = cfg->quiet;
     timing(NULL);
+    memset(&probe, 0, sizeof(probe));
+    if (!cfg->dry_run && getenv("ORIGIN_INGEST_TEST_PAUSE_MS") == NULL)
+        probe_start(&probe, cfg); /* tests that pause change the files: probe after */
     rc = ingest_walk(&site, cfg->dir, &wo, err, sizeof(err));
     if (rc != INGEST_EXIT_OK) {
         ingest_progress_error(&st.prog, "%s", err);
@@ -984,6 +1057,7 @@ static int cmd_push(struct cfg *cfg)
         }
     }
 
+    probe_join(&probe);
     {
         struct ingest_client_opts co;
 
@@ -1006,10 +1080,28 @@ static int cmd_push(struct cfg *cfg)
     nodes = ingest_client_nodes(st.client, &nn);
 
     timing("client");
+    {
+        /* a node that already holds this exact release needs nothing more */
+        unsigned char d[STORE_DIGEST_LEN];
+        char hex[STORE_HEX_LEN + 1];
+        int have = ingest_release_digest(&site, d) == 0;
+
+        if (have)
+            store_digest_to_hex(d, hex);
+        if (probe.client == NULL && getenv("ORIGIN_INGEST_TEST_PAUSE_MS") != NULL) {
+            probe_start(&probe, cfg);
+            probe_join(&probe);
+        }
+        probe_finish(&probe, st.client, have ? hex : NULL);
+    }
+    timing("probe");
     ingest_client_missing(st.client);
     timing("missing");
     for (i = 0; i < nn; i++) {
-        if (!nodes[i].failed)
+        if (nodes[i].unchanged)
+            ingest_progress_line(&st.prog, "node %s already holds release %s (digest %.16s...)",
+                                 nodes[i].url, cfg->val[O_RELEASE], nodes[i].digest);
+        else if (!nodes[i].failed)
             ingest_progress_line(&st.prog, "node %s lacks %zu of %zu blobs", nodes[i].url,
                                  nodes[i].missing, site.nblobs);
     }
@@ -1050,12 +1142,8 @@ static int cmd_push(struct cfg *cfg)
     }
 
     /* Nothing that changed since it was hashed may be published. */
-    for (i = 0; i < site.nfiles; i++) {
-        if (ingest_file_unchanged(&site, i, err, sizeof(err)) != 0) {
-            ingest_client_fail_all(st.client, INGEST_EXIT_LOCAL, err);
-            break;
-        }
-    }
+    if (ingest_files_unchanged(&site, cfg->threads, err, sizeof(err)) != 0)
+        ingest_client_fail_all(st.client, INGEST_EXIT_LOCAL, err);
 
     timing("recheck");
     ingest_client_publish(st.client, cfg->val[O_RELEASE]);
@@ -1118,6 +1206,7 @@ summary : {
     }
 }
 out:
+    probe_finish(&probe, NULL, NULL);
     ingest_client_free(st.client);
     if (site.root_fd >= 0)
         close(site.root_fd);

@@ -46,6 +46,7 @@ enum req_kind {
     REQ_LIST_RELEASES,
     REQ_PRUNE,
     REQ_BLOB_SIZE,
+    REQ_PROBE,
 };
 
 struct item {
@@ -84,6 +85,8 @@ struct req {
     /* REQ_BLOB_SIZE: the entry it asks about, and the Content-Length answered. */
     size_t idx;
     curl_off_t clen;
+    /* REQ_PROBE: the API_RELEASE_DIGEST_HEADER answered ("" if none). */
+    char probe_digest[STORE_HEX_LEN + 1];
     CURL *easy;
 };
 
@@ -418,6 +421,8 @@ static const char *kind_name(enum req_kind k)
         return "prune";
     case REQ_BLOB_SIZE:
         return "blob size read";
+    case REQ_PROBE:
+        return "release probe";
     }
     return "request";
 }
@@ -529,6 +534,9 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
         else
             enqueue_verify_missing(c, r->node, r);
         break;
+    case REQ_PROBE:
+        memcpy(nd->probed, r->probe_digest, sizeof(nd->probed));
+        break;
     case REQ_BLOB_SIZE:
         if (r->clen < 0)
             node_fail(c, r->node, INGEST_EXIT_NODE, "blob size read: no Content-Length");
@@ -599,6 +607,11 @@ static void on_refusal(struct ingest_client *c, struct req *r, long status)
                   "422 on publish: node lacks %zu blob(s) (first %s): %s", n, first, why);
         return;
     }
+    if (r->kind == REQ_PROBE) {
+        /* 404 (no such release yet) or anything a proxy or an old node may
+         * answer: push as usual; the next phases name real failures */
+        return;
+    }
     if (r->kind == REQ_GET_RELEASE && status == 404) {
         node_fail(c, r->node, INGEST_EXIT_NODE, "release %s not found", c->release_id);
         return;
@@ -644,6 +657,15 @@ static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
     r->clen = -1;
     if (r->kind == REQ_BLOB_SIZE)
         curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &r->clen);
+    r->probe_digest[0] = '\0';
+    if (r->kind == REQ_PROBE && rc == CURLE_OK) {
+        struct curl_header *h = NULL;
+
+        if (curl_easy_header(r->easy, API_RELEASE_DIGEST_HEADER, 0, CURLH_HEADER, -1, &h) ==
+                CURLHE_OK &&
+            h != NULL && strlen(h->value) == STORE_HEX_LEN)
+            memcpy(r->probe_digest, h->value, STORE_HEX_LEN + 1);
+    }
     detach(c, r);
     nd->requests++;
     if (nd->failed) {
@@ -880,16 +902,50 @@ static void set_shared(struct ingest_client *c, char *body, size_t len)
     c->shared_len = len;
 }
 
-void ingest_client_missing(struct ingest_client *c)
+void ingest_client_probe(struct ingest_client *c, const char *id)
 {
-    size_t i, b, len;
-    char *body = ingest_json_missing_request(c->s, &len);
+    struct ingest_buf path = {0};
+    size_t i;
 
-    set_shared(c, body, len);
+    ingest_buf_addf(&path, "%s/%s", API_PATH_RELEASES, id);
     for (i = 0; i < c->n; i++) {
         struct req *r;
 
         if (c->nodes[i].failed)
+            continue;
+        r = req_new(c, i, REQ_PROBE, "HEAD", path.data);
+        r->hdrs = c->hdr_none[i];
+        enqueue(c, r, 0);
+    }
+    ingest_buf_free(&path);
+    run(c);
+}
+
+void ingest_client_set_unchanged(struct ingest_client *c, size_t ni,
+                                 const char digest[STORE_HEX_LEN + 1])
+{
+    struct ingest_node *nd = &c->nodes[ni];
+
+    if (nd->failed)
+        return;
+    nd->unchanged = 1;
+    nd->published = 2;
+    memcpy(nd->digest, digest, sizeof(nd->digest));
+}
+
+void ingest_client_missing(struct ingest_client *c)
+{
+    size_t i, b, len, ask = 0;
+    char *body;
+
+    for (i = 0; i < c->n; i++)
+        ask += !c->nodes[i].failed && !c->nodes[i].unchanged;
+    body = ask > 0 ? ingest_json_missing_request(c->s, &len) : NULL;
+    set_shared(c, body, body != NULL ? len : 0);
+    for (i = 0; i < c->n; i++) {
+        struct req *r;
+
+        if (c->nodes[i].failed || c->nodes[i].unchanged)
             continue;
         r = req_new(c, i, REQ_MISSING, "POST", "/v1/missing");
         r->hdrs = c->hdr_json[i];
@@ -939,6 +995,7 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
     struct ingest_node *nd = &c->nodes[ni];
     struct req *bundle = NULL;
     size_t b, cap = 0;
+    uint64_t need;
     int enc;
 
     /* Big blobs alone first (they take longest), then bundles. */
@@ -971,6 +1028,16 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
 
         if (!nd->lacks[b] || bl->size > c->o.bundle_bytes)
             continue;
+        /* close the bundle before this blob would take it past bundle_bytes:
+         * a node keeps a body of up to 8 MiB (the default) in memory and
+         * spools a larger one to a temporary file first */
+        need = REC_HDR + bl->size;
+        for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT; enc++)
+            need += bl->var[enc].data != NULL ? REC_HDR + bl->var[enc].len : 0;
+        if (bundle != NULL && bundle->body_len + need > c->o.bundle_bytes) {
+            enqueue(c, bundle, 0);
+            bundle = NULL;
+        }
         for (enc = 0; enc < STORE_ENC_COUNT; enc++) {
             uint64_t len = enc == STORE_ENC_IDENTITY ? bl->size : bl->var[enc].len;
 
@@ -991,8 +1058,7 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
             bundle->body_len += REC_HDR + len;
             nd->bytes_planned += REC_HDR + len;
         }
-        if (bundle != NULL &&
-            (bundle->body_len >= c->o.bundle_bytes || bundle->nitems >= c->o.bundle_files)) {
+        if (bundle != NULL && bundle->nitems >= c->o.bundle_files) {
             enqueue(c, bundle, 0);
             bundle = NULL;
         }
@@ -1006,7 +1072,7 @@ void ingest_client_upload(struct ingest_client *c)
     size_t i;
 
     for (i = 0; i < c->n; i++) {
-        if (!c->nodes[i].failed)
+        if (!c->nodes[i].failed && !c->nodes[i].unchanged)
             plan_uploads(c, i);
     }
     run(c);
@@ -1015,9 +1081,14 @@ void ingest_client_upload(struct ingest_client *c)
 void ingest_client_publish(struct ingest_client *c, const char *id)
 {
     struct ingest_buf path = {0};
-    size_t i, len;
-    char *body = ingest_json_release_request(c->s, &len);
+    size_t i, len, ask = 0;
+    char *body;
 
+    for (i = 0; i < c->n; i++)
+        ask += !c->nodes[i].failed && !c->nodes[i].unchanged;
+    if (ask == 0)
+        return;
+    body = ingest_json_release_request(c->s, &len);
     set_shared(c, body, len);
     free(c->release_id);
     c->release_id = ingest_xstrdup(id);
@@ -1025,7 +1096,7 @@ void ingest_client_publish(struct ingest_client *c, const char *id)
     for (i = 0; i < c->n; i++) {
         struct req *r;
 
-        if (c->nodes[i].failed)
+        if (c->nodes[i].failed || c->nodes[i].unchanged)
             continue;
         r = req_new(c, i, REQ_PUBLISH, "PUT", path.data);
         r->hdrs = c->hdr_json[i];

@@ -4,6 +4,8 @@
  * transfers per node, retries with exponential backoff and jitter.
  *
  * Phases (each runs on every node still healthy, concurrently):
+ *   ingest_client_probe()    HEAD /v1/releases/<id>: each node's release digest
+ *                            (a node holding the build's is then set_unchanged)
  *   ingest_client_missing()  POST /v1/missing with every digest
  *   ingest_client_upload()   POST /v1/bundle for small blobs (+ variants),
  *                            PUT /v1/blobs/<hex>[/br|/gzip] for big ones
@@ -42,6 +44,9 @@ struct ingest_node {
     struct ingest_buf conflicts; /* "path (bound to <hex>)\n" lines on 409 */
     size_t nconflicts;
     int published;         /* 1: created now, 2: was already there */
+    int unchanged;         /* holds the build's release already (set_unchanged) */
+    /* ingest_client_probe: the release digest the node answered ("": none). */
+    char probed[STORE_HEX_LEN + 1];
     size_t verified_files; /* verify: files in the release */
     /* The release digest (api.h) the node reported for the release, by
      * publish or verify; "" if none yet. */
@@ -65,7 +70,7 @@ struct ingest_client_opts {
     const char *cacert;    /* CA file for https:// nodes, NULL: the system's (borrowed) */
     unsigned jobs;         /* parallel transfers per node (>= 1) */
     unsigned retries;      /* retries per request after the first attempt */
-    uint64_t bundle_bytes; /* target bundle size; larger blobs go alone */
+    uint64_t bundle_bytes; /* most body bytes of a bundle; larger blobs go alone */
     size_t bundle_files;   /* most records in one bundle */
     /* Called ~10 times a second during network phases (may be NULL). */
     void (*tick)(void *arg);
@@ -85,10 +90,25 @@ void ingest_client_free(struct ingest_client *c);
 /* The nodes (borrowed, valid until ingest_client_free) and their number. */
 struct ingest_node *ingest_client_nodes(struct ingest_client *c, size_t *n);
 
+/* Asks each healthy node for release id's digest (HEAD /v1/releases/<id>,
+ * API_RELEASE_DIGEST_HEADER) into node->probed ("" for a 404, an answer
+ * without the header, or any failure). Needs no site: push runs it on a
+ * client of its own, on a thread of its own, while it hashes. A failure here
+ * fails the node in this client only. */
+void ingest_client_probe(struct ingest_client *c, const char *id);
+
+/* Marks node ni as already holding the build's release (its probed digest,
+ * copied, equals the build's): published = 2, digest set; missing, upload and
+ * publish skip it. A release is only ever visible whole, so nothing is left
+ * to send there. No-op on a failed node. */
+void ingest_client_set_unchanged(struct ingest_client *c, size_t ni,
+                                 const char digest[STORE_HEX_LEN + 1]);
+
 /* Asks each node which blobs of s it lacks; sets node->lacks and
  * s->blobs[i].needed for blobs any healthy node lacks. */
 void ingest_client_missing(struct ingest_client *c);
 
+/* (Nodes marked unchanged are skipped by missing, upload and publish.) */
 /* Uploads to each node what it lacks (with the variants held in s->blobs). */
 void ingest_client_upload(struct ingest_client *c);
 

@@ -34,9 +34,16 @@ struct walk_anc {
     const struct walk_anc *up;
 };
 
+/* A directory entry: its name and readdir's d_type (DT_UNKNOWN if the file
+ * system does not say). */
+struct walk_ent {
+    char *name;
+    unsigned char type;
+};
+
 static int cmp_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const struct walk_ent *)a)->name, ((const struct walk_ent *)b)->name);
 }
 
 static void add_file(struct ingest_site *s, const char *rel)
@@ -83,7 +90,7 @@ static int walk_dir(struct walk_ctx *c, int dfd, const char *prefix, const struc
 {
     DIR *d = NULL;
     struct dirent *de;
-    char **names = NULL;
+    struct walk_ent *names = NULL;
     size_t n = 0, cap = 0, i;
     int rc = INGEST_EXIT_LOCAL;
 
@@ -105,7 +112,8 @@ static int walk_dir(struct walk_ctx *c, int dfd, const char *prefix, const struc
             cap = cap ? cap * 2 : 64;
             names = ingest_xrealloc(names, cap * sizeof(*names));
         }
-        names[n++] = ingest_xstrdup(de->d_name);
+        names[n].name = ingest_xstrdup(de->d_name);
+        names[n++].type = de->d_type;
     }
     if (errno != 0) {
         ingest_errf(c->err, c->errlen, "cannot read directory %s: %s", *prefix ? prefix : ".",
@@ -119,16 +127,22 @@ static int walk_dir(struct walk_ctx *c, int dfd, const char *prefix, const struc
         struct stat st;
         int len;
 
-        if (names[i][0] == '.' && !c->o->include_hidden) {
+        if (names[i].name[0] == '.' && !c->o->include_hidden) {
             c->s->hidden_skipped++;
             continue;
         }
-        len = snprintf(rel, sizeof(rel), "%s%s%s", prefix, *prefix ? "/" : "", names[i]);
+        len = snprintf(rel, sizeof(rel), "%s%s%s", prefix, *prefix ? "/" : "", names[i].name);
         if (len < 0 || (size_t)len >= sizeof(rel)) {
             ingest_errf(c->err, c->errlen, "path too long under %s", prefix);
             goto out;
         }
-        if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (names[i].type == DT_REG) {
+            /* a regular file by readdir's word: no stat here (hash.c opens
+             * it, fstats it and refuses it if it is no longer regular) */
+            add_file(c->s, rel);
+            continue;
+        }
+        if (fstatat(dirfd(d), names[i].name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             ingest_errf(c->err, c->errlen, "%s: %s (directory changed during the walk?)", rel,
                         strerror(errno));
             goto out;
@@ -136,7 +150,7 @@ static int walk_dir(struct walk_ctx *c, int dfd, const char *prefix, const struc
         if (S_ISLNK(st.st_mode)) {
             if (check_link(c, rel) != INGEST_EXIT_OK)
                 goto out;
-            if (fstatat(dirfd(d), names[i], &st, 0) != 0) {
+            if (fstatat(dirfd(d), names[i].name, &st, 0) != 0) {
                 ingest_errf(c->err, c->errlen, "%s: %s", rel, strerror(errno));
                 goto out;
             }
@@ -152,7 +166,7 @@ static int walk_dir(struct walk_ctx *c, int dfd, const char *prefix, const struc
                     goto out;
                 }
             }
-            sub = openat(dirfd(d), names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            sub = openat(dirfd(d), names[i].name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (sub < 0) {
                 ingest_errf(c->err, c->errlen, "cannot open directory %s: %s", rel,
                             strerror(errno));
@@ -171,7 +185,7 @@ static int walk_dir(struct walk_ctx *c, int dfd, const char *prefix, const struc
     rc = INGEST_EXIT_OK;
 out:
     for (i = 0; i < n; i++)
-        free(names[i]);
+        free(names[i].name);
     free(names);
     if (d != NULL)
         closedir(d);

@@ -12,10 +12,14 @@
 #   unchanged   re-push of the same tree (every byte re-hashed) vs rsync re-sync
 #   1% changed  50 files modified, new release vs rsync
 #   20k files   a 20,000-file release, first push and unchanged re-push
+#   scaling     first push and unchanged re-push to 1, 3, 8 fresh nodes (BENCH_NODES), with
+#               the client's CPU time, the bytes it uploaded, and a least-squares line
+#               (seconds per node) extrapolated to 50 nodes
 # and prints medians and ratios. --record appends them to tests/bench/RESULTS.md (## Ingest).
 # Env: BENCH_DIR (default /var/tmp/origind-bench-ingest, must not be tmpfs), BENCH_RUNS (3),
 #      BENCH_FILES (5000), BENCH_BIG_FILES (20000), ORIGIND_BIN_DIR (default build/bin),
-#      BENCH_COMPRESS (1; 0 skips the br+gzip runs, which take minutes when the cache is cold).
+#      BENCH_COMPRESS (1; 0 skips the br+gzip runs, which take minutes when the cache is cold),
+#      BENCH_NODES ("1 3 8"; node counts of the scaling runs, "" skips them).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -30,6 +34,7 @@ RUNS="${BENCH_RUNS:-3}"
 NFILES="${BENCH_FILES:-5000}"
 NBIG="${BENCH_BIG_FILES:-20000}"
 COMPRESS="${BENCH_COMPRESS:-1}"
+SCALE_NODES="${BENCH_NODES-1 3 8}"
 rm -rf "$B"
 mkdir -p "$B"
 FSTYPE="$(stat -f -c %T "$B")"
@@ -95,11 +100,11 @@ head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TOKEN_FILE"
 chmod 600 "$TOKEN_FILE"
 NODE_PIDS=()
 NODE_ARGS=()
-start_nodes() { # start_nodes TAG: 3 fresh nodes
+start_nodes() { # start_nodes TAG [N]: N (3) fresh nodes
     local i
     NODE_ARGS=()
     NODE_PIDS=()
-    for i in 0 1 2; do
+    for i in $(seq 0 $((${2:-3} - 1))); do
         origind_start "$B/store-$1-$i" --admin-token-file "$TOKEN_FILE" >/dev/null
         NODE_ARGS+=(--node "$NODE_ADMIN")
         NODE_PIDS+=("$NODE_PID")
@@ -207,6 +212,52 @@ for run in $(seq 1 "$RUNS"); do
 done
 stop_nodes
 
+# Scaling with the number of nodes: fresh nodes, first push then unchanged re-push, the
+# client's user+system CPU (GNU time) and the upload bytes its --json summary reports.
+SCALE_ROWS=""
+SCALE_PTS=""
+for n in $SCALE_NODES; do
+    declare -a S1=() S0=() SC=()
+    sbytes=0
+    for run in $(seq 1 "$RUNS"); do
+        start_nodes "n$n-$run" "$n"
+        sync
+        t=$(now)
+        /usr/bin/time -f "%U %S" -o "$B/time.txt" "$ING" push "${NODE_ARGS[@]}" --token-file "$TOKEN_FILE" \
+            --release r1 --quiet --json --compress none "$B/site" >"$B/push.json"
+        S1+=("$(echo "$(now) - $t" | bc)")
+        SC+=("$(awk '{print $1 + $2}' "$B/time.txt")")
+        sbytes=$(python3 -c 'import json,sys; print(sum(n["bytes_sent"] for n in json.load(open(sys.argv[1]))["nodes"]))' "$B/push.json")
+        t=$(now); ingest r1 "$B/site" --compress none; S0+=("$(echo "$(now) - $t" | bc)")
+        stop_nodes
+    done
+    m1=$(median "${S1[@]}"); m0=$(median "${S0[@]}"); mc=$(median "${SC[@]}")
+    SCALE_PTS="$SCALE_PTS $n:$m1:$m0"
+    SCALE_ROWS="$SCALE_ROWS| $n | $m1 | $(python3 -c 'import sys; print("%.3f" % (float(sys.argv[1]) / int(sys.argv[2])))' "$m1" "$n") | $mc | $((sbytes / 1000000)) | $m0 |
+"
+done
+SCALE_FIT=""
+if [ -n "$SCALE_PTS" ]; then
+    SCALE_FIT="$(python3 - $SCALE_PTS <<'PY'
+import sys
+pts = [tuple(float(x) for x in a.split(":")) for a in sys.argv[1:]]
+def fit(ys):
+    xs = [p[0] for p in pts]
+    if len(set(xs)) < 2:
+        return None
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    return my - b * mx, b
+f1, f0 = fit([p[1] for p in pts]), fit([p[2] for p in pts])
+if f1 is None:
+    print("(one node count: no fit)")
+else:
+    print("Least squares: first push %.3f s + %.3f s/node (50 nodes: %.1f s); unchanged re-push "
+          "%.3f s + %.4f s/node (50 nodes: %.2f s)." % (f1[0], f1[1], f1[0] + 50 * f1[1], f0[0], f0[1], f0[0] + 50 * f0[1]))
+PY
+)"
+fi
+
 RS1=$(median "${T_RS1[@]}"); IN1=$(median "${T_IN1[@]}")
 RS0=$(median "${T_RS0[@]}"); IN0=$(median "${T_IN0[@]}")
 RSC=$(median "${T_RSC[@]}"); INC=$(median "${T_INC[@]}")
@@ -224,6 +275,13 @@ Site: $NFILES files, $BYTES bytes ($FSTYPE, $BENCH_HOST_NOTE); 3 origind nodes v
 | first push, br+gzip, warm cache (fresh nodes) | $CZW | | |
 | 20,000-file release ($BIGBYTES bytes), first push, --compress none | $BIG1 | | |
 | 20,000-file release, unchanged re-push | $BIG0 | | |
+
+Scaling with the number of nodes (fresh nodes on this machine, --compress none; client CPU = origin-ingest's user+system seconds; uploaded = request bytes every node acknowledged):
+
+| nodes | first push (s) | per node (s) | client CPU (s) | uploaded (MB) | unchanged re-push (s) |
+|---:|---:|---:|---:|---:|---:|
+$SCALE_ROWS
+$SCALE_FIT
 
 raw: first ingest [${T_IN1[*]}] rsync [${T_RS1[*]}]; unchanged ingest [${T_IN0[*]}] rsync [${T_RS0[*]}]; changed ingest [${T_INC[*]}] rsync [${T_RSC[*]}]; br+gzip cold [${T_CZC[*]}] warm [${T_CZW[*]}]; 20k re-push [${T_BIG0[*]}]
 TXT

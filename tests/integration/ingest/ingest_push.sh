@@ -59,7 +59,22 @@ for i in 0 1 2; do
     expect_eq "re-push $i outcome" "$(json_get "$WORK/out" "d['nodes'][$i]['outcome']")" unchanged
 done
 expect_eq "re-push compression" "$(json_get "$WORK/out" "d['compression']['blobs']")" 0
-ok "re-push sends nothing"
+# the nodes were skipped on their release digest (HEAD /v1/releases/<id>): the same as the build's
+want=$(json_get "$WORK/out" "d['digest']")
+for i in 0 1 2; do
+    expect_eq "re-push $i digest" "$(json_get "$WORK/out" "d['nodes'][$i]['digest']")" "$want"
+    expect_eq "re-push $i missing" "$(json_get "$WORK/out" "d['nodes'][$i]['missing']")" 0
+    curl -sS -I -H "Authorization: Bearer $(cat "$TOKEN_FILE")" "${ADMIN[$i]}/v1/releases/r1" \
+        >"$WORK/head" || fail "HEAD release on node $i"
+    expect_eq "HEAD release $i status" "$(status_of "$WORK/head")" 200
+    expect_eq "HEAD release $i digest" "$(header_of "$WORK/head" Origind-Release-Digest)" "$want"
+    expect_eq "HEAD release $i files" "$(header_of "$WORK/head" Origind-Release-Files)" \
+        "$(json_get "$WORK/out" "d['files']")"
+done
+curl -sS -I -H "Authorization: Bearer $(cat "$TOKEN_FILE")" "${ADMIN[0]}/v1/releases/nope" \
+    >"$WORK/head" || fail "HEAD of an unknown release"
+expect_eq "HEAD unknown release" "$(status_of "$WORK/head")" 404
+ok "re-push sends nothing: every node already held the build's release digest"
 
 # A release sharing most files: only the two changed files are sent.
 printf 'var changed = 1;\n' >>"$S/js/m3.js"
