@@ -76,8 +76,8 @@ static const struct opt options[] = {
      "Origin). Default: Access-Control-Allow-Origin: * on every public answer"},
     {"threads", "ORIGIND_THREADS", "0", OPT_UINT, STR_FIELD(threads), CONFIG_SERVE, 0, 1024,
      "public listener threads (0: one per online core)"},
-    {"sendfile-min", "ORIGIND_SENDFILE_MIN", "64K", OPT_UINT, STR_FIELD(sendfile_min),
-     CONFIG_SERVE, 0, 1ULL << 46,
+    {"sendfile-min", "ORIGIND_SENDFILE_MIN", "64K", OPT_UINT, STR_FIELD(sendfile_min), CONFIG_SERVE,
+     0, 1ULL << 46,
      "send bodies from this many bytes on (and under --sendfile-max) with sendfile(2), others "
      "from the memory map (0: never sendfile); a pruned store never uses sendfile"},
     {"sendfile-max", "ORIGIND_SENDFILE_MAX", "1M", OPT_UINT, STR_FIELD(sendfile_max), CONFIG_SERVE,

@@ -61,7 +61,7 @@ struct config {
     uint64_t sendfile_max;      /* ... and < this (0: no limit) */
     uint64_t tcp_notsent_lowat; /* per connection, 0: kernel default */
     uint64_t send_buffer;       /* SO_SNDBUF per connection, 0: autotuning */
-    uint64_t response_cache; /* bytes of resp_cache.h, 0: off */
+    uint64_t response_cache;    /* bytes of resp_cache.h, 0: off */
     uint64_t drain_seconds;
     uint64_t max_blob_bytes;
     uint64_t max_bundle_bytes;

@@ -30,13 +30,16 @@
 
 /* Each connection's libmicrohttpd memory pool: the request line and headers
  * are read into its first half (growable into the rest), the answer's
- * header block is written at its end, and libmicrohttpd zeroes all of it
- * after every request. 16 KiB admits about 12 KiB of request headers
- * (431 above; nginx and Apache stop at 8 KiB per line) and halves the
- * zeroing that was the largest user-space cost of a small answer
- * (tests/bench/RESULTS.md, Serving). */
+ * header block is written after them, and libmicrohttpd zeroes all of it
+ * after every request. 24 KiB admits about 11.5 KiB of request headers
+ * (431 from about 12.2 KiB; nginx and Apache stop at 8 KiB per line) and
+ * zeroes a quarter less than the 32 KiB it was, the largest user-space
+ * cost of a small answer (tests/bench/RESULTS.md, Serving). libmicrohttpd
+ * 0.9.75 closes the connection without an answer when the headers end
+ * within ~400 bytes of half the pool (no room left for the answer's
+ * headers): 11.8-12.1 KiB here, 7.7-8.1 KiB with a 16 KiB pool. */
 #ifndef PUBLIC_POOL_BYTES
-#define PUBLIC_POOL_BYTES (16 * 1024)
+#define PUBLIC_POOL_BYTES (24 * 1024)
 #endif
 
 /* Adds the cross-origin headers (cors.h) and Vary (vary_ae: the answer

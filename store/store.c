@@ -1369,8 +1369,8 @@ int store_lookup(struct store_reader *r, const char *path, size_t len, struct st
         return rc;
     /* variants are served only for compressible types: two B-tree descents
      * saved per lookup of an image or font */
-    for (enc = STORE_ENC_GZIP;
-         enc < STORE_ENC_COUNT && store_type_compressible(a.type, a.type_len); enc++) {
+    for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT && store_type_compressible(a.type, a.type_len);
+         enc++) {
         rc = store_get_blob(r, a.digest, enc, &a.body[enc]);
         if (rc != STORE_OK && rc != STORE_ENOTFOUND)
             return rc;

@@ -43,8 +43,8 @@ struct ingest_node {
     char error[512];             /* why (one line), if failed */
     struct ingest_buf conflicts; /* "path (bound to <hex>)\n" lines on 409 */
     size_t nconflicts;
-    int published;         /* 1: created now, 2: was already there */
-    int unchanged;         /* holds the build's release already (set_unchanged) */
+    int published; /* 1: created now, 2: was already there */
+    int unchanged; /* holds the build's release already (set_unchanged) */
     /* ingest_client_probe: the release digest the node answered ("": none). */
     char probed[STORE_HEX_LEN + 1];
     size_t verified_files; /* verify: files in the release */

@@ -260,7 +260,7 @@ EOF
     taskset -c "$SCPU" h2o -c "$H2/h2o.conf" >"$H2/stdout.log" 2>&1 &
     H2O_PID=$!
     H2_URL="http://127.0.0.1:$H2_PORT"
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         curl -fsS -o /dev/null "$H2_URL/assets/bench-2k.css" 2>/dev/null && break
         kill -0 "$H2O_PID" 2>/dev/null || { cat "$H2/error.log" "$H2/stdout.log" >&2; echo "bench-serve: h2o failed" >&2; exit 1; }
         sleep 0.05
