@@ -26,6 +26,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -127,14 +128,34 @@ static int db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigne
     return map_mdb(mdb_put(txn, dbi, key, val, flags));
 }
 
-/* Commits txn (always consumed, even on failure). */
+/* 1 if the filesystem holding env's data file has less than 1 MiB left for
+ * this process. LMDB reports a short write as EIO (mdb_page_flush), and a
+ * filesystem that fills up mid-write gives exactly that, not ENOSPC. */
+static int fs_full(MDB_env *env)
+{
+    mdb_filehandle_t fd;
+    struct statvfs sv;
+
+    if (env == NULL || mdb_env_get_fd(env, &fd) != MDB_SUCCESS || fstatvfs(fd, &sv) != 0)
+        return 0;
+    return (uint64_t)sv.f_bavail * sv.f_frsize < 1024 * 1024;
+}
+
+/* Commits txn (always consumed, even on failure). An I/O error on a full
+ * filesystem is STORE_EFULL. */
 static int txn_commit(MDB_txn *txn)
 {
+    MDB_env *env = mdb_txn_env(txn);
+    int rc;
+
     if (store__fault_hit(STORE_FAULT_COMMIT)) {
         mdb_txn_abort(txn);
         return STORE_EFAULT;
     }
-    return map_mdb(mdb_txn_commit(txn));
+    rc = map_mdb(mdb_txn_commit(txn));
+    if (rc == STORE_EIO && fs_full(env))
+        rc = STORE_EFULL;
+    return rc;
 }
 
 static int counters_read(struct store *st, MDB_txn *txn, struct counters *c)
