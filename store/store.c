@@ -1635,16 +1635,6 @@ struct fsck_state {
     size_t nhave, cap;
 };
 
-static uint64_t fsck_be64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    int i;
-
-    for (i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* 1 if digest d is in fs->have. SHA-256 digests are uniform, so an
  * interpolation search on their first 8 bytes lands next to the answer in
  * a couple of probes; after 8 probes it falls back to bisection, so a
@@ -1652,7 +1642,7 @@ static uint64_t fsck_be64(const unsigned char *p)
 static int fsck_has_blob(const struct fsck_state *fs, const unsigned char *d)
 {
     size_t lo = 0, hi = fs->nhave; /* the answer lies in [lo, hi) */
-    uint64_t k = fsck_be64(d);
+    uint64_t k = get_u64(d);
     int probes = 0;
 
     while (lo < hi) {
@@ -1660,7 +1650,7 @@ static int fsck_has_blob(const struct fsck_state *fs, const unsigned char *d)
         int c;
 
         if (probes++ < 8) {
-            uint64_t a = fsck_be64(fs->have[lo]), b = fsck_be64(fs->have[hi - 1]);
+            uint64_t a = get_u64(fs->have[lo]), b = get_u64(fs->have[hi - 1]);
 
             if (k < a || k > b)
                 return 0;
