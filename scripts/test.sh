@@ -2,11 +2,27 @@
 # test.sh: the project's one test command (README, .ci/run).
 # Installs missing packages, builds (warnings are errors), runs every ctest suite,
 # then rebuilds with ASan+UBSan and runs the suites again.
-# Usage: scripts/test.sh [--quick]   (--quick: skip the sanitizer pass)
-# The last line is the total over the three ctest passes, in ctest's own
-# summary format ("100% tests passed, 0 tests failed out of N").
+# Usage: scripts/test.sh [--quick] [--strict-skips]
+#   --quick         the first pass only (no sanitizers, analysis or format check)
+#   --strict-skips  (also: CI=true in the environment, as .ci/run sets it) a skip
+#                   that tests/skips-allowed does not list fails the run
+# After every pass it prints each skipped test (or skipped part of a test) with
+# its reason (scripts/ctest-report.sh); at the end the ten slowest tests of the
+# run. The last line is the total over the three ctest passes, in ctest's own
+# summary format ("100% tests passed, 0 tests failed out of N"); a skip that is
+# not allowed counts as a failed test there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=0
+strict=0
+[ "${CI:-}" != true ] || strict=1
+for a in "$@"; do
+  case "$a" in
+  --quick) quick=1 ;;
+  --strict-skips) strict=1 ;;
+  *) echo "test.sh: unknown argument $a (usage: scripts/test.sh [--quick] [--strict-skips])" >&2; exit 2 ;;
+  esac
+done
 scripts/setup.sh --no-build
 
 # Every tool the passes below run; scripts/setup.sh installs them. One line, not
@@ -24,40 +40,80 @@ fi
 python3 -c 'import yaml' 2>/dev/null ||
   { echo "test.sh: python3 cannot import yaml (python3-yaml, scripts/setup.sh)" >&2; exit 1; }
 
-# ctest_pass DIR ARGS...: ctest in DIR; adds its count to the total below.
+# ctest_pass PASS DIR ARGS...: ctest in DIR; adds its count to the total below,
+# lists what it skipped and why, and counts each skip tests/skips-allowed does
+# not list (a failure with --strict-skips / CI=true).
 total=0
+bad_skips=0
+passes=()
+slowest() {
+  [ "${#passes[@]}" -gt 0 ] || return 0
+  echo "== the ten slowest tests of this run (seconds, pass, test, result)"
+  scripts/ctest-report.sh slowest 10 "${passes[@]}" || true
+}
+on_exit() {
+  local rc=$?
+  [ "$rc" = 0 ] || slowest
+}
+trap on_exit EXIT
 ctest_pass() {
-  local dir="$1" n
-  shift
+  local pass="$1" dir="$2" n rep
+  shift 2
+  rm -f "$dir/ctest.out"
+  passes+=("$pass:$dir")
   (cd "$dir" && ctest "$@") | tee "$dir/ctest.out"
   n="$(sed -n 's/^100% tests passed, 0 tests failed out of \([0-9]*\)$/\1/p' "$dir/ctest.out" | tail -1)"
   [ -n "$n" ] && [ "$n" -gt 0 ] || { echo "test.sh: no tests ran in $dir" >&2; exit 1; }
   total=$((total + n))
+  rep="$(scripts/ctest-report.sh skips "$pass" "$dir" tests/skips-allowed 0)"
+  grep -v '^skipped-not-allowed ' <<<"$rep" || echo "test.sh: $pass pass: nothing skipped"
+  n="$(sed -n 's/^skipped-not-allowed //p' <<<"$rep")"
+  bad_skips=$((bad_skips + ${n:-0}))
+  if [ "${n:-0}" -gt 0 ] && [ "$strict" = 1 ]; then
+    echo "test.sh: $pass pass: $n skip(s) not in tests/skips-allowed; with --strict-skips (CI=true) each is a failure" >&2
+  fi
+}
+
+# summary: ctest's summary line over every pass; a skip that is not allowed
+# is a failed test under --strict-skips. Exit status 1 then.
+summary() {
+  local failed=0 pct
+  [ "$strict" = 0 ] || failed="$bad_skips"
+  pct=$(((total - failed) * 100 / total))
+  slowest
+  if [ "$failed" -gt 0 ]; then
+    echo "test.sh: $failed skip(s) not allowed by tests/skips-allowed (listed above, NOT ALLOWED)"
+  elif [ "$bad_skips" -gt 0 ]; then
+    echo "test.sh: $bad_skips skip(s) not in tests/skips-allowed (a failure with --strict-skips or CI=true)"
+  fi
+  trap - EXIT
+  echo "$pct% tests passed, $failed tests failed out of $total"
+  [ "$failed" = 0 ]
 }
 
 echo "== build (RelWithDebInfo, -Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_WERROR=ON -DORIGIND_TEST_HOOKS=ON >/dev/null
 cmake --build build -j2
 echo "== tests"
-ctest_pass build --output-on-failure -j2 --timeout 600
+ctest_pass normal build --output-on-failure -j2 --timeout 600
 
-if [ "${1:-}" = "--quick" ]; then
+if [ "$quick" = 1 ]; then
   echo "test.sh --quick: the first pass only (no sanitizers, analysis or format check)"
-  echo "100% tests passed, 0 tests failed out of $total"
-  exit 0
+  summary
+  exit
 fi
 echo "== build (ASan+UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DORIGIND_SANITIZE=ON -DORIGIND_TEST_HOOKS=ON >/dev/null
 cmake --build build-asan -j2
 echo "== tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-   ctest_pass build-asan --output-on-failure -j2 --timeout 900 -LE 'slow|bench'
+   ctest_pass asan build-asan --output-on-failure -j2 --timeout 900 -LE 'slow|bench'
 
 echo "== build (ThreadSanitizer) and the server's concurrency tests under it"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_TSAN=ON -DORIGIND_TEST_HOOKS=ON >/dev/null
 cmake --build build-tsan -j2
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-   ctest_pass build-tsan --output-on-failure -j2 --timeout 600 --no-tests=error \
+   ctest_pass tsan build-tsan --output-on-failure -j2 --timeout 600 --no-tests=error \
    -R '^(server_concurrent|hardening_hostile_clients|hardening_faults|hardening_crash_push|hardening_smuggling|unit_store_concurrent|peer_sync|peer_catchup|peer_bad_peer|peer_nginx)$'
 
 echo "== static analysis (cppcheck, clang-tidy)"
@@ -78,4 +134,4 @@ if [ -n "$unformatted" ]; then
 fi
 echo "format: every C file matches .clang-format"
 echo "test.sh: every pass green ($total ctest runs over the three passes, analysis, format)"
-echo "100% tests passed, 0 tests failed out of $total"
+summary

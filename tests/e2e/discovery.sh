@@ -14,7 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/e2e_lib.sh"
 
-[ -w /etc/hosts ] || { echo "skip: /etc/hosts is not writable (needs root or a container)"; exit 77; }
+[ -w /etc/hosts ] || { echo "SKIP: /etc/hosts is not writable (needs root or a container)"; exit 77; }
 NAME="origind-dns-$$.test"
 hosts_add() { printf '%s %s\n' "$1" "$NAME" >>/etc/hosts; }
 hosts_clean() { sed -i "/[[:space:]]$NAME\$/d" /etc/hosts; }
