@@ -128,6 +128,10 @@ expect_status "read token bundle" 403 --cacert "$C/ca.pem" -H "Authorization: Be
 expect_status "read token publish" 403 --cacert "$C/ca.pem" -H "Authorization: Bearer $R1" \
     -X PUT -d "{\"files\":[{\"path\":\"/x.css\",\"sha256\":\"$h_css\",\"type\":\"text/css\"}]}" \
     "$A/v1/releases/by-reader"
+# prune: the most dangerous write, and every peer holds a read token
+expect_status "read token prune" 403 --cacert "$C/ca.pem" -H "Authorization: Bearer $R1" \
+    -X POST -d '{"prune":["r1"]}' "$A/v1/prune"
+expect_status "r1 still served after the read-token prune" 200 --cacert "$C/ca.pem" "$P$css_url"
 rc=0
 "$ORIGIN_INGEST" push --node "$A" --token-file "$WORK/r1" --cacert "$C/ca.pem" \
     --release by-reader-cli "$WORK/site" >/dev/null 2>"$WORK/rpush.err" || rc=$?
@@ -137,7 +141,7 @@ strip() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d.pop("in_flig
 expect_eq "store unchanged by read-token writes" "$(strip "$after")" "$(strip "$before")"
 expect_status "the refused blob is absent" 404 --cacert "$C/ca.pem" -H "Authorization: Bearer $T1" "$A/v1/blobs/$h_new"
 expect_status "the refused release is absent" 404 --cacert "$C/ca.pem" -H "Authorization: Bearer $T1" "$A/v1/releases/by-reader"
-ok "read token: listings, blobs, releases, status, metrics 200; every write 403, nothing stored"
+ok "read token: listings, blobs, releases, status, metrics 200; every write (upload, variant, bundle, publish, prune) 403, nothing stored"
 
 # --- origin-ingest prune over HTTPS: --cacert, --nodes-dns ---
 mkdir -p "$WORK/old-site"
@@ -212,14 +216,20 @@ grep -q "token=$(fp "$R1") action=upload subject=$h_new status=403 outcome=denie
     fail "no audit line for the refused upload"
 grep -q "token=$(fp "$R1") action=publish subject=by-reader status=403 outcome=denied" "$WORK/audit" ||
     fail "no audit line for the refused publish"
+grep -q "token=$(fp "$R1") action=prune subject=.* status=403 outcome=denied" "$WORK/audit" ||
+    fail "no audit line for the refused prune"
 grep -q 'action=' "$WORK/audit" && ! grep -v -q '^origind: audit: 20[0-9-]*T[0-9:.]*Z client=' "$WORK/audit" ||
     fail "an audit line without its time and client"
 ok "audit: $(wc -l <"$WORK/audit") lines with time, client, fingerprint, release, outcome"
 
 # --- drain over TLS: healthz 503 at once, assets still served, exit 0 ---
 kill -TERM "$NODE_PID"
-sleep 0.5
-got="$(curl -sS --cacert "$C/ca.pem" -o /dev/null -w '%{http_code}' "$P/healthz")"
+# healthz turns 503 at once: wait for that (not a fixed sleep), within the drain
+for _ in $(seq 1 100); do
+    got="$(curl -sS --cacert "$C/ca.pem" -o /dev/null -w '%{http_code}' "$P/healthz")"
+    [ "$got" != 200 ] && break
+    sleep 0.02
+done
 expect_eq "healthz over TLS while draining" "$got" 503
 got="$(curl -sS --cacert "$C/ca.pem" -o /dev/null -w '%{http_code}' "$P$css_url")"
 expect_eq "asset over TLS while draining" "$got" 200
@@ -229,6 +239,13 @@ expect_eq "exit after the drain" "$rc" 0
 ok "drain over TLS: healthz 503, assets 200, exit 0"
 
 # --- no token in any log ---
+# the logs searched exist and hold lines (a missing file would make grep's
+# "not found" vacuous): stderr, the access log with the requests made above
+for f in "$NODE_STDERR" "$WORK/access.log" "$WORK/audit"; do
+    [ -s "$f" ] || fail "log $f is missing or empty: the token search would prove nothing"
+done
+[ "$(grep -c ' /v1/status ' "$WORK/access.log" || true)" -ge 3 ] ||
+    fail "the access log does not hold the admin requests: $(head -3 "$WORK/access.log")"
 for t in "$T1" "$T2" "$R1"; do
     grep -q -- "$t" "$NODE_STDERR" "$WORK/access.log" "$WORK/audit" && fail "a token appears in a log"
 done
