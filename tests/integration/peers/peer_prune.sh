@@ -25,7 +25,7 @@ for r in 1 2 3; do
     sleep 1.1 # distinct publish seconds: --keep-last orders by time
 done
 # U: a peer that caught up before the prune and is never told about it
-start U "$WORK/u" --peer "$ADMIN_A" --peer-interval 3600
+start U "$WORK/u" --peer "$ADMIN_A" --peer-interval 3600 --access-log "$WORK/u.access"
 wait_healthy "$PUBLIC_U" 30 || fail "U did not catch up"
 expect_eq "U releases" "$(stat_of "$ADMIN_U" releases)" 3
 
@@ -95,7 +95,16 @@ ok "re-publish same bytes 200, other bytes exit 3"
 origind_stop "$PID_B" || true
 start B "$WORK/b" --peer "$ADMIN_U" --peer-interval 1
 wait_healthy "$PUBLIC_B" 30 || fail "B did not come back"
-sleep 2
+# B's anti-entropy rounds against U (one a second) each list U's releases:
+# wait until U has answered two more listings than when B came up, so at
+# least one whole round ran after the catch-up (a condition, not a sleep)
+lists() { grep -c ' GET /v1/releases ' "$WORK/u.access" || true; }
+n0="$(lists)"
+for _ in $(seq 1 300); do
+    [ "$(lists)" -ge $((n0 + 2)) ] && break
+    sleep 0.1
+done
+[ "$(lists)" -ge $((n0 + 2)) ] || fail "B listed U's releases $(($(lists) - n0)) times in 30 s, want 2"
 expect_status "B app2 with an unpruned peer" 410 "$PUBLIC_B/app2.css"
 curl -sS -H "Authorization: Bearer $TOKEN" "$ADMIN_B/v1/releases" >"$WORK/rb.json"
 expect_eq "B releases" "$(jq -r '[.releases[].id] | sort | join(",")' "$WORK/rb.json")" "r3,r4"
@@ -119,7 +128,16 @@ for i in $(seq 1 50); do
     sleep 0.2
 done
 expect_status "U app2 after taking the tombstones over" 410 "$PUBLIC_U/app2.css"
-for s in a b c u; do
-    "$ORIGIND" fsck --store "$WORK/$s" >/dev/null 2>&1 || true
-done
 ok "a third node joining later gets the tombstones; tombstones travel to an unpruned peer"
+
+# every store is consistent after the prunes and the tombstones: fsck on the
+# stopped stores (nothing writing), each must pass
+for n in A B C U; do
+    pid="PID_$n"
+    origind_stop "${!pid}" || fail "node $n did not stop cleanly"
+done
+for s in a b c u; do
+    "$ORIGIND" fsck --store "$WORK/$s" >"$WORK/fsck-$s.out" 2>&1 ||
+        fail "fsck of node ${s^^}'s store: $(tail -3 "$WORK/fsck-$s.out")"
+done
+ok "fsck passes on all four stopped stores"
