@@ -4,8 +4,11 @@ readers fetch large bodies (sendfile before the first prune, the map after)
 and small ones, whole and by range, some of them slowly, while releases are
 pruned and new ones pushed whose blobs land in the freed pages. Every byte
 of every 200/206 answer is checked against the SHA-256 (and bytes) bound to
-its path; a pruned path may only answer 410. Exit 0 only if nothing else
-was ever seen, enough answers were checked, and freed space was reused.
+its path; a pruned path may only answer 410. Every transport error is
+counted and fails the test (a body cut short once its pages were freed is an
+IncompleteRead, not something to retry), and so does a reader thread that
+died. Exit 0 only if nothing else was ever seen, enough answers were
+checked, and freed space was reused.
 
 usage: server_prune_load.py ADMIN_URL PUBLIC_URL TOKEN ROUNDS
 """
@@ -20,7 +23,8 @@ lock = threading.Lock()
 files = {}        # path -> bytes
 pruned = set()    # paths whose release prune has begun
 stop = threading.Event()
-stats = {"checked": 0, "bytes": 0, "gone": 0, "slow": 0}
+stats = {"checked": 0, "bytes": 0, "gone": 0, "slow": 0, "transport_errors": 0}
+finished = set()  # reader threads that returned normally
 target = ["g0"]   # the release pruned next: what the slow readers read
 errors = []
 
@@ -103,6 +107,12 @@ def reader(seed):
             resp = c.getresponse()
             body = resp.read()
         except (OSError, http.client.HTTPException) as e:
+            # nothing here makes the server close or cut a connection: any
+            # transport error (a reset, a body cut short: IncompleteRead) is
+            # a failure, never retried away
+            with lock:
+                stats["transport_errors"] += 1
+            fail("%s: transport error %s: %r" % (path, type(e).__name__, e))
             c.close()
             c = http.client.HTTPConnection(P.hostname, P.port, timeout=30)
             continue
@@ -135,9 +145,33 @@ def slow_reader(seed):
         s.close()
         head, _, body = data.partition(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
+        clen = [l.split(b":", 1)[1].strip() for l in head.split(b"\r\n")[1:]
+                if l.lower().startswith(b"content-length:")]
+        if clen and int(clen[0]) != len(body):
+            with lock:
+                stats["transport_errors"] += 1
+            fail("%s: slow read cut short: %d of %s bytes" % (path, len(body), clen[0].decode()))
+            continue
         check(path, status, body, None, None)
         with lock:
             stats["slow"] += 1
+
+
+def guarded(fn, name):
+    """Runs a reader thread's loop; a thread that dies of an exception (a
+    timeout, a reset, a malformed answer) fails the test instead of
+    silently leaving fewer readers."""
+    def run(*args):
+        try:
+            fn(*args)
+        except BaseException as e:
+            with lock:
+                stats["transport_errors"] += 1
+            fail("%s%r died: %s: %r" % (name, args, type(e).__name__, e))
+            return
+        with lock:
+            finished.add((name, args))
+    return run
 
 
 def map_used():
@@ -146,8 +180,9 @@ def map_used():
 
 for k in range(3):
     publish("g%d" % k)
-threads = [threading.Thread(target=reader, args=(i,)) for i in range(6)]
-threads += [threading.Thread(target=slow_reader, args=(100 + i,)) for i in range(4)]
+threads = [threading.Thread(target=guarded(reader, "reader"), args=(i,)) for i in range(6)]
+threads += [threading.Thread(target=guarded(slow_reader, "slow_reader"), args=(100 + i,))
+            for i in range(4)]
 for t in threads:
     t.start()
 time.sleep(1.0)  # sendfile answers in flight, slow ones too
@@ -174,7 +209,10 @@ time.sleep(1.0)
 stop.set()
 for t in threads:
     t.join()
-print("checked %(checked)d answers (%(bytes)d bytes), %(gone)d 410s, %(slow)d slow reads" % stats)
+print("checked %(checked)d answers (%(bytes)d bytes), %(gone)d 410s, %(slow)d slow reads, "
+      "%(transport_errors)d transport errors" % stats)
+if len(finished) != len(threads):
+    errors.append("%d of %d reader threads did not finish normally" % (len(threads) - len(finished), len(threads)))
 print("published %d bytes in all; map used after each round: %s" % (published_bytes, used))
 if errors:
     print("\n".join(errors[:10]))
