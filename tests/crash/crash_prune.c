@@ -4,24 +4,45 @@
  * opens, passes fsck, and holds each release either whole or pruned.
  *
  * Usage:
- *   crash_prune run DIR ROUND   publishes releases p<ROUND>-0..7 (8 blobs of
+ *   crash_prune run DIR ROUND [NAP_IN]
+ *                               publishes releases p<ROUND>-0..7 (8 blobs of
  *                               48..112 KiB each, one blob shared by all
  *                               releases of every round, one by two), then
  *                               prunes the first six one at a time; the
- *                               shell kills it at a random moment.
- *   crash_prune check DIR ROUNDS  for every release of rounds 1..ROUNDS:
+ *                               shell kills it at a random moment. It
+ *                               announces each phase on stdout (flushed), one
+ *                               line each: "publish ID", "published ID" (its
+ *                               commit returned), "prune ID", "in-txn ID"
+ *                               (from store_prune's callback: inside the
+ *                               prune's write transaction, before its
+ *                               commit; in the NAP_IN-th prune (1..6, default
+ *                               none) it then naps 30 s so that the shell
+ *                               kills it there), "pruned ID"
+ *                               (the commit returned), "done".
+ *   crash_prune check DIR ROUNDS [JOURNAL]
+ *                               for every release of rounds 1..ROUNDS:
  *                               either present with every blob and every
  *                               path live, or tombstoned with no record, its
  *                               own blobs gone and its paths gone; the shared
  *                               blob present while any release uses it;
- *                               fsck passes. Prints counts; exit 1 on any
- *                               violation.
+ *                               fsck passes. JOURNAL (the writers' phase
+ *                               lines, plus "killed-in-txn ID" lines the
+ *                               shell adds for a kill inside a prune) says
+ *                               more, by the last line naming each ID: a
+ *                               release announced "published" is never
+ *                               absent, and tombstoned it has its paths gone
+ *                               (bound), not unbound; "pruned" is
+ *                               tombstoned; "killed-in-txn" (its prune never
+ *                               committed) is whole. Prints counts; exit 1
+ *                               on any violation.
  *   crash_prune finish DIR ROUNDS  runs every round's prune again to the end
- *                               (the same prune run again completes).
+ *                               (the same prune run again completes); its
+ *                               phase lines as for run.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 
@@ -89,6 +110,14 @@ static struct store *open_store(const char *dir)
     return st;
 }
 
+/* One phase line on stdout, flushed at once: the shell reads it while this
+ * process may be killed at any moment. */
+static void phase(const char *what, const char *id)
+{
+    printf("%s %s\n", what, id);
+    fflush(stdout);
+}
+
 static int publish(struct store *st, int round, int rel, unsigned char *buf)
 {
     struct store_file f[BLOBS];
@@ -109,22 +138,52 @@ static int publish(struct store *st, int round, int rel, unsigned char *buf)
         f[k].type_len = strlen(f[k].type);
     }
     id_of(round, rel, id, sizeof(id));
+    phase("publish", id);
     rc = store_publish(st, id, strlen(id), f, BLOBS, 1000 + round, NULL, NULL, NULL);
+    if (rc == STORE_OK)
+        phase("published", id);
     return rc == STORE_EPRUNED ? STORE_OK : rc; /* a later step already pruned it */
 }
 
-static int prune_one(struct store *st, int round, int rel)
+/* store_prune's per-id callback, called inside its write transaction before
+ * the commit (store_prune: the loop over ids precedes the commit): announces
+ * that, then naps 30 s if *arg is set, so that the shell's kill lands there. */
+static void in_txn(void *arg, const char *id, size_t id_len, int state, uint64_t blobs,
+                   uint64_t variants, uint64_t bytes)
+{
+    int nap = *(const int *)arg;
+    char buf[64];
+
+    (void)state;
+    (void)blobs;
+    (void)variants;
+    (void)bytes;
+    snprintf(buf, sizeof(buf), "%.*s", (int)id_len, id);
+    phase("in-txn", buf);
+    if (nap) {
+        struct timespec ts = {30, 0};
+
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int prune_one(struct store *st, int round, int rel, int nap)
 {
     char id[32];
     struct store_id sid;
+    int rc;
 
     id_of(round, rel, id, sizeof(id));
     sid.id = id;
     sid.len = strlen(id);
-    return store_prune(st, &sid, 1, 2000, 0, NULL, NULL, NULL);
+    phase("prune", id);
+    rc = store_prune(st, &sid, 1, 2000, 0, in_txn, &nap, NULL);
+    if (rc == STORE_OK)
+        phase("pruned", id);
+    return rc;
 }
 
-static int run(const char *dir, int round, int publish_first)
+static int run(const char *dir, int round, int publish_first, int nap_in)
 {
     unsigned char *buf = malloc(128 * 1024);
     struct store *st = open_store(dir);
@@ -133,15 +192,51 @@ static int run(const char *dir, int round, int publish_first)
     for (rel = 0; publish_first && rc == STORE_OK && rel < PER_ROUND; rel++)
         rc = publish(st, round, rel, buf);
     for (rel = 0; rc == STORE_OK && rel < PRUNED; rel++)
-        rc = prune_one(st, round, rel);
+        rc = prune_one(st, round, rel, rel + 1 == nap_in);
     if (rc != STORE_OK)
         fprintf(stderr, "round %d: %s\n", round, store_strerror(rc));
     store_close(st);
     free(buf);
+    if (rc == STORE_OK)
+        phase("done", "-");
     return rc == STORE_OK ? 0 : 1;
 }
 
-static int check(const char *dir, int rounds)
+/* What the journal says last about id: 0 nothing, else one of J_*; and in
+ * *published whether it ever announced the id "published". */
+enum { J_NONE, J_PUBLISHED, J_PRUNED, J_KILLED_IN_TXN };
+
+static int journal_of(const char *journal, const char *id, int *published)
+{
+    FILE *f;
+    char line[128], what[32], jid[64];
+    int last = J_NONE;
+
+    *published = 0;
+    if (journal == NULL)
+        return J_NONE;
+    f = fopen(journal, "r");
+    if (f == NULL) {
+        fprintf(stderr, "journal %s: cannot open\n", journal);
+        exit(1);
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "%31s %63s", what, jid) != 2 || strcmp(jid, id) != 0)
+            continue;
+        if (strcmp(what, "published") == 0) {
+            *published = 1;
+            last = J_PUBLISHED;
+        } else if (strcmp(what, "pruned") == 0) {
+            last = J_PRUNED;
+        } else if (strcmp(what, "killed-in-txn") == 0) {
+            last = J_KILLED_IN_TXN;
+        }
+    }
+    fclose(f);
+    return last;
+}
+
+static int check(const char *dir, int rounds, const char *journal)
 {
     unsigned char *buf = malloc(128 * 1024);
     struct store *st = open_store(dir);
@@ -161,16 +256,29 @@ static int check(const char *dir, int rounds)
     for (round = 1; round <= rounds; round++) {
         for (rel = 0; rel < PER_ROUND; rel++) {
             char id[32];
-            int has_rel, tomb;
+            int has_rel, tomb, said, published;
 
             id_of(round, rel, id, sizeof(id));
             has_rel = store_release_get(r, id, strlen(id), NULL, NULL, NULL) == STORE_OK;
             tomb = store_tombstone_get(r, id, strlen(id), NULL) == STORE_OK;
+            said = journal_of(journal, id, &published);
             if (has_rel && tomb) {
                 printf("%s: both a release and a tombstone\n", id);
                 bad++;
             }
+            if (said == J_PRUNED && !tomb) {
+                printf("%s: its prune returned, yet no tombstone\n", id);
+                bad++;
+            }
+            if (said == J_KILLED_IN_TXN && !has_rel) {
+                printf("%s: killed inside its prune transaction, yet not whole\n", id);
+                bad++;
+            }
             if (!has_rel && !tomb) {
+                if (published) {
+                    printf("%s: its publish returned, yet no release and no tombstone\n", id);
+                    bad++;
+                }
                 absent++; /* killed before it was published */
                 continue;
             }
@@ -179,12 +287,25 @@ static int check(const char *dir, int rounds)
             } else {
                 /* tombstoned: pruned after its publish (paths gone), or
                  * killed before its publish and tombstoned as absent by
-                 * the finish (paths never bound; uploads left alone) */
-                char p0[64];
-                struct store_asset a0;
+                 * the finish (paths never bound; uploads left alone). The
+                 * second only if its publish never returned: a published
+                 * release's paths stay bound (gone), never unbound. */
+                int unbound = 0;
 
-                path_of(round, rel, 0, p0, sizeof(p0));
-                if (store_lookup(r, p0, strlen(p0), &a0) == STORE_ENOTFOUND) {
+                for (k = 0; k < BLOBS - 2; k++) {
+                    char pk[64];
+                    struct store_asset ak;
+
+                    path_of(round, rel, k, pk, sizeof(pk));
+                    unbound += store_lookup(r, pk, strlen(pk), &ak) == STORE_ENOTFOUND;
+                }
+                if (unbound > 0 && (published || unbound != BLOBS - 2)) {
+                    printf("%s: tombstoned with %d of %d paths unbound (published: %s)\n", id,
+                           unbound, BLOBS - 2, published ? "yes" : "no");
+                    bad++;
+                    continue;
+                }
+                if (unbound > 0) {
                     absent++;
                     continue;
                 }
@@ -227,20 +348,20 @@ int main(int argc, char **argv)
 {
     int n;
 
-    if (argc != 4) {
-        fprintf(stderr, "usage: crash_prune run|check|finish DIR N\n");
+    if (argc != 4 && argc != 5) {
+        fprintf(stderr, "usage: crash_prune run|check|finish DIR N [NAP_MS|JOURNAL]\n");
         return 2;
     }
-    n = atoi(argv[3]);
+    n = (int)strtol(argv[3], NULL, 10);
     if (strcmp(argv[1], "run") == 0)
-        return run(argv[2], n, 1);
+        return run(argv[2], n, 1, argc == 5 ? (int)strtol(argv[4], NULL, 10) : 0);
     if (strcmp(argv[1], "check") == 0)
-        return check(argv[2], n);
+        return check(argv[2], n, argc == 5 ? argv[4] : NULL);
     if (strcmp(argv[1], "finish") == 0) {
         int round, rc = 0;
 
         for (round = 1; round <= n && rc == 0; round++)
-            rc = run(argv[2], round, 0);
+            rc = run(argv[2], round, 0, 0);
         return rc;
     }
     return 2;
