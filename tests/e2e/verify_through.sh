@@ -4,8 +4,9 @@
 #      CloudFront cache policy with gzip and Brotli on) the gate passes, on a
 #      cold cache and again from the cache, and the stored br and gzip
 #      variants were really asked for and checked;
-#   2. through a proxy that alters one byte of one file's answers, it exits 6
-#      and names that URL, and only that one;
+#   2. through a proxy that breaks one file's answers, it exits 6 and names
+#      that URL, and only that one: one byte altered, br served to a client
+#      that did not offer it, a wrong Content-Type, a 404, a body cut short;
 #   3. --sample N checks N files; an unreachable BASE_URL fails.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -73,48 +74,92 @@ for enc in br gzip; do
 done
 ok "verify --through nginx: $nfiles files x 3 encodings, cold and from the cache"
 
-# 2. A proxy that alters one byte of one file.
+# 2. A proxy that breaks one file's answers, the way a CDN can: the mode in
+# $T/mode (read on every request) says how. Every mode must exit 6 naming
+# that URL (with each Accept-Encoding it breaks) and no other.
 target="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["js/app.js"])' "$T/manifest.json")"
-pport="$(free_port)"
-python3 - "$pport" "${NODE_PUBLIC#http://}" "$target" <<'EOPY' &
+echo flip >"$T/mode"
+python3 - "$T/proxy.port" "${NODE_PUBLIC#http://}" "$target" "$T/mode" <<'EOPY' &
 import http.client, http.server, sys
-port, upstream, target = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port_file, upstream, target, mode_file = sys.argv[1:5]
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_GET(self):
+        mode = open(mode_file).read().strip()
+        mine = self.path.split("?")[0] == target
         c = http.client.HTTPConnection(upstream, timeout=10)
         hdrs = {k: v for k, v in self.headers.items() if k.lower() in ("accept-encoding",)}
+        if mine and mode == "br-unasked":
+            hdrs["Accept-Encoding"] = "br"     # br whatever the client offered
         c.request("GET", self.path, headers=hdrs)
         r = c.getresponse()
         body = bytearray(r.read())
-        if self.path.split("?")[0] == target and body:
+        status, headers = r.status, r.getheaders()
+        if mine and mode == "flip" and body:
             body[len(body) // 2] ^= 0x01          # one bit of one byte
-        self.send_response(r.status)
-        for k, v in r.getheaders():
+        if mine and mode == "type":
+            headers = [(k, "text/plain" if k.lower() == "content-type" else v) for k, v in headers]
+        if mine and mode == "status":
+            status, body = 404, bytearray(b"not here\n")
+        self.send_response(status)
+        for k, v in headers:
             if k.lower() not in ("content-length", "connection", "transfer-encoding"):
                 self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
+        if mine and mode == "truncated":      # the whole length announced, half sent
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(bytes(body[:len(body) // 2]))
+            self.wfile.flush()
+            self.close_connection = True
+            return
         self.end_headers()
         self.wfile.write(bytes(body))
     def log_message(self, *a):
         pass
-http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+import os
+os.rename(port_file + ".tmp", port_file)
+srv.serve_forever()
 EOPY
 PROXY_PID=$!
-for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$pport/healthz" && break
+for _ in $(seq 1 200); do
+    [ -s "$T/proxy.port" ] && break
     sleep 0.05
 done
-rc=0
-verify --through "http://127.0.0.1:$pport" 2>"$T/bad.err" || rc=$?
-expect_eq "verify --through a proxy that alters a byte: exit" "$rc" 6
-for ae in none gzip br,gzip; do
-    grep -q "WRONG http://127.0.0.1:$pport$target (Accept-Encoding: $ae): " "$T/bad.err" ||
-        fail "the altered URL with Accept-Encoding $ae is not named: $(cat "$T/bad.err")"
-done
-expect_eq "wrong URLs named" "$(grep -c "through: WRONG" "$T/bad.err")" 3
-grep -q "3 of $((3 * nfiles)) responses WRONG" "$T/bad.err" || fail "summary: $(cat "$T/bad.err")"
+pport="$(cat "$T/proxy.port")"
+PROXY="http://127.0.0.1:$pport"
+curl -sf -o /dev/null "$PROXY/healthz" || fail "the proxy does not answer"
+
+# through_mode MODE "AE..." REASON-REGEX: verify through the proxy in MODE;
+# exit 6, each listed Accept-Encoding of $target named with REASON, nothing else
+through_mode() {
+    local mode="$1" aes="$2" why="$3" ae n rc=0
+    echo "$mode" >"$T/mode"
+    verify --through "$PROXY" --retries 1 2>"$T/$mode.err" || rc=$?
+    expect_eq "verify --through a proxy ($mode): exit" "$rc" 6
+    n=0
+    for ae in $aes; do
+        grep -Eq "through: WRONG $PROXY$target \\(Accept-Encoding: $ae\\): $why" "$T/$mode.err" ||
+            fail "$mode: $target with Accept-Encoding $ae not named with '$why': $(cat "$T/$mode.err")"
+        n=$((n + 1))
+    done
+    expect_eq "$mode: URLs named" "$(grep -c "through: WRONG" "$T/$mode.err")" "$n"
+    grep -q "$n of $((3 * nfiles)) responses WRONG" "$T/$mode.err" || fail "$mode summary: $(cat "$T/$mode.err")"
+}
+through_mode flip "none gzip br,gzip" "(identity bytes have sha256|br decodes to sha256|.* does not decode)"
 ok "verify --through a byte-altering proxy: exit 6, $target named (identity, gzip, br)"
+through_mode br-unasked "none gzip" "Content-Encoding br was not offered"
+ok "verify --through a CDN that serves br to a client that did not offer it: exit 6, named"
+through_mode type "none gzip br,gzip" 'Content-Type "text/plain", want '
+ok "verify --through a CDN with a wrong Content-Type: exit 6, named"
+through_mode status "none gzip br,gzip" "status 404, want 200"
+ok "verify --through a CDN answering 404: exit 6, named"
+through_mode truncated "none gzip br,gzip" "(transfer failed|.* stream is truncated|.* does not decode|identity bytes have sha256)"
+ok "verify --through a CDN that cuts the body short: exit 6, named"
+echo flip >"$T/mode"
 
 # The pipeline's last step (deploy/deploy-assets.sh, CDN_CHECK_URL): after the
 # HTML deploy, through nginx it passes; through the altering proxy it exits 6.
@@ -128,7 +173,7 @@ pipeline "$CDN" || fail "deploy-assets.sh with CDN_CHECK_URL=nginx: $(tail -n 5 
 grep -q "verify release thr-1 through $CDN" "$T/pipeline.log" || fail "the pipeline did not check the CDN"
 rm -f "$T/html-deployed"
 rc=0
-pipeline "http://127.0.0.1:$pport" || rc=$?
+pipeline "$PROXY" || rc=$?
 expect_eq "deploy-assets.sh through the altering proxy: exit" "$rc" 6
 [ -e "$T/html-deployed" ] || fail "the HTML deploy should have run before the CDN check"
 grep -q "WRONG http://127.0.0.1:$pport$target" "$T/pipeline.log" || fail "the pipeline log does not name the URL"
@@ -138,8 +183,9 @@ ok "deploy-assets.sh CDN_CHECK_URL: passes through nginx, exit 6 naming the URL 
 verify --through "$CDN" --sample 2 --json 2>/dev/null >"$T/sample.json" || fail "--sample 2 failed"
 expect_eq "--sample 2 files" \
     "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["through"]["files"])' "$T/sample.json")" 2
+refused_port
 rc=0
-verify --through "http://127.0.0.1:$(free_port)" --retries 0 2>"$T/down.err" || rc=$?
+verify --through "http://127.0.0.1:$REFUSED_PORT" --retries 0 2>"$T/down.err" || rc=$?
 expect_eq "verify --through an unreachable URL: exit" "$rc" 6
 ok "--sample 2 checks 2 files; an unreachable CDN fails the gate"
 echo "verify --through: passes through nginx, names the altered URL"
