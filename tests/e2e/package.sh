@@ -79,11 +79,52 @@ expect_eq "admin.tokens mode" "$(stat -c %a "$E/tokens/admin.tokens")" 640
 before="$(cat "$E"/tokens/* "$E/origin-secret" "$E/tls/admin.key" | sha256sum)"
 "$X/usr/lib/origind/origind-init-secrets" "$E" "" || fail "origind-init-secrets failed on a second run"
 expect_eq "secrets kept by a second run" "$(cat "$E"/tokens/* "$E/origin-secret" "$E/tls/admin.key" | sha256sum)" "$before"
-origind_start "$T/store-tls" --admin-token-file "$E/tokens/admin.tokens" \
-    --read-token-file "$E/tokens/read.tokens" --peer-token-file "$E/tokens/peer.token" \
-    --admin-tls-cert "$E/tls/admin.crt" --admin-tls-key "$E/tls/admin.key" \
-    --peer-cacert "$E/tls/ca.pem" --origin-secret-file "$E/origin-secret" ||
-    fail "the packaged origind does not start with the first-install secrets"
+# The packaged unit's own ExecStart, run as systemd would expand it (not its
+# flags copied here): /etc/origind is the secrets made above, %d a directory
+# holding the unit's LoadCredential= copies, ${VAR} one argument and $VAR
+# split, both from the packaged origind.env; only the store and the two
+# listen addresses are overridden (a test directory, port 0).
+CRED="$T/credentials"
+mkdir -p "$CRED"
+python3 - "$X/lib/systemd/system/origind.service" "$X/etc/origind/origind.env" "$E" "$CRED" \
+    "$X/usr/bin/origind" "$T/store-tls" >"$T/unit.argv" <<'EOPY' || fail "cannot expand the unit's ExecStart"
+import re, shutil, sys
+unit, envfile, etc, cred, binary, store = sys.argv[1:7]
+text = open(unit).read().replace("\\\n", " ")
+env = {}
+for line in open(envfile):
+    line = line.strip()
+    if line and not line.startswith("#") and "=" in line:
+        k, v = line.split("=", 1)
+        env[k] = v.strip('"')
+env.update(ORIGIND_STORE=store, ORIGIND_LISTEN="127.0.0.1:0", ORIGIND_ADMIN_LISTEN="127.0.0.1:0",
+           ORIGIND_DRAIN_SECONDS="0")
+def etc_path(p):
+    return p.replace("/etc/origind", etc, 1) if p.startswith("/etc/origind") else p
+for m in re.finditer(r"^LoadCredential=([^:\n]+):(\S+)$", text, re.M):
+    shutil.copy(etc_path(m.group(2)), "%s/%s" % (cred, m.group(1)))
+execs = re.findall(r"^ExecStart=(.*)$", text, re.M)
+assert len(execs) == 1, execs
+argv = []
+for word in execs[0].split():
+    m = re.fullmatch(r"\$([A-Z_]+)", word)
+    if m:                                   # $VAR: split on spaces, gone when empty
+        argv += env.get(m.group(1), "").split()
+        continue
+    for var in re.findall(r"\$\{([A-Z_]+)\}", word):
+        if var not in env:
+            sys.exit("the unit uses ${%s}, which origind.env does not set" % var)
+    word = re.sub(r"\$\{([A-Z_]+)\}", lambda m: env[m.group(1)], word)
+    word = word.replace("%d", cred)
+    argv.append(etc_path(word))
+assert argv[0] == "/usr/bin/origind" and argv[1] == "serve", argv[:2]
+argv[0] = binary
+sys.stdout.write("\0".join(argv[2:]) + "\0")
+EOPY
+mapfile -d '' unit_args <"$T/unit.argv"
+echo "the unit's flags: ${unit_args[*]}"
+origind_start "$T/store-tls" "${unit_args[@]}" ||
+    fail "the packaged origind does not start with the packaged unit's flags and the first-install secrets"
 case "$NODE_ADMIN" in https://*) ;; *) fail "admin listener is not https: $NODE_ADMIN" ;; esac
 admin_https="https://localhost:${NODE_ADMIN##*:}"
 "$X/usr/bin/origin-ingest" push --node "$admin_https" --cacert "$E/tls/ca.pem" \
@@ -95,8 +136,13 @@ rc=0
     --keep-names "$E2E_REPO/sample-site" 2>"$T/read-push.err" || rc=$?
 [ "$rc" -ne 0 ] || fail "a push with the read (peer) token succeeded"
 grep -q 403 "$T/read-push.err" || fail "a push with the read token was not refused with 403: $(cat "$T/read-push.err")"
+secret="$(cat "$E/origin-secret")"
+expect_eq "public answer without the origin secret" \
+    "$(curl -s -o /dev/null -w '%{http_code}' "$NODE_PUBLIC/healthz" -o /dev/null "$NODE_PUBLIC$url")" "200403"
+expect_eq "public answer with the origin secret" \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Origin-Verify: $secret" "$NODE_PUBLIC$url")" 200
 origind_stop || fail "the packaged TLS origind did not exit 0 on SIGTERM"
-ok "first install: origind-init-secrets, admin API on TLS, push with --cacert, read token refused"
+ok "first install: the unit's own flags with origind-init-secrets' files: admin API on TLS, push with --cacert, read token refused, origin secret required"
 
 # 5. The unit as installed. verify checks that ExecStart's binary exists:
 #    point it at the extracted one (--root= would also want the host's
