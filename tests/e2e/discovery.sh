@@ -8,7 +8,11 @@
 #   3. a third address joins the name; a node started there with
 #      --peers-dns catches up (healthz 200, the release complete on it), the
 #      running nodes find it at their next --peer-interval and never list
-#      themselves; verify --nodes-dns sees three complete nodes.
+#      themselves; verify --nodes-dns sees three complete nodes;
+#   4. a name that does not resolve at start: serve refuses, push
+#      --nodes-dns exits 4, each naming it;
+#   5. an address that leaves the name is skipped by the others;
+#   6. a name that stops resolving keeps the peers known.
 # The test's lines are removed from /etc/hosts on exit, even on failure.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -93,4 +97,71 @@ env -u ORIGIN_NODES ORIGIN_NODES_DNS="$NAME:$P" ORIGIN_TOKEN_FILE="$T/token" \
 grep -q "every node of $NAME:$P" "$T/pipeline.log" || fail "pipeline log: $(cat "$T/pipeline.log")"
 expect_eq "nodes the pipeline verified" "$(grep -c 'release dns-2 complete' "$T/pipeline.log")" 3
 ok "deploy-assets.sh with ORIGIN_NODES_DNS pushed and verified on the three nodes"
+# 4. A name that does not resolve at start: a configuration error, one line,
+#    nothing listens. --nodes-dns with no answer: the push fails (exit 4,
+#    node failure) naming the name, before contacting anything.
+BAD="origind-dns-none-$$.invalid"
+rc=0
+timeout 20 "$ORIGIND" serve --store "$T/bad" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+    --admin-token-file "$T/token" --peers-dns "$BAD:$P" >"$T/bad.out" 2>"$T/bad.err" || rc=$?
+[ "$rc" != 0 ] && [ "$rc" != 124 ] || fail "serve --peers-dns with a name that does not resolve: exit $rc: $(cat "$T/bad.err")"
+grep -q "$BAD" "$T/bad.err" || fail "the unresolvable name is not named: $(cat "$T/bad.err")"
+grep -q '^origind: public ' "$T/bad.err" && fail "listened with a name that does not resolve"
+rc=0
+"$ORIGIN_INGEST" push --nodes-dns "$BAD:$P" --token-file "$T/token" --release dns-bad \
+    --cache-dir none "$E2E_REPO/sample-site" >"$T/nodns.out" 2>"$T/nodns.err" || rc=$?
+expect_eq "push --nodes-dns with no answer: exit" "$rc" 4
+grep -q "^origin-ingest: --nodes-dns: .*$BAD" "$T/nodns.err" || fail "push --nodes-dns: $(cat "$T/nodns.err")"
+ok "a name that does not resolve: serve refuses to start, push --nodes-dns exits 4, both name it"
+
+# 5. An address leaves the name: the others skip it. 127.0.0.4 (C, still
+#    running) leaves and 127.0.0.5 (nothing there) joins in the same edit, in
+#    that order: a lookup that shows .5 no longer shows .4. A release pushed
+#    to C alone then never reaches A or B, however many rounds they run.
+sed -i "/^127\.0\.0\.4[[:space:]]$NAME\$/d" /etc/hosts
+hosts_add 127.0.0.5
+for _ in $(seq 1 200); do
+    grep -q "new peer http://127.0.0.5:$P" "$A_ERR" && grep -q "new peer http://127.0.0.5:$P" "$B_ERR" && break
+    sleep 0.1
+done
+grep -q "new peer http://127.0.0.5:$P" "$A_ERR" || fail "A never re-resolved the name"
+grep -q "new peer http://127.0.0.5:$P" "$B_ERR" || fail "B never re-resolved the name"
+tries() { grep -c "peer http://127.0.0.5:$P: " "$1" || true; }
+a0="$(tries "$A_ERR")" b0="$(tries "$B_ERR")"
+"$ORIGIN_INGEST" push --node "http://127.0.0.4:$P" --token-file "$T/token" --release dns-left \
+    --cache-dir none --keep-names --prefix /left "$E2E_REPO/sample-site" >/dev/null 2>"$T/left.err" ||
+    fail "push to C alone: $(cat "$T/left.err")"
+# two more rounds on A and B (each tries .5, after C in the peer order)
+for _ in $(seq 1 300); do
+    [ "$(tries "$A_ERR")" -ge $((a0 + 2)) ] && [ "$(tries "$B_ERR")" -ge $((b0 + 2)) ] && break
+    sleep 0.1
+done
+[ "$(tries "$A_ERR")" -ge $((a0 + 2)) ] && [ "$(tries "$B_ERR")" -ge $((b0 + 2)) ] ||
+    fail "A and B did not run two rounds in 30 s: $(tail -n 3 "$A_ERR")"
+for adm in "http://127.0.0.2:$P" "http://127.0.0.3:$P"; do
+    expect_eq "release pushed to the node that left, on $adm" \
+        "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$T/token")" "$adm/v1/releases/dns-left")" 404
+done
+ok "an address that leaves the name is skipped (nothing taken from it in two rounds)"
+
+# 6. The name stops resolving: the peers known are kept. A says so; a release
+#    pushed to B alone still reaches A through anti-entropy.
+hosts_clean
+for _ in $(seq 1 100); do
+    grep -q -- "--peers-dns: .*(keeping the [0-9]* peers known)" "$A_ERR" && break
+    sleep 0.1
+done
+grep -q -- "--peers-dns: .*(keeping the [0-9]* peers known)" "$A_ERR" ||
+    fail "A did not say it keeps its peers: $(tail -n 3 "$A_ERR")"
+"$ORIGIN_INGEST" push --node "http://127.0.0.3:$P" --token-file "$T/token" --release dns-kept \
+    --cache-dir none --keep-names --prefix /kept "$E2E_REPO/sample-site" >/dev/null 2>"$T/kept.err" ||
+    fail "push to B alone: $(cat "$T/kept.err")"
+for _ in $(seq 1 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$T/token")" \
+        "http://127.0.0.2:$P/v1/releases/dns-kept")" = 200 ] && break
+    sleep 0.1
+done
+expect_eq "A caught dns-kept from B with the name gone" \
+    "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$T/token")" "http://127.0.0.2:$P/v1/releases/dns-kept")" 200
+ok "a name that stops resolving keeps the peers known (A still catches up from B)"
 echo "discovery: push and peers by DNS name"
