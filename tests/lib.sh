@@ -22,6 +22,13 @@
 #                                  by a helper process until the test ends: connections are
 #                                  refused, and no other test can take the port meanwhile
 #                                  (a "free" port checked and used later races under -j2).
+#   reserve_port                   prints a loopback TCP port for a server that cannot
+#                                  take port 0 and report it (nginx, a set of nodes that
+#                                  must share one port): outside the kernel's ephemeral
+#                                  range (no port-0 bind or outgoing connection can be
+#                                  given it), reserved against every other test that uses
+#                                  reserve_port until this test exits, and free when
+#                                  chosen. Not "a port that was free a moment ago".
 #   admin_curl ARGS...             curl -sS with the node's bearer token; ARGS may use
 #                                  "$NODE_ADMIN/v1/..." URLs.
 #   fail MSG / ok MSG              report; fail exits 1.
@@ -127,6 +134,10 @@ origind_cleanup() {
     for d in "${_origind_tmpdirs[@]}"; do
         rm -rf "$d"
     done
+    for d in "$_origind_port_dir"/*; do
+        [ "$(cat "$d/pid" 2>/dev/null)" = "$$" ] && rm -rf "$d"
+    done
+    return 0
 }
 
 if [ "${ORIGIND_LIB_NO_TRAP:-0}" != 1 ]; then
@@ -149,6 +160,37 @@ time.sleep(3600)' >"$f" &
     done
     REFUSED_PORT="$(cat "$f")"
     [ -n "$REFUSED_PORT" ] || { echo "refused_port: helper did not start" >&2; return 1; }
+}
+
+# Reservations: one directory per port holding the pid of the test ($$, also
+# in a $(...) subshell) that reserved it; a dead owner's is taken over.
+_origind_port_dir="${TMPDIR:-/tmp}/origind-ports"
+reserve_port() {
+    local lo p owner i
+    mkdir -p "$_origind_port_dir"
+    lo="$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+    [ "$lo" -gt 12000 ] 2>/dev/null || lo=32768
+    for i in $(seq 1 500); do
+        p=$((10000 + (RANDOM * 32768 + RANDOM) % (lo - 10000)))
+        if ! mkdir "$_origind_port_dir/$p" 2>/dev/null; then
+            owner="$(cat "$_origind_port_dir/$p/pid" 2>/dev/null || true)"
+            # an owner that is gone: take the reservation over (a fresh one
+            # has no pid file yet for a moment: it is left alone)
+            [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null || continue
+            rm -rf "${_origind_port_dir:?}/$p"
+            mkdir "$_origind_port_dir/$p" 2>/dev/null || continue
+        fi
+        echo "$$" >"$_origind_port_dir/$p/pid"
+        if python3 -c 'import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))' "$p" 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+        rm -rf "${_origind_port_dir:?}/$p"
+    done
+    echo "reserve_port: no free port after $i tries" >&2
+    return 1
 }
 
 admin_curl() {

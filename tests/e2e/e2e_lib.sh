@@ -7,9 +7,10 @@ E2E_REPO="$(cd "$E2E_DIR/../.." && pwd)"
 NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
 _e2e_nginx_dirs=()
 
-# free_port: prints a TCP port on 127.0.0.1 that was free a moment ago.
+# free_port: a loopback port reserved for this test until it exits (lib.sh's
+# reserve_port: outside the ephemeral range, never handed to another test).
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+    reserve_port
 }
 
 # nginx_conf_head DIR: the common top of an nginx.conf that keeps every file in DIR.
@@ -64,12 +65,24 @@ nginx_start() {
 }
 
 # nginx_reload DIR: re-reads DIR/nginx.conf (after it was rewritten) and waits
-# for the old workers to go.
+# until the master runs new workers and every old one is gone (then only the
+# new configuration answers), not a fixed time.
 nginx_reload() {
-    local d="$1"
+    local d="$1" master old new p i gone
     "$NGINX" -t -q -p "$d" -e "$d/logs/error.log" -c "$d/nginx.conf" || return 1
-    kill -HUP "$(cat "$d/master.pid")"
-    sleep 0.5
+    master="$(cat "$d/master.pid")"
+    old=" $(pgrep -P "$master" | tr '\n' ' ')"
+    kill -HUP "$master"
+    for i in $(seq 1 400); do
+        new=0 gone=1
+        for p in $(pgrep -P "$master"); do
+            case "$old" in *" $p "*) gone=0 ;; *) new=1 ;; esac
+        done
+        [ "$new" = 1 ] && [ "$gone" = 1 ] && return 0
+        sleep 0.025
+    done
+    echo "nginx_reload: $d: the old workers did not go in 10 s" >&2
+    return 1
 }
 
 nginx_stop() {

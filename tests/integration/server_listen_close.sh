@@ -39,7 +39,12 @@ PUB_FD=$(listen_fd "${NODE_PUBLIC##*:}") || fail "public listening fd not found"
 ADM_FD=$(listen_fd "${NODE_ADMIN##*:}") || fail "admin listening fd not found"
 expect_status "healthz" 200 "$NODE_PUBLIC/healthz"
 kill -TERM "$PID"
-sleep 1.6 # past the drain: the listeners no longer accept
+# past the drain: origind says so once both listeners are shut (not a sleep)
+for _ in $(seq 1 300); do
+    grep -q "listeners closed" "$NODE_STDERR" && break
+    sleep 0.05
+done
+grep -q "listeners closed" "$NODE_STDERR" || fail "no 'listeners closed' line 15 s after SIGTERM: $(tail -3 "$NODE_STDERR")"
 code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$NODE_PUBLIC/healthz" || true)
 expect_eq "a new connection after the drain" "$code" 000
 wait "$NODE_PID" || true

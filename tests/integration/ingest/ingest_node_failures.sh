@@ -10,10 +10,6 @@ S="$WORK/site"
 mkdir -p "$S/js"
 for i in $(seq 1 30); do printf 'var v%d = "%0500d";\n' "$i" "$i" >"$S/js/f$i.js"; done
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # 1. A node down: exit 4 naming it; the live node has the whole release.
 refused_port # held for the whole test: no other test can start listening there
 DEAD="http://127.0.0.1:$REFUSED_PORT"
@@ -30,7 +26,7 @@ grep -q "$DEAD" "$WORK/err" || fail "verify did not name the dead node"
 ok "node down: exit 4, named; the other node has the release"
 
 # 2. A node that starts 1.5 s after the push began: the retries reach it.
-PORT=$(free_port)
+PORT=$(reserve_port) # held for this test: nothing else listens there before the late node
 LATE="http://127.0.0.1:$PORT"
 (sleep 1.5; exec "$ORIGIND" serve --store "$WORK/late" --listen 127.0.0.1:0 \
     --admin-listen "127.0.0.1:$PORT" --admin-token-file "$TOKEN_FILE" 2>"$WORK/late.err") &
