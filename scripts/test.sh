@@ -91,8 +91,10 @@ summary() {
   [ "$failed" = 0 ]
 }
 
+# peer_mixed's build of the previous release: one for every build tree below
+compat=(-DORIGIND_COMPAT_DIR="$PWD/build-compat")
 echo "== build (RelWithDebInfo, -Werror)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_WERROR=ON -DORIGIND_TEST_HOOKS=ON >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_WERROR=ON -DORIGIND_TEST_HOOKS=ON "${compat[@]}" >/dev/null
 cmake --build build -j2
 echo "== tests"
 ctest_pass normal build --output-on-failure -j2 --timeout 600
@@ -103,14 +105,14 @@ if [ "$quick" = 1 ]; then
   exit
 fi
 echo "== build (ASan+UBSan)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DORIGIND_SANITIZE=ON -DORIGIND_TEST_HOOKS=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DORIGIND_SANITIZE=ON -DORIGIND_TEST_HOOKS=ON "${compat[@]}" >/dev/null
 cmake --build build-asan -j2
 echo "== tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest_pass asan build-asan --output-on-failure -j2 --timeout 900 -LE 'slow|bench'
 
 echo "== build (ThreadSanitizer) and the server's concurrency tests under it"
-cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_TSAN=ON -DORIGIND_TEST_HOOKS=ON >/dev/null
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_TSAN=ON -DORIGIND_TEST_HOOKS=ON "${compat[@]}" >/dev/null
 cmake --build build-tsan -j2
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
    ctest_pass tsan build-tsan --output-on-failure -j2 --timeout 600 --no-tests=error \

@@ -15,10 +15,13 @@ Usage:
                                                 time for SECONDS, then finished: each
                                                 must still complete (or be cut by the
                                                 server), never hang the listener
-  tls_hostile.py stall URL N TIMEOUT SRC        N connections from source address SRC
+  tls_hostile.py stall URL N TIMEOUT SRC [hold] N connections from source address SRC
                                                 that send half a ClientHello and then
                                                 nothing; every one must be closed by
                                                 the server within TIMEOUT seconds
+                                                (hold: kept open TIMEOUT seconds, then
+                                                closed here; the server's timeout is
+                                                not awaited)
   tls_hostile.py get URL CAFILE TOKEN PATH      one GET over TLS: prints the status
 Each attack prints one summary line and exits 0, or "FAIL: ..." and 1.
 """
@@ -73,7 +76,7 @@ def probe(url, cafile, seconds, out):
         while time.time() < end:
             t0 = time.time()
             try:
-                st = get(url, cafile, "-", "/healthz", timeout=2.0)
+                st = get(url, cafile, "-", "/healthz", timeout=10.0)
                 ms = (time.time() - t0) * 1000
                 f.write("%.1f\n" % ms if st == 200 else "FAIL status %d\n" % st)
             except Exception as e:  # noqa: BLE001 - any failure is recorded
@@ -162,7 +165,7 @@ def slow(url, cafile, n, seconds):
     return 0
 
 
-def stall(url, n, timeout, src):
+def stall(url, n, timeout, src, hold=False):
     hello = client_hello()
     socks = []
     for _ in range(n):
@@ -176,6 +179,13 @@ def stall(url, n, timeout, src):
         except OSError:
             s.close()
     t0 = time.time()
+    if hold:
+        time.sleep(timeout)
+        for s in socks:
+            s.close()
+        print("attack stall: %d half handshakes from %s held %.0f s (not awaiting the server's timeout)"
+              % (len(socks), src, timeout))
+        return 0
     open_ = list(socks)
     closed_at = []
     while open_ and time.time() - t0 < timeout:
@@ -215,7 +225,8 @@ def main(argv):
     if cmd == "slow":
         return slow(argv[2], argv[3], int(argv[4]), float(argv[5]))
     if cmd == "stall":
-        return stall(argv[2], int(argv[3]), float(argv[4]), argv[5])
+        return stall(argv[2], int(argv[3]), float(argv[4]), argv[5],
+                     len(argv) > 6 and argv[6] == "hold")
     if cmd == "get":
         print(get(argv[2], argv[3], argv[4], argv[5]))
         return 0

@@ -8,10 +8,16 @@
 # closed by the server after --connection-timeout (the minimum, 76 s): a
 # client that never finishes the handshake does not hold a slot for ever.
 # Afterwards the store is unchanged and fsck passes.
+# ORIGIND_QUICK=1 (ctest hardening_tls_hostile): the stalled handshakes are
+# held 8 s while the pipeline host is served, then closed here; the 76 s
+# close by the server is hardening_tls_hostile_timeout (label slow).
+# The probe bound: a probe may take at most HEALTHZ_MAX_MS (default: 300 ms,
+# or 8x the median of the probes made before the attacks, on a machine slower
+# than that), 1% of probes may exceed it, none may go unanswered for 10 s.
 . "$(dirname "$0")/hardening_lib.sh"
 TLSH="$HARD_DIR/tls_hostile.py"
-: "${HEALTHZ_MAX_MS:=300}" # a TLS handshake per probe, on a loaded 2-core machine
 TIMEOUT=76
+QUICK="${ORIGIND_QUICK:-0}"
 
 W="$(origind_tmpdir)"
 C="$W/certs"
@@ -29,6 +35,13 @@ before="$(snap)"
 
 python3 "$TLSH" probe "$NODE_PUBLIC" "$C/ca.pem" $((TIMEOUT + 30)) "$W/probe.txt" &
 PROBER=$!
+# a baseline before any attack: 20 probes
+for _ in $(seq 1 200); do
+    [ "$(wc -l <"$W/probe.txt" 2>/dev/null || echo 0)" -ge 20 ] && break
+    sleep 0.05
+done
+base="$(head -n 20 "$W/probe.txt" | grep -v FAIL | sort -n | awk '{ a[NR] = $1 } END { printf "%d", a[int((NR + 1) / 2)] }')"
+: "${HEALTHZ_MAX_MS:=$((base * 8 > 300 ? base * 8 : 300))}"
 python3 "$TLSH" garbage "$NODE_PUBLIC" 120 || fail "garbage on the public port"
 python3 "$TLSH" garbage "$NODE_ADMIN" 60 || fail "garbage on the admin port"
 python3 "$TLSH" slow "$NODE_PUBLIC" "$C/ca.pem" 40 6 || fail "slow handshakes (public)"
@@ -36,9 +49,14 @@ python3 "$TLSH" slow "$NODE_ADMIN" "$C/ca.pem" 8 6 || fail "slow handshakes (adm
 
 # never-finished handshakes: 8 on the admin port from 127.0.0.2 (its share
 # of --admin-max-connections 16), 100 on the public port
-python3 "$TLSH" stall "$NODE_ADMIN" 8 $((TIMEOUT + 20)) 127.0.0.2 >"$W/stall_admin.txt" &
+if [ "$QUICK" = 1 ]; then
+    stall_for=8 hold=hold
+else
+    stall_for=$((TIMEOUT + 20)) hold=""
+fi
+python3 "$TLSH" stall "$NODE_ADMIN" 8 "$stall_for" 127.0.0.2 $hold >"$W/stall_admin.txt" &
 SA=$!
-python3 "$TLSH" stall "$NODE_PUBLIC" 100 $((TIMEOUT + 20)) 127.0.0.1 >"$W/stall_public.txt" &
+python3 "$TLSH" stall "$NODE_PUBLIC" 100 "$stall_for" 127.0.0.1 $hold >"$W/stall_public.txt" &
 SP=$!
 sleep 2
 for _ in 1 2 3; do
@@ -52,6 +70,9 @@ wait "$SP" || fail "public: $(cat "$W/stall_public.txt")"
 cat "$W/stall_admin.txt" "$W/stall_public.txt"
 st="$(python3 "$TLSH" get "$NODE_ADMIN" "$C/ca.pem" "$NODE_TOKEN" /v1/status)"
 expect_eq "admin after the stalls" "$st" 200
+if [ "$QUICK" = 1 ]; then
+    kill "$PROBER" 2>/dev/null || true # its lines are flushed one by one
+fi
 wait "$PROBER" || true
 
 n="$(wc -l <"$W/probe.txt")"
@@ -60,9 +81,9 @@ slow="$(awk -v m="$HEALTHZ_MAX_MS" '!/FAIL/ && $1 > m' "$W/probe.txt" | wc -l)"
 p99="$(grep -v FAIL "$W/probe.txt" | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.99)]}')"
 [ "$n" -ge 100 ] || fail "only $n probes"
 [ "$bad" = 0 ] || fail "$bad of $n TLS healthz probes failed: $(grep FAIL "$W/probe.txt" | sort | uniq -c)"
-# at most 1% over the bound (a loaded shared machine), none over 2 s (the probe timeout)
-[ "$slow" -le $((n / 100)) ] || fail "$slow of $n probes over $HEALTHZ_MAX_MS ms"
-ok "healthz over TLS: $n probes, 0 failed, p99 $p99 ms, $slow over $HEALTHZ_MAX_MS ms"
+# at most 1% over the bound (a loaded shared machine), none unanswered (10 s)
+[ "$slow" -le $((n / 100)) ] || fail "$slow of $n probes over $HEALTHZ_MAX_MS ms (baseline median $base ms)"
+ok "healthz over TLS: $n probes, 0 failed, p99 $p99 ms, $slow over $HEALTHZ_MAX_MS ms (baseline median $base ms)"
 
 expect_eq "store unchanged" "$(snap)" "$before"
 kill -0 "$NODE_PID" || fail "origind died"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # peer_mixed: a rolling upgrade's mixed fleet. The previous build (commit
 # ORIGIND_COMPAT_COMMIT, node API 1, no Origind-Api header) is built from git
-# into ORIGIND_COMPAT_DIR (kept between runs) and run beside this build.
+# into ORIGIND_COMPAT_DIR (kept between runs and shared between build trees;
+# its file "commit" says which commit it holds) and run beside this build.
 # Either side interoperates or stops with the one-line version reason, never
 # silently: this origin-ingest refuses an old node; an old origin-ingest can
 # push to a new node; a new node refuses to catch up from an old peer (and
@@ -11,7 +12,8 @@
 COMMIT="${ORIGIND_COMPAT_COMMIT:-08693de}"
 SRC="$(cd "$PEER_DIR/../../.." && pwd)"
 OUT="${ORIGIND_COMPAT_DIR:-$WORK/compat}"
-if [ ! -x "$OUT/build/bin/origind" ] || [ ! -x "$OUT/build/bin/origin-ingest" ]; then
+if [ ! -x "$OUT/build/bin/origind" ] || [ ! -x "$OUT/build/bin/origin-ingest" ] ||
+    [ "$(cat "$OUT/commit" 2>/dev/null)" != "$COMMIT" ]; then
     if ! git -C "$SRC" cat-file -e "$COMMIT^{commit}" 2>/dev/null; then
         echo "SKIP: commit $COMMIT is not in this clone (shallow?)"
         exit 77
@@ -22,6 +24,9 @@ if [ ! -x "$OUT/build/bin/origind" ] || [ ! -x "$OUT/build/bin/origin-ingest" ];
         >"$OUT/cmake.log" 2>&1 || { cat "$OUT/cmake.log" >&2; fail "cmake of $COMMIT"; }
     cmake --build "$OUT/build" --target origind origin-ingest -j2 >"$OUT/build.log" 2>&1 ||
         { tail -30 "$OUT/build.log" >&2; fail "build of $COMMIT"; }
+    echo "$COMMIT" >"$OUT/commit"
+else
+    echo "the build of $COMMIT in $OUT is reused"
 fi
 OLD_ORIGIND="$OUT/build/bin/origind"
 OLD_INGEST="$OUT/build/bin/origin-ingest"

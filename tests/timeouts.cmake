@@ -1,0 +1,126 @@
+# tests/timeouts.cmake - every test's measured time, in one table: its TIMEOUT
+# is about three times that (at least 30 s), times ORIGIND_TIMEOUT_SCALE (3
+# under ASan+UBSan, 4 under TSan), so a hang fails by name and not by the CI's
+# wall clock; its COST is the time, so ctest starts the longest tests first
+# and they do not form a tail at the end of a pass.
+#
+# Measured on the 2-core CI machine (RelWithDebInfo, ctest -j1 under nice,
+# with other work running: generous on purpose), seconds, rounded up. A new
+# test gets a row once measured (ctest prints the times; scripts/test.sh the
+# ten slowest). peer_mixed includes its first build of the previous release
+# (shared between build trees by scripts/test.sh).
+#
+# Each CMakeLists.txt that adds tests calls origind_test_times() at its end:
+# set_tests_properties() reaches only the tests of its own directory.
+
+if(ORIGIND_SANITIZE)
+  set(ORIGIND_TIMEOUT_SCALE 3)
+elseif(ORIGIND_TSAN)
+  set(ORIGIND_TIMEOUT_SCALE 4)
+else()
+  set(ORIGIND_TIMEOUT_SCALE 1)
+endif()
+
+set(ORIGIND_TEST_SECONDS
+  hardening_tls_hostile_timeout     121
+  peer_mixed                         30
+  server_keepalive_idle              77
+  hardening_tls_hostile              51
+  peer_catchup                       51
+  hardening_crash_push               51
+  e2e_rolling_deploy                 38
+  hardening_hostile_clients          37
+  peer_sync                          36
+  unit_store_valgrind                33
+  crash_store                        33
+  server_bad_requests                31
+  crash_prune                        30
+  server_response_cache              27
+  hardening_security                 23
+  hardening_faults                   21
+  peer_nginx                         21
+  peer_strict                        16
+  lint_shellcheck                    16
+  server_prune_load                  14
+  e2e_quickstart                     14
+  peer_prune                         13
+  peer_bad_peer                      13
+  hardening_admin_slowloris          12
+  e2e_browser_assets                 11
+  ingest_changing_dir                10
+  peer_hang                          10
+  unit_store_prune_valgrind          10
+  e2e_verify_through                  9
+  ingest_node_failures                9
+  server_drain                        8
+  peer_tls                            8
+  e2e_package                         8
+  unit_ingest_valgrind                8
+  e2e_discovery                       7
+  ingest_push                         7
+  peer_fleet                          7
+  peer_fleet_restart                  6
+  hardening_disk_full                 6
+  server_tls_tokens                   5
+  ingest_dry_run                      5
+  server_contract_edges               5
+  server_admin_api                    5
+  hardening_smuggling                 4
+  e2e_deploy_kit                      3
+  server_cli                          3
+  unit_store_prune                    3
+  server_listen_close                 3
+  server_admin_auth                   2
+
+  lint_test_times                     1
+  lint_skip_report                    2
+  server_concurrent                   2
+  server_cors                         2
+  ingest_manifest                     2
+  e2e_observability                   1
+  server_prune                        1
+  server_conditional_range            1
+  ingest_cli                          1
+  server_headers                      1
+  server_store_full                   1
+  unit_store                          1
+  server_encoding                     1
+  ingest_conflict                     1
+  unit_ingest                         1
+  hardening_release_hooks             1
+  server_origin_secret                1
+  server_keepalive                    1
+  unit_store_concurrent               10
+  unit_secret_file                    1
+  fuzz_replay_answer                  1
+  fuzz_replay_release_body            1
+  fuzz_replay_list_params             1
+  server_unit_http                    1
+  server_unit_admin_body              1
+  fuzz_replay_target                  1
+  fuzz_replay_range                   1
+  fuzz_replay_if_none_match           1
+  fuzz_replay_accept_encoding         1
+  fuzz_replay_missing_body            1
+  fuzz_replay_bundle                  1
+  server_unit_cors                    1
+  fuzz_replay_cors                    1
+)
+
+function(origind_test_times)
+  list(LENGTH ORIGIND_TEST_SECONDS n)
+  math(EXPR last "${n} - 1")
+  foreach(i RANGE 0 ${last} 2)
+    math(EXPR j "${i} + 1")
+    list(GET ORIGIND_TEST_SECONDS ${i} name)
+    list(GET ORIGIND_TEST_SECONDS ${j} secs)
+    if(TEST ${name})
+      math(EXPR t "${secs} * 3")
+      if(t LESS 30)
+        set(t 30)
+      endif()
+      math(EXPR t "${t} * ${ORIGIND_TIMEOUT_SCALE}")
+      set_tests_properties(${name} PROPERTIES TIMEOUT ${t} COST ${secs})
+    endif()
+  endforeach()
+endfunction()
