@@ -23,7 +23,7 @@ endif()
 
 set(ORIGIND_TEST_SECONDS
   hardening_tls_hostile_timeout     121
-  peer_mixed                         30
+  peer_mixed                         60
   server_keepalive_idle              77
   hardening_tls_hostile              51
   peer_catchup                       51
