@@ -82,7 +82,7 @@ slowest)
     for pd in "$@"; do
         pass="${pd%%:*}" dir="${pd#*:}"
         [ -f "$dir/ctest.out" ] || continue
-        sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) [ .]*\(.*[^ ]\) *\([0-9][0-9]*\.[0-9]*\) sec$/\3\t\1\t\2/p' \
+        sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) [ .]*\(.*[^ ]\)  *\([0-9][0-9]*\.[0-9]*\) sec$/\3\t\1\t\2/p' \
             "$dir/ctest.out" | awk -F'\t' -v p="$pass" '{ r = $3; gsub(/^[ *]+/, "", r); sub(/ +$/, "", r)
                 printf "%s\t%s\t%s\t%s\n", $1, p, $2, r }'
     done | sort -t$'\t' -k1,1 -g -r | head -n "$n" |

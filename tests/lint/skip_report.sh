@@ -68,6 +68,21 @@ cat "$W/slow"
 head -1 "$W/slow" | grep -Eq '^ +1\.[0-9] s +(normal|asan) +slow_one +Passed$' || fail "slowest test not first"
 [ "$(wc -l <"$W/slow")" = 10 ] || fail "want the 10 slowest of 12 (2 passes x 6 tests)"
 
+# times of 10 s and more, and other verdicts, parsed whole
+mkdir -p "$W/long"
+cat >"$W/long/ctest.out" <<'OUT'
+ 1/3 Test  #8: unit_store_valgrind ..............   Passed   13.43 sec
+ 2/3 Test #12: hung_one .........................***Timeout 300.02 sec
+ 3/3 Test  #9: broken ...........................***Failed  120.50 sec
+OUT
+"$REPORT" slowest 10 normal:"$W/long" >"$W/slow2"
+cat "$W/slow2"
+expect_line() { grep -Eq "$1" "$W/slow2" || fail "slowest: no line like '$1'"; }
+expect_line '^ +300\.0 s +normal +hung_one +Timeout$'
+expect_line '^ +120\.5 s +normal +broken +Failed$'
+expect_line '^ +13\.4 s +normal +unit_store_valgrind +Passed$'
+head -1 "$W/slow2" | grep -q hung_one || fail "the slowest is not first"
+
 # the real allow-list parses and lists only tests that exist in the tree
 while read -r name _; do
     t="${name%%:*}"
