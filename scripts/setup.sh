@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config clang git
       libmicrohttpd-dev liblmdb-dev lmdb-utils libssl-dev libcurl4-openssl-dev
-      libjansson-dev zlib1g-dev libbrotli-dev libcmocka-dev
+      libjansson-dev zlib1g-dev libbrotli-dev libzstd-dev zstd libcmocka-dev
       nginx-light wrk nghttp2-client rsync curl openssl valgrind python3 python3-yaml ruby systemd
       dpkg-dev lintian prometheus shellcheck chromium strace jq procps
       cppcheck clang-tidy clang-format)

@@ -8,8 +8,12 @@
  * What is stored
  *   blobs      SHA-256 digest -> the exact bytes. Written once, never changed;
  *              removed only by store_prune() once no kept release uses them.
- *   variants   (digest, encoding) -> precompressed bytes (gzip, br), each
- *              checked on the way in to decode to exactly the blob.
+ *   variants   (digest, encoding) -> precompressed bytes (gzip, br, zstd),
+ *              each checked on the way in to decode to exactly the blob.
+ *   deltas     (target digest, dictionary digest) -> a dictionary-compressed
+ *              delta (RFC 9842 "dcz": header + zstd frame with the
+ *              dictionary blob as raw prefix), checked on the way in to
+ *              decode, with the dictionary blob, to exactly the target.
  *   paths      "/assets/app.3f2a9c1e5b7d0a41.css" -> (digest, content type,
  *              first publish time in the fleet, as origin-ingest stamped
  *              it or a peer carried it). Bound once, forever (invariant 2).
@@ -109,12 +113,13 @@ enum store_encoding {
     STORE_ENC_IDENTITY = 0,
     STORE_ENC_GZIP = 1,
     STORE_ENC_BR = 2,
+    STORE_ENC_ZSTD = 3, /* since 0.2: older builds ignore these records (see fsck) */
 };
-#define STORE_ENC_COUNT 3
+#define STORE_ENC_COUNT 4
 
-/* "identity", "gzip", "br"; NULL for an unknown value. */
+/* "identity", "gzip", "br", "zstd"; NULL for an unknown value. */
 const char *store_encoding_name(int enc);
-/* Parses "gzip"/"br"/"identity" of length len; -1 if unknown. */
+/* Parses "gzip"/"br"/"zstd"/"identity" of length len; -1 if unknown. */
 int store_encoding_parse(const char *name, size_t len);
 
 /* ------------------------------------------------------------------ */
@@ -393,6 +398,7 @@ struct store_stats {
     uint64_t gone_paths;                 /* paths answering STORE_EGONE */
     uint64_t free_bytes;                 /* freed pages in the data file: reused by later
                                             writes, left out by store_backup() */
+    uint64_t deltas, delta_bytes;        /* dcz deltas, and the bytes of the pages they use */
     int durable; /* 1: the environment syncs every commit (none of MDB_NOSYNC,
                   * MDB_NOMETASYNC, MDB_MAPASYNC is set); 0 otherwise */
 };
@@ -400,6 +406,45 @@ struct store_stats {
  * STORE_ENOMEM, STORE_EFAULT, STORE_ECORRUPT (counters unreadable),
  * STORE_EIO. */
 int store_stats(struct store *st, struct store_stats *out);
+
+/* ------------------------------------------------------------------ */
+/* Dictionary deltas (store_delta.c; RFC 9842 "dcz")                    */
+
+/* Every stored delta starts with this 8-byte sequence (a zstd skippable
+ * frame of 32 bytes), then the dictionary's SHA-256, then one zstd frame
+ * compressed with the dictionary blob as raw-content prefix
+ * (ZSTD_CCtx_refPrefix). The whole is the response body of
+ * Content-Encoding: dcz. */
+#define STORE_DCZ_MAGIC      "\x5e\x2a\x4d\x18\x20\x00\x00\x00"
+#define STORE_DCZ_HEADER_LEN (8 + STORE_DIGEST_LEN)
+
+/* Stores data[0..len), a dcz delta from blob dict to blob target, after
+ * checking it: both blobs present, the header names dict, and the frame
+ * decodes (with dict's bytes as prefix, bounded by target's size) to
+ * exactly target. The decoding runs before LMDB's writer lock is taken.
+ * *created (may be NULL) as for store_put_blob. Durable on return.
+ * Returns STORE_OK, STORE_ENOTFOUND (target or dictionary blob absent),
+ * STORE_EVARIANT (does not decode to target), STORE_EINVAL (empty data, or
+ * target == dict), STORE_ETOOBIG (len > max_blob), STORE_EBUSY,
+ * STORE_EFULL, STORE_EIO (also: opened read-only), STORE_ENOMEM,
+ * STORE_ECORRUPT, STORE_EFAULT. */
+int store_put_delta(struct store *st, const unsigned char target[STORE_DIGEST_LEN],
+                    const unsigned char dict[STORE_DIGEST_LEN], const void *data, size_t len,
+                    int *created);
+
+/* The delta from dict to target, as stored (header included: the dcz body).
+ * out->data is valid until r ends; out->offset as in store_blob. Returns
+ * STORE_OK, STORE_ENOTFOUND, or a mapped LMDB error (STORE_EIO,
+ * STORE_ECORRUPT). */
+int store_get_delta(struct store_reader *r, const unsigned char target[STORE_DIGEST_LEN],
+                    const unsigned char dict[STORE_DIGEST_LEN], struct store_blob *out);
+
+/* Calls fn once per delta held for target (dictionary digest and the
+ * delta's length, in dictionary order); fn returns non-zero to stop.
+ * Returns STORE_OK, or a mapped LMDB error. */
+typedef int (*store_delta_fn)(void *arg, const unsigned char dict[STORE_DIGEST_LEN], uint64_t len);
+int store_list_deltas(struct store_reader *r, const unsigned char target[STORE_DIGEST_LEN],
+                      store_delta_fn fn, void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Retention (store_prune.c)                                            */
@@ -426,22 +471,21 @@ typedef void (*store_prune_fn)(void *arg, const char *id, size_t id_len, int sta
 struct store_prune_totals {
     uint64_t pruned, already, absent; /* ids by state */
     uint64_t blobs, variants, bytes, paths_gone;
+    uint64_t deltas; /* dcz deltas removed with their target or dictionary (bytes: in bytes) */
 };
 
 /* Prunes the n releases ids in one durable write transaction: each present
  * one is removed and every id gets a tombstone; a blob (and its variants) is
  * removed when a pruned release names it and no kept release does (blobs no
  * release names -- an upload whose publish has not come yet -- are left
- * alone); a path no kept release names is marked gone, and stays bound.
- * kill -9 at any point leaves the store before or after the whole prune.
- * Running the same prune again is a no-op (every id "already").
- * With dry_run nothing changes: the same answers from a read transaction.
- * fn (may be NULL) is called per id, before the commit (a failed commit
- * means none of it happened); *out (may be NULL) gets the totals on success.
- * Pruning every release is allowed (the policy is the caller's).
- * Returns STORE_OK, STORE_EINVAL (bad or repeated id, or ids NULL with n > 0),
- * STORE_EIO (also: opened read-only and not dry_run), STORE_EBUSY,
- * STORE_EFULL, STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. */
+ * alone), and with it every delta whose target or dictionary it is; a path no kept release names is
+ * marked gone, and stays bound. kill -9 at any point leaves the store before or after the whole
+ * prune. Running the same prune again is a no-op (every id "already"). With dry_run nothing
+ * changes: the same answers from a read transaction. fn (may be NULL) is called per id, before the
+ * commit (a failed commit means none of it happened); *out (may be NULL) gets the totals on
+ * success. Pruning every release is allowed (the policy is the caller's). Returns STORE_OK,
+ * STORE_EINVAL (bad or repeated id, or ids NULL with n > 0), STORE_EIO (also: opened read-only and
+ * not dry_run), STORE_EBUSY, STORE_EFULL, STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. */
 int store_prune(struct store *st, const struct store_id *ids, size_t n, int64_t now, int dry_run,
                 store_prune_fn fn, void *arg, struct store_prune_totals *out);
 

@@ -40,6 +40,8 @@ struct store {
     MDB_dbi blobs, variants, paths, releases, relorder, meta;
     MDB_dbi tombstones, gone; /* store_prune.c; valid only when has_prune_dbs */
     int has_prune_dbs;        /* 0: a read-only open of a store never opened since */
+    MDB_dbi deltas;           /* store_delta.c; valid only when has_deltas */
+    int has_deltas;           /* 0: a read-only open of a store no delta-aware build wrote */
     uint64_t max_blob;
     int read_only;
     int fd;
@@ -106,6 +108,32 @@ void store__fault_from_env(const char *spec);
  * STORE_EFAULT. */
 int store__variant_verify(int enc, const void *data, size_t len, uint64_t size,
                           const unsigned char digest[STORE_DIGEST_LEN]);
+
+/* Checks a dcz delta data[0..len): the 40-byte header (STORE_DCZ_MAGIC and
+ * dict_digest), then one zstd frame that, with dict[0..dict_len) as raw
+ * prefix, decodes to exactly size bytes with SHA-256 digest. The window may
+ * be what RFC 9842 lets a browser decode (8 MiB, or 1.25 x the dictionary,
+ * at most 128 MiB). Returns STORE_OK, STORE_EVARIANT, STORE_ENOMEM,
+ * STORE_EFAULT. */
+int store__delta_verify(const void *data, size_t len, uint64_t size,
+                        const unsigned char digest[STORE_DIGEST_LEN], const void *dict,
+                        size_t dict_len, const unsigned char dict_digest[STORE_DIGEST_LEN]);
+
+/* store_delta.c: hooks the rest of the store calls. */
+/* Opens (creating when writable) the deltas database in txn. */
+int store__delta_open(struct store *st, MDB_txn *txn);
+/* Removes (counts only, when dry) every delta whose target or dictionary
+ * removed() says is being removed, adding to *count and *bytes. */
+int store__delta_prune(struct store *st, MDB_txn *txn,
+                       int (*removed)(void *arg, const unsigned char *digest), void *arg, int dry,
+                       uint64_t *count, uint64_t *bytes);
+/* Decodes every delta against its blobs; bad() per problem (digest: the
+ * target, NULL for a malformed key); *checked counts them. */
+int store__delta_fsck(struct store_reader *r, uint64_t *checked,
+                      void (*bad)(void *arg, const unsigned char *digest, const char *why),
+                      void *arg);
+/* Fills out->deltas and out->delta_bytes (pages the database uses). */
+int store__delta_stats(struct store *st, MDB_txn *txn, struct store_stats *out);
 
 /* Maps an LMDB return code to a STORE_* code (the only place that does). */
 int store__map_mdb(int rc);

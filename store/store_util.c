@@ -61,6 +61,8 @@ const char *store_encoding_name(int enc)
         return "gzip";
     case STORE_ENC_BR:
         return "br";
+    case STORE_ENC_ZSTD:
+        return "zstd";
     default:
         return NULL;
     }
@@ -76,6 +78,8 @@ int store_encoding_parse(const char *name, size_t len)
         return STORE_ENC_GZIP;
     if (len == 2 && memcmp(name, "br", 2) == 0)
         return STORE_ENC_BR;
+    if (len == 4 && memcmp(name, "zstd", 4) == 0)
+        return STORE_ENC_ZSTD;
     return -1;
 }
 
