@@ -379,7 +379,7 @@ int api_blob_list_add(struct api_list *l, const unsigned char digest[STORE_DIGES
                       uint64_t size, unsigned variants)
 {
     char hex[STORE_HEX_LEN + 1];
-    json_t *vars = json_array();
+    json_t *vars = json_array(), *e;
 
     if (l->failed || vars == NULL)
         goto fail;
@@ -388,8 +388,17 @@ int api_blob_list_add(struct api_list *l, const unsigned char digest[STORE_DIGES
     if ((variants & (1u << STORE_ENC_BR)) && json_array_append_new(vars, json_string("br")))
         goto fail;
     store_digest_to_hex(digest, hex);
-    if (json_array_append_new(l->arr, json_pack("{s:s,s:I,s:O}", "sha256", hex, "size",
-                                                (json_int_t)size, "variants", vars)) != 0)
+    e = json_pack("{s:s,s:I,s:O}", "sha256", hex, "size", (json_int_t)size, "variants", vars);
+    if (e == NULL)
+        goto fail;
+    /* zstd in a member of its own: a node from before it refuses a listing
+     * that names an unknown variant, and ignores unknown members */
+    if ((variants & (1u << STORE_ENC_ZSTD)) &&
+        json_object_set_new(e, "extra_variants", json_pack("[s]", "zstd")) != 0) {
+        json_decref(e);
+        goto fail;
+    }
+    if (json_array_append_new(l->arr, e) != 0)
         goto fail;
     json_decref(vars);
     return 0;
@@ -509,6 +518,22 @@ int api_blob_page_decode(const char *body, size_t len, const unsigned char *afte
                 goto out;
             }
             out[i].variants |= 1u << enc;
+        }
+        /* variants a node from before them would refuse (see the encoder):
+         * names this build does not know are skipped, for the same reason */
+        vars = json_object_get(e, "extra_variants");
+        if (vars != NULL && !json_is_array(vars)) {
+            api__why(why, why_size, "blob listing: blobs[%zu] extra_variants is not an array", i);
+            goto out;
+        }
+        json_array_foreach(vars, k, v)
+        {
+            int enc = json_is_string(v)
+                          ? store_encoding_parse(json_string_value(v), json_string_length(v))
+                          : -1;
+
+            if (enc > STORE_ENC_IDENTITY && enc < STORE_ENC_COUNT)
+                out[i].variants |= 1u << enc;
         }
     }
     *has_next = 0;

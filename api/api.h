@@ -66,7 +66,14 @@
  * visible whole), so it has nothing to send or publish there. Nodes before
  * this header answer HEAD without it: the client then pushes as usual. */
 #define API_RELEASE_DIGEST_HEADER "Origind-Release-Digest"
-#define API_RELEASE_FILES_HEADER  "Origind-Release-Files"
+
+/* Every admin answer also names the encodings the node stores and
+ * verifies, beyond identity ("gzip, br, zstd, dcz"): a client sends a node
+ * only those (a node from before this header takes gzip and br). dcz is a
+ * dictionary delta: PUT/GET /v1/blobs/<target hex>/dcz/<dictionary hex>. */
+#define API_ENCODINGS_HEADER     "Origind-Encodings"
+#define API_ENCODINGS            "gzip, br, zstd, dcz"
+#define API_RELEASE_FILES_HEADER "Origind-Release-Files"
 
 /* Room for any reason an api_* function writes (NUL included). */
 #define API_WHY_MAX 160
@@ -166,7 +173,10 @@ struct api_list *api_list_begin(const char *key);
 int api_release_list_add(struct api_list *l, const char *id, size_t id_len, int64_t created,
                          uint64_t files);
 /* Appends one blob: digest, size, variants mask ((1 << STORE_ENC_GZIP) |
- * (1 << STORE_ENC_BR)). Returns 0 or -1 as above. */
+ * (1 << STORE_ENC_BR) | (1 << STORE_ENC_ZSTD)). gzip and br are listed in
+ * "variants", zstd in "extra_variants" (nodes from before zstd refuse
+ * unknown names in "variants" and ignore unknown members). Returns 0 or -1
+ * as above. */
 int api_blob_list_add(struct api_list *l, const unsigned char digest[STORE_DIGEST_LEN],
                       uint64_t size, unsigned variants);
 /* Ends the answer; next (may be NULL) becomes "next" (hex, or null) for a
@@ -185,13 +195,15 @@ int api_release_list_decode(const char *body, size_t len,
 /* ------------------------------------------------------------------ */
 /* GET /v1/blobs?after=<hex>&limit=N                                    */
 
-/* {"blobs":[{"sha256":"<hex>","size":N,"variants":["gzip","br"]}],
- *  "next":"<hex>"|null}, in strictly ascending digest order. */
+/* {"blobs":[{"sha256":"<hex>","size":N,"variants":["gzip","br"],
+ *             "extra_variants":["zstd"]}],
+ *  "next":"<hex>"|null}, in strictly ascending digest order
+ *  ("extra_variants" only when there is one). */
 
 struct api_blob_entry {
     unsigned char digest[STORE_DIGEST_LEN];
     uint64_t size;
-    unsigned variants; /* (1 << STORE_ENC_GZIP) | (1 << STORE_ENC_BR) */
+    unsigned variants; /* (1 << STORE_ENC_GZIP) | (1 << STORE_ENC_BR) | (1 << STORE_ENC_ZSTD) */
 };
 
 /* Strictly decodes a blob page into out[0..max): every entry must parse

@@ -90,7 +90,7 @@ enum route {
     R_NONE = 0,
     R_MISSING,      /* POST /v1/missing */
     R_BLOB,         /* PUT/GET/HEAD /v1/blobs/<hex> */
-    R_VARIANT,      /* PUT/GET/HEAD /v1/blobs/<hex>/<enc> */
+    R_VARIANT,      /* PUT/GET/HEAD /v1/blobs/<hex>/<enc>, /v1/blobs/<hex>/dcz/<dict hex> */
     R_BLOB_LIST,    /* GET /v1/blobs */
     R_BUNDLE,       /* POST /v1/bundle */
     R_RELEASE,      /* PUT/GET /v1/releases/<id> */
@@ -105,8 +105,9 @@ struct target {
     char path[HTTP_PATH_MAX];
     size_t len;
     unsigned char digest[STORE_DIGEST_LEN];
-    int enc;
-    const char *id; /* into path */
+    int enc;                              /* STORE_ENC_*, or ENC_DCZ */
+    unsigned char dict[STORE_DIGEST_LEN]; /* ENC_DCZ: the dictionary's digest */
+    const char *id;                       /* into path */
     size_t id_len;
 };
 
@@ -116,6 +117,9 @@ static int prefix(const char *p, size_t len, const char *pre)
 
     return len >= n && memcmp(p, pre, n) == 0;
 }
+
+/* t->enc of a dictionary delta (store_put_delta): not a store encoding. */
+#define ENC_DCZ (-2)
 
 /* Resolves t->path to a route, filling digest/enc/id. Returns R_NONE for an
  * unknown path, -1 for a known route with a malformed argument. */
@@ -149,9 +153,15 @@ static int route_of(struct target *t)
             size_t el = hl - (size_t)(slash - h) - 1;
 
             hl = (size_t)(slash - h);
-            t->enc = store_encoding_parse(slash + 1, el);
-            if (t->enc != STORE_ENC_GZIP && t->enc != STORE_ENC_BR)
-                return -1;
+            if (el == 4 + STORE_HEX_LEN && memcmp(slash + 1, "dcz/", 4) == 0) {
+                if (store_digest_from_hex(slash + 5, STORE_HEX_LEN, t->dict) != STORE_OK)
+                    return -1;
+                t->enc = ENC_DCZ;
+            } else {
+                t->enc = store_encoding_parse(slash + 1, el);
+                if (t->enc < STORE_ENC_GZIP || t->enc >= STORE_ENC_COUNT)
+                    return -1;
+            }
         } else {
             t->enc = STORE_ENC_IDENTITY;
         }
@@ -296,14 +306,21 @@ static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, stru
         return reply_error(r, c, 500, "cannot read the request body");
     if (route == R_BLOB)
         err = store_put_blob(srv->st, t->digest, body, r->spool->got, &created);
+    else if (t->enc == ENC_DCZ)
+        err = store_put_delta(srv->st, t->digest, t->dict, body, r->spool->got, &created);
     else
         err = store_put_variant(srv->st, t->digest, t->enc, body, r->spool->got, &created);
     if (err != STORE_OK) {
         status = http_status_for_store_err(err);
         metrics_upload(srv->metrics, status < 500 ? METRICS_UPLOAD_REJECTED : METRICS_UPLOAD_FAILED,
                        1);
+        if (err == STORE_ENOTFOUND && t->enc == ENC_DCZ) /* a delta nobody can check: 422 */
+            return reply_error(r, c, 422, "target or dictionary blob not present");
         if (err == STORE_ENOTFOUND)
             return reply_error(r, c, status, "blob not present: upload the identity bytes first");
+        if (err == STORE_EVARIANT && t->enc == ENC_DCZ)
+            return reply_error(r, c, status,
+                               "delta does not decode, with its dictionary, to the blob it claims");
         return reply_store_err(r, c, err);
     }
     metrics_upload(srv->metrics, created ? METRICS_UPLOAD_CREATED : METRICS_UPLOAD_PRESENT, 1);
@@ -312,8 +329,8 @@ static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, stru
     store_digest_to_hex(t->digest, hex);
     return reply_json(r, c, created ? 201 : 200,
                       json_pack("{s:s,s:s,s:I,s:b}", "sha256", hex, "encoding",
-                                store_encoding_name(t->enc), "size", (json_int_t)r->spool->got,
-                                "created", created));
+                                t->enc == ENC_DCZ ? "dcz" : store_encoding_name(t->enc), "size",
+                                (json_int_t)r->spool->got, "created", created));
 }
 
 /* GET/HEAD of a blob or variant, zero copy from the store map. */
@@ -327,7 +344,10 @@ static enum MHD_Result do_get_blob(struct req *r, struct MHD_Connection *c, stru
     err = store_reader_begin(r->srv->st, &r->reader);
     if (err != STORE_OK)
         return reply_store_err(r, c, err);
-    err = store_get_blob(r->reader, t->digest, t->enc, &b);
+    if (t->enc == ENC_DCZ)
+        err = store_get_delta(r->reader, t->digest, t->dict, &b);
+    else
+        err = store_get_blob(r->reader, t->digest, t->enc, &b);
     if (err == STORE_ENOTFOUND || (err == STORE_OK && b.data == NULL))
         return reply_error(r, c, 404, "no such blob or variant");
     if (err != STORE_OK) /* never a 404: peers read 404 as "no such variant" */
@@ -339,11 +359,14 @@ static enum MHD_Result do_get_blob(struct req *r, struct MHD_Connection *c, stru
     snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
              t->enc == STORE_ENC_BR     ? "-br"
              : t->enc == STORE_ENC_GZIP ? "-gz"
+             : t->enc == STORE_ENC_ZSTD ? "-zs"
+             : t->enc == ENC_DCZ        ? "-dcz"
                                         : "");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
     if (t->enc != STORE_ENC_IDENTITY)
-        MHD_add_response_header(resp, "X-Origind-Encoding", store_encoding_name(t->enc));
+        MHD_add_response_header(resp, "X-Origind-Encoding",
+                                t->enc == ENC_DCZ ? "dcz" : store_encoding_name(t->enc));
     return req_queue(r, c, 200, resp, b.len);
 }
 

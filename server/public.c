@@ -16,6 +16,7 @@
 #include "server.h"
 #include "tls.h"
 
+#include "api_dict.h"
 #include "cors.h"
 #include "http.h"
 #include "peer.h"
@@ -43,8 +44,8 @@
 #endif
 
 /* Adds the cross-origin headers (cors.h) and Vary (vary_ae: the answer
- * depends on Accept-Encoding) to resp. In the default any-origin mode these
- * are static strings: nothing is looked up or formatted per request. */
+ * depends on Accept-Encoding; 2: and on Available-Dictionary) to resp. In the default any-origin
+ * mode these are static strings: nothing is looked up or formatted per request. */
 static void public_headers(struct req *r, struct MHD_Connection *c, struct MHD_Response *resp,
                            int vary_ae)
 {
@@ -142,14 +143,13 @@ static enum MHD_Result answer_healthz(struct req *r, struct MHD_Connection *c)
 
 /* Picks the representation to send: for a compressible type, a stored
  * variant (bit e of variants set: encoding e is stored) the client accepts
- * with the highest q (br on a tie), else identity. Also the response
- * cache's resp_cache_choose_fn (arg: the connection). */
+ * with the highest q (ties: br, zstd, gzip), else identity. Also the
+ * response cache's resp_cache_choose_fn (arg: the connection). */
 static int choose_encoding(void *arg, unsigned variants, int compressible)
 {
     struct MHD_Connection *c = arg;
     const char *ae;
     struct http_accept_encoding q;
-    int best = STORE_ENC_IDENTITY, best_q = 0;
 
     if (!compressible)
         return STORE_ENC_IDENTITY;
@@ -157,13 +157,31 @@ static int choose_encoding(void *arg, unsigned variants, int compressible)
     if (ae == NULL)
         return STORE_ENC_IDENTITY;
     http_parse_accept_encoding(ae, strlen(ae), &q);
-    if ((variants & (1U << STORE_ENC_BR)) != 0 && q.br > best_q) {
-        best = STORE_ENC_BR;
-        best_q = q.br;
-    }
-    if ((variants & (1U << STORE_ENC_GZIP)) != 0 && q.gzip > best_q)
-        best = STORE_ENC_GZIP;
-    return best;
+    return http_choose_encoding(&q, variants);
+}
+
+/* The dictionary delta to send instead (RFC 9842), if any: the request
+ * names dcz in Accept-Encoding and a well-formed Available-Dictionary, the
+ * file is eligible (api_dict.h), and the store holds a delta from that
+ * dictionary to this blob. Fills *out and *dict and returns 1; 0 for
+ * everything else (the usual answer then). */
+static int choose_delta(struct req *r, struct MHD_Connection *c, const char *path, size_t path_len,
+                        const struct store_asset *a, struct store_blob *out,
+                        unsigned char dict[STORE_DIGEST_LEN])
+{
+    const char *ad = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Available-Dictionary");
+    const char *ae;
+    struct http_accept_encoding q;
+
+    if (ad == NULL || http_parse_available_dictionary(ad, strlen(ad), dict) != 0)
+        return 0;
+    ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (ae == NULL)
+        return 0;
+    http_parse_accept_encoding(ae, strlen(ae), &q);
+    if (q.dcz <= 0 || !api_dict_eligible(path, path_len, a->type, a->type_len))
+        return 0;
+    return store_get_delta(r->reader, a->digest, dict, out) == STORE_OK && out->data != NULL;
 }
 
 /* The stored-variants mask of a (see choose_encoding). */
@@ -188,7 +206,7 @@ static int cacheable(const struct req *r, struct MHD_Connection *c)
 {
     static const char *const varying[] = {MHD_HTTP_HEADER_RANGE, MHD_HTTP_HEADER_IF_NONE_MATCH,
                                           MHD_HTTP_HEADER_IF_MODIFIED_SINCE,
-                                          MHD_HTTP_HEADER_IF_RANGE};
+                                          MHD_HTTP_HEADER_IF_RANGE, "Available-Dictionary"};
     size_t i;
 
     if (r->srv->rcache == NULL || r->srv->cfg->cors.n != 0 || atomic_load(&r->srv->closing))
@@ -200,9 +218,13 @@ static int cacheable(const struct req *r, struct MHD_Connection *c)
     return 1;
 }
 
-/* Adds the validators and caching headers of 200/206/304 (Vary: public_queue). */
-static void add_validators(struct MHD_Response *resp, const char *etag, const char *lastmod)
+/* Adds the validators and caching headers of 200/206/304 (Vary: public_queue),
+ * and Use-As-Dictionary when use_dict is not NULL. */
+static void add_validators(struct MHD_Response *resp, const char *etag, const char *lastmod,
+                           const char *use_dict)
 {
+    if (use_dict != NULL)
+        MHD_add_response_header(resp, "Use-As-Dictionary", use_dict);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lastmod);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, CACHE_IMMUTABLE);
@@ -309,10 +331,13 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     struct server *srv = r->srv;
     struct store_asset a;
     char etag[STORE_HEX_LEN + 8], lastmod[HTTP_DATE_LEN + 1], type[STORE_TYPE_MAX + 1];
-    char hex[STORE_HEX_LEN + 1], crange[80];
-    const char *range;
+    char hex[STORE_HEX_LEN + 1], crange[80], use_dict[API_DICT_HEADER_MAX];
+    unsigned char dict[STORE_DIGEST_LEN];
+    const char *range, *ud = NULL;
     struct MHD_Response *resp;
     const struct store_blob *body;
+    struct store_blob delta;
+    int vary;
     uint64_t first = 0, last = 0, epoch = store_prune_epoch(srv->st), n_cached = 0;
     int err, enc, compressible, rr = HTTP_RANGE_NONE, cache_it, head_only = 0;
     int head = req_method_is(r, "HEAD");
@@ -368,13 +393,29 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     memcpy(type, a.type, tlen);
     type[tlen] = '\0';
     compressible = store_type_compressible(a.type, a.type_len);
-    enc = choose_encoding(c, asset_variants(&a), compressible);
-    body = &a.body[enc];
+    vary = compressible;
     store_digest_to_hex(a.digest, hex);
-    snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
-             enc == STORE_ENC_BR     ? "-br"
-             : enc == STORE_ENC_GZIP ? "-gz"
-                                     : "");
+    if (compressible &&
+        api_dict_header(path, path_len, a.type, a.type_len, use_dict, sizeof(use_dict)) > 0)
+        ud = use_dict;
+    if (ud != NULL && choose_delta(r, c, path, path_len, &a, &delta, dict)) {
+        char dhex[STORE_HEX_LEN + 1];
+
+        enc = -1; /* dcz: never cached, its own ETag, Vary names both headers */
+        body = &delta;
+        cache_it = 0;
+        vary = 2;
+        store_digest_to_hex(dict, dhex);
+        snprintf(etag, sizeof(etag), "\"%.32s-dcz-%.16s\"", hex, dhex);
+    } else {
+        enc = choose_encoding(c, asset_variants(&a), compressible);
+        body = &a.body[enc];
+        snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
+                 enc == STORE_ENC_BR     ? "-br"
+                 : enc == STORE_ENC_GZIP ? "-gz"
+                 : enc == STORE_ENC_ZSTD ? "-zs"
+                                         : "");
+    }
     http_format_date(a.published, lastmod);
 
     if (not_modified(c, etag, a.published)) {
@@ -385,8 +426,8 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
             MHD_create_response_from_buffer(body->len, (void *)body->data, MHD_RESPMEM_PERSISTENT);
         if (resp == NULL)
             return MHD_NO;
-        add_validators(resp, etag, lastmod);
-        return public_queue(r, c, MHD_HTTP_NOT_MODIFIED, resp, 0, compressible);
+        add_validators(resp, etag, lastmod, ud);
+        return public_queue(r, c, MHD_HTTP_NOT_MODIFIED, resp, 0, vary);
     }
     range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
     if (range != NULL && if_range_ok(c, etag, a.published))
@@ -398,7 +439,7 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
         snprintf(crange, sizeof(crange), "bytes */%zu", body->len);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-        return public_queue(r, c, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, 0, compressible);
+        return public_queue(r, c, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, 0, vary);
     }
     if (rr == HTTP_RANGE_OK) {
         size_t n = (size_t)(last - first + 1);
@@ -430,11 +471,12 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     if (enc != STORE_ENC_IDENTITY)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, store_encoding_name(enc));
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                enc < 0 ? "dcz" : store_encoding_name(enc));
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-    add_validators(resp, etag, lastmod);
+    add_validators(resp, etag, lastmod, ud);
     if (rr == HTTP_RANGE_OK)
-        return public_queue(r, c, MHD_HTTP_PARTIAL_CONTENT, resp, last - first + 1, compressible);
+        return public_queue(r, c, MHD_HTTP_PARTIAL_CONTENT, resp, last - first + 1, vary);
     if (cache_it) {
         enum MHD_Result ret;
 
@@ -444,7 +486,7 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
                        compressible, epoch, r->start_ns, resp, body->len);
         return ret;
     }
-    return public_queue(r, c, MHD_HTTP_OK, resp, body->len, compressible);
+    return public_queue(r, c, MHD_HTTP_OK, resp, body->len, vary);
 }
 
 /* 1 if the request announces a body (Content-Length > 0 or chunked). */

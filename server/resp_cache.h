@@ -17,7 +17,7 @@
  * found them ends: store.h, page lifetime rule), and HEAD-only answers of
  * any size, whose body is never read (libmicrohttpd sends a HEAD answer's
  * Content-Length and headers only). One entry per path holds the
- * identity, gzip and br answers, which of them the store has, and whether
+ * identity, gzip, br and zstd answers, which of them the store has, and whether
  * the type is compressible, so the encoding is chosen without the store.
  *
  * Staleness: a published path never changes its bytes (store.h); it can
@@ -39,8 +39,9 @@
 struct resp_cache;
 
 /* How many encodings an entry holds (store.h's STORE_ENC_*: identity,
- * gzip, br). */
-#define RESP_CACHE_ENCS 3
+ * gzip, br, zstd). dcz answers are never cached: they depend on the
+ * request's Available-Dictionary. */
+#define RESP_CACHE_ENCS 4
 
 /* Creates a cache holding at most max_bytes (bodies plus an estimate of
  * each response's headers and bookkeeping) of answers made at most ttl_ns

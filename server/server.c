@@ -258,8 +258,10 @@ enum MHD_Result req_queue_ref(struct req *r, struct MHD_Connection *c, unsigned 
         return MHD_NO;
     if (atomic_load(&r->srv->closing))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    if (r->listener == METRICS_ADMIN) /* every admin answer states the API version */
+    if (r->listener == METRICS_ADMIN) { /* every admin answer states the API version */
         MHD_add_response_header(resp, API_VERSION_HEADER, API_VERSION_STR);
+        MHD_add_response_header(resp, API_ENCODINGS_HEADER, API_ENCODINGS);
+    }
     ret = MHD_queue_response(c, status, resp);
     if (ret == MHD_YES) {
         r->status = status;
