@@ -112,8 +112,10 @@ static const struct opt_row opt_table[O_COUNT] = {
     [O_PUBLIC_BASE] = {"public-base", "ORIGIN_INGEST_PUBLIC_BASE", "URL", NULL,
                        CMD_PUSH | CMD_MANIFEST,
                        "prefix manifest URLs with URL (e.g. https://cdn.example.com)"},
-    [O_COMPRESS] = {"compress", "ORIGIN_INGEST_COMPRESS", "br,gzip|br|gzip|none", "br,gzip",
-                    CMD_PUSH, "precompressed variants to upload for compressible types"},
+    [O_COMPRESS] = {"compress", "ORIGIN_INGEST_COMPRESS", "LIST of br,gzip,zstd|none", "br,gzip",
+                    CMD_PUSH,
+                    "precompressed variants to upload for compressible types (zstd: nodes "
+                    "that list it in Origind-Encodings)"},
     [O_JOBS] = {"jobs", "ORIGIN_INGEST_JOBS", "N", "4", CMD_PUSH,
                 "parallel uploads per node (keep-alive connections), 1-64"},
     [O_RETRIES] = {"retries", "ORIGIN_INGEST_RETRIES", "N", "5", CMD_NODES,
@@ -174,7 +176,7 @@ struct cfg {
     unsigned jobs, retries, threads, through_jobs, through_timeout;
     size_t sample;
     uint64_t bundle_bytes;
-    int keep_names, include_hidden, dry_run, json, quiet, gzip, br;
+    int keep_names, include_hidden, dry_run, json, quiet, gzip, br, zstd;
     enum ingest_manifest_format mfmt;
     char *prefix;
     char *cache_dir;
@@ -333,6 +335,30 @@ static int parse_uint(const char *v, unsigned long long lo, unsigned long long h
         return -1;
     *out = x;
     return 0;
+}
+
+/* A --compress list: "br", "gzip", "zstd" separated by commas, each at
+ * most once. Sets the three flags; returns 0, or -1 for anything else. */
+static int parse_codings(const char *v, int *br, int *gzip, int *zstd)
+{
+    const char *p = v;
+
+    *br = *gzip = *zstd = 0;
+    while (*p != '\0') {
+        size_t n = strcspn(p, ",");
+        int *flag = n == 2 && strncmp(p, "br", 2) == 0     ? br
+                    : n == 4 && strncmp(p, "gzip", 4) == 0 ? gzip
+                    : n == 4 && strncmp(p, "zstd", 4) == 0 ? zstd
+                                                           : NULL;
+
+        if (flag == NULL || *flag)
+            return -1;
+        *flag = 1;
+        p += n;
+        if (*p == ',' && *++p == '\0')
+            return -1; /* trailing comma */
+    }
+    return *br || *gzip || *zstd ? 0 : -1;
 }
 
 static void add_str(char ***list, size_t *n, const char *v)
@@ -594,20 +620,12 @@ static int validate(struct cfg *c)
             return bad("--manifest-format", v), INGEST_EXIT_USAGE;
     }
     c->br = c->gzip = 1;
+    c->zstd = 0;
     v = c->val[O_COMPRESS];
     if (v != NULL) {
         c->br = c->gzip = 0;
-        if (strcmp(v, "none") == 0) {
-            /* nothing */
-        } else if (strcmp(v, "br,gzip") == 0 || strcmp(v, "gzip,br") == 0) {
-            c->br = c->gzip = 1;
-        } else if (strcmp(v, "br") == 0) {
-            c->br = 1;
-        } else if (strcmp(v, "gzip") == 0) {
-            c->gzip = 1;
-        } else {
+        if (strcmp(v, "none") != 0 && parse_codings(v, &c->br, &c->gzip, &c->zstd) != 0)
             return bad("--compress", v), INGEST_EXIT_USAGE;
-        }
     }
     if (c->cmd == CMD_PUSH || c->cmd == CMD_MANIFEST) {
         char err[256];
@@ -1106,12 +1124,13 @@ static int cmd_push(struct cfg *cfg)
                                  nodes[i].missing, site.nblobs);
     }
 
-    if (cfg->br || cfg->gzip) {
+    if (cfg->br || cfg->gzip || cfg->zstd) {
         struct ingest_compress_opts copt;
         double t = ingest_now();
 
         copt.br = cfg->br;
         copt.gzip = cfg->gzip;
+        copt.zstd = cfg->zstd;
         copt.cache_dir = cfg->cache_dir;
         copt.threads = cfg->threads;
         rc = ingest_compress(&site, &copt, comp_tick, &st, &cs, err, sizeof(err));

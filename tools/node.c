@@ -625,6 +625,35 @@ static void on_refusal(struct ingest_client *c, struct req *r, long status)
               why[0] ? why : "(no reason given)");
 }
 
+/* Reads the node's Origind-Encodings header (api.h) into nd->encodings;
+ * an answer without it leaves what is known. */
+static void note_encodings(CURL *easy, struct ingest_node *nd)
+{
+    struct curl_header *h = NULL;
+    const char *p;
+    unsigned m = 0;
+
+    if (curl_easy_header(easy, API_ENCODINGS_HEADER, 0, CURLH_HEADER, -1, &h) != CURLHE_OK ||
+        h == NULL)
+        return;
+    for (p = h->value; *p != '\0';) {
+        size_t n;
+        int enc;
+
+        p += strspn(p, " \t,");
+        n = strcspn(p, " \t,");
+        if (n == 0)
+            break;
+        enc = store_encoding_parse(p, n);
+        if (enc > STORE_ENC_IDENTITY)
+            m |= 1u << enc;
+        else if (n == 3 && memcmp(p, "dcz", 3) == 0)
+            m |= INGEST_ENC_DCZ;
+        p += n;
+    }
+    nd->encodings = m;
+}
+
 static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
 {
     struct ingest_node *nd = &c->nodes[r->node];
@@ -654,6 +683,8 @@ static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
             return;
         }
     }
+    if (rc == CURLE_OK && status >= 200 && status <= 299)
+        note_encodings(r->easy, nd);
     r->clen = -1;
     if (r->kind == REQ_BLOB_SIZE)
         curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &r->clen);
@@ -834,6 +865,7 @@ struct ingest_client *ingest_client_new(const char *const *urls, size_t n, struc
             ul--;
         c->nodes[i].url = ingest_xstrndup(urls[i], ul);
         c->nodes[i].lacks = ingest_xcalloc(s->nblobs ? s->nblobs : 1, 1);
+        c->nodes[i].encodings = (1u << STORE_ENC_GZIP) | (1u << STORE_ENC_BR);
         c->hdr_json[i] = headers(o->token, "application/json");
         c->hdr_bundle[i] = headers(o->token, "application/x-origind-bundle");
         c->hdr_octet[i] = headers(o->token, "application/octet-stream");
@@ -974,7 +1006,7 @@ static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob)
         struct ingest_buf path = {0};
         struct req *r;
 
-        if (b->var[enc].data == NULL)
+        if (b->var[enc].data == NULL || !(c->nodes[ni].encodings & (1u << enc)))
             continue;
         ingest_buf_addf(&path, "/v1/blobs/%s/%s", hex, store_encoding_name(enc));
         r = req_new(c, ni, REQ_VARIANT, "PUT", path.data);
@@ -1020,7 +1052,7 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
         r->body_len = bl->size;
         nd->bytes_planned += bl->size;
         for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT; enc++)
-            nd->bytes_planned += bl->var[enc].len;
+            nd->bytes_planned += (nd->encodings & (1u << enc)) ? bl->var[enc].len : 0;
         enqueue(c, r, 0);
     }
     for (b = 0; b < c->s->nblobs; b++) {
@@ -1033,7 +1065,9 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
          * spools a larger one to a temporary file first */
         need = REC_HDR + bl->size;
         for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT; enc++)
-            need += bl->var[enc].data != NULL ? REC_HDR + bl->var[enc].len : 0;
+            need += bl->var[enc].data != NULL && (nd->encodings & (1u << enc))
+                        ? REC_HDR + bl->var[enc].len
+                        : 0;
         if (bundle != NULL && bundle->body_len + need > c->o.bundle_bytes) {
             enqueue(c, bundle, 0);
             bundle = NULL;
@@ -1041,7 +1075,8 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
         for (enc = 0; enc < STORE_ENC_COUNT; enc++) {
             uint64_t len = enc == STORE_ENC_IDENTITY ? bl->size : bl->var[enc].len;
 
-            if (enc != STORE_ENC_IDENTITY && bl->var[enc].data == NULL)
+            if (enc != STORE_ENC_IDENTITY &&
+                (bl->var[enc].data == NULL || !(nd->encodings & (1u << enc))))
                 continue;
             if (bundle == NULL) {
                 bundle = req_new(c, ni, REQ_BUNDLE, "POST", "/v1/bundle");

@@ -63,7 +63,14 @@ struct ingest_node {
     uint64_t bytes_progress; /* bytes handed to the network, retries included */
 
     unsigned char *lacks; /* per blob of the site: 1 if this node lacks it */
+    /* Encodings the node stores (its Origind-Encodings header, api.h): bit
+     * STORE_ENC_* set, INGEST_ENC_DCZ for deltas; gzip and br until a node
+     * says otherwise (the builds before the header). */
+    unsigned encodings;
 };
+
+/* Bit of struct ingest_node.encodings: the node takes dcz deltas. */
+#define INGEST_ENC_DCZ (1u << 8)
 
 struct ingest_client_opts {
     const char *token;     /* bearer token (borrowed; never printed) */
