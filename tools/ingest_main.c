@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "compress.h"
+#include "delta.h"
 #include "discover.h"
 #include "hash.h"
 #include "ingest.h"
@@ -57,6 +58,7 @@ enum opt_id {
     O_PUBLIC_BASE,
     O_COMPRESS,
     O_JOBS,
+    O_DICT_DELTAS,
     O_RETRIES,
     O_THREADS,
     O_CACHE_DIR,
@@ -116,6 +118,9 @@ static const struct opt_row opt_table[O_COUNT] = {
                     CMD_PUSH,
                     "precompressed variants to upload for compressible types (zstd: nodes "
                     "that list it in Origind-Encodings)"},
+    [O_DICT_DELTAS] = {"dict-deltas", "ORIGIN_INGEST_DICT_DELTAS", "N", "2", CMD_PUSH,
+                       "dcz deltas (RFC 9842) of changed JS, CSS, wasm and JSON files from their "
+                       "versions in the N previous releases, 0-16 (0: none)"},
     [O_JOBS] = {"jobs", "ORIGIN_INGEST_JOBS", "N", "4", CMD_PUSH,
                 "parallel uploads per node (keep-alive connections), 1-64"},
     [O_RETRIES] = {"retries", "ORIGIN_INGEST_RETRIES", "N", "5", CMD_NODES,
@@ -173,7 +178,7 @@ struct cfg {
     struct ingest_prune_policy policy;
     const char *dir;
     /* Validated. */
-    unsigned jobs, retries, threads, through_jobs, through_timeout;
+    unsigned jobs, retries, threads, through_jobs, through_timeout, dict_deltas;
     size_t sample;
     uint64_t bundle_bytes;
     int keep_names, include_hidden, dry_run, json, quiet, gzip, br, zstd;
@@ -566,6 +571,12 @@ static int validate(struct cfg *c)
     FLAG(O_JSON, json);
     FLAG(O_QUIET, quiet);
 #undef FLAG
+    c->dict_deltas = INGEST_DELTA_BACK_DEFAULT;
+    if (c->val[O_DICT_DELTAS] != NULL) {
+        if (parse_uint(c->val[O_DICT_DELTAS], 0, INGEST_DELTA_BACK_MAX, &x) != 0)
+            return bad("--dict-deltas (0-16)", c->val[O_DICT_DELTAS]), INGEST_EXIT_USAGE;
+        c->dict_deltas = (unsigned)x;
+    }
     c->jobs = 4;
     if (c->val[O_JOBS] != NULL) {
         if (parse_uint(c->val[O_JOBS], 1, 64, &x) != 0)
@@ -753,6 +764,14 @@ static void comp_tick(void *arg, size_t done, size_t total)
 
     snprintf(extra, sizeof(extra), "%zu/%zu blobs", done, total);
     ingest_progress_bar(&st->prog, "compress", done, total, extra);
+}
+
+/* ingest_deltas' warnings: a line of progress (stderr), never a failure. */
+static void delta_warn(void *arg, const char *msg)
+{
+    struct run_state *st = arg;
+
+    ingest_progress_line(&st->prog, "%s", msg);
 }
 
 static void net_tick(void *arg)
@@ -997,10 +1016,11 @@ static int cmd_push(struct cfg *cfg)
     struct run_state st;
     struct ingest_walk_opts wo;
     struct ingest_compress_stats cs;
+    struct ingest_delta_stats ds;
     struct ingest_node *nodes = NULL;
     struct probe_job probe;
     size_t nn = 0, i;
-    char err[700], hb[32];
+    char err[700], hb[32], hb2[32];
     const char *pause;
     int rc;
     double t_hash = 0;
@@ -1009,6 +1029,7 @@ static int cmd_push(struct cfg *cfg)
     site.root_fd = -1;
     memset(&st, 0, sizeof(st));
     memset(&cs, 0, sizeof(cs));
+    memset(&ds, 0, sizeof(ds));
     st.cfg = cfg;
     st.site = &site;
     st.t0 = ingest_now();
@@ -1160,6 +1181,33 @@ static int cmd_push(struct cfg *cfg)
                                  nodes[i].retries ? " (with retries)" : "");
     }
 
+    /* Dictionary deltas, before the publish: a release is served with them
+     * from the moment it is visible, the same on every node. */
+    if (cfg->dict_deltas > 0) {
+        struct ingest_delta_opts dopt;
+        double t = ingest_now();
+
+        dopt.back = cfg->dict_deltas;
+        dopt.release = cfg->val[O_RELEASE];
+        dopt.token = cfg->token;
+        dopt.cacert = cfg->val[O_CACERT];
+        dopt.threads = cfg->threads;
+        rc = ingest_deltas(&site, nodes, nn, &dopt, delta_warn, &st, &ds, err, sizeof(err));
+        if (rc != INGEST_EXIT_OK) {
+            ingest_progress_error(&st.prog, "%s", err);
+            ingest_client_fail_all(st.client, INGEST_EXIT_LOCAL, err);
+            goto report;
+        }
+        if (ds.kept > 0)
+            ingest_progress_line(&st.prog,
+                                 "dictionary deltas: %zu of %zu kept, %s (best variant %s), "
+                                 "%zu uploads, %.2f s",
+                                 ds.kept, ds.pairs, ingest_human_bytes(ds.bytes, hb, sizeof(hb)),
+                                 ingest_human_bytes(ds.br_bytes, hb2, sizeof(hb2)), ds.sent,
+                                 ingest_now() - t);
+        timing("deltas");
+    }
+
     /* Nothing that changed since it was hashed may be published. */
     if (ingest_files_unchanged(&site, cfg->threads, err, sizeof(err)) != 0)
         ingest_client_fail_all(st.client, INGEST_EXIT_LOCAL, err);
@@ -1220,6 +1268,11 @@ summary : {
                 json_object_set_new(doc, "digest", json_string(hex));
             }
         }
+        json_object_set_new(doc, "deltas",
+                            json_pack("{s:I, s:I, s:I, s:I, s:I}", "pairs", (json_int_t)ds.pairs,
+                                      "kept", (json_int_t)ds.kept, "sent", (json_int_t)ds.sent,
+                                      "refused", (json_int_t)ds.refused, "bytes",
+                                      (json_int_t)ds.bytes));
         json_object_set_new(doc, "nodes", nodes_json(nodes, nn));
         emit_json(doc);
     }
