@@ -380,16 +380,16 @@ static int fetch_release(struct ctx *x, const char *id)
         if (err != STORE_EMISSING || attempt == 1 || ml.n == 0)
             break;
         /* blobs pushed to the peer after our listing passed them */
-        f = calloc(ml.n * 3, sizeof(*f));
+        f = calloc(ml.n * STORE_ENC_COUNT, sizeof(*f));
         if (f == NULL)
             break;
-        for (i = 0; i < ml.n * 3; i++) {
-            memcpy(f[i].digest, ml.d[i / 3], STORE_DIGEST_LEN);
-            f[i].enc = (int)(i % 3);
+        for (i = 0; i < ml.n * STORE_ENC_COUNT; i++) {
+            memcpy(f[i].digest, ml.d[i / STORE_ENC_COUNT], STORE_DIGEST_LEN);
+            f[i].enc = (int)(i % STORE_ENC_COUNT);
             f[i].optional = f[i].enc != STORE_ENC_IDENTITY;
             f[i].size = x->max_blob;
         }
-        peer_fetch_and_store(x, f, ml.n * 3);
+        peer_fetch_and_store(x, f, ml.n * STORE_ENC_COUNT);
         free(f);
         f = NULL;
     }
