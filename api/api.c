@@ -375,6 +375,38 @@ int api_release_list_add(struct api_list *l, const char *id, size_t id_len, int6
     return 0;
 }
 
+int api_blob_list_add_deltas(struct api_list *l, const unsigned char (*dicts)[STORE_DIGEST_LEN],
+                             size_t n)
+{
+    json_t *last, *arr;
+    size_t i;
+
+    if (l->failed)
+        return -1;
+    if (n == 0)
+        return 0;
+    last = json_array_get(l->arr, json_array_size(l->arr) - 1);
+    arr = json_array();
+    if (last == NULL || arr == NULL)
+        goto fail;
+    for (i = 0; i < n && i < API_BLOB_DELTAS_MAX; i++) {
+        char hex[STORE_HEX_LEN + 1];
+
+        store_digest_to_hex(dicts[i], hex);
+        if (json_array_append_new(arr, json_string(hex)) != 0)
+            goto fail;
+    }
+    if (json_object_set_new(last, "deltas", arr) != 0) {
+        arr = NULL;
+        goto fail;
+    }
+    return 0;
+fail:
+    json_decref(arr);
+    l->failed = 1;
+    return -1;
+}
+
 int api_blob_list_add(struct api_list *l, const unsigned char digest[STORE_DIGEST_LEN],
                       uint64_t size, unsigned variants)
 {
@@ -518,6 +550,27 @@ int api_blob_page_decode(const char *body, size_t len, const unsigned char *afte
                 goto out;
             }
             out[i].variants |= 1u << enc;
+        }
+        /* deltas: optional, each a digest; more than the maximum are left out */
+        out[i].ndeltas = 0;
+        vars = json_object_get(e, "deltas");
+        if (vars != NULL && !json_is_array(vars)) {
+            api__why(why, why_size, "blob listing: blobs[%zu] deltas is not an array", i);
+            goto out;
+        }
+        json_array_foreach(vars, k, v)
+        {
+            unsigned char dd[STORE_DIGEST_LEN];
+
+            if (!json_is_string(v) ||
+                store_digest_from_hex(json_string_value(v), json_string_length(v), dd) !=
+                    STORE_OK) {
+                api__why(why, why_size, "blob listing: blobs[%zu] deltas[%zu] is not a digest", i,
+                         k);
+                goto out;
+            }
+            if (out[i].ndeltas < API_BLOB_DELTAS_MAX)
+                memcpy(out[i].deltas[out[i].ndeltas++], dd, STORE_DIGEST_LEN);
         }
         /* variants a node from before them would refuse (see the encoder):
          * names this build does not know are skipped, for the same reason */

@@ -179,6 +179,10 @@ int api_release_list_add(struct api_list *l, const char *id, size_t id_len, int6
  * as above. */
 int api_blob_list_add(struct api_list *l, const unsigned char digest[STORE_DIGEST_LEN],
                       uint64_t size, unsigned variants);
+/* Adds "deltas": the dictionaries dicts[0..n) (at most API_BLOB_DELTAS_MAX
+ * are listed) to the blob appended last. Returns 0 or -1 as above. */
+int api_blob_list_add_deltas(struct api_list *l, const unsigned char (*dicts)[STORE_DIGEST_LEN],
+                             size_t n);
 /* Ends the answer; next (may be NULL) becomes "next" (hex, or null) for a
  * blob listing (ignored for releases). Frees l. Returns the malloc'd text
  * (caller frees) and *len, or NULL if any append or this call failed. */
@@ -196,13 +200,20 @@ int api_release_list_decode(const char *body, size_t len,
 /* GET /v1/blobs?after=<hex>&limit=N                                    */
 
 /* {"blobs":[{"sha256":"<hex>","size":N,"variants":["gzip","br"],
- *             "extra_variants":["zstd"]}],
+ *             "extra_variants":["zstd"],"deltas":["<dictionary hex>",...]}],
  *  "next":"<hex>"|null}, in strictly ascending digest order
  *  ("extra_variants" only when there is one). */
+
+/* The most deltas one blob listing entry names (more are left out: a peer
+ * copies those on a later pass, or never, and serves the usual answer). */
+#define API_BLOB_DELTAS_MAX 8
 
 struct api_blob_entry {
     unsigned char digest[STORE_DIGEST_LEN];
     uint64_t size;
+    /* dictionaries the node holds a dcz delta from to this blob ("deltas") */
+    unsigned char deltas[API_BLOB_DELTAS_MAX][STORE_DIGEST_LEN];
+    unsigned ndeltas;
     unsigned variants; /* (1 << STORE_ENC_GZIP) | (1 << STORE_ENC_BR) | (1 << STORE_ENC_ZSTD) */
 };
 

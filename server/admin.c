@@ -371,10 +371,23 @@ static enum MHD_Result do_get_blob(struct req *r, struct MHD_Connection *c, stru
 }
 
 struct blob_page {
+    struct store_reader *reader;
     struct api_list *list;
+    unsigned char dicts[API_BLOB_DELTAS_MAX][STORE_DIGEST_LEN];
+    size_t ndicts;
     unsigned char last[STORE_DIGEST_LEN];
     size_t n;
 };
+
+/* The dictionaries of one blob's deltas, for its listing entry. */
+static int list_delta_cb(void *arg, const unsigned char dict[STORE_DIGEST_LEN], uint64_t len)
+{
+    struct blob_page *bp = arg;
+
+    (void)len;
+    memcpy(bp->dicts[bp->ndicts++], dict, STORE_DIGEST_LEN);
+    return bp->ndicts == API_BLOB_DELTAS_MAX;
+}
 
 static int list_blob_cb(void *arg, const unsigned char digest[STORE_DIGEST_LEN], uint64_t size,
                         unsigned variants)
@@ -383,6 +396,11 @@ static int list_blob_cb(void *arg, const unsigned char digest[STORE_DIGEST_LEN],
 
     if (api_blob_list_add(bp->list, digest, size, variants) != 0)
         return 1; /* api_list_end() then fails: never a truncated 200 */
+    bp->ndicts = 0;
+    if (store_list_deltas(bp->reader, digest, list_delta_cb, bp) != STORE_OK ||
+        api_blob_list_add_deltas(bp->list, (const unsigned char(*)[STORE_DIGEST_LEN])bp->dicts,
+                                 bp->ndicts) != 0)
+        return 1;
     memcpy(bp->last, digest, STORE_DIGEST_LEN);
     bp->n++;
     return 0;
@@ -406,6 +424,7 @@ static enum MHD_Result do_list_blobs(struct req *r, struct MHD_Connection *c)
     if (err != STORE_OK)
         return reply_store_err(r, c, err);
     memset(&bp, 0, sizeof(bp));
+    bp.reader = r->reader;
     bp.list = api_list_begin("blobs");
     if (bp.list == NULL)
         return reply_error(r, c, 500, "out of memory");

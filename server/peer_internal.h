@@ -93,6 +93,11 @@ struct ctx {
     /* this pass */
     uint64_t listed, fetched, fetched_bytes, vfetched, bad, failed, published, conflicts;
     int incompatible; /* the peer speaks another API version (logged once) */
+    /* dcz deltas the peer lists and this store lacks: (target, dictionary)
+     * pairs, fetched once the blobs are in (peer_sync.c; malloc'd) */
+    unsigned char (*dpend)[2 * STORE_DIGEST_LEN];
+    size_t ndpend, capdpend;
+    uint64_t dfetched;
 };
 
 /* One public miss waiting for a heal. */
