@@ -142,7 +142,8 @@ static const struct opt_row opt_table[O_COUNT] = {
     [O_BUNDLE_BYTES] = {"bundle-bytes", "ORIGIN_INGEST_BUNDLE_BYTES", "N", "8388608", CMD_PUSH,
                         "most bytes in one bundle request; larger files are uploaded alone"},
     [O_THROUGH] = {"through", "ORIGIN_INGEST_THROUGH", "BASE_URL", NULL, CMD_VERIFY,
-                   "then fetch every file through BASE_URL (the CDN), identity, gzip and br, "
+                   "then fetch every file through BASE_URL (the CDN), identity, gzip, br, zstd "
+                   "and dcz, "
                    "and check the bytes"},
     [O_SAMPLE] = {"sample", "ORIGIN_INGEST_SAMPLE", "N", "all files", CMD_VERIFY,
                   "--through checks N files chosen at random"},
@@ -1307,6 +1308,7 @@ static int verify_through(struct cfg *cfg, struct ingest_progress *prog, json_t 
         ingest_progress_error(prog, "%s", err);
         return INGEST_EXIT_NODE;
     }
+    ingest_through_find_dicts(cfg->nodes[0], cfg->token, cfg->val[O_CACERT], &rel);
     memset(&o, 0, sizeof(o));
     o.base = cfg->val[O_THROUGH];
     o.jobs = cfg->through_jobs;
@@ -1318,16 +1320,19 @@ static int verify_through(struct cfg *cfg, struct ingest_progress *prog, json_t 
     if (r < 0) {
         ingest_progress_error(prog, "through %s: %s", o.base, res.report ? res.report : "failed");
     } else if (r == 0) {
-        ingest_progress_line(prog, "through %s: %zu files, %zu responses, all the release's bytes",
-                             o.base, res.files, res.fetches);
+        ingest_progress_line(prog,
+                             "through %s: %zu files, %zu responses, all the release's bytes; "
+                             "%zu of %zu offers of a dictionary answered dcz",
+                             o.base, res.files, res.fetches, res.dcz_answers, res.dcz_asked);
     } else {
         ingest_progress_error(prog, "through %s: %zu of %zu responses WRONG (%zu files checked)%s",
-                              o.base, res.wrong, res.files * 3, res.files,
+                              o.base, res.wrong, res.files * 4 + res.dcz_asked, res.files,
                               res.timed_out ? "; time budget spent" : "");
     }
-    *doc = json_pack("{s:s, s:I, s:I, s:I, s:b}", "base", o.base, "files", (json_int_t)res.files,
-                     "responses", (json_int_t)res.fetches, "wrong", (json_int_t)res.wrong,
-                     "timed_out", res.timed_out);
+    *doc = json_pack("{s:s, s:I, s:I, s:I, s:b, s:I, s:I}", "base", o.base, "files",
+                     (json_int_t)res.files, "responses", (json_int_t)res.fetches, "wrong",
+                     (json_int_t)res.wrong, "timed_out", res.timed_out, "dcz_asked",
+                     (json_int_t)res.dcz_asked, "dcz_answers", (json_int_t)res.dcz_answers);
     if (*doc != NULL) {
         json_t *w = json_array();
         const char *p = res.report, *nl;

@@ -56,22 +56,22 @@ python3 - "$T/cold.json" "$nfiles" <<'EOPY' || fail "verify --through --json sum
 import json, sys
 d = json.load(open(sys.argv[1]))["through"]
 n = int(sys.argv[2])
-assert d["files"] == n and d["responses"] == 3 * n and d["wrong"] == 0 and d["problems"] == [], d
+assert d["files"] == n and d["responses"] == 4 * n and d["wrong"] == 0 and d["problems"] == [], d
 EOPY
 rc=0
 verify --through "$CDN" 2>"$T/warm.err" || rc=$?
 [ "$rc" = 0 ] || { cat "$T/warm.err" >&2; fail "verify --through a warm nginx cache: exit $rc"; }
-grep -q "through $CDN: $nfiles files, $((3 * nfiles)) responses" "$T/warm.err" ||
+grep -q "through $CDN: $nfiles files, $((4 * nfiles)) responses" "$T/warm.err" ||
     fail "summary line: $(cat "$T/warm.err")"
 hits="$(grep -c 'cache=HIT' "$N/logs/access.log" || true)"
-[ "$hits" -ge "$((3 * nfiles))" ] || fail "second pass: $hits cache hits, want $((3 * nfiles))"
+[ "$hits" -ge "$((4 * nfiles))" ] || fail "second pass: $hits cache hits, want $((4 * nfiles))"
 # The br and gzip variants the node stores were what came back.
 for enc in br gzip; do
     curl -s -o /dev/null -D "$T/h" -H "Accept-Encoding: $([ $enc = br ] && echo br,gzip || echo gzip)" \
         "$CDN$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["css/app.css"])' "$T/manifest.json")"
     expect_eq "Content-Encoding through nginx" "$(header_of "$T/h" Content-Encoding)" "$enc"
 done
-ok "verify --through nginx: $nfiles files x 3 encodings, cold and from the cache"
+ok "verify --through nginx: $nfiles files x 4 Accept-Encodings, cold and from the cache"
 
 # 2. A proxy that alters one byte of one file.
 target="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["js/app.js"])' "$T/manifest.json")"
@@ -108,13 +108,13 @@ done
 rc=0
 verify --through "http://127.0.0.1:$pport" 2>"$T/bad.err" || rc=$?
 expect_eq "verify --through a proxy that alters a byte: exit" "$rc" 6
-for ae in none gzip br,gzip; do
+for ae in none gzip br,gzip zstd; do
     grep -q "WRONG http://127.0.0.1:$pport$target (Accept-Encoding: $ae): " "$T/bad.err" ||
         fail "the altered URL with Accept-Encoding $ae is not named: $(cat "$T/bad.err")"
 done
-expect_eq "wrong URLs named" "$(grep -c "through: WRONG" "$T/bad.err")" 3
-grep -q "3 of $((3 * nfiles)) responses WRONG" "$T/bad.err" || fail "summary: $(cat "$T/bad.err")"
-ok "verify --through a byte-altering proxy: exit 6, $target named (identity, gzip, br)"
+expect_eq "wrong URLs named" "$(grep -c "through: WRONG" "$T/bad.err")" 4
+grep -q "4 of $((4 * nfiles)) responses WRONG" "$T/bad.err" || fail "summary: $(cat "$T/bad.err")"
+ok "verify --through a byte-altering proxy: exit 6, $target named (identity, gzip, br, zstd)"
 
 # The pipeline's last step (deploy/deploy-assets.sh, CDN_CHECK_URL): after the
 # HTML deploy, through nginx it passes; through the altering proxy it exits 6.

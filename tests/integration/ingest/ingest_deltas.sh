@@ -105,6 +105,14 @@ for r in r1 r2; do
 done
 ok "--dict-deltas 2 (default): a browser one or two releases behind gets a delta"
 
+# verify --through decodes every zstd and dcz answer too (here straight from a node)
+run_ingest verify "${NODES[@]}" --token-file "$TOKEN_FILE" --release r3 --through "${PUBLIC[1]}" --json
+[ "$RC" = 0 ] || fail "verify --through: exit $RC: $(cat "$WORK/out" "$WORK/err")"
+expect_eq "through: dcz offered (app.js, site.css)" "$(json_get "$WORK/out" "d['through']['dcz_asked']")" 2
+expect_eq "through: dcz answered" "$(json_get "$WORK/out" "d['through']['dcz_answers']")" 2
+expect_eq "through: responses" "$(json_get "$WORK/out" "d['through']['responses']")" $((4 * 4 + 2))
+ok "verify --through checks the zstd and dcz answers"
+
 change "$S/js/app.js" 4
 push r4 --dict-deltas 0
 expect_eq "r4: --dict-deltas 0" "$(json_get "$WORK/push-r4.json" "d['deltas']['pairs']")" 0
