@@ -697,13 +697,12 @@ static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c)
 {
     struct server *srv = r->srv;
     struct store_stats s;
+    json_t *j;
     int err = store_stats(srv->st, &s);
 
     if (err != STORE_OK)
         return reply_store_err(r, c, err);
-    return reply_json(
-        r, c, 200,
-        json_pack("{s:i,s:s,s:b,s:b,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I}}", "api",
+    j = json_pack("{s:i,s:s,s:b,s:b,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I}}", "api",
                   API_VERSION, "version", ORIGIND_VERSION, "draining", atomic_load(&srv->draining),
                   "catching_up", atomic_load(&srv->catching_up), "started",
                   (json_int_t)srv->started, "in_flight", (json_int_t)atomic_load(&srv->in_flight),
@@ -711,7 +710,15 @@ static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c)
                   "variants", (json_int_t)s.variants, "variant_bytes", (json_int_t)s.variant_bytes,
                   "paths", (json_int_t)s.paths, "releases", (json_int_t)s.releases, "last_release",
                   s.last_release, "last_release_time", (json_int_t)s.last_release_time, "map_size",
-                  (json_int_t)s.map_size, "map_used", (json_int_t)s.map_used));
+                  (json_int_t)s.map_size, "map_used", (json_int_t)s.map_used);
+    /* dcz deltas: count, and the bytes of the pages they use */
+    if (j != NULL) {
+        json_t *st = json_object_get(j, "store");
+
+        json_object_set_new(st, "deltas", json_integer((json_int_t)s.deltas));
+        json_object_set_new(st, "delta_bytes", json_integer((json_int_t)s.delta_bytes));
+    }
+    return reply_json(r, c, 200, j);
 }
 
 static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)

@@ -483,6 +483,10 @@ static int stats_main(const struct config *cfg)
                   s.last_release[0] ? s.last_release : NULL, "last_release_time",
                   (json_int_t)s.last_release_time, "map_size", (json_int_t)s.map_size, "map_used",
                   (json_int_t)s.map_used, "retention", admin_retention_json(&s));
+    if (j != NULL) { /* dcz deltas: count, and the bytes of the pages they use */
+        json_object_set_new(j, "deltas", json_integer((json_int_t)s.deltas));
+        json_object_set_new(j, "delta_bytes", json_integer((json_int_t)s.delta_bytes));
+    }
     if (j == NULL || json_dumpf(j, stdout, JSON_INDENT(2)) != 0) {
         json_decref(j);
         return EXIT_FAIL;

@@ -60,7 +60,10 @@ push r2
 expect_eq "r2: deltas kept (app.js, site.css)" "$(json_get "$WORK/push-r2.json" "d['deltas']['kept']")" 2
 expect_eq "r2: uploads (2 deltas x 2 nodes)" "$(json_get "$WORK/push-r2.json" "d['deltas']['sent']")" 4
 expect_eq "r2: none refused" "$(json_get "$WORK/push-r2.json" "d['deltas']['refused']")" 0
-ok "push computes deltas for the changed JS and CSS only, and sends them to every node"
+st() { curl -sS -H "Authorization: Bearer $(cat "$TOKEN_FILE")" "${ADMIN[0]}/v1/status" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["store"][sys.argv[1]])' "$1"; }
+expect_eq "status: deltas" "$(st deltas)" 2
+ok "push computes deltas for the changed JS and CSS only, and sends them to every node ($(st delta_bytes) bytes of store pages for 2 deltas; variants $(st variant_bytes) bytes, blobs $(st blob_bytes) bytes)"
 
 # every node answers r2's files as dcz to a browser holding r1's, and the
 # answer decodes with the reference CLI to exactly the published bytes
