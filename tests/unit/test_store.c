@@ -888,6 +888,15 @@ static void test_deltas(void **state)
     assert_int_equal(store_put_delta(fx->st, d2, d1, bad, bad_len, &created), STORE_EVARIANT);
     free(bad);
 
+#ifdef ORIGIND_TEST_HOOKS
+    /* a failed write or commit stores nothing (then the same put succeeds) */
+    store_fault_set(STORE_FAULT_WRITE, 1);
+    assert_int_equal(store_put_delta(fx->st, d2, d1, dz, dz_len, &created), STORE_EFAULT);
+    store_fault_set(STORE_FAULT_COMMIT, 1);
+    assert_int_equal(store_put_delta(fx->st, d2, d1, dz, dz_len, &created), STORE_EFAULT);
+    assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+    assert_int_equal(s.deltas, 0);
+#endif
     assert_int_equal(store_put_delta(fx->st, d2, d1, dz, dz_len, &created), STORE_OK);
     assert_int_equal(created, 1);
     assert_int_equal(store_put_delta(fx->st, d2, d1, dz, dz_len, &created), STORE_OK);
