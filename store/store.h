@@ -231,11 +231,12 @@ int store_batch_commit(struct store_batch *b);
 /* Discards everything in the batch and frees b. NULL is a no-op. */
 void store_batch_abort(struct store_batch *b);
 
-/* Stores a precompressed variant (STORE_ENC_GZIP or STORE_ENC_BR) of an
- * existing blob. The store decodes data in a streaming pass, never producing
- * more than the blob's size, and accepts it only if the decoded bytes equal
- * the blob exactly (size and SHA-256). *created as for store_put_blob. The
- * decoding runs before LMDB's writer lock is taken.
+/* Stores a precompressed variant (STORE_ENC_GZIP, STORE_ENC_BR or
+ * STORE_ENC_ZSTD: one frame, a window of at most 8 MiB) of an existing blob.
+ * The store decodes data in a streaming pass, never producing more than the
+ * blob's size, and accepts it only if the decoded bytes equal the blob
+ * exactly (size and SHA-256). *created as for store_put_blob. The decoding
+ * runs before LMDB's writer lock is taken.
  * Returns STORE_OK, STORE_ENOTFOUND (blob not present), STORE_EVARIANT,
  * STORE_EINVAL (bad encoding, or data NULL with len > 0), STORE_ETOOBIG
  * (len > max_blob), STORE_EBUSY, STORE_EFULL, STORE_EIO, STORE_ENOMEM,
@@ -337,7 +338,7 @@ struct store_asset {
     int64_t published; /* unix seconds of first publish */
     const char *type;  /* borrowed from the reader, not NUL-terminated */
     size_t type_len;
-    /* [STORE_ENC_IDENTITY] always set; the gzip and br variants when stored
+    /* [STORE_ENC_IDENTITY] always set; the gzip, br and zstd variants when stored
      * and the type is compressible (store_type_compressible: only those are
      * ever served), else data NULL */
     struct store_blob body[STORE_ENC_COUNT];
@@ -358,9 +359,9 @@ int store_get_blob(struct store_reader *r, const unsigned char digest[STORE_DIGE
 
 /* Lists blobs in digest order, starting strictly after *after (NULL: from the
  * first), calling fn for at most limit of them. variants is a bit mask of
- * (1 << STORE_ENC_GZIP) | (1 << STORE_ENC_BR). fn returns 0 to go on, non-zero
- * to stop. Returns STORE_OK, or a mapped LMDB error (STORE_EIO,
- * STORE_ECORRUPT, STORE_ENOMEM). */
+ * (1 << STORE_ENC_GZIP) | (1 << STORE_ENC_BR) | (1 << STORE_ENC_ZSTD). fn returns 0 to go on,
+ * non-zero to stop. Returns STORE_OK, or a mapped LMDB error (STORE_EIO, STORE_ECORRUPT,
+ * STORE_ENOMEM). */
 typedef int (*store_blob_fn)(void *arg, const unsigned char digest[STORE_DIGEST_LEN], uint64_t size,
                              unsigned variants);
 int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t limit,
@@ -388,7 +389,7 @@ int store_release_list(struct store_reader *r, store_release_fn fn, void *arg);
 
 struct store_stats {
     uint64_t blobs, blob_bytes;       /* identity blobs */
-    uint64_t variants, variant_bytes; /* gzip + br */
+    uint64_t variants, variant_bytes; /* gzip + br + zstd (deltas: below) */
     uint64_t paths, releases;
     char last_release[STORE_ID_MAX + 1]; /* "" if none */
     int64_t last_release_time;           /* 0 if none */

@@ -100,10 +100,11 @@ static inline void *store__alloc(size_t n, int *err)
 void store__fault_from_env(const char *spec);
 #endif
 
-/* Decodes data (enc: STORE_ENC_GZIP or STORE_ENC_BR) in a streaming pass,
- * hashing the output, and checks it is exactly size bytes with SHA-256
- * digest. Never produces more than size + 1 bytes. Trailing bytes after the
- * compressed stream are refused.
+/* Decodes data (enc: STORE_ENC_GZIP, STORE_ENC_BR or STORE_ENC_ZSTD: one
+ * frame, nothing after it, no skippable frame, window <= 8 MiB) in a
+ * streaming pass, hashing the output, and checks it is exactly size bytes
+ * with SHA-256 digest. Never produces more than size + 1 bytes. Trailing
+ * bytes after the compressed stream are refused.
  * Returns STORE_OK, STORE_EVARIANT, STORE_EINVAL (bad enc), STORE_ENOMEM,
  * STORE_EFAULT. */
 int store__variant_verify(int enc, const void *data, size_t len, uint64_t size,
