@@ -648,6 +648,21 @@ int api_answer_publish_digest(const char *body, size_t len, unsigned char out[ST
     return rc;
 }
 
+int api_status_deltas(const char *body, size_t len, uint64_t *deltas)
+{
+    json_t *doc = body != NULL ? json_loadb(body, len, 0, NULL) : NULL;
+    json_t *s = json_is_object(doc) ? json_object_get(doc, "store") : NULL;
+    json_t *d = json_object_get(s, "deltas");
+    int rc = -1;
+
+    if (json_is_integer(d) && json_integer_value(d) >= 0) {
+        *deltas = (uint64_t)json_integer_value(d);
+        rc = 0;
+    }
+    json_decref(doc);
+    return rc;
+}
+
 int api_status_decode(const char *body, size_t len, uint64_t *blobs, uint64_t *variants)
 {
     json_t *doc = body != NULL ? json_loadb(body, len, 0, NULL) : NULL;

@@ -267,6 +267,9 @@ int api_answer_publish_digest(const char *body, size_t len, unsigned char out[ST
 /* GET /v1/status: the store's blob and variant counts ("store": {"blobs",
  * "variants"}). Returns 0, or -1 if either is absent or negative. */
 int api_status_decode(const char *body, size_t len, uint64_t *blobs, uint64_t *variants);
+/* Its dcz delta count ("store": {"deltas"}). Returns 0, or -1 if absent or
+ * negative (a node from before deltas). */
+int api_status_deltas(const char *body, size_t len, uint64_t *deltas);
 
 /* ------------------------------------------------------------------ */
 /* POST /v1/prune (api_prune.c)                                         */

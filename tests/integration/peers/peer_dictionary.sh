@@ -48,3 +48,32 @@ wait_healthy "$PUBLIC_B" 30 || fail "B did not catch up"
 out="$(check_releases "$ADMIN_A" "$PUBLIC_B")" || fail "live peer: $out"
 case "$out" in *" 0 dcz answers"*) fail "live peer: no dcz compared: $out" ;; esac
 ok "a node catching up from a peer answers zstd and dcz as the pushed node does: $out"
+
+# anti-entropy: a node with every release and blob but fewer deltas than its
+# peer (a delta uploaded to one node only, or a heal, which copies no delta)
+# catches up on its next check
+start E "$WORK/e" --peer "$ADMIN_A" --peer-interval 1
+wait_healthy "$PUBLIC_E" 30 || fail "E did not catch up"
+mkdir -p "$WORK/s3"
+cp -r "$WORK/s/." "$WORK/s3/"
+echo "/* release 3 */" >>"$WORK/s3/js/m0.js"
+for n in A E; do
+    v="ADMIN_$n"
+    "$ORIGIN_INGEST" push --node "${!v}" --token-file "$TOKEN_FILE" --release r3 --dict-deltas 0 \
+        --manifest-out "$WORK/m3.json" --manifest-format full "$WORK/s3" >/dev/null 2>&1 || fail "push r3 to $n"
+done
+H3="$(sha256sum "$WORK/s3/js/m0.js" | cut -c1-64)"
+H2="$(sha256sum "$WORK/s/js/m0.js" | cut -c1-64)"
+zstd -q -19 -D "$WORK/s/js/m0.js" -c "$WORK/s3/js/m0.js" >"$WORK/d.zst"
+{ printf '\x5e\x2a\x4d\x18\x20\x00\x00\x00'; printf '%s' "$H2" | tr a-f A-F | basenc --base16 -d; cat "$WORK/d.zst"; } >"$WORK/d.dcz"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -X PUT \
+    --data-binary @"$WORK/d.dcz" "$ADMIN_A/v1/blobs/$H3/dcz/$H2")
+expect_eq "delta to A only" "$code" 201
+for _ in $(seq 1 100); do
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$ADMIN_E/v1/blobs/$H3/dcz/$H2")
+    [ "$code" = 200 ] && break
+    sleep 0.1
+done
+expect_eq "E copied the delta by anti-entropy" "$code" 200
+out="$(check_releases "$ADMIN_A" "$PUBLIC_E")" || fail "E after anti-entropy: $out"
+ok "anti-entropy copies a delta its peer has and it lacks: $out"
