@@ -423,6 +423,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     st->max_blob = o.max_blob;
     st->read_only = o.read_only;
     st->fd = -1;
+    st->lock_fd = -1;
     st->grace_ns =
         (uint64_t)(o.zero_copy_grace != 0 ? o.zero_copy_grace : DEFAULT_GRACE_S) * 1000000000ull;
     grace = getenv("ORIGIND_ZERO_COPY_GRACE");
@@ -446,6 +447,13 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     if (!o.read_only && mkdir(dir, 0750) != 0 && errno != EEXIST) {
         rc = STORE_EIO;
         goto out;
+    }
+    /* One writer per store (store_lock.c): before LMDB opens, so a store held
+     * by another process is never written, nor even upgraded, by this one. */
+    if (!o.read_only) {
+        rc = store__lock_take(dir, &st->lock_fd);
+        if (rc != STORE_OK)
+            goto out;
     }
     rc = map_mdb(mdb_env_create(&st->env));
     if (rc != STORE_OK)
@@ -477,6 +485,7 @@ out:
     if (st != NULL) {
         if (st->env != NULL)
             mdb_env_close(st->env);
+        store__lock_drop(st->lock_fd);
         pthread_mutex_destroy(&st->pool_lock);
         pthread_mutex_destroy(&st->pin_lock);
         free(st->dir);
@@ -498,6 +507,7 @@ void store_close(struct store *st)
         free(r);
     }
     mdb_env_close(st->env);
+    store__lock_drop(st->lock_fd); /* after LMDB: no write can follow it */
     pthread_mutex_destroy(&st->pool_lock);
     pthread_mutex_destroy(&st->pin_lock);
     free(st->dir);

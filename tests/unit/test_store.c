@@ -1599,6 +1599,40 @@ static void test_fault_injection(void **state)
 }
 #endif /* ORIGIND_TEST_HOOKS */
 
+/* One writer per store: a second writable open of a held store, in this
+ * process or any other, is STORE_ELOCKED and store_holder() names this pid;
+ * a read-only open runs beside it; the lock goes with the handle. */
+static void test_writer_lock(void **state)
+{
+    struct fx *fx = *state;
+    struct store_options ro = test_opts;
+    struct store *second = NULL, *reader = NULL;
+    char sdir[128];
+    long pid = -1;
+    struct store_stats s;
+
+    snprintf(sdir, sizeof(sdir), "%s/s", fx->dir);
+    assert_int_equal(store_open(sdir, &test_opts, &second), STORE_ELOCKED);
+    assert_null(second);
+    assert_int_equal(store_holder(sdir, &pid), STORE_OK);
+    assert_int_equal(pid, (long)getpid());
+    assert_string_equal(store_strerror(STORE_ELOCKED),
+                        "store held by another process (one writer per store)");
+
+    ro.read_only = 1;
+    assert_int_equal(store_open(sdir, &ro, &reader), STORE_OK);
+    assert_int_equal(store_stats(reader, &s), STORE_OK);
+    store_close(reader);
+    /* closing the reader did not drop the writer's lock */
+    assert_int_equal(store_open(sdir, &test_opts, &second), STORE_ELOCKED);
+
+    store_close(fx->st);
+    fx->st = NULL;
+    assert_int_equal(store_holder(sdir, &pid), STORE_ENOTFOUND);
+    assert_int_equal(store_open(sdir, &test_opts, &fx->st), STORE_OK);
+    assert_int_equal(store_holder(NULL, &pid), STORE_EINVAL);
+}
+
 static void test_backup(void **state)
 {
     struct fx *fx = *state;
@@ -2097,6 +2131,7 @@ int main(int argc, char **argv)
 #ifdef ORIGIND_TEST_HOOKS
         cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
 #endif
+        cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_absent_blob, setup, teardown),
