@@ -894,6 +894,8 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
     tr = http_target_path(r->target, r->target_len, t->path, sizeof(t->path), &t->len);
     if (tr == HTTP_TARGET_TOO_LONG)
         return reply_error(r, c, 414, "request target too long");
+    if (tr == HTTP_TARGET_SLASH)
+        return reply_error(r, c, 404, "no such endpoint (%2F is not a path separator)");
     if (tr != HTTP_TARGET_OK)
         return reply_error(r, c, 400, "malformed request target");
     route = route_of(t);
@@ -980,6 +982,8 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
             r->method_len = sizeof(r->method) - 1;
         memcpy(r->method, method, r->method_len);
         r->method[r->method_len] = '\0';
+        if (req_line_cut(r, version))
+            return reply_error(r, c, 400, "NUL byte in the request line");
         return admin_begin(r, c, &t);
     }
     if (*upload_data_size != 0) {

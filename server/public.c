@@ -353,7 +353,7 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     if (err == STORE_EGONE) {
         /* every release naming it was pruned; never healed from a peer */
         r->cache = "gone";
-        return req_text(r, c, MHD_HTTP_GONE, "gone", 1);
+        return public_text(r, c, MHD_HTTP_GONE, "gone");
     }
     if (err == STORE_ENOTFOUND || (err == STORE_ECORRUPT && r->heal != 0)) {
         r->cache = "miss";
@@ -478,6 +478,8 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
             r->method_len = sizeof(r->method) - 1;
         memcpy(r->method, method, r->method_len);
         r->method[r->method_len] = '\0';
+        if (req_line_cut(r, version))
+            return public_text(r, c, MHD_HTTP_BAD_REQUEST, "NUL byte in the request line");
         /* Requests with a body are refused at once: queueing early makes
          * libmicrohttpd skip the body and close the connection. */
         if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
@@ -510,6 +512,10 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
     tr = http_target_path(r->target, r->target_len, path, sizeof(path), &path_len);
     if (tr == HTTP_TARGET_TOO_LONG)
         return public_text(r, c, MHD_HTTP_URI_TOO_LONG, "request target too long");
+    if (tr == HTTP_TARGET_SLASH) {
+        r->cache = "miss";
+        return public_text(r, c, MHD_HTTP_NOT_FOUND, "not found (%2F is not a path separator)");
+    }
     if (tr != HTTP_TARGET_OK)
         return public_text(r, c, MHD_HTTP_BAD_REQUEST, "malformed request target");
     if (path_len == 8 && memcmp(path, "/healthz", 8) == 0)
