@@ -966,12 +966,6 @@ static int cmp_file_digest(const void *pa, const void *pb)
     return c != 0 ? c : cmp_file_path(pa, pb);
 }
 
-static int same_entry(const struct store_file *a, const struct store_file *b)
-{
-    return memcmp(a->digest, b->digest, STORE_DIGEST_LEN) == 0 &&
-           cmp_bytes(a->type, a->type_len, b->type, b->type_len) == 0;
-}
-
 static void report(store_problem_fn fn, void *arg, enum store_problem_kind kind, const char *path,
                    size_t len, const unsigned char *digest)
 {
@@ -1077,7 +1071,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     if (sorted == NULL)
         goto out;
 
-    /* 1. Every entry valid; sorted by path; identical duplicates counted once. */
+    /* 1. Every entry valid; sorted by path; a path given twice is a bad entry. */
     for (i = 0; i < n; i++) {
         const struct store_file *f = &files[i];
 
@@ -1093,11 +1087,9 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     qsort(sorted, m, sizeof(*sorted), cmp_file_path);
     for (i = 0; i < m; i++) {
         if (u > 0 && cmp_file_path(&sorted[i], &sorted[u - 1]) == 0) {
-            if (!same_entry(sorted[i], sorted[u - 1])) {
-                report(problem, arg, STORE_PROBLEM_BAD_ENTRY, sorted[i]->path, sorted[i]->path_len,
-                       sorted[i]->digest);
-                bad = 1;
-            }
+            report(problem, arg, STORE_PROBLEM_BAD_ENTRY, sorted[i]->path, sorted[i]->path_len,
+                   sorted[i]->digest);
+            bad = 1;
             continue;
         }
         sorted[u++] = sorted[i];

@@ -298,8 +298,8 @@ typedef void (*store_problem_fn)(void *arg, enum store_problem_kind kind, const 
  * stay, and the release records the type the path serves, not the one
  * given. Publishing the same id with the same set of (path, digest, type)
  * again, types as the paths serve them, is a no-op (*created = 0). files
- * need not be sorted; the same path twice with the same digest and type
- * counts once.
+ * need not be sorted; a path given twice, even with the same digest and
+ * type, is a BAD_ENTRY problem (reported once per extra copy).
  * Every problem is reported through problem (may be NULL) before returning:
  * A path that a prune left gone (STORE_EGONE) is live again when a release
  * binds it to the same digest; another digest is still a conflict.

@@ -85,6 +85,12 @@ expect_status "release id reused" 409 "${AUTH[@]}" -X PUT --data-binary "$(rel /
 expect_status "bad path" 400 "${AUTH[@]}" -X PUT --data-binary "$(rel /a/../h "$H")" "$A/v1/releases/r4"
 expect_status "bad id" 400 "${AUTH[@]}" -X PUT --data-binary "$(rel /x "$H")" "$A/v1/releases/bad%20id"
 expect_status "malformed json" 400 "${AUTH[@]}" -X PUT --data-binary '{"files":' "$A/v1/releases/r5"
+dup="{\"files\":[{\"path\":\"/d.txt\",\"sha256\":\"$H\",\"type\":\"text/plain\"},{\"path\":\"/d.txt\",\"sha256\":\"$H\",\"type\":\"text/plain\"}]}"
+curl -sS "${AUTH[@]}" -o "$WORK/r.out" -w '%{http_code}' -X PUT --data-binary "$dup" "$A/v1/releases/r6" >"$WORK/code"
+expect_eq "the same entry twice" "$(cat "$WORK/code")" 400
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [b["path"] for b in d["bad"]]==["/d.txt"], d' "$WORK/r.out"
+expect_status "nothing of r6 stored" 404 "${AUTH[@]}" "$A/v1/releases/r6"
+expect_eq "nothing of r6 visible" "$(curl -sS -o /dev/null -w '%{http_code}' "$NODE_PUBLIC/d.txt")" 404
 expect_eq "nothing of r2/r3 visible" "$(curl -sS -o /dev/null -w '%{http_code}' "$NODE_PUBLIC/z.txt")" 404
 curl -sS "${AUTH[@]}" "$A/v1/releases/r1" >"$WORK/r.out"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["id"]=="r1" and d["files"][0]["path"]=="/h.txt" and d["created"]>0, d' "$WORK/r.out"

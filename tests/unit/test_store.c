@@ -1183,12 +1183,20 @@ static void test_publish_release_conflict_and_noop(void **state)
     assert_int_equal(store_publish(fx->st, "v1", 2, files, 2, 10, &created, NULL, NULL), STORE_OK);
     assert_int_equal(created, 1);
 
-    /* Same content, other order, an identical duplicate: a no-op. */
+    /* Same content, other order: a no-op. */
     again[0] = file_of("/a.css", d2, "text/css");
     again[1] = file_of("/b.css", d1, "text/css");
     again[2] = file_of("/a.css", d2, "text/css");
-    assert_int_equal(store_publish(fx->st, "v1", 2, again, 3, 20, &created, NULL, NULL), STORE_OK);
+    assert_int_equal(store_publish(fx->st, "v1", 2, again, 2, 20, &created, NULL, NULL), STORE_OK);
     assert_int_equal(created, 0);
+    /* An identical duplicate is a bad entry, named once (issue 23: it was
+     * accepted and counted twice in the answer). */
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(store_publish(fx->st, "v1", 2, again, 3, 20, &created, on_problem, &p),
+                     STORE_EINVAL);
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.kind[0], STORE_PROBLEM_BAD_ENTRY);
+    assert_string_equal(p.path[0], "/a.css");
     assert_int_equal(store_stats(fx->st, &s), STORE_OK);
     assert_int_equal(s.releases, 1);
     assert_int_equal(s.last_release_time, 10);
