@@ -33,6 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* What a variant whose blob this node lacks is told, alone or in a bundle. */
+#define VARIANT_NO_BLOB "blob not present: upload the identity bytes first"
+
 /* ------------------------------------------------------------------ */
 /* Responses                                                            */
 
@@ -303,7 +306,7 @@ static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, stru
         metrics_upload(srv->metrics, status < 500 ? METRICS_UPLOAD_REJECTED : METRICS_UPLOAD_FAILED,
                        1);
         if (err == STORE_ENOTFOUND)
-            return reply_error(r, c, status, "blob not present: upload the identity bytes first");
+            return reply_error(r, c, status, VARIANT_NO_BLOB);
         return reply_store_err(r, c, err);
     }
     metrics_upload(srv->metrics, created ? METRICS_UPLOAD_CREATED : METRICS_UPLOAD_PRESENT, 1);
@@ -780,16 +783,19 @@ static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
             err = store_batch_put_variant(b, digest, kind, rec.data, rec.len, &made);
         if (err != STORE_OK) {
             unsigned status;
+            const char *why = store_strerror(err);
 
             store_batch_abort(b);
-            if (err == STORE_ENOTFOUND)
+            if (err == STORE_ENOTFOUND) {
                 err = STORE_EMISSING; /* a variant whose blob is in neither store nor bundle */
+                why = VARIANT_NO_BLOB " (in this bundle or before)";
+            }
             status = http_status_for_store_err(err);
             metrics_upload(srv->metrics,
                            status < 500 ? METRICS_UPLOAD_REJECTED : METRICS_UPLOAD_FAILED, 1);
             store_digest_to_hex(digest, hex);
             snprintf(msg, sizeof(msg), "record %llu (%s %s): %s", (unsigned long long)index,
-                     store_encoding_name(kind), hex, store_strerror(err));
+                     store_encoding_name(kind), hex, why);
             return reply_json(r, c, status,
                               json_pack("{s:s,s:I,s:s,s:s}", "error", msg, "index",
                                         (json_int_t)index, "sha256", hex, "kind",

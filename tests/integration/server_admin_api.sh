@@ -130,6 +130,8 @@ d = b"bundle blob d\n"
 open(w + "/bad.bundle", "wb").write(rec(0, hashlib.sha256(c).digest(), c) + rec(0, hashlib.sha256(d).digest(), d + b"x"))
 open(w + "/trunc.bundle", "wb").write(good[:-5])
 open(w + "/c.digest", "w").write(hashlib.sha256(c).hexdigest())
+e = b"bundle blob e, never sent\n" * 20
+open(w + "/orphan.bundle", "wb").write(rec(0, hashlib.sha256(c).digest(), c) + rec(1, hashlib.sha256(e).digest(), gzip.compress(e)))
 PY
 BH=(-H "Content-Type: application/x-origind-bundle")
 out="$(curl -sS "${AUTH[@]}" "${BH[@]}" --data-binary @"$WORK/good.bundle" "$A/v1/bundle")"
@@ -142,6 +144,9 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["index"]==
 C=$(cat "$WORK/c.digest")
 out="$(curl -sS "${AUTH[@]}" --data-binary "{\"digests\":[\"$C\"]}" "$A/v1/missing")"
 expect_eq "bad bundle stored nothing" "$out" "{\"missing\":[\"$C\"]}"
+curl -sS "${AUTH[@]}" "${BH[@]}" -o "$WORK/b.out" -w '%{http_code}' --data-binary @"$WORK/orphan.bundle" "$A/v1/bundle" >"$WORK/code"
+expect_eq "variant without its blob" "$(cat "$WORK/code")" 422
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["index"]==1 and "blob not present" in d["error"] and d["kind"]=="gzip", d' "$WORK/b.out"
 expect_status "truncated bundle" 400 "${AUTH[@]}" "${BH[@]}" --data-binary @"$WORK/trunc.bundle" "$A/v1/bundle"
 head -c $((31 * 1024 * 1024)) /dev/zero >"$WORK/big.bundle"
 expect_status "bundle over the cap" 413 "${AUTH[@]}" "${BH[@]}" --data-binary @"$WORK/big.bundle" "$A/v1/bundle"
