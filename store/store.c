@@ -1582,6 +1582,7 @@ int store_release_list(struct store_reader *r, store_release_fn fn, void *arg)
 int store_stats(struct store *st, struct store_stats *out)
 {
     struct store_reader *r;
+    struct store_stats s;
     struct counters c;
     MDB_envinfo info;
     MDB_stat ms;
@@ -1603,19 +1604,21 @@ int store_stats(struct store *st, struct store_stats *out)
     rc = map_mdb(mdb_env_get_flags(st->env, &flags));
     if (rc != STORE_OK)
         goto out;
-    memset(out, 0, sizeof(*out));
-    out->blobs = c.blobs;
-    out->blob_bytes = c.blob_bytes;
-    out->variants = c.variants;
-    out->variant_bytes = c.variant_bytes;
-    out->paths = c.paths;
-    out->releases = c.releases;
-    memcpy(out->last_release, c.last, c.last_len + 1);
-    out->last_release_time = c.last_time;
-    out->map_size = info.me_mapsize;
-    out->map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
-    out->durable = (flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC)) == 0;
-    rc = store__prune_stats(st, r->txn, out);
+    memset(&s, 0, sizeof(s));
+    s.blobs = c.blobs;
+    s.blob_bytes = c.blob_bytes;
+    s.variants = c.variants;
+    s.variant_bytes = c.variant_bytes;
+    s.paths = c.paths;
+    s.releases = c.releases;
+    memcpy(s.last_release, c.last, c.last_len + 1);
+    s.last_release_time = c.last_time;
+    s.map_size = info.me_mapsize;
+    s.map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+    s.durable = (flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC)) == 0;
+    rc = store__prune_stats(st, r->txn, &s);
+    if (rc == STORE_OK)
+        *out = s; /* written only on success */
 out:
     store_reader_end(r);
     return rc;
@@ -1875,6 +1878,8 @@ int store_backup(struct store *st, const char *path, int fd)
     if (fd < 0)
         return STORE_EINVAL;
     rc = map_mdb(mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT));
+    if (rc == STORE_ENOTFOUND)
+        rc = STORE_EIO; /* not an answer a copy can give: keep the Returns list true */
     if (rc == STORE_OK && own >= 0 && fsync(own) != 0)
         rc = errno == ENOSPC || errno == EDQUOT ? STORE_EFULL : STORE_EIO;
     if (own >= 0) {

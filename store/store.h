@@ -416,9 +416,9 @@ struct store_stats {
     int durable; /* 1: the environment syncs every commit (none of MDB_NOSYNC,
                   * MDB_NOMETASYNC, MDB_MAPASYNC is set); 0 otherwise */
 };
-/* Fills *out from one consistent snapshot. Returns STORE_OK, STORE_EBUSY,
- * STORE_ENOMEM, STORE_EFAULT, STORE_ECORRUPT (counters unreadable),
- * STORE_EIO. */
+/* Fills *out from one consistent snapshot; *out is written only on
+ * STORE_OK. Returns STORE_OK, STORE_EBUSY, STORE_ENOMEM, STORE_EFAULT,
+ * STORE_ECORRUPT (counters unreadable), STORE_EIO. */
 int store_stats(struct store *st, struct store_stats *out);
 
 /* ------------------------------------------------------------------ */
@@ -493,8 +493,11 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
 /* Writes a consistent, compacted copy of the live store to the file at path
  * (created, must not exist) or, when path is NULL, to fd. Readers and writers
  * go on meanwhile. Tombstones and gone marks are copied; pruned blobs are
- * not (the copy is as small as the kept data). Returns STORE_OK, STORE_EIO,
- * STORE_EFULL, STORE_EINVAL (path NULL and fd < 0). */
+ * not (the copy is as small as the kept data). Returns STORE_OK, STORE_EIO
+ * (also: path exists), STORE_EFULL, STORE_EBUSY (max_readers in use, or the
+ * map was resized by another process), STORE_ENOMEM, STORE_ECORRUPT (LMDB
+ * found a damaged page while copying), STORE_EINVAL (path NULL and fd < 0).
+ * A failed copy to path removes the partial file. */
 int store_backup(struct store *st, const char *path, int fd);
 
 /* ------------------------------------------------------------------ */

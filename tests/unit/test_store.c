@@ -1607,6 +1607,38 @@ static void test_fault_injection(void **state)
 }
 #endif /* ORIGIND_TEST_HOOKS */
 
+/* store_stats writes *out only on success: a damaged retention record
+ * (read after the counters) is STORE_ECORRUPT and leaves *out as it was
+ * (it used to be half filled). */
+static void test_stats_out_on_success(void **state)
+{
+    struct fx *fx = *state;
+    struct store_stats s, before;
+    char sdir[128];
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {10, "prunestats"}, v = {5, "short"};
+
+    snprintf(sdir, sizeof(sdir), "%s/s", fx->dir);
+    store_close(fx->st);
+    fx->st = NULL;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_set_mapsize(env, (size_t)TEST_MAP_SIZE), 0);
+    assert_int_equal(mdb_env_open(env, sdir, 0, 0640), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    assert_int_equal(store_open(sdir, &test_opts, &fx->st), STORE_OK);
+    memset(&s, 0xab, sizeof(s));
+    before = s;
+    assert_int_equal(store_stats(fx->st, &s), STORE_ECORRUPT);
+    assert_memory_equal(&s, &before, sizeof(s));
+}
+
 /* One writer per store: a second writable open of a held store, in this
  * process or any other, is STORE_ELOCKED and store_holder() names this pid;
  * a read-only open runs beside it; the lock goes with the handle. */
@@ -2140,6 +2172,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
 #endif
         cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats_out_on_success, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_absent_blob, setup, teardown),
