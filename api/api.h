@@ -12,9 +12,13 @@
  * server/peer_tombstones.c reads it.) Not for: HTTP transport (libcurl or
  * libmicrohttpd) or store access; no MHD or curl type here.
  *
- * Versioning. Every admin answer, error answers and 401 included, carries the
- * header API_VERSION_HEADER ("Origind-Api") with the decimal API_VERSION
- * (GET /v1/status also says "api": N). A client or peer checks it with
+ * Versioning. Every admin answer origind writes, error answers and 401
+ * included, carries the header API_VERSION_HEADER ("Origind-Api") with the
+ * decimal API_VERSION (GET /v1/status also says "api": N). The exceptions are
+ * the refusals libmicrohttpd 0.9.75 writes itself before origind sees a
+ * request (a Content-Length it cannot parse, "-1" or over 2^64, headers over
+ * the connection pool: transmit_error_response() in its connection.c has no
+ * hook to add a header); no client of this module sends such a request. A client or peer checks it with
  * api_version_check() before trusting a 2xx body, and on any other answer
  * that carries it; a node without the header speaks version 1 (the builds
  * before this module). Incompatible: any other number. The one-line reason
