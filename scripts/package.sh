@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # package.sh: build the Debian package build/pkg/origind_<version>_<arch>.deb
-# (README "Running a node", deploy/README.md step 1).
+# (docs/operating.md "Install", deploy/README.md step 1).
 #
 # Usage: scripts/package.sh [--bin-dir DIR] [--out DIR]
 #   --bin-dir DIR  package the origind and origin-ingest already built in DIR

@@ -42,10 +42,10 @@ ok "raw malformed requests -> 400"
 
 # a NUL byte on the wire
 got="$(printf 'GET /assets/ok\000.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | raw_outcome "$P" 5)"
-# (README, contract notes: libmicrohttpd cuts the line at the NUL: 404 or a close)
+# (docs/security.md, known limits: libmicrohttpd cuts the line at the NUL: 404 or a close)
 case "$got" in 400 | 404) ok "raw NUL -> $got" ;; closed) ok "raw NUL -> connection closed" ;; *) fail "raw NUL: $got" ;; esac
 
-# absurd lengths: the README states 414 (URL, decoded path over 1024 bytes)
+# absurd lengths: docs/security.md states 414 (URL, decoded path over 1024 bytes)
 # and 431 (over about 12 KiB of headers)
 long="$(head -c 100000 /dev/zero | tr '\0' a)"
 got="$(curl -sS -o /dev/null -w '%{http_code}' "$P/assets/$long" || true)"
