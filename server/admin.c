@@ -1,6 +1,6 @@
 /*
  * admin.c - the admin listener: what origin-ingest and peer nodes reach
- * (endpoints in README.md, "Admin API"). Bearer-token authentication on
+ * (endpoints in docs/admin-api.md). Bearer-token authentication on
  * every path, streamed and verified uploads, bundles, atomic release
  * publishing, release and blob listings, status and Prometheus metrics.
  *

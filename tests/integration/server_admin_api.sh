@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The admin API of README.md: uploads (201/200/422/413/411/400), variants, missing,
+# The admin API of docs/admin-api.md: uploads (201/200/422/413/411/400), variants, missing,
 # releases (201/200/422/409/400), listings with a cursor, bundle, status, metrics.
 . "$(dirname "$0")/helpers.sh"
 origind_start "$WORK/store" --max-blob-bytes 20M --max-bundle-bytes 30M

@@ -54,7 +54,7 @@ expect_status "%2F" 404 --path-as-is "$P/assets%2Fok.txt"
 expect_status "%2f" 404 --path-as-is "$P/assets%2fok.txt"
 ok "request lines with NUL or control bytes -> 400; %2F -> 404"
 
-# absurd lengths: the README states 414 (URL, decoded path over 1024 bytes)
+# absurd lengths: docs/security.md states 414 (URL, decoded path over 1024 bytes)
 # and 431 (over about 12 KiB of headers)
 long="$(head -c 100000 /dev/zero | tr '\0' a)"
 got="$(curl -sS -o /dev/null -w '%{http_code}' "$P/assets/$long" || true)"
