@@ -1,9 +1,9 @@
 /*
- * api.h - the origind node API, in one place: the paths, the limits, the API
- * version and how it is stated, the release digest, and the canonical
- * encoders and strict decoders of every admin answer. The request bodies
- * (missing list, release, cursor parameters, bundle framing) are parsed by
- * admin_body.h beside it.
+ * api.h - the origind node API, in one place: the paths, the limits, the
+ * public paths no release may bind, the API version and how it is stated,
+ * the release digest, and the canonical encoders and strict decoders of
+ * every admin answer. The request bodies (missing list, release, cursor
+ * parameters, bundle framing) are parsed by admin_body.h beside it.
  *
  * For: server/admin.c and server/admin_prune.c (which answer), server/peer.c
  * (which reads a peer's answers) and tools/node.c (origin-ingest), so they
@@ -73,6 +73,24 @@
 
 /* The most files a release answer may list (what a decoder accepts). */
 #define API_RELEASE_FILES_MAX 10000000
+
+/* ------------------------------------------------------------------ */
+/* Reserved paths                                                       */
+
+/* The public listener answers these itself, before any lookup, so no
+ * release may bind them: publish answers 422 naming the path, and
+ * origin-ingest refuses (exit 2, naming the file) before contacting a node.
+ * Reserved: exactly API_RESERVED_HEALTHZ, and every path that starts with
+ * API_RESERVED_PREFIX (the trailing '/' included: "/.well-known/origind"
+ * itself and "/.well-known/origindx" are not reserved). Compared byte for
+ * byte, case-sensitively, on the decoded path as it is published (what
+ * store_path_valid checks). */
+#define API_RESERVED_HEALTHZ "/healthz"
+#define API_RESERVED_PREFIX  "/.well-known/origind/"
+
+/* 1 if path[0..len) (not necessarily NUL-terminated; NULL with len 0 is
+ * the empty path) is reserved as above, else 0. Never fails. */
+int api_path_reserved(const char *path, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* Version                                                              */

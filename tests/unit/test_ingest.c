@@ -1,9 +1,9 @@
 /*
  * test_ingest.c - cmocka unit tests for the pure parts of origin-ingest
- * (tools/): published names, URL encoding, the MIME table, the parsers of
- * node answers, the manifest and request bodies, the prune policy
- * (prune.c) and the prune request and answer (api/api_prune.c), and the
- * util.c helpers.
+ * (tools/): published names, reserved paths (api_path_reserved), URL
+ * encoding, the MIME table, the parsers of node answers, the manifest and
+ * request bodies, the prune policy (prune.c) and the prune request and
+ * answer (api/api_prune.c), and the util.c helpers.
  *
  * For: tools/ functions called directly, through the ingest_core library the
  * origin-ingest binary is built from.
@@ -347,6 +347,56 @@ static void test_name_refusals(void **state)
     longname[STORE_PATH_MAX - 17] = '\0';
     assert_null(ingest_name_path("", longname, d, 0, err, sizeof(err)));
     free(longname);
+}
+
+/* api_path_reserved (api/api.c): the one rule the server's publish (422)
+ * and origin-ingest's push (exit 2) share. */
+static int reserved(const char *p)
+{
+    return api_path_reserved(p, strlen(p));
+}
+
+static void test_path_reserved(void **state)
+{
+    static const char *const yes[] = {
+        "/healthz",
+        "/.well-known/origind/",
+        "/.well-known/origind/release",
+        "/.well-known/origind/a/b.css",
+    };
+    static const char *const no[] = {
+        "",
+        "/",
+        "/healthz/",
+        "/healthz/x",
+        "/healthz.css",
+        "/healthzz",
+        "/healthy",
+        "/HEALTHZ",
+        "/assets/healthz",
+        "healthz",
+        "/.well-known/origind",
+        "/.well-known/origindx/a",
+        "/.well-known/Origind/release",
+        "/.well-known/other/x",
+        "/assets/.well-known/origind/release",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (reserved(yes[i]) != 1)
+            fail_msg("not reserved: %s", yes[i]);
+    }
+    for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        if (reserved(no[i]) != 0)
+            fail_msg("reserved: %s", no[i]);
+    }
+    /* the length is what counts, not a NUL */
+    assert_int_equal(api_path_reserved("/healthzXYZ", 8), 1);
+    assert_int_equal(api_path_reserved("/healthz", 7), 0);
+    assert_int_equal(api_path_reserved("/.well-known/origind/", 20), 0);
+    assert_int_equal(api_path_reserved(NULL, 0), 0);
 }
 
 static void test_utf8_valid(void **state)
@@ -1666,6 +1716,7 @@ int main(void)
         cmocka_unit_test(test_name_refusals),
         cmocka_unit_test(test_name_source),
         cmocka_unit_test(test_walk_order),
+        cmocka_unit_test(test_path_reserved),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_url_encode),
         cmocka_unit_test(test_mime_table),
