@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "api.h"
 #include "compress.h"
 #include "discover.h"
 #include "hash.h"
@@ -267,7 +268,8 @@ static void usage(FILE *out, unsigned cmd)
               "  0  the manifest was written\n"
               "  2  usage error (bad option, missing argument), a refused --out (see \"output\n"
               "     files\"), or a published path that does not map back to a source path\n"
-              "     with the --prefix / --keep-names given\n"
+              "     with the --prefix / --keep-names given, or that is reserved (/healthz,\n"
+              "     /.well-known/origind/...: no URL of the release can serve it)\n"
               "  4  no node has the release (\"release ID not found\"), or a node unreachable,\n"
               "     failing after retries, refusing, or answering malformed\n"
               "  5  local error: the manifest or token file cannot be written or read\n",
@@ -297,6 +299,10 @@ static void usage(FILE *out, unsigned cmd)
               "  - a symlink resolving inside DIR is followed (published under the link's\n"
               "    name); one pointing outside DIR, a dangling one, or a loop: exit 5;\n"
               "  - fifos, sockets and devices are skipped with a warning;\n"
+              "  - a file whose published path would be /healthz or under\n"
+              "    /.well-known/origind/ (the server answers those itself, so they can never\n"
+              "    be published; check --prefix and --keep-names): exit 2, naming it, before\n"
+              "    any node is contacted (--dry-run too);\n"
               "  - an unreadable file or directory: exit 5, naming it, before any node is\n"
               "    contacted;\n"
               "  - files are hashed once, every byte (size and mtime are never trusted);\n"
@@ -313,7 +319,9 @@ static void usage(FILE *out, unsigned cmd)
           "  2  usage error (bad option, missing argument)\n",
           out);
     if (cmd == CMD_PUSH)
-        fputs("     or a refused --manifest-out (see \"output files\")\n", out);
+        fputs("     or a refused --manifest-out (see \"output files\"), or a file that would\n"
+              "     publish at a reserved path\n",
+              out);
     fputs("  3  conflict: a path is already bound to other bytes on a node\n"
           "  4  a node unreachable, failing after retries, or refusing (401, 4xx, 507)\n"
           "  5  local error: unreadable, unpublishable or changing file, I/O error\n",
@@ -903,10 +911,13 @@ static void emit_json(json_t *doc)
 /* ------------------------------------------------------------------ */
 /* push                                                                 */
 
+/* Names every file (published path and type). Returns INGEST_EXIT_OK,
+ * INGEST_EXIT_LOCAL (a name that cannot be published) or INGEST_EXIT_USAGE
+ * (a path the server reserves, api_path_reserved: each such file named). */
 static int name_files(struct run_state *st)
 {
     struct ingest_site *s = st->site;
-    size_t i;
+    size_t i, reserved = 0;
     char err[600];
 
     for (i = 0; i < s->nfiles; i++) {
@@ -919,8 +930,16 @@ static int name_files(struct run_state *st)
             ingest_progress_error(&st->prog, "%s", err);
             return INGEST_EXIT_LOCAL;
         }
+        if (api_path_reserved(f->path, strlen(f->path))) {
+            ingest_progress_error(&st->prog,
+                                  "%s would publish at %s, a path the server answers itself "
+                                  "(reserved: " API_RESERVED_HEALTHZ " and " API_RESERVED_PREFIX
+                                  "...): rename it or change --prefix",
+                                  f->rel, f->path);
+            reserved++;
+        }
     }
-    return INGEST_EXIT_OK;
+    return reserved > 0 ? INGEST_EXIT_USAGE : INGEST_EXIT_OK;
 }
 
 /* ORIGIN_INGEST_TIMING=1: phase durations on stderr (for profiling). */
@@ -1490,6 +1509,16 @@ static int manifest_take(void *arg, size_t node, const struct api_release *r)
         f->rel = ingest_name_source(m->cfg->prefix, f->path, f->digest, m->cfg->keep_names, m->err,
                                     sizeof(m->err));
         if (f->rel == NULL) {
+            m->rc = INGEST_EXIT_USAGE;
+            return 0;
+        }
+        if (api_path_reserved(f->path, strlen(f->path))) {
+            /* published before nodes refused it: no URL can serve it */
+            ingest_errf(
+                m->err, sizeof(m->err),
+                "%s (from %s) is a path the server answers itself (reserved: " API_RESERVED_HEALTHZ
+                " and " API_RESERVED_PREFIX "...): no manifest can point at it",
+                f->path, f->rel);
             m->rc = INGEST_EXIT_USAGE;
             return 0;
         }
