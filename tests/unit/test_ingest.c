@@ -664,7 +664,7 @@ static void test_answer_missing_bad(void **state)
                                         collect_digest, &c, err, sizeof(err)),
                      7);
     assert_int_equal(c.n, 1);
-    assert_true(strlen(err) > 0);
+    assert_string_equal(err, "answer lists a digest that was not asked about");
 }
 
 static void test_answer_missing_huge(void **state)
@@ -695,6 +695,7 @@ static void test_answer_missing_huge(void **state)
 
 struct conflicts {
     size_t n;
+    size_t len[4]; /* strlen of each path */
     char path[4][64];
     char hex[4][STORE_HEX_LEN + 1]; /* "" for NULL */
 };
@@ -705,6 +706,7 @@ static void collect_conflict(void *arg, const char *path, const char *hex)
 
     assert_non_null(path);
     if (c->n < 4) {
+        c->len[c->n] = strlen(path);
         snprintf(c->path[c->n], sizeof(c->path[0]), "%s", path);
         snprintf(c->hex[c->n], sizeof(c->hex[0]), "%s", hex ? hex : "");
     }
@@ -745,6 +747,30 @@ static void test_answer_conflicts(void **state)
                   &c),
         1);
     assert_string_equal(c.hex[0], "");
+
+    /* a node's path reaches the terminal: control characters (C0, DEL, C1
+     * as UTF-8) replaced, well-formed UTF-8 kept, cut to STORE_PATH_MAX */
+    assert_int_equal(conflicts("{\"conflicts\":[{\"path\":\"/a\\u001b]0;pwned\\u0007b\\n\\r\"},"
+                               "{\"path\":\"/\\u009b31m\\u007f\\u0085x\"},"
+                               "{\"path\":\"/\u00e9t\u00e9/\u4e2d.css\"}]}",
+                               &c),
+                     3);
+    assert_string_equal(c.path[0], "/a?]0;pwned?b??");
+    assert_string_equal(c.path[1], "/??31m???x"); /* a '?' per byte */
+    assert_string_equal(c.path[2], "/\u00e9t\u00e9/\u4e2d.css");
+    {
+        struct ingest_buf b = {0};
+        size_t i;
+
+        ingest_buf_add(&b, "{\"conflicts\":[{\"path\":\"/", 23);
+        for (i = 0; i < 2 * STORE_PATH_MAX; i++)
+            ingest_buf_add(&b, "x", 1);
+        ingest_buf_add(&b, "\"}]}", 4);
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(api_answer_conflicts(b.data, b.len, collect_conflict, &c), 1);
+        assert_int_equal(c.len[0], STORE_PATH_MAX);
+        ingest_buf_free(&b);
+    }
 
     /* entries without a string path are skipped */
     assert_int_equal(conflicts("{\"conflicts\":[{\"sha256\":\"" HEXA "\"},{\"path\":7},3,null,"
@@ -848,6 +874,16 @@ static void test_answer_error(void **state)
     assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "line one");
     b = "tab\there";
     assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "tab?here");
+    /* C1 controls (CSI as U+009B) and malformed UTF-8 too; good UTF-8 kept */
+    b = "{\"error\":\"\\u009b2J\\u0085 \u00e9\u4e2d\"}";
+    assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "??2J?? \u00e9\u4e2d");
+    b = "raw \x9b"
+        "2J \xff\xc3 \xc0\xaf \xed\xa0\x80 \xc3\xa9";
+    assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "raw ?2J ?? ?? ??? \u00e9");
+    /* truncated without splitting a character */
+    b = "a\u00e9";
+    assert_string_equal(answer_error(b, strlen(b), out, 3), "a");
+    assert_string_equal(answer_error(b, strlen(b), out, 4), "a\u00e9");
     /* JSON without a string "error": the body's first line too */
     b = "{\"message\":\"x\"}";
     assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "{\"message\":\"x\"}");
