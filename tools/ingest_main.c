@@ -1557,7 +1557,6 @@ static int cmd_manifest(struct cfg *cfg)
     }
     nodes = ingest_client_nodes(client, &nn);
     ingest_client_get_release(client, cfg->val[O_RELEASE], manifest_take, &m);
-    rc = INGEST_EXIT_OK;
     if (!m.have) {
         /* no node could say: one line if they all say the same, else each and why */
         size_t same = 0;
