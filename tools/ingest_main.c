@@ -685,6 +685,8 @@ static int validate(struct cfg *c)
         }
     }
     v = c->cmd == CMD_PUSH ? c->val[O_MANIFEST_OUT] : c->cmd == CMD_MANIFEST ? c->val[O_OUT] : NULL;
+    if (c->cmd == CMD_PUSH && v != NULL && *v == '\0')
+        return bad("--manifest-out (a FILE, or - for stdout)", "\"\""), INGEST_EXIT_USAGE;
     if (v != NULL && *v != '\0') {
         const char *opt = c->cmd == CMD_PUSH ? "--manifest-out" : "--out";
         char err[600];

@@ -146,7 +146,10 @@ cmp -s "$WORK/ref.json" "$WORK/out" || fail "-: stdout is not the manifest: $(ca
 dry --json --manifest-out -
 [ "$RC" = 2 ] || fail "- with --json: exit $RC, want 2"
 grep -q -- "--json" "$WORK/err" || fail "- with --json: message: $(cat "$WORK/err")"
-ok "- writes stdout; refused with --json"
+ORIGIN_INGEST_MANIFEST_OUT= dry
+[ "$RC" = 2 ] || fail "empty --manifest-out: exit $RC, want 2"
+grep -q -- "invalid --manifest-out" "$WORK/err" || fail "empty --manifest-out: $(cat "$WORK/err")"
+ok "- writes stdout; refused with --json; an empty --manifest-out refused"
 
 # A refused target stops a real push before it publishes anything.
 start_nodes 1
