@@ -1464,6 +1464,11 @@ static void test_map_full(void **state)
     rm_rf(dir);
 }
 
+#ifdef ORIGIND_TEST_HOOKS
+/* Fault injection (store_fault_set) exists only in builds with the test
+ * hooks: these helpers and test_fault_injection are compiled, and the test
+ * registered, only there (a Release build has neither). */
+
 /* One complete workload: a batch of blobs and a variant, then a release. */
 static int workload(struct store *st, int round, int *stage)
 {
@@ -1547,7 +1552,6 @@ static void check_workload_atomic(struct store *st, int round)
     assert_fsck_ok(st);
 }
 
-#ifdef ORIGIND_TEST_HOOKS
 static void test_fault_injection(void **state)
 {
     struct fx *fx = *state;
