@@ -504,10 +504,30 @@ static int release_read(struct store *st, const char *id, size_t id_len, struct 
     return err;
 }
 
+/* The paths of rel that no release may bind (api_path_reserved: the public
+ * listener answers them itself), as a JSON array (caller decrefs); NULL if out
+ * of memory. */
+static json_t *reserved_paths(const struct admin_release *rel)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; a != NULL && i < rel->n; i++) {
+        if (api_path_reserved(rel->files[i].path, rel->files[i].path_len) &&
+            json_array_append_new(a, json_stringn(rel->files[i].path, rel->files[i].path_len)) !=
+                0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    return a;
+}
+
 static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct admin_release rel = {NULL, 0, NULL};
     struct publish_problems pp = {json_array(), json_array(), json_array(), 0};
+    json_t *reserved = NULL;
     const unsigned char *body = spool_data(r->spool);
     size_t n;
     int err, created = 0;
@@ -524,6 +544,16 @@ static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, s
         goto out;
     }
     n = rel.n;
+    reserved = reserved_paths(&rel);
+    if (reserved == NULL || json_array_size(reserved) > 0) {
+        ret = reserved == NULL
+                  ? reply_error(r, c, 500, "out of memory")
+                  : reply_json(r, c, 422,
+                               json_pack("{s:s,s:O}", "error",
+                                         "reserved paths: the server answers them itself",
+                                         "reserved", reserved));
+        goto out;
+    }
     err = store_publish(r->srv->st, t->id, t->id_len, rel.files, n, (int64_t)time(NULL), &created,
                         publish_problem_cb, &pp);
     switch (err) {
@@ -574,6 +604,7 @@ static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, s
         break;
     }
 out:
+    json_decref(reserved);
     json_decref(pp.missing);
     json_decref(pp.conflicts);
     json_decref(pp.bad);

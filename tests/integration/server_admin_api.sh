@@ -90,6 +90,14 @@ curl -sS "${AUTH[@]}" -o "$WORK/r.out" -w '%{http_code}' -X PUT --data-binary "$
 expect_eq "the same entry twice" "$(cat "$WORK/code")" 400
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [b["path"] for b in d["bad"]]==["/d.txt"], d' "$WORK/r.out"
 expect_status "nothing of r6 stored" 404 "${AUTH[@]}" "$A/v1/releases/r6"
+# reserved paths (SPEC): 422 naming each, nothing published
+res="{\"files\":[{\"path\":\"/healthz\",\"sha256\":\"$H\",\"type\":\"text/plain\"},{\"path\":\"/ok.txt\",\"sha256\":\"$H\",\"type\":\"text/plain\"},{\"path\":\"/.well-known/origind/release\",\"sha256\":\"$H\",\"type\":\"application/json\"}]}"
+curl -sS "${AUTH[@]}" -o "$WORK/r.out" -w '%{http_code}' -X PUT --data-binary "$res" "$A/v1/releases/r7" >"$WORK/code"
+expect_eq "reserved paths" "$(cat "$WORK/code")" 422
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert sorted(d["reserved"])==["/.well-known/origind/release","/healthz"] and "reserved" in d["error"], d' "$WORK/r.out"
+expect_status "nothing of r7 stored" 404 "${AUTH[@]}" "$A/v1/releases/r7"
+expect_eq "nothing of r7 visible" "$(curl -sS -o /dev/null -w '%{http_code}' "$NODE_PUBLIC/ok.txt")" 404
+expect_eq "healthz still the health check" "$(curl -sS "$NODE_PUBLIC/healthz")" ok
 expect_eq "nothing of r6 visible" "$(curl -sS -o /dev/null -w '%{http_code}' "$NODE_PUBLIC/d.txt")" 404
 expect_eq "nothing of r2/r3 visible" "$(curl -sS -o /dev/null -w '%{http_code}' "$NODE_PUBLIC/z.txt")" 404
 curl -sS "${AUTH[@]}" "$A/v1/releases/r1" >"$WORK/r.out"
