@@ -7,8 +7,9 @@
  *   - A path that does not exist is created.
  *   - An existing regular file is replaced atomically: the new content is
  *     written to a temporary file in the same directory, fsync'd, renamed
- *     over the old name, and the directory is fsync'd. A reader sees the
- *     old file or the new one, never a part of one.
+ *     over the old name, and the directory is fsync'd (best effort: a
+ *     failure there is not reported, the file is in place by then). A
+ *     reader sees the old file or the new one, never a part of one.
  *   - A symlink is written through: the link is resolved first (every hop,
  *     relative links against their own directory), and the final target
  *     is replaced atomically as above, in the target's directory; the link
