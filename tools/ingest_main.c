@@ -230,7 +230,8 @@ static void usage(FILE *out, unsigned cmd)
               "manifest describes.\nA node that differs is named. The deploy gate before "
               "HTML.\n"
               "--through then fetches every file of the release through BASE_URL (the CDN)\n"
-              "three times, as CloudFront asks (no Accept-Encoding, \"gzip\", \"br,gzip\"),\n"
+              "four times, as CloudFront asks (no Accept-Encoding, \"gzip\", \"br,gzip\") and\n"
+              "with \"zstd\", and once more with a dcz dictionary when the node holds a delta,\n"
               "and checks that each answer is a 200 whose bytes, decoded per its\n"
               "Content-Encoding, have the file's SHA-256 and whose Content-Type is the\n"
               "release's; every wrong URL is named (the last gate, after the HTML deploy).\n\n",
