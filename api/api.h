@@ -57,6 +57,10 @@
 #define API_PATH_METRICS    "/metrics"       /* GET */
 #define API_PATH_PRUNE      "/v1/prune"      /* POST */
 #define API_PATH_TOMBSTONES "/v1/tombstones" /* GET ?after=<id>&limit=N */
+#define API_PATH_PROMOTION  "/v1/promotion"  /* GET; POST a record (api_promote.c) */
+
+/* The public listener's release document (api_release_doc). */
+#define API_RELEASE_DOC_PATH "/.well-known/origind/release"
 
 /* HEAD /v1/releases/<id> answers 200 with no body and these two headers:
  * the release digest (64 hex, api_release_digest() of what the node holds
@@ -313,5 +317,51 @@ int api_prune_answer_decode(const char *body, size_t len, struct api_prune_answe
                             size_t why_size);
 /* Frees what api_prune_answer_decode() allocated; NULL or zeroed is a no-op. */
 void api_prune_answer_free(struct api_prune_answer *a);
+
+/* ------------------------------------------------------------------ */
+/* Promotion (api_promote.c)                                            */
+
+/* A promotion record (struct store_promotion, store.h) on the wire:
+ *   {"generation":N,"release":"<id>","digest":"<hex>","floor":"<id>"|null,
+ *    "promoted_at":<unix s>}
+ * POST /v1/promotion carries one (answer: 201 recorded, 200 already the
+ * current one, 409 the node holds a newer one or the floor is newer than the
+ * release, 404/410 release not here or pruned, 422 digest differs or floor
+ * not here, 400 malformed). GET /v1/promotion answers
+ *   {"promotion":<record>|null,"history":[<record>,...]}
+ * with the history newest first, its first entry the current one. */
+
+/* Encodes p (valid ids). Returns malloc'd text (caller frees) and *len, or
+ * NULL on allocation failure or an invalid id. */
+char *api_promotion_encode(const struct store_promotion *p, size_t *len);
+
+/* Strictly decodes one record from body[0..len): exactly those five
+ * members, generation and promoted_at integers >= 1, valid ids, 64 hex.
+ * Returns 0 and fills *out, or -1 with a one-line reason (out untouched). */
+int api_promotion_decode(const char *body, size_t len, struct store_promotion *out, char *why,
+                         size_t why_size);
+
+/* Encodes the GET answer for hist[0..n) (newest first; n 0: never
+ * promoted). Returns malloc'd text (caller frees), or NULL. */
+char *api_promotion_state_encode(const struct store_promotion *hist, size_t n, size_t *len);
+
+/* Strictly decodes a GET answer into hist[0..max) (newest first; more are
+ * checked but not kept) and *n: every record decodes, the history is in
+ * strictly descending store_promotion_cmp order and starts with the
+ * current one (null with an empty history). Returns 0, or -1 with why. */
+int api_promotion_state_decode(const char *body, size_t len, struct store_promotion *hist,
+                               size_t max, size_t *n, char *why, size_t why_size);
+
+/* The public release document of p, exactly:
+ *   {"live":"<id>","digest":"<hex>","floor":"<id>"|null,
+ *    "promoted_at":"YYYY-MM-DDTHH:MM:SSZ"}
+ * (compact, members in that order, promoted_at in UTC, RFC 3339), into
+ * out[0..cap) NUL-terminated with its length in *len, and its strong ETag
+ * ("rel-" and 32 hex of the document's SHA-256, quoted) into etag. The same
+ * record gives the same bytes on every node. Returns 0, or -1 (cap too
+ * small, out of memory, a time gmtime cannot represent). */
+#define API_RELEASE_DOC_ETAG_LEN 38
+int api_release_doc(const struct store_promotion *p, char *out, size_t cap, size_t *len,
+                    char etag[API_RELEASE_DOC_ETAG_LEN + 1]);
 
 #endif /* ORIGIND_API_H */

@@ -17,6 +17,7 @@
 
 #include "admin_body.h"
 #include "admin_prune.h"
+#include "admin_promote.h"
 #include "api.h"
 #include "http.h"
 #include "peer.h"
@@ -99,6 +100,7 @@ enum route {
     R_METRICS,      /* GET /metrics */
     R_PRUNE,        /* POST /v1/prune (admin_prune.c) */
     R_TOMBSTONES,   /* GET /v1/tombstones (admin_prune.c) */
+    R_PROMOTION,    /* GET/POST /v1/promotion (admin_promote.c) */
 };
 
 struct target {
@@ -140,6 +142,8 @@ static int route_of(struct target *t)
         return R_PRUNE;
     if (len == 14 && memcmp(p, "/v1/tombstones", 14) == 0)
         return R_TOMBSTONES;
+    if (len == sizeof(API_PATH_PROMOTION) - 1 && memcmp(p, API_PATH_PROMOTION, len) == 0)
+        return R_PROMOTION;
     if (prefix(p, len, "/v1/blobs/")) {
         const char *h = p + 10;
         size_t hl = len - 10;
@@ -182,6 +186,8 @@ static const char *route_allow(int route)
     case R_VARIANT:
     case R_RELEASE:
         return "GET, HEAD, PUT";
+    case R_PROMOTION:
+        return "GET, HEAD, POST";
     default:
         return "GET, HEAD";
     }
@@ -200,6 +206,8 @@ static int method_allowed(int route, const struct req *r)
     case R_VARIANT:
     case R_RELEASE:
         return get || req_method_is(r, "PUT");
+    case R_PROMOTION:
+        return get || req_method_is(r, "POST");
     default:
         return get;
     }
@@ -740,6 +748,31 @@ static enum MHD_Result do_retention(struct req *r, struct MHD_Connection *c)
     return reply_json(r, c, status, j);
 }
 
+/* GET and POST /v1/promotion: answered by admin_promote.c. */
+static enum MHD_Result do_promotion(struct req *r, struct MHD_Connection *c)
+{
+    char *text = NULL, subject[STORE_ID_MAX + 1] = "";
+    size_t len = 0;
+    unsigned status;
+
+    if (r->expect_body) {
+        const unsigned char *body = spool_data(r->spool);
+
+        if (body == NULL)
+            return reply_error(r, c, 500, "cannot read the request body");
+        status = admin_promote(r->srv->st, body, r->spool->got, subject, &text, &len);
+        if (subject[0] != '\0')
+            audit_note_subject(&r->audit, subject, strlen(subject));
+        r->audit.created = status == 201;
+        r->audit.present = status == 200;
+    } else {
+        status = admin_promotion_get(r->srv->st, &text, &len);
+    }
+    if (text == NULL)
+        return reply_error(r, c, 500, "out of memory");
+    return reply_text_owned(r, c, status, "application/json", text, len);
+}
+
 /* POST /v1/bundle: check the framing of the whole body first (400 if it is
  * truncated or malformed), then put every record in one batch: one commit,
  * or nothing. */
@@ -837,6 +870,8 @@ static const char *audit_action(int route)
         return "publish";
     case R_PRUNE:
         return "prune";
+    case R_PROMOTION:
+        return "promote";
     default:
         return "write";
     }
@@ -1030,6 +1065,8 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
     case R_PRUNE:
     case R_TOMBSTONES:
         return do_retention(r, c);
+    case R_PROMOTION:
+        return do_promotion(r, c);
     default:
         return reply_error(r, c, 404, "no such endpoint");
     }

@@ -181,6 +181,15 @@ int peer_sync_releases(struct ctx *x, int publish, uint64_t *missing_out);
  * is incomplete, -1 if the peer could not be reached. */
 int peer_sync_pass(struct ctx *x);
 
+/* ---- peer_promote.c ---- */
+
+/* Reads the peer's promotion and adopts it here when it orders after this
+ * node's own (and its release is here, complete, with the promoted digest;
+ * otherwise a later pass tries again; a record this node refuses is
+ * logged). Returns 0, or -1 (peer unreachable, answer refused by the strict
+ * decoder, store unreadable). */
+int peer_promotion_sync(struct ctx *x);
+
 /* ---- peer.c ---- */
 
 /* A ctx for peer i of p with the current peer token. Returns 0 or -1; x is

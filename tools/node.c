@@ -47,6 +47,7 @@ enum req_kind {
     REQ_PRUNE,
     REQ_BLOB_SIZE,
     REQ_PROBE,
+    REQ_EXCHANGE, /* ingest_client_exchange(): the answer goes to the caller */
 };
 
 struct item {
@@ -106,6 +107,7 @@ struct ingest_client {
     int (*list_fn)(void *arg, size_t node, const char *id, int64_t created, uint64_t files);
     void (*prune_fn)(void *arg, size_t node, const struct api_prune_answer *a);
     int (*release_fn)(void *arg, size_t node, const struct api_release *r);
+    ingest_exchange_fn *exchange_fn;
     uint64_t *sizes; /* ingest_client_blob_sizes() fills it */
     void *fn_arg;
     size_t fn_node; /* the node whose answer is being decoded */
@@ -423,6 +425,8 @@ static const char *kind_name(enum req_kind k)
         return "blob size read";
     case REQ_PROBE:
         return "release probe";
+    case REQ_EXCHANGE:
+        return "request";
     }
     return "request";
 }
@@ -491,6 +495,16 @@ static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob);
 static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct req *r);
 static void deliver_release(struct ingest_client *c, const struct req *r);
 
+/* Hands an exchange's answer to the caller (ingest_client_exchange). */
+static void deliver_exchange(struct ingest_client *c, const struct req *r, long status)
+{
+    char why[400] = "";
+
+    if (c->exchange_fn(c->fn_arg, r->node, status, r->resp.data != NULL ? r->resp.data : "",
+                       r->resp.len, why, sizeof(why)) != 0)
+        node_fail(c, r->node, INGEST_EXIT_NODE, "%s", why[0] ? why : "refused");
+}
+
 static int on_listed_release(void *arg, const char *id, int64_t created, uint64_t files)
 {
     struct ingest_client *c = arg;
@@ -536,6 +550,9 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
         break;
     case REQ_PROBE:
         memcpy(nd->probed, r->probe_digest, sizeof(nd->probed));
+        break;
+    case REQ_EXCHANGE:
+        deliver_exchange(c, r, status);
         break;
     case REQ_BLOB_SIZE:
         if (r->clen < 0)
@@ -605,6 +622,10 @@ static void on_refusal(struct ingest_client *c, struct req *r, long status)
 
         node_fail(c, r->node, INGEST_EXIT_NODE,
                   "422 on publish: node lacks %zu blob(s) (first %s): %s", n, first, why);
+        return;
+    }
+    if (r->kind == REQ_EXCHANGE && status >= 400 && status <= 499) {
+        deliver_exchange(c, r, status); /* the caller knows what a 4xx means */
         return;
     }
     if (r->kind == REQ_PROBE) {
@@ -1260,4 +1281,26 @@ void ingest_client_prune(struct ingest_client *c, const char *body, size_t len,
     }
     run(c);
     c->prune_fn = NULL;
+}
+
+void ingest_client_exchange(struct ingest_client *c, const char *method, const char *path,
+                            const char *body, size_t len, ingest_exchange_fn *fn, void *arg)
+{
+    size_t i;
+
+    c->exchange_fn = fn;
+    c->fn_arg = arg;
+    for (i = 0; i < c->n; i++) {
+        struct req *r;
+
+        if (c->nodes[i].failed)
+            continue;
+        r = req_new(c, i, REQ_EXCHANGE, method, path);
+        r->hdrs = body != NULL ? c->hdr_json[i] : c->hdr_none[i];
+        r->mem = body;
+        r->mem_len = len;
+        enqueue(c, r, 0);
+    }
+    run(c);
+    c->exchange_fn = NULL;
 }

@@ -155,6 +155,20 @@ void ingest_client_prune(struct ingest_client *c, const char *body, size_t len,
                          void (*fn)(void *arg, size_t node, const struct api_prune_answer *a),
                          void *arg);
 
+/* One request to every healthy node: method (static string) to path (under
+ * the node's admin URL) with body[0..len) as JSON (NULL: no body; borrowed
+ * until return), retried as every request (connection errors, 5xx). The
+ * final 2xx or 4xx answer of each node goes to fn(arg, node index, status,
+ * body, body_len, why, why_size) (body borrowed for the call, never NULL);
+ * fn returns 0 to accept it, or non-zero after writing a one-line reason
+ * into why: the node is then failed with INGEST_EXIT_NODE and that reason.
+ * A node that fails otherwise (unreachable, 5xx after retries, 401,
+ * another API version) is failed as in every phase and fn is not called. */
+typedef int ingest_exchange_fn(void *arg, size_t node, long status, const char *body, size_t len,
+                               char *why, size_t why_size);
+void ingest_client_exchange(struct ingest_client *c, const char *method, const char *path,
+                            const char *body, size_t len, ingest_exchange_fn *fn, void *arg);
+
 /* Marks every healthy node failed with class and message (used when a local
  * error stops the push before publishing). */
 void ingest_client_fail_all(struct ingest_client *c, int cls, const char *msg);
