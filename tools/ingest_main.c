@@ -197,13 +197,17 @@ static void usage(FILE *out, unsigned cmd)
     if (cmd == CMD_PRUNE)
         fputs("usage: origin-ingest prune --node URL [--node URL ...] --token-file FILE\n"
               "                           [--keep-last N] [--keep-newer-than DURATION] "
-              "[--keep ID ...]\n\n"
+              "[--keep ID ...]\n"
+              "                           [--keep-promoted N]\n\n"
               "Keeps the union of the --keep-* sets and prunes every other release on every\n"
               "node. A pruned release is gone for good: its paths answer 410 Gone, its id can\n"
               "never be published again, and blobs no kept release uses are removed. The\n"
               "releases considered are the union of every node's list; each node gets the\n"
               "same prune set. A node that cannot list stops the command before anything\n"
-              "changes. A policy that keeps nothing is refused.\n\n",
+              "changes. A policy that keeps nothing is refused. The live release and the\n"
+              "floor of the newest promotion (origin-ingest promote) are always kept. Each\n"
+              "kept release is listed with why (keep-last, newer-than, keep, promoted,\n"
+              "after-promotion, live, floor).\n\n",
               out);
     else if (cmd == CMD_PROMOTE)
         fputs("usage: origin-ingest promote --node URL [--node URL ...] --token-file FILE\n"
@@ -683,11 +687,17 @@ static int validate(struct cfg *c)
             if (store_id_valid(c->keeps[i], strlen(c->keeps[i])) != STORE_OK)
                 return bad("--keep (a release id)", c->keeps[i]), INGEST_EXIT_USAGE;
         }
+        if (c->val[O_KEEP_PROMOTED] != NULL) {
+            if (parse_uint(c->val[O_KEEP_PROMOTED], 0, 1ull << 40, &x) != 0)
+                return bad("--keep-promoted (a number >= 0)", c->val[O_KEEP_PROMOTED]),
+                       INGEST_EXIT_USAGE;
+            c->policy.keep_promoted = x;
+        }
         c->policy.keep = (const char *const *)c->keeps;
         c->policy.nkeep = c->nkeeps;
         if (ingest_prune_policy_empty(&c->policy)) {
             fputs("origin-ingest prune: refusing a policy that keeps nothing: give "
-                  "--keep-last N (N >= 1), --keep-newer-than or --keep ID\n",
+                  "--keep-last N (N >= 1), --keep-newer-than, --keep ID or --keep-promoted N\n",
                   stderr);
             return INGEST_EXIT_USAGE;
         }
