@@ -714,6 +714,7 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
         return reply_error(r, c, 500, "out of memory");
     if (peers_metrics_append(srv->peers, atomic_load(&srv->catching_up), &text, &len) != 0 ||
         admin_retention_metrics(&s, &text, &len) != 0 ||
+        admin_promotion_metrics(srv->st, &text, &len) != 0 ||
         auth_metrics_append(srv->auth, &text, &len) != 0) {
         free(text);
         return reply_error(r, c, 500, "out of memory");

@@ -194,3 +194,39 @@ int admin_release_doc(struct store *st, char *out, size_t cap, size_t *len,
         return 0;
     return api_release_doc(&cur, out, cap, len, etag) == 0 ? 1 : -1;
 }
+
+int admin_promotion_metrics(struct store *st, char **text, size_t *len)
+{
+    struct store_promotion cur;
+    struct store_reader *rd = NULL;
+    char buf[512];
+    char *grown;
+    size_t n = 0;
+    int err, k;
+
+    err = store_reader_begin(st, &rd);
+    if (err == STORE_OK)
+        err = store_promotion_get(rd, &cur, 1, &n);
+    store_reader_end(rd);
+    if (err != STORE_OK || n == 0)
+        memset(&cur, 0, sizeof(cur));
+    k = snprintf(buf, sizeof(buf),
+                 "# HELP origind_promotion_generation Generation of the promotion this node "
+                 "holds (0: none); nodes that differ disagree on the live release.\n"
+                 "# TYPE origind_promotion_generation gauge\n"
+                 "origind_promotion_generation %llu\n"
+                 "# HELP origind_promotion_time_seconds When the promotion this node holds was "
+                 "made (origin-ingest's clock; 0: none).\n"
+                 "# TYPE origind_promotion_time_seconds gauge\n"
+                 "origind_promotion_time_seconds %lld\n",
+                 (unsigned long long)cur.generation, (long long)cur.promoted_at);
+    if (k < 0 || (size_t)k >= sizeof(buf))
+        return -1;
+    grown = realloc(*text, *len + (size_t)k + 1);
+    if (grown == NULL)
+        return -1;
+    memcpy(grown + *len, buf, (size_t)k + 1);
+    *text = grown;
+    *len += (size_t)k;
+    return 0;
+}

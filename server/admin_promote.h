@@ -48,4 +48,11 @@ unsigned admin_promote(struct store *st, const void *body, size_t len, char *sub
 int admin_release_doc(struct store *st, char *out, size_t cap, size_t *len,
                       char etag[API_RELEASE_DOC_ETAG_LEN + 1]);
 
+/* Appends the promotion gauges (origind_promotion_generation and
+ * origind_promotion_time_seconds, both 0 when never promoted or the store
+ * cannot be read) in Prometheus text format to the malloc'd *text of *len
+ * bytes (reallocated; stays valid on failure). Returns 0, or -1 when out of
+ * memory. */
+int admin_promotion_metrics(struct store *st, char **text, size_t *len);
+
 #endif /* ORIGIND_ADMIN_PROMOTE_H */

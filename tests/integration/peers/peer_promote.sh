@@ -236,4 +236,9 @@ vrc=$?
 set -e
 expect_eq "verify of three nodes: exit" "$vrc" 0
 expect_eq "verify --json promotions" "$(jq -r '[.promotions[].promotion.release] | join(",")' "$WORK/vout")" r1,r1,r1
+for n in A B C; do
+    adm="ADMIN_$n"
+    expect_eq "$n metrics generation" "$(curl -sS -H "Authorization: Bearer $TOKEN" "${!adm}/metrics" |
+        sed -n 's/^origind_promotion_generation //p')" 3
+done
 ok "a node down during a rollback adopts it from its peer; a node joining later adopts it; identical bytes and ETag"
