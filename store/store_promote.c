@@ -129,7 +129,7 @@ static int release_order(struct store *st, MDB_txn *txn, const char *id, uint64_
 
 int store_promotion_check(struct store_reader *r, const struct store_promotion *p)
 {
-    uint64_t rc_t, rc_s, fl_t, fl_s;
+    uint64_t rc_t = 0, rc_s = 0, fl_t = 0, fl_s = 0;
     int rc;
 
     if (store_id_valid(p->release, strlen(p->release)) != STORE_OK ||
