@@ -157,6 +157,16 @@ expect_eq "304 CORS" "$(header_of "$WORK/h304" Access-Control-Allow-Origin)" '*'
 expect_eq "304 body" "$(wc -c <"$WORK/b304")" 0
 expect_eq "HEAD doc" "$(curl -sS -o /dev/null -w '%{http_code}' -I "$PUBLIC_A$DOC")" 200
 grep -q "action=promote subject=r2 status=201" "$ERR_A" || fail "no audit line for the promotion"
+# a read token may read the promotion, never record one
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/read.token"
+chmod 600 "$WORK/read.token"
+start R "$WORK/r" --read-token-file "$WORK/read.token"
+RT="$(cat "$WORK/read.token")"
+expect_eq "read token reads" "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RT" "$ADMIN_R/v1/promotion")" 200
+expect_eq "read token cannot promote" "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $RT" \
+    -H 'Content-Type: application/json' -X POST --data '{}' "$ADMIN_R/v1/promotion")" 403
+grep -q "action=promote .*status=403" "$ERR_R" || fail "no audit line for the refused promotion"
+origind_stop "$PID_R" || true
 ok "promote: identical bytes and ETag on both nodes, max-age <= 15, 304, CORS, audited"
 
 promote --node "$ADMIN_A" --node "$ADMIN_B" --release r2 --floor r1
