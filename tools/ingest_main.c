@@ -163,7 +163,7 @@ static const struct opt_row opt_table[O_COUNT] = {
                  "the oldest release a browser tab may keep running (not newer than --release)"},
     [O_KEEP_PROMOTED] = {"keep-promoted", "ORIGIN_INGEST_KEEP_PROMOTED", "N", NULL, CMD_PRUNE,
                          "keep the last N promoted releases and everything pushed after the "
-                         "live release"},
+                         "newest promotion"},
 };
 
 struct cfg {

@@ -68,7 +68,10 @@ def setup_app(kind):
     app = os.path.join(FE, kind + "-app")
     shutil.copytree(os.path.join(REPO, "tests/e2e/frontend", kind + "-app"), app,
                     ignore=shutil.ignore_patterns("node_modules", "dist*"))
-    run(["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"], cwd=app)
+    r = run(["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"], cwd=app, ok=False)
+    if r.returncode != 0:
+        raise RuntimeError("npm ci of the %s app failed (the npm registry unreachable and no npm cache?): %s"
+                           % (kind, r.stderr.strip().splitlines()[-1:] or ""))
     return app
 
 
