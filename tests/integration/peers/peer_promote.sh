@@ -251,4 +251,5 @@ for n in A B C; do
     expect_eq "$n metrics generation" "$(curl -sS -H "Authorization: Bearer $TOKEN" "${!adm}/metrics" |
         sed -n 's/^origind_promotion_generation //p')" 3
 done
+"$ORIGIND" fsck --store "$WORK/c" >"$WORK/fsck" 2>&1 || fail "fsck of a promoted store: $(cat "$WORK/fsck")"
 ok "a node down during a rollback adopts it from its peer; a node joining later adopts it; identical bytes and ETag"
