@@ -225,6 +225,7 @@ def vite_part(b):
     time.sleep(6)
     counts = [t.reloads() for t in tabs]
     check("(c) every guarded tab reloaded exactly once, none loops", counts == [1, 1, 1], str(counts))
+    say("(c) reloads in 6 s: guarded tabs %s, the forgetful guard's tab %d" % (counts, loop.reloads()))
     check("(c) control: a guard whose storage forgets loops", loop.reloads() >= 3, "reloads %d" % loop.reloads())
     for t in tabs + [loop]:
         b.call("Target.closeTarget", {"targetId": t.tab.target_id})
