@@ -624,8 +624,8 @@ static void on_refusal(struct ingest_client *c, struct req *r, long status)
                   "422 on publish: node lacks %zu blob(s) (first %s): %s", n, first, why);
         return;
     }
-    if (r->kind == REQ_EXCHANGE && status >= 400 && status <= 499) {
-        deliver_exchange(c, r, status); /* the caller knows what a 4xx means */
+    if (r->kind == REQ_EXCHANGE) {
+        deliver_exchange(c, r, status); /* the caller knows what its refusals mean */
         return;
     }
     if (r->kind == REQ_PROBE) {

@@ -157,8 +157,9 @@ void ingest_client_prune(struct ingest_client *c, const char *body, size_t len,
 
 /* One request to every healthy node: method (static string) to path (under
  * the node's admin URL) with body[0..len) as JSON (NULL: no body; borrowed
- * until return), retried as every request (connection errors, 5xx). The
- * final 2xx or 4xx answer of each node goes to fn(arg, node index, status,
+ * until return), retried as every request (connection errors, 5xx but 501,
+ * 505, 507). The final answer of each node that is not retried (2xx, 4xx,
+ * 501, 505, 507) goes to fn(arg, node index, status,
  * body, body_len, why, why_size) (body borrowed for the call, never NULL);
  * fn returns 0 to accept it, or non-zero after writing a one-line reason
  * into why: the node is then failed with INGEST_EXIT_NODE and that reason.

@@ -123,10 +123,29 @@ expect_eq "node refuses a wrong digest" "$(cat "$WORK/code")" 422
 nothing_recorded "wrong digest" "$ADMIN_A"
 ok "unknown, incomplete, differing, pruned release, missing or newer floor, unreachable node, wrong digest: one line, exit 4, nothing recorded"
 
+# a node that passes every check and then refuses to record (store full): the
+# others recorded it, the refusing node is named, exit 4; the same command
+# against the healthy node finishes it with the same record
+python3 "$PEER_DIR/refusing_proxy.py" "${ADMIN_B##*:}" "$WORK/rport" &
+_origind_pids+=("$!")
+for i in $(seq 50); do [ -s "$WORK/rport" ] && break; sleep 0.1; done
+RPROXY="http://127.0.0.1:$(cat "$WORK/rport")"
+promote --node "$ADMIN_A" --node "$RPROXY" --release r1
+expect_eq "refusing node: exit" "$RC" 4
+grep -q "node $RPROXY: refused the promotion: HTTP 507: store full" "$WORK/err" ||
+    fail "refusing node not named: $(cat "$WORK/err")"
+grep -q "run the same command again" "$WORK/err" || fail "no hint to run again: $(cat "$WORK/err")"
+nothing_recorded "refused by B" "$ADMIN_B"
+promote --node "$ADMIN_A" --node "$ADMIN_B" --release r1
+expect_eq "re-run after the refusal: exit" "$RC" 0
+grep -q "$ADMIN_A: release r1 already promoted (generation 1" "$WORK/out" || fail "A: $(cat "$WORK/out")"
+grep -q "$ADMIN_B: release r1 promoted (generation 1" "$WORK/out" || fail "B: $(cat "$WORK/out")"
+ok "a node that refuses to record is named (exit 4); the same command finishes the job"
+
 # ---- promote
 promote --node "$ADMIN_A" --node "$ADMIN_B" --release r2 --floor r1
 expect_eq "promote exit" "$RC" 0
-expect_eq "promote lines" "$(grep -c 'release r2 promoted (generation 1, floor r1)' "$WORK/out")" 2
+expect_eq "promote lines" "$(grep -c 'release r2 promoted (generation 2, floor r1)' "$WORK/out")" 2
 for n in A B; do
     pub="PUBLIC_$n"
     curl -sS -D "$WORK/h$n" -o "$WORK/doc$n" "${!pub}$DOC"
@@ -171,7 +190,7 @@ ok "promote: identical bytes and ETag on both nodes, max-age <= 15, 304, CORS, a
 
 promote --node "$ADMIN_A" --node "$ADMIN_B" --release r2 --floor r1
 expect_eq "re-run exit" "$RC" 0
-expect_eq "re-run lines" "$(grep -c 'release r2 already promoted (generation 1' "$WORK/out")" 2
+expect_eq "re-run lines" "$(grep -c 'release r2 already promoted (generation 2' "$WORK/out")" 2
 curl -sS -o "$WORK/doc2" "$PUBLIC_A$DOC"
 cmp -s "$WORK/docA" "$WORK/doc2" || fail "re-run changed the document"
 set +e
@@ -180,7 +199,7 @@ set +e
 vrc=$?
 set -e
 expect_eq "verify exit" "$vrc" 0
-expect_eq "verify reports" "$(grep -c 'promoted release r2 (generation 1, floor r1)' "$WORK/verr")" 2
+expect_eq "verify reports" "$(grep -c 'promoted release r2 (generation 2, floor r1)' "$WORK/verr")" 2
 ok "a re-run is a no-op; verify reports the promotion of each node"
 
 # ---- a promotion that reached one node only, finished by a re-run
@@ -199,8 +218,8 @@ expect_eq "verify with disagreeing promotions: exit" "$vrc" 4
 grep -q "node $ADMIN_B: promotion differs" "$WORK/verr" || fail "verify did not name B: $(cat "$WORK/verr")"
 promote --node "$ADMIN_A" --node "$ADMIN_B" --release r3
 expect_eq "finishing re-run: exit" "$RC" 0
-grep -q "$ADMIN_A: release r3 already promoted (generation 2" "$WORK/out" || fail "A: $(cat "$WORK/out")"
-grep -q "$ADMIN_B: release r3 promoted (generation 2" "$WORK/out" || fail "B: $(cat "$WORK/out")"
+grep -q "$ADMIN_A: release r3 already promoted (generation 3" "$WORK/out" || fail "A: $(cat "$WORK/out")"
+grep -q "$ADMIN_B: release r3 promoted (generation 3" "$WORK/out" || fail "B: $(cat "$WORK/out")"
 curl -sS -o "$WORK/docA" "$PUBLIC_A$DOC"
 curl -sS -o "$WORK/docB" "$PUBLIC_B$DOC"
 cmp -s "$WORK/docA" "$WORK/docB" || fail "after the finishing run: $(cat "$WORK/docA") / $(cat "$WORK/docB")"
@@ -215,7 +234,7 @@ ok "a promotion on one node only: verify names the other (exit 4), a re-run fini
 origind_stop "$PID_B" || true
 promote --node "$ADMIN_A" --release r1
 expect_eq "rollback exit" "$RC" 0
-grep -q 'release r1 promoted (generation 3' "$WORK/out" || fail "rollback: $(cat "$WORK/out")"
+grep -q 'release r1 promoted (generation 4' "$WORK/out" || fail "rollback: $(cat "$WORK/out")"
 start B "$WORK/b" --peer "$ADMIN_A" --peer-interval 1
 wait_healthy "$PUBLIC_B" 30 || fail "B did not come back"
 curl -sS -o "$WORK/docA" "$PUBLIC_A$DOC"
@@ -238,7 +257,7 @@ expect_eq "C ETag" "$(curl -sS -D - -o /dev/null "$PUBLIC_C$DOC" | tr -d '\r' | 
     "$(curl -sS -D - -o /dev/null "$PUBLIC_A$DOC" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')"
 # and a peer holding an older promotion never takes a node back
 curl -sS -H "Authorization: Bearer $TOKEN" "$ADMIN_C/v1/promotion" | jq -c .promotion >"$WORK/pc"
-expect_eq "C generation" "$(jq -r .generation "$WORK/pc")" 3
+expect_eq "C generation" "$(jq -r .generation "$WORK/pc")" 4
 set +e
 "$ORIGIN_INGEST" verify --node "$ADMIN_A" --node "$ADMIN_B" --node "$ADMIN_C" \
     --token-file "$TOKEN_FILE" --release r1 --json >"$WORK/vout" 2>"$WORK/verr"
@@ -249,7 +268,7 @@ expect_eq "verify --json promotions" "$(jq -r '[.promotions[].promotion.release]
 for n in A B C; do
     adm="ADMIN_$n"
     expect_eq "$n metrics generation" "$(curl -sS -H "Authorization: Bearer $TOKEN" "${!adm}/metrics" |
-        sed -n 's/^origind_promotion_generation //p')" 3
+        sed -n 's/^origind_promotion_generation //p')" 4
 done
 "$ORIGIND" fsck --store "$WORK/c" >"$WORK/fsck" 2>&1 || fail "fsck of a promoted store: $(cat "$WORK/fsck")"
 ok "a node down during a rollback adopts it from its peer; a node joining later adopts it; identical bytes and ETag"
