@@ -18,11 +18,10 @@
  * the refusals libmicrohttpd 0.9.75 writes itself before origind sees a
  * request (a Content-Length it cannot parse, "-1" or over 2^64, headers over
  * the connection pool: transmit_error_response() in its connection.c has no
- * hook to add a header); no client of this module sends such a request. A client or peer checks it with
- * api_version_check() before trusting a 2xx body, and on any other answer
- * that carries it; a node without the header speaks version 1 (the builds
- * before this module). Incompatible: any other number. The one-line reason
- * names both versions.
+ * hook to add a header); no client of this module sends such a request. A client or peer checks it
+ * with api_version_check() before trusting a 2xx body, and on any other answer that carries it; a
+ * node without the header speaks version 1 (the builds before this module). Incompatible: any other
+ * number. The one-line reason names both versions.
  *
  * Release digest. The SHA-256 of the release's canonical listing: for every
  * file, in ascending byte order of path (memcmp; a prefix sorts first), the
