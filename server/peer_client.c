@@ -267,6 +267,7 @@ void peer_fetch_many(struct ctx *x, struct fetch *f, size_t n)
                 continue;
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
             curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
+            j->status = m->data.result == CURLE_OK ? code : 0;
             if (m->data.result == CURLE_OK && code == 200) {
                 j->ok = 1;
             } else if (!(j->optional && m->data.result == CURLE_OK && code == 404)) {

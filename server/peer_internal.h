@@ -9,6 +9,8 @@
  *                  tombstones) and its resume cursor; `origind sync`;
  *   peer_heal.c    the read-through heal of a public miss (its queue and
  *                  thread);
+ *   peer_fetch.c   POST /v1/fetch's pull of listed digests from named
+ *                  nodes (the seed push);
  *   peer.c         the peer set of `serve`: the sync thread (catch-up, then
  *                  anti-entropy), --peers-dns refresh, start/stop, metrics.
  *
@@ -69,6 +71,7 @@ struct fetch {
     uint64_t size;
     struct buf body;
     int ok;
+    long status; /* the HTTP status answered, 0: no answer (transport error) */
 };
 
 /* One pass against one peer; owned by one thread. */
