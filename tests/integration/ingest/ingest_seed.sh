@@ -21,6 +21,7 @@ for i in $(seq 1 24); do
 done
 
 # proxy NAME UPSTREAM [OPTIONS]: starts seed_proxy.py; sets PROXY_<NAME> (URL).
+PROXY_bad="" PROXY_dying="" PROXY_lone="" PROXY_slow="" PROXY_unreachable="" PROXY_old=""
 proxy() {
     local name="$1" upstream="$2" i
     shift 2
