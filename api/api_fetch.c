@@ -45,10 +45,10 @@ int api_fetch_url_valid(const char *url, size_t len)
 /* Request                                                              */
 
 char *api_fetch_request_encode(const char *const *from, size_t nfrom,
-                               const unsigned char (*digests)[STORE_DIGEST_LEN], size_t n,
-                               size_t *len)
+                               const unsigned char (*digests)[STORE_DIGEST_LEN],
+                               const uint64_t *sizes, size_t n, size_t *len)
 {
-    json_t *root = json_object(), *src = json_array(), *arr = json_array();
+    json_t *root = json_object(), *src = json_array(), *arr = json_array(), *sz;
     size_t i;
 
     if (root == NULL || src == NULL || arr == NULL || nfrom == 0 || nfrom > API_FETCH_SOURCES_MAX ||
@@ -79,6 +79,19 @@ char *api_fetch_request_encode(const char *const *from, size_t nfrom,
             return NULL;
         }
     }
+    if (sizes == NULL)
+        return api__dump(root, len);
+    sz = json_array();
+    if (sz == NULL || json_object_set_new(root, "sizes", sz) != 0) {
+        json_decref(root);
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (json_array_append_new(sz, json_integer((json_int_t)sizes[i])) != 0) {
+            json_decref(root);
+            return NULL;
+        }
+    }
     return api__dump(root, len);
 }
 
@@ -86,9 +99,10 @@ int api_fetch_request_decode(const char *body, size_t len, struct api_fetch_requ
                              size_t why_size)
 {
     json_t *doc = body != NULL ? json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
-    json_t *src, *arr, *e;
+    json_t *src, *arr, *sz, *e;
     const char **from = NULL;
     unsigned char(*digests)[STORE_DIGEST_LEN] = NULL;
+    uint64_t *sizes = NULL;
     size_t i, nfrom, n;
     int rc = -1;
 
@@ -99,8 +113,12 @@ int api_fetch_request_decode(const char *body, size_t len, struct api_fetch_requ
     }
     src = json_object_get(doc, "from");
     arr = json_object_get(doc, "digests");
-    if (!json_is_array(src) || !json_is_array(arr) || json_object_size(doc) != 2) {
-        api__why(why, why_size, "body must be exactly {\"from\":[admin URLs],\"digests\":[hex]}");
+    sz = json_object_get(doc, "sizes");
+    if (!json_is_array(src) || !json_is_array(arr) || (sz != NULL && !json_is_array(sz)) ||
+        json_object_size(doc) != 2u + (sz != NULL)) {
+        api__why(why, why_size,
+                 "body must be {\"from\":[admin URLs],\"digests\":[hex]} with an optional "
+                 "\"sizes\":[bytes]");
         goto fail;
     }
     nfrom = json_array_size(src);
@@ -115,9 +133,15 @@ int api_fetch_request_decode(const char *body, size_t len, struct api_fetch_requ
         rc = -2;
         goto fail;
     }
+    if (sz != NULL && json_array_size(sz) != n) {
+        api__why(why, why_size, "\"sizes\" must have one entry per digest");
+        goto fail;
+    }
     from = calloc(nfrom, sizeof(*from));
     digests = malloc((n > 0 ? n : 1) * sizeof(*digests));
-    if (from == NULL || digests == NULL) {
+    if (sz != NULL)
+        sizes = malloc((n > 0 ? n : 1) * sizeof(*sizes));
+    if (from == NULL || digests == NULL || (sz != NULL && sizes == NULL)) {
         api__why(why, why_size, "out of memory");
         rc = -3;
         goto fail;
@@ -146,15 +170,25 @@ int api_fetch_request_decode(const char *body, size_t len, struct api_fetch_requ
             goto fail;
         }
     }
+    json_array_foreach(sz, i, e)
+    {
+        if (!json_is_integer(e) || json_integer_value(e) < 0) {
+            api__why(why, why_size, "every entry of \"sizes\" must be an integer >= 0");
+            goto fail;
+        }
+        sizes[i] = (uint64_t)json_integer_value(e);
+    }
     out->from = from;
     out->nfrom = nfrom;
     out->digests = digests;
+    out->sizes = sizes;
     out->n = n;
     out->doc = doc;
     return 0;
 fail:
     free(from);
     free(digests);
+    free(sizes);
     json_decref(doc);
     return rc;
 }
@@ -165,6 +199,7 @@ void api_fetch_request_free(struct api_fetch_request *r)
         return;
     free(r->from);
     free(r->digests);
+    free(r->sizes);
     json_decref(r->doc);
     memset(r, 0, sizeof(*r));
 }

@@ -147,25 +147,28 @@ struct peer_fetch_result {
 };
 
 /* Pulls every digests[i] (i < n) the store lacks, with each stored variant
- * of it, from the admin URLs from[0..nfrom) (no trailing '/'), in that
+ * of it (sizes[i] its size when sizes is not NULL: the most bytes taken for
+ * it, and what batches are sized by), from the admin URLs from[0..nfrom) (no trailing '/'), in that
  * order: what one source could not give (unreachable, died mid-way, 404,
  * bytes that do not verify) is asked of the next. Transfers are the
  * catch-up's (peer_client.c: --peer-jobs parallel keep-alive GETs of
  * /v1/blobs/<hex>[/<enc>], bearer: the peer token of auth, TLS trusting
  * cfg->peer_cacert, stalls given up after 30 s or --peer-timeout); every
  * blob is re-hashed and every variant decoded by the store, and stored in
- * batches of PEER_FETCH_BATCH digests, each committed before the next
- * starts. Returns 0 once done, with *res filled and still_missing[i] (n
+ * batches (at most PEER_FETCH_BATCH digests and about 64 MiB of blobs;
+ * without sizes, PEER_FETCH_BATCH_UNSIZED digests), each committed before
+ * the next starts. Returns 0 once done, with *res filled and still_missing[i] (n
  * bytes, caller's) set to 1 for each digest the store still lacks; -1 when
  * a batch could not be committed (store full or I/O error: logged; what
  * was committed before stays) or memory ran out. Thread-safe (its own curl
  * handles; several fetches may run at once). */
 int peer_fetch_digests(struct store *st, const struct config *cfg, struct auth *auth,
                        struct peer_fetch_stats *stats, const char *const *from, size_t nfrom,
-                       const unsigned char (*digests)[STORE_DIGEST_LEN], size_t n,
-                       unsigned char *still_missing,
+                       const unsigned char (*digests)[STORE_DIGEST_LEN], const uint64_t *sizes,
+                       size_t n, unsigned char *still_missing,
                        struct peer_fetch_result *res);
 
-#define PEER_FETCH_BATCH 256
+#define PEER_FETCH_BATCH         256
+#define PEER_FETCH_BATCH_UNSIZED 16
 
 #endif /* ORIGIND_PEER_H */

@@ -94,22 +94,41 @@ int peer_fetch_metrics_append(struct peer_fetch_stats *s, char **text, size_t *l
     return 0;
 }
 
-/* One source's share: every pending (digest, encoding) of the digests
- * [0..n) whose want[i * STORE_ENC_COUNT + enc] is 1, fetched in batches.
- * A stored item, or a variant the source answers 404 for, is settled
- * (want cleared); anything else stays wanted for the next source.
- * Returns 0, or -1 if a batch could not be committed. */
-static int from_one(struct ctx *x, const unsigned char (*digests)[STORE_DIGEST_LEN], size_t n,
-                    unsigned char *want, struct fetch *f)
+/* 1 if digest i still wants its identity or any variant. */
+static int wanted(const unsigned char *want, size_t i)
 {
-    size_t start, i, nf;
     int enc;
 
-    for (start = 0; start < n && !peer_expired(x); start += PEER_FETCH_BATCH) {
-        size_t end = start + PEER_FETCH_BATCH < n ? start + PEER_FETCH_BATCH : n;
+    for (enc = 0; enc < STORE_ENC_COUNT; enc++)
+        if (want[i * STORE_ENC_COUNT + (size_t)enc])
+            return 1;
+    return 0;
+}
+
+/* One source's share: every pending (digest, encoding) of the digests
+ * [0..n) whose want[i * STORE_ENC_COUNT + enc] is 1, fetched in batches: at
+ * most PEER_FETCH_BATCH digests and, with sizes, about BATCH_BYTES of blobs
+ * (without sizes at most PEER_FETCH_BATCH_UNSIZED digests, each capped at
+ * --max-blob-bytes only). A stored item, or a variant the source answers
+ * 404 for, is settled (want cleared); anything else stays wanted for the
+ * next source. Returns 0, or -1 if a batch could not be committed. */
+static int from_one(struct ctx *x, const unsigned char (*digests)[STORE_DIGEST_LEN],
+                    const uint64_t *sizes, size_t n, unsigned char *want, struct fetch *f)
+{
+    size_t start, end, i, nf;
+    int enc;
+
+    for (start = 0; start < n && !peer_expired(x); start = end) {
+        size_t most = sizes != NULL ? PEER_FETCH_BATCH : PEER_FETCH_BATCH_UNSIZED;
+        uint64_t bytes = 0;
 
         nf = 0;
-        for (i = start; i < end; i++) {
+        for (i = start; i < n && i - start < most && (i == start || bytes < BATCH_BYTES); i++) {
+            uint64_t size = sizes != NULL ? sizes[i] : x->max_blob; /* unknown: the cap only */
+
+            if (!wanted(want, i))
+                continue;
+            bytes += size;
             for (enc = 0; enc < STORE_ENC_COUNT; enc++) {
                 if (!want[i * STORE_ENC_COUNT + (size_t)enc])
                     continue;
@@ -117,10 +136,11 @@ static int from_one(struct ctx *x, const unsigned char (*digests)[STORE_DIGEST_L
                 memcpy(f[nf].digest, digests[i], STORE_DIGEST_LEN);
                 f[nf].enc = enc;
                 f[nf].optional = enc != STORE_ENC_IDENTITY;
-                f[nf].size = x->max_blob; /* unknown: the cap only */
+                f[nf].size = size;
                 nf++;
             }
         }
+        end = i;
         if (nf == 0)
             continue;
         if (peer_fetch_and_store(x, f, nf) != 0)
@@ -144,8 +164,8 @@ static int from_one(struct ctx *x, const unsigned char (*digests)[STORE_DIGEST_L
 
 int peer_fetch_digests(struct store *st, const struct config *cfg, struct auth *auth,
                        struct peer_fetch_stats *stats, const char *const *from, size_t nfrom,
-                       const unsigned char (*digests)[STORE_DIGEST_LEN], size_t n,
-                       unsigned char *still_missing, struct peer_fetch_result *res)
+                       const unsigned char (*digests)[STORE_DIGEST_LEN], const uint64_t *sizes,
+                       size_t n, unsigned char *still_missing, struct peer_fetch_result *res)
 {
     unsigned char *want = NULL;
     struct fetch *f = NULL;
@@ -185,7 +205,7 @@ int peer_fetch_digests(struct store *st, const struct config *cfg, struct auth *
         if (cfg->peer_timeout > 0 && cfg->peer_timeout * 1000ULL < LOW_SPEED_SECS * 1000ULL)
             x.stall_max_ms = (long)(cfg->peer_timeout * 1000ULL);
         if (r == 0)
-            r = from_one(&x, digests, n, want, f);
+            r = from_one(&x, digests, sizes, n, want, f);
         res->fetched += x.fetched;
         res->variants += x.vfetched;
         res->bytes += x.fetched_bytes;

@@ -682,6 +682,12 @@ static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
     int retry = 0;
 
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    {
+        curl_off_t up = 0; /* what went out, whatever the answer */
+
+        if (curl_easy_getinfo(r->easy, CURLINFO_SIZE_UPLOAD_T, &up) == CURLE_OK && up > 0)
+            nd->bytes_uploaded += (uint64_t)up;
+    }
     if (rc == CURLE_OK && status > 0) {
         /* every answer of an origind admin listener states its API version:
          * a 2xx body is trusted only from a compatible node; another answer
@@ -702,12 +708,6 @@ static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
             req_free(r);
             return;
         }
-    }
-    {
-        curl_off_t up = 0;
-
-        if (curl_easy_getinfo(r->easy, CURLINFO_SIZE_UPLOAD_T, &up) == CURLE_OK && up > 0)
-            nd->bytes_uploaded += (uint64_t)up;
     }
     r->clen = -1;
     if (r->kind == REQ_BLOB_SIZE)

@@ -38,17 +38,23 @@ static size_t pick_seeds(struct ingest_node *nodes, size_t n, unsigned k, unsign
     return picked;
 }
 
-/* The digests node nd lacks, in site order (caller frees); *cnt set. */
+/* The digests node nd lacks, in site order (caller frees), their sizes in
+ * *sizes (caller frees); *cnt set. */
 static unsigned char (*lacked(const struct ingest_site *s, const struct ingest_node *nd,
-                              size_t *cnt))[STORE_DIGEST_LEN]
+                              uint64_t **sizes, size_t *cnt))[STORE_DIGEST_LEN]
 {
     unsigned char(*d)[STORE_DIGEST_LEN] = ingest_xmalloc((nd->missing + 1) * sizeof(*d));
+    uint64_t *sz = ingest_xmalloc((nd->missing + 1) * sizeof(*sz));
     size_t b, k = 0;
 
-    for (b = 0; b < s->nblobs && k <= nd->missing; b++)
-        if (nd->lacks[b])
-            memcpy(d[k++], s->blobs[b].digest, STORE_DIGEST_LEN);
+    for (b = 0; b < s->nblobs && k < nd->missing + 1; b++) {
+        if (!nd->lacks[b])
+            continue;
+        memcpy(d[k], s->blobs[b].digest, STORE_DIGEST_LEN);
+        sz[k++] = s->blobs[b].size;
+    }
     *cnt = k;
+    *sizes = sz;
     return d;
 }
 
@@ -107,14 +113,16 @@ void ingest_seed_upload(struct ingest_client *c, unsigned k, struct ingest_seed_
             size_t ni = queue[qhead + j], cnt = 0, m;
             const char *from[INGEST_SEED_SOURCES];
             unsigned char(*d)[STORE_DIGEST_LEN];
+            uint64_t *sizes = NULL;
 
             /* its own first source, then the others in turn */
             for (m = 0; m < round_src && m < INGEST_SEED_SOURCES; m++)
                 from[m] = nodes[src[(j + m) % round_src]].url;
-            d = lacked(s, &nodes[ni], &cnt);
+            d = lacked(s, &nodes[ni], &sizes, &cnt);
             bodies[ni] = api_fetch_request_encode(
-                from, m, (const unsigned char(*)[STORE_DIGEST_LEN])d, cnt, &lens[ni]);
+                from, m, (const unsigned char(*)[STORE_DIGEST_LEN])d, sizes, cnt, &lens[ni]);
             free(d);
+            free(sizes);
             nodes[ni].seed_role = INGEST_ROLE_FETCHED;
             if (bodies[ni] == NULL) { /* a source URL the node API cannot carry */
                 direct[ni] = 1;

@@ -51,6 +51,7 @@ static void test_request_roundtrip(void **state)
 {
     const char *from[] = {"http://10.0.0.1:8081", "https://seed.example:8081/"};
     unsigned char d[2][STORE_DIGEST_LEN];
+    const uint64_t sz[2] = {0, 1};
     struct api_fetch_request r;
     char why[API_WHY_MAX], *text;
     size_t len = 0;
@@ -58,7 +59,8 @@ static void test_request_roundtrip(void **state)
     (void)state;
     store_sha256("", 0, d[0]);
     store_sha256("a", 1, d[1]);
-    text = api_fetch_request_encode(from, 2, (const unsigned char(*)[STORE_DIGEST_LEN])d, 2, &len);
+    text = api_fetch_request_encode(from, 2, (const unsigned char(*)[STORE_DIGEST_LEN])d, NULL, 2,
+                                    &len);
     assert_non_null(text);
     assert_int_equal(api_fetch_request_decode(text, len, &r, why, sizeof(why)), 0);
     assert_int_equal(r.nfrom, 2);
@@ -66,17 +68,28 @@ static void test_request_roundtrip(void **state)
     assert_string_equal(r.from[1], from[1]);
     assert_int_equal(r.n, 2);
     assert_memory_equal(r.digests, d, sizeof(d));
+    assert_null(r.sizes);
+    api_fetch_request_free(&r);
+    free(text);
+    /* with sizes */
+    text =
+        api_fetch_request_encode(from, 1, (const unsigned char(*)[STORE_DIGEST_LEN])d, sz, 2, &len);
+    assert_non_null(text);
+    assert_int_equal(api_fetch_request_decode(text, len, &r, why, sizeof(why)), 0);
+    assert_non_null(r.sizes);
+    assert_int_equal(r.sizes[0], 0);
+    assert_int_equal(r.sizes[1], 1);
     api_fetch_request_free(&r);
     free(text);
     /* no digest at all is a valid (empty) fetch */
-    text = api_fetch_request_encode(from, 1, NULL, 0, &len);
+    text = api_fetch_request_encode(from, 1, NULL, NULL, 0, &len);
     assert_non_null(text);
     assert_string_equal(text, "{\"from\":[\"http://10.0.0.1:8081\"],\"digests\":[]}");
     free(text);
     /* a source the API cannot carry is never encoded */
     from[1] = "ftp://x";
-    assert_null(api_fetch_request_encode(from, 2, NULL, 0, &len));
-    assert_null(api_fetch_request_encode(from, 0, NULL, 0, &len));
+    assert_null(api_fetch_request_encode(from, 2, NULL, NULL, 0, &len));
+    assert_null(api_fetch_request_encode(from, 0, NULL, NULL, 0, &len));
 }
 
 static void test_request_strict(void **state)
@@ -89,6 +102,13 @@ static void test_request_strict(void **state)
     assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"]}"), 0);
     assert_int_equal(decode("{\"digests\":[],\"from\":[\"https://a:1/x\"]}"), 0);
     assert_int_equal(decode("{\"from\":[\"http://a\"]}"), -1);
+    assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"],\"sizes\":[0]}"), 0);
+    assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"],\"sizes\":[]}"), -1);
+    assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"],\"sizes\":[-1]}"),
+                     -1);
+    assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"],\"sizes\":[\"1\"]}"),
+                     -1);
+    assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[],\"sizes\":{}}"), -1);
     assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[],\"x\":1}"), -1);
     assert_int_equal(decode("{\"from\":[\"http://a\"],\"from\":[\"http://b\"],\"digests\":[]}"),
                      -1);
