@@ -233,3 +233,27 @@ expect_eq "fetch from a refused port" "$code" 200
 expect_eq "fetch from a refused port: missing" "$(json_get "$WORK/ans" "d['missing']")" "['$hex']"
 grep -q "action=fetch .*status=200" "$P_ERR" || fail "fetch not audited"
 ok "POST /v1/fetch: write scope, strict body, an unreachable source answered with the missing digest, audited"
+
+# 10. HTTPS admin listeners: the fetching node trusts --peer-cacert and sends
+# its --peer-token-file, a read token (its own first admin token is unknown
+# to the seed: only the read token can work).
+CERTS="$WORK/certs"
+tls_make_certs "$CERTS" || fail "openssl could not make the test certificates"
+node TA --admin-tls-cert "$CERTS/server.pem" --admin-tls-key "$CERTS/server.key" \
+    --read-token-file "$READ_FILE"
+case "$TA" in https://*) ;; *) fail "TA's admin listener is not HTTPS: $TA" ;; esac
+{ head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; printf '\n%s\n' "$TOKEN"; } >"$WORK/tb.tokens"
+chmod 600 "$WORK/tb.tokens"
+origind_start "$WORK/store-TB" --admin-token-file "$WORK/tb.tokens" \
+    --admin-tls-cert "$CERTS/server.pem" --admin-tls-key "$CERTS/server.key" \
+    --peer-cacert "$CERTS/ca.pem" --peer-token-file "$READ_FILE" >/dev/null || fail "node TB"
+TB="$NODE_ADMIN"
+REL=r3
+run_ingest push --node "$TA" --node "$TB" --token-file "$TOKEN_FILE" --cacert "$CERTS/ca.pem" \
+    --release r3 --seed-nodes 1 --json "$S"
+[ "$RC" = 0 ] || fail "TLS seed push: exit $RC: $(cat "$WORK/err")"
+expect_eq "TLS: fetcher role" "$(role 1)" fetched
+expect_eq "TLS: fetcher got all" "$(json_get "$WORK/out" "d['nodes'][1]['fetched']")" "$((NBLOBS + 1))"
+ingest verify --node "$TA" --node "$TB" --token-file "$TOKEN_FILE" --cacert "$CERTS/ca.pem" \
+    --release r3 >/dev/null 2>"$WORK/verify.err" || fail "TLS verify: $(cat "$WORK/verify.err")"
+ok "HTTPS seeds: the fetcher verifies them with --peer-cacert and authenticates with a read token"
