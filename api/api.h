@@ -5,8 +5,9 @@
  * (missing list, release, cursor parameters, bundle framing) are parsed by
  * admin_body.h beside it.
  *
- * For: server/admin.c and server/admin_prune.c (which answer), server/peer.c
- * (which reads a peer's answers) and tools/node.c (origin-ingest), so they
+ * For: server/admin.c, server/admin_prune.c and server/admin_fetch.c (which
+ * answer), server/peer.c (which reads a peer's answers) and tools/node.c and
+ * tools/seed.c (origin-ingest), so they
  * speak exactly one protocol with one strictness. (The tombstone listing,
  * GET /v1/tombstones, is not here yet: server/admin_prune.c builds it and
  * server/peer_tombstones.c reads it.) Not for: HTTP transport (libcurl or
