@@ -320,9 +320,12 @@ void api_prune_answer_free(struct api_prune_answer *a);
 /* POST /v1/fetch (api_fetch.c)                                         */
 
 /* The seed push (`origin-ingest push --seed-nodes K`). The request
- *   {"from":["<admin URL>",...],"digests":["<hex>",...],"sizes":[N,...]}
- * ("sizes" optional: each digest's blob size, as many as digests; the most
- * bytes the node takes for it, and what it sizes its batches by) asks a node to pull the listed blobs it lacks from the named nodes' admin
+ *   {"from":["<admin URL>",...],"digests":["<hex>",...],"sizes":[N,...],
+ *    "variants":[["gzip","br"],[],...]}
+ * ("sizes" optional: each digest's blob size, the most bytes the node takes
+ * for it and what it sizes its batches by; "variants" optional: the
+ * variants to fetch with each blob, without it every variant is asked for
+ * and a 404 means none; each as many entries as digests) asks a node to pull the listed blobs it lacks from the named nodes' admin
  * APIs (tried in the order given; a blob one source cannot give is asked of
  * the next), with each blob's stored variants, exactly as a catch-up pass
  * does: every byte re-hashed, every variant decoded, stored in batches.
@@ -345,12 +348,15 @@ void api_prune_answer_free(struct api_prune_answer *a);
 int api_fetch_url_valid(const char *url, size_t len);
 
 /* Encodes the request for from[0..nfrom) (NUL-terminated URLs, 1 to
- * API_FETCH_SOURCES_MAX, each api_fetch_url_valid), digests[0..n) and
- * sizes[0..n) (NULL: no "sizes" member). Returns malloc'd text (caller
- * frees) and *len, or NULL on allocation failure or an invalid source. */
+ * API_FETCH_SOURCES_MAX, each api_fetch_url_valid), digests[0..n),
+ * sizes[0..n) (NULL: no "sizes" member) and variants[0..n) (masks of
+ * 1 << STORE_ENC_*; NULL: no "variants" member). Returns malloc'd text
+ * (caller frees) and *len, or NULL on allocation failure or an invalid
+ * source. */
 char *api_fetch_request_encode(const char *const *from, size_t nfrom,
                                const unsigned char (*digests)[STORE_DIGEST_LEN],
-                               const uint64_t *sizes, size_t n, size_t *len);
+                               const uint64_t *sizes, const unsigned *variants, size_t n,
+                               size_t *len);
 
 /* A decoded request: from[i] are NUL-terminated and point into the document
  * this struct owns; digests is malloc'd. Valid until api_fetch_request_free(). */
@@ -359,14 +365,16 @@ struct api_fetch_request {
     size_t nfrom;
     unsigned char (*digests)[STORE_DIGEST_LEN]; /* n entries, in the request's order */
     uint64_t *sizes;                            /* n entries, or NULL: none given */
+    unsigned *variants; /* n masks (1 << STORE_ENC_GZIP ...), or NULL: none given */
     size_t n;
     void *doc; /* private */
 };
 
 /* Strictly decodes a request from body[0..len): an object with exactly the
  * arrays "from" (1 to API_FETCH_SOURCES_MAX valid URLs) and "digests" (64
- * hex digits each; repeats allowed), and optionally "sizes" (integers >= 0,
- * as many as digests), no other member. Returns 0 and fills *out (free it with
+ * hex digits each; repeats allowed), and optionally "sizes" (integers >= 0)
+ * and "variants" (arrays of variant names: "gzip", "br"), each as many as
+ * digests; no other member. Returns 0 and fills *out (free it with
  * api_fetch_request_free), or with a one-line reason in why (out
  * untouched): -1 not that shape or a bad entry (answer 400), -2 more than
  * API_FETCH_DIGESTS_MAX digests (413), -3 out of memory (500). */

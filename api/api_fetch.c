@@ -46,7 +46,8 @@ int api_fetch_url_valid(const char *url, size_t len)
 
 char *api_fetch_request_encode(const char *const *from, size_t nfrom,
                                const unsigned char (*digests)[STORE_DIGEST_LEN],
-                               const uint64_t *sizes, size_t n, size_t *len)
+                               const uint64_t *sizes, const unsigned *variants, size_t n,
+                               size_t *len)
 {
     json_t *root = json_object(), *src = json_array(), *arr = json_array(), *sz;
     size_t i;
@@ -79,6 +80,30 @@ char *api_fetch_request_encode(const char *const *from, size_t nfrom,
             return NULL;
         }
     }
+    if (variants != NULL) {
+        json_t *va = json_array();
+
+        if (va == NULL || json_object_set_new(root, "variants", va) != 0) {
+            json_decref(root);
+            return NULL;
+        }
+        for (i = 0; i < n; i++) {
+            json_t *names = json_array();
+            int enc;
+
+            if (names == NULL || json_array_append_new(va, names) != 0) {
+                json_decref(root);
+                return NULL;
+            }
+            for (enc = 1; enc < STORE_ENC_COUNT; enc++) {
+                if ((variants[i] & (1u << enc)) &&
+                    json_array_append_new(names, json_string(store_encoding_name(enc))) != 0) {
+                    json_decref(root);
+                    return NULL;
+                }
+            }
+        }
+    }
     if (sizes == NULL)
         return api__dump(root, len);
     sz = json_array();
@@ -103,6 +128,8 @@ int api_fetch_request_decode(const char *body, size_t len, struct api_fetch_requ
     const char **from = NULL;
     unsigned char(*digests)[STORE_DIGEST_LEN] = NULL;
     uint64_t *sizes = NULL;
+    unsigned *vmask = NULL;
+    json_t *va;
     size_t i, nfrom, n;
     int rc = -1;
 
@@ -114,11 +141,13 @@ int api_fetch_request_decode(const char *body, size_t len, struct api_fetch_requ
     src = json_object_get(doc, "from");
     arr = json_object_get(doc, "digests");
     sz = json_object_get(doc, "sizes");
+    va = json_object_get(doc, "variants");
     if (!json_is_array(src) || !json_is_array(arr) || (sz != NULL && !json_is_array(sz)) ||
-        json_object_size(doc) != 2u + (sz != NULL)) {
+        (va != NULL && !json_is_array(va)) ||
+        json_object_size(doc) != 2u + (sz != NULL) + (va != NULL)) {
         api__why(why, why_size,
-                 "body must be {\"from\":[admin URLs],\"digests\":[hex]} with an optional "
-                 "\"sizes\":[bytes]");
+                 "body must be {\"from\":[admin URLs],\"digests\":[hex]} with optional "
+                 "\"sizes\":[bytes] and \"variants\":[[names]]");
         goto fail;
     }
     nfrom = json_array_size(src);
@@ -133,15 +162,18 @@ int api_fetch_request_decode(const char *body, size_t len, struct api_fetch_requ
         rc = -2;
         goto fail;
     }
-    if (sz != NULL && json_array_size(sz) != n) {
-        api__why(why, why_size, "\"sizes\" must have one entry per digest");
+    if ((sz != NULL && json_array_size(sz) != n) || (va != NULL && json_array_size(va) != n)) {
+        api__why(why, why_size, "\"sizes\" and \"variants\" must have one entry per digest");
         goto fail;
     }
     from = calloc(nfrom, sizeof(*from));
     digests = malloc((n > 0 ? n : 1) * sizeof(*digests));
     if (sz != NULL)
         sizes = malloc((n > 0 ? n : 1) * sizeof(*sizes));
-    if (from == NULL || digests == NULL || (sz != NULL && sizes == NULL)) {
+    if (va != NULL)
+        vmask = calloc(n > 0 ? n : 1, sizeof(*vmask));
+    if (from == NULL || digests == NULL || (sz != NULL && sizes == NULL) ||
+        (va != NULL && vmask == NULL)) {
         api__why(why, why_size, "out of memory");
         rc = -3;
         goto fail;
@@ -178,10 +210,33 @@ int api_fetch_request_decode(const char *body, size_t len, struct api_fetch_requ
         }
         sizes[i] = (uint64_t)json_integer_value(e);
     }
+    json_array_foreach(va, i, e)
+    {
+        json_t *name;
+        size_t k;
+
+        if (!json_is_array(e)) {
+            api__why(why, why_size, "every entry of \"variants\" must be an array of names");
+            goto fail;
+        }
+        json_array_foreach(e, k, name)
+        {
+            int enc = json_is_string(name)
+                          ? store_encoding_parse(json_string_value(name), json_string_length(name))
+                          : -1;
+
+            if (enc <= STORE_ENC_IDENTITY || enc >= STORE_ENC_COUNT) {
+                api__why(why, why_size, "\"variants\" names an unknown encoding");
+                goto fail;
+            }
+            vmask[i] |= 1u << enc;
+        }
+    }
     out->from = from;
     out->nfrom = nfrom;
     out->digests = digests;
     out->sizes = sizes;
+    out->variants = vmask;
     out->n = n;
     out->doc = doc;
     return 0;
@@ -189,6 +244,7 @@ fail:
     free(from);
     free(digests);
     free(sizes);
+    free(vmask);
     json_decref(doc);
     return rc;
 }
@@ -200,6 +256,7 @@ void api_fetch_request_free(struct api_fetch_request *r)
     free(r->from);
     free(r->digests);
     free(r->sizes);
+    free(r->variants);
     json_decref(r->doc);
     memset(r, 0, sizeof(*r));
 }

@@ -76,8 +76,8 @@ unsigned admin_fetch(struct server *srv, const void *body, size_t len, struct au
         from[i] = owned[i];
     }
     if (peer_fetch_digests(srv->st, srv->cfg, srv->auth, srv->fetch, from, req.nfrom,
-                           (const unsigned char(*)[STORE_DIGEST_LEN])req.digests, req.sizes, req.n,
-                           still, &res) != 0) {
+                           (const unsigned char(*)[STORE_DIGEST_LEN])req.digests, req.sizes,
+                           req.variants, req.n, still, &res) != 0) {
         *text =
             error_text("the fetched blobs could not be committed (see the node's log)", text_len);
         status = 500;

@@ -146,9 +146,11 @@ struct peer_fetch_result {
     uint64_t failed;                   /* transfers that failed otherwise */
 };
 
-/* Pulls every digests[i] (i < n) the store lacks, with each stored variant
- * of it (sizes[i] its size when sizes is not NULL: the most bytes taken for
- * it, and what batches are sized by), from the admin URLs from[0..nfrom) (no trailing '/'), in that
+/* Pulls every digests[i] (i < n) the store lacks, with the variants
+ * variants[i] names (a mask of 1 << STORE_ENC_*; variants NULL: every
+ * variant, a 404 meaning none), sizes[i] its size when sizes is not NULL
+ * (the most bytes taken for it, and what batches are sized by), from the
+ * admin URLs from[0..nfrom) (no trailing '/'), in that
  * order: what one source could not give (unreachable, died mid-way, 404,
  * bytes that do not verify) is asked of the next. Transfers are the
  * catch-up's (peer_client.c: --peer-jobs parallel keep-alive GETs of
@@ -165,7 +167,7 @@ struct peer_fetch_result {
 int peer_fetch_digests(struct store *st, const struct config *cfg, struct auth *auth,
                        struct peer_fetch_stats *stats, const char *const *from, size_t nfrom,
                        const unsigned char (*digests)[STORE_DIGEST_LEN], const uint64_t *sizes,
-                       size_t n, unsigned char *still_missing,
+                       const unsigned *variants, size_t n, unsigned char *still_missing,
                        struct peer_fetch_result *res);
 
 #define PEER_FETCH_BATCH         256

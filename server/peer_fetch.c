@@ -165,7 +165,8 @@ static int from_one(struct ctx *x, const unsigned char (*digests)[STORE_DIGEST_L
 int peer_fetch_digests(struct store *st, const struct config *cfg, struct auth *auth,
                        struct peer_fetch_stats *stats, const char *const *from, size_t nfrom,
                        const unsigned char (*digests)[STORE_DIGEST_LEN], const uint64_t *sizes,
-                       size_t n, unsigned char *still_missing, struct peer_fetch_result *res)
+                       const unsigned *variants, size_t n, unsigned char *still_missing,
+                       struct peer_fetch_result *res)
 {
     unsigned char *want = NULL;
     struct fetch *f = NULL;
@@ -187,7 +188,8 @@ int peer_fetch_digests(struct store *st, const struct config *cfg, struct auth *
         }
         left++;
         for (enc = 0; enc < STORE_ENC_COUNT; enc++)
-            want[i * STORE_ENC_COUNT + (size_t)enc] = 1;
+            want[i * STORE_ENC_COUNT + (size_t)enc] =
+                enc == STORE_ENC_IDENTITY || variants == NULL || (variants[i] & (1u << enc));
     }
     for (s = 0; s < nfrom && left > 0 && !atomic_load(&stats->stop); s++) {
         struct ctx x;

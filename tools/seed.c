@@ -39,22 +39,30 @@ static size_t pick_seeds(struct ingest_node *nodes, size_t n, unsigned k, unsign
 }
 
 /* The digests node nd lacks, in site order (caller frees), their sizes in
- * *sizes (caller frees); *cnt set. */
+ * *sizes and the variants this push holds of each (what a seed was sent
+ * with the blob, masks of 1 << STORE_ENC_*) in *vars (caller frees both);
+ * *cnt set. */
 static unsigned char (*lacked(const struct ingest_site *s, const struct ingest_node *nd,
-                              uint64_t **sizes, size_t *cnt))[STORE_DIGEST_LEN]
+                              uint64_t **sizes, unsigned **vars, size_t *cnt))[STORE_DIGEST_LEN]
 {
     unsigned char(*d)[STORE_DIGEST_LEN] = ingest_xmalloc((nd->missing + 1) * sizeof(*d));
     uint64_t *sz = ingest_xmalloc((nd->missing + 1) * sizeof(*sz));
+    unsigned *v = ingest_xcalloc(nd->missing + 1, sizeof(*v));
     size_t b, k = 0;
+    int enc;
 
     for (b = 0; b < s->nblobs && k < nd->missing + 1; b++) {
         if (!nd->lacks[b])
             continue;
         memcpy(d[k], s->blobs[b].digest, STORE_DIGEST_LEN);
+        for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT; enc++)
+            if (s->blobs[b].var[enc].data != NULL)
+                v[k] |= 1u << enc;
         sz[k++] = s->blobs[b].size;
     }
     *cnt = k;
     *sizes = sz;
+    *vars = v;
     return d;
 }
 
@@ -114,15 +122,17 @@ void ingest_seed_upload(struct ingest_client *c, unsigned k, struct ingest_seed_
             const char *from[INGEST_SEED_SOURCES];
             unsigned char(*d)[STORE_DIGEST_LEN];
             uint64_t *sizes = NULL;
+            unsigned *vars = NULL;
 
             /* its own first source, then the others in turn */
             for (m = 0; m < round_src && m < INGEST_SEED_SOURCES; m++)
                 from[m] = nodes[src[(j + m) % round_src]].url;
-            d = lacked(s, &nodes[ni], &sizes, &cnt);
+            d = lacked(s, &nodes[ni], &sizes, &vars, &cnt);
             bodies[ni] = api_fetch_request_encode(
-                from, m, (const unsigned char(*)[STORE_DIGEST_LEN])d, sizes, cnt, &lens[ni]);
+                from, m, (const unsigned char(*)[STORE_DIGEST_LEN])d, sizes, vars, cnt, &lens[ni]);
             free(d);
             free(sizes);
+            free(vars);
             nodes[ni].seed_role = INGEST_ROLE_FETCHED;
             if (bodies[ni] == NULL) { /* a source URL the node API cannot carry */
                 direct[ni] = 1;

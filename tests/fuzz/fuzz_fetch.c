@@ -39,8 +39,9 @@ static void check_request(const char *body, size_t size)
     CHECK(r.nfrom >= 1 && r.nfrom <= API_FETCH_SOURCES_MAX);
     for (i = 0; i < r.nfrom; i++)
         CHECK(api_fetch_url_valid(r.from[i], strlen(r.from[i])));
-    text = api_fetch_request_encode(
-        r.from, r.nfrom, (const unsigned char(*)[STORE_DIGEST_LEN])r.digests, r.sizes, r.n, &len);
+    text = api_fetch_request_encode(r.from, r.nfrom,
+                                    (const unsigned char(*)[STORE_DIGEST_LEN])r.digests, r.sizes,
+                                    r.variants, r.n, &len);
     CHECK(text != NULL);
     CHECK(api_fetch_request_decode(text, len, &again, why, sizeof(why)) == 0);
     CHECK(again.nfrom == r.nfrom && again.n == r.n);
@@ -49,6 +50,9 @@ static void check_request(const char *body, size_t size)
     CHECK(r.n == 0 || memcmp(again.digests, r.digests, r.n * STORE_DIGEST_LEN) == 0);
     CHECK((r.sizes == NULL) == (again.sizes == NULL));
     CHECK(r.sizes == NULL || r.n == 0 || memcmp(again.sizes, r.sizes, r.n * sizeof(*r.sizes)) == 0);
+    CHECK((r.variants == NULL) == (again.variants == NULL));
+    CHECK(r.variants == NULL || r.n == 0 ||
+          memcmp(again.variants, r.variants, r.n * sizeof(*r.variants)) == 0);
     api_fetch_request_free(&again);
     api_fetch_request_free(&r);
     free(text);

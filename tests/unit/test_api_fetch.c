@@ -52,6 +52,7 @@ static void test_request_roundtrip(void **state)
     const char *from[] = {"http://10.0.0.1:8081", "https://seed.example:8081/"};
     unsigned char d[2][STORE_DIGEST_LEN];
     const uint64_t sz[2] = {0, 1};
+    const unsigned vm[2] = {0, (1u << STORE_ENC_GZIP) | (1u << STORE_ENC_BR)};
     struct api_fetch_request r;
     char why[API_WHY_MAX], *text;
     size_t len = 0;
@@ -59,8 +60,8 @@ static void test_request_roundtrip(void **state)
     (void)state;
     store_sha256("", 0, d[0]);
     store_sha256("a", 1, d[1]);
-    text = api_fetch_request_encode(from, 2, (const unsigned char(*)[STORE_DIGEST_LEN])d, NULL, 2,
-                                    &len);
+    text = api_fetch_request_encode(from, 2, (const unsigned char(*)[STORE_DIGEST_LEN])d, NULL,
+                                    NULL, 2, &len);
     assert_non_null(text);
     assert_int_equal(api_fetch_request_decode(text, len, &r, why, sizeof(why)), 0);
     assert_int_equal(r.nfrom, 2);
@@ -72,24 +73,27 @@ static void test_request_roundtrip(void **state)
     api_fetch_request_free(&r);
     free(text);
     /* with sizes */
-    text =
-        api_fetch_request_encode(from, 1, (const unsigned char(*)[STORE_DIGEST_LEN])d, sz, 2, &len);
+    text = api_fetch_request_encode(from, 1, (const unsigned char(*)[STORE_DIGEST_LEN])d, sz, vm, 2,
+                                    &len);
     assert_non_null(text);
     assert_int_equal(api_fetch_request_decode(text, len, &r, why, sizeof(why)), 0);
     assert_non_null(r.sizes);
     assert_int_equal(r.sizes[0], 0);
     assert_int_equal(r.sizes[1], 1);
+    assert_non_null(r.variants);
+    assert_int_equal(r.variants[0], 0);
+    assert_int_equal(r.variants[1], (1u << STORE_ENC_GZIP) | (1u << STORE_ENC_BR));
     api_fetch_request_free(&r);
     free(text);
     /* no digest at all is a valid (empty) fetch */
-    text = api_fetch_request_encode(from, 1, NULL, NULL, 0, &len);
+    text = api_fetch_request_encode(from, 1, NULL, NULL, NULL, 0, &len);
     assert_non_null(text);
     assert_string_equal(text, "{\"from\":[\"http://10.0.0.1:8081\"],\"digests\":[]}");
     free(text);
     /* a source the API cannot carry is never encoded */
     from[1] = "ftp://x";
-    assert_null(api_fetch_request_encode(from, 2, NULL, NULL, 0, &len));
-    assert_null(api_fetch_request_encode(from, 0, NULL, NULL, 0, &len));
+    assert_null(api_fetch_request_encode(from, 2, NULL, NULL, NULL, 0, &len));
+    assert_null(api_fetch_request_encode(from, 0, NULL, NULL, NULL, 0, &len));
 }
 
 static void test_request_strict(void **state)
@@ -109,6 +113,19 @@ static void test_request_strict(void **state)
     assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"],\"sizes\":[\"1\"]}"),
                      -1);
     assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[],\"sizes\":{}}"), -1);
+    assert_int_equal(
+        decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"],\"variants\":[[\"br\"]]}"), 0);
+    assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"],\"variants\":[[]]}"),
+                     0);
+    assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"],\"variants\":[]}"),
+                     -1);
+    assert_int_equal(
+        decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"],\"variants\":[[\"identity\"]]}"),
+        -1);
+    assert_int_equal(
+        decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"],\"variants\":[[\"xz\"]]}"), -1);
+    assert_int_equal(
+        decode("{\"from\":[\"http://a\"],\"digests\":[\"" HE "\"],\"variants\":[\"br\"]}"), -1);
     assert_int_equal(decode("{\"from\":[\"http://a\"],\"digests\":[],\"x\":1}"), -1);
     assert_int_equal(decode("{\"from\":[\"http://a\"],\"from\":[\"http://b\"],\"digests\":[]}"),
                      -1);

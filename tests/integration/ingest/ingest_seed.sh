@@ -79,6 +79,15 @@ grep -q "seed push: 1 seed node uploaded to, 3 nodes fetched in 2 rounds, 0 uplo
     fail "seed push summary: $(cat "$WORK/err")"
 expect_eq "seed: blob bytes sent in all" "$(json_get "$WORK/out" "sum(n['bytes_sent'] for n in d['nodes'])")" 0
 verify_on "${ADMIN[0]}" "${ADMIN[2]}" "${ADMIN[3]}" "${ADMIN[4]}"
+variants_of() { # variants_of ADMIN: the store's variant count
+    curl -sS -H "Authorization: Bearer $TOKEN" "$1/v1/status" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["store"]["variants"])'
+}
+seed_vars=$(variants_of "${ADMIN[0]}")
+[ "$seed_vars" -gt 0 ] || fail "the seed holds no variant"
+for i in 2 3 4; do
+    expect_eq "seed: variants fetched by node $i" "$(variants_of "${ADMIN[$i]}")" "$seed_vars"
+done
 for i in 2 3 4; do
     [ "$(metric_of "${ADMIN[$i]}" origind_fetch_blobs_total)" = "$NBLOBS" ] ||
         fail "node $i: origind_fetch_blobs_total is not $NBLOBS"
