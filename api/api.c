@@ -1,7 +1,7 @@
 /*
- * api.c - the node API's version check, release digest, and the canonical
- * encoders and strict decoders of releases, release and blob listings, the
- * missing answer and the status answer (see api.h).
+ * api.c - the node API's reserved paths, version check, release digest,
+ * and the canonical encoders and strict decoders of releases, release and
+ * blob listings, the missing answer and the status answer (see api.h).
  *
  * For: every program that speaks the admin API. Not for: request bodies
  * (admin_body.c), the loosely read error details (api_answer.c), or any
@@ -28,6 +28,23 @@ void api__why(char *why, size_t why_size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, why_size, fmt, ap);
     va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reserved paths                                                       */
+
+int api_path_reserved(const char *path, size_t len)
+{
+    static const char healthz[] = API_RESERVED_HEALTHZ;
+    static const char prefix[] = API_RESERVED_PREFIX;
+
+    if (path == NULL)
+        return 0;
+    if (len == sizeof(healthz) - 1 && memcmp(path, healthz, len) == 0)
+        return 1;
+    if (len >= sizeof(prefix) - 1 && memcmp(path, prefix, sizeof(prefix) - 1) == 0)
+        return 1;
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */

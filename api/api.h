@@ -1,9 +1,9 @@
 /*
- * api.h - the origind node API, in one place: the paths, the limits, the API
- * version and how it is stated, the release digest, and the canonical
- * encoders and strict decoders of every admin answer. The request bodies
- * (missing list, release, cursor parameters, bundle framing) are parsed by
- * admin_body.h beside it.
+ * api.h - the origind node API, in one place: the paths, the limits, the
+ * public paths no release may bind, the API version and how it is stated,
+ * the release digest, and the canonical encoders and strict decoders of
+ * every admin answer. The request bodies (missing list, release, cursor
+ * parameters, bundle framing) are parsed by admin_body.h beside it.
  *
  * For: server/admin.c, server/admin_prune.c and server/admin_fetch.c (which
  * answer), server/peer.c (which reads a peer's answers) and tools/node.c and
@@ -13,9 +13,13 @@
  * server/peer_tombstones.c reads it.) Not for: HTTP transport (libcurl or
  * libmicrohttpd) or store access; no MHD or curl type here.
  *
- * Versioning. Every admin answer, error answers and 401 included, carries the
- * header API_VERSION_HEADER ("Origind-Api") with the decimal API_VERSION
- * (GET /v1/status also says "api": N). A client or peer checks it with
+ * Versioning. Every admin answer origind writes, error answers and 401
+ * included, carries the header API_VERSION_HEADER ("Origind-Api") with the
+ * decimal API_VERSION (GET /v1/status also says "api": N). The exceptions are
+ * the refusals libmicrohttpd 0.9.75 writes itself before origind sees a
+ * request (a Content-Length it cannot parse, "-1" or over 2^64, headers over
+ * the connection pool: transmit_error_response() in its connection.c has no
+ * hook to add a header); no client of this module sends such a request. A client or peer checks it with
  * api_version_check() before trusting a 2xx body, and on any other answer
  * that carries it; a node without the header speaks version 1 (the builds
  * before this module). Incompatible: any other number. The one-line reason
@@ -75,6 +79,24 @@
 
 /* The most files a release answer may list (what a decoder accepts). */
 #define API_RELEASE_FILES_MAX 10000000
+
+/* ------------------------------------------------------------------ */
+/* Reserved paths                                                       */
+
+/* The public listener answers these itself, before any lookup, so no
+ * release may bind them: publish answers 422 naming the path, and
+ * origin-ingest refuses (exit 2, naming the file) before contacting a node.
+ * Reserved: exactly API_RESERVED_HEALTHZ, and every path that starts with
+ * API_RESERVED_PREFIX (the trailing '/' included: "/.well-known/origind"
+ * itself and "/.well-known/origindx" are not reserved). Compared byte for
+ * byte, case-sensitively, on the decoded path as it is published (what
+ * store_path_valid checks). */
+#define API_RESERVED_HEALTHZ "/healthz"
+#define API_RESERVED_PREFIX  "/.well-known/origind/"
+
+/* 1 if path[0..len) (not necessarily NUL-terminated; NULL with len 0 is
+ * the empty path) is reserved as above, else 0. Never fails. */
+int api_path_reserved(const char *path, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* Version                                                              */
@@ -215,15 +237,24 @@ char *api_missing_encode(const unsigned char (*digests)[STORE_DIGEST_LEN],
                          const unsigned char *missing, size_t n, size_t *len);
 
 /* {"missing": ["<hex>", ...]}: calls fn(arg, digest) per entry, in order;
- * fn returns 0 to go on. Returns 0, or -1 (why filled) if the body is not
- * that shape or a digest is not 64 hex digits, or fn's non-zero value. */
+ * fn returns 0 to go on, or non-zero to refuse a digest the caller did not
+ * ask about. Returns 0; -1 if the body is not that shape or a digest is not
+ * 64 hex digits; or fn's non-zero value. Whenever it does not return 0,
+ * why (if not NULL) holds a one-line reason (for fn's refusal: "answer
+ * lists a digest that was not asked about"). Entries before the one that
+ * failed have been passed to fn. */
 int api_answer_missing(const char *body, size_t len,
                        int (*fn)(void *arg, const unsigned char *digest), void *arg, char *why,
                        size_t why_size);
 
 /* {"error": …, "conflicts": [{"path": "/…", "sha256": "<hex>"}, ...]}:
- * calls fn per conflict (sha256 may be NULL if absent/invalid; path NUL-terminated).
- * Returns the number of conflicts found (0 if none or malformed). */
+ * calls fn (if not NULL) per entry whose path is a string, in order; other
+ * entries are skipped. path is a NUL-terminated copy of the node's string
+ * made safe to print as api_answer_error() makes its reason (anything but
+ * printable ASCII and well-formed UTF-8 from U+00A0 up replaced by '?'),
+ * cut to STORE_PATH_MAX bytes; hex is the 64 hex digits of sha256, or NULL
+ * if absent or not a digest. Both are borrowed for the call. Returns the
+ * number of entries passed (0 if none or the body is malformed). */
 size_t api_answer_conflicts(const char *body, size_t len,
                             void (*fn)(void *arg, const char *path, const char *hex), void *arg);
 
@@ -232,8 +263,11 @@ size_t api_answer_conflicts(const char *body, size_t len,
 size_t api_answer_missing_count(const char *body, size_t len, char first[STORE_HEX_LEN + 1]);
 
 /* The one-line reason of an error answer: its "error" member if the body is
- * a JSON object with one, else the body's first line; control characters
- * replaced, truncated to fit out (always NUL-terminated). */
+ * a JSON object with one, else the body's first line (up to CR or LF); safe
+ * to print: every byte that is not printable ASCII or part of well-formed
+ * UTF-8 from U+00A0 up (C0 and C1 controls, DEL, malformed UTF-8) replaced
+ * by '?'; truncated to fit out without splitting a character (always
+ * NUL-terminated when outlen > 0; outlen 0 writes nothing). */
 void api_answer_error(const char *body, size_t len, char *out, size_t outlen);
 
 /* {"created": N, "present": N} (a bundle answer). Returns 0 or -1. */

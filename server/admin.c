@@ -1,6 +1,6 @@
 /*
  * admin.c - the admin listener: what origin-ingest and peer nodes reach
- * (endpoints in README.md, "Admin API"). Bearer-token authentication on
+ * (endpoints in docs/admin-api.md). Bearer-token authentication on
  * every path, streamed and verified uploads, bundles, atomic release
  * publishing, release and blob listings, status and Prometheus metrics.
  *
@@ -33,6 +33,9 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+/* What a variant whose blob this node lacks is told, alone or in a bundle. */
+#define VARIANT_NO_BLOB "blob not present: upload the identity bytes first"
 
 /* ------------------------------------------------------------------ */
 /* Responses                                                            */
@@ -309,7 +312,7 @@ static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, stru
         metrics_upload(srv->metrics, status < 500 ? METRICS_UPLOAD_REJECTED : METRICS_UPLOAD_FAILED,
                        1);
         if (err == STORE_ENOTFOUND)
-            return reply_error(r, c, status, "blob not present: upload the identity bytes first");
+            return reply_error(r, c, status, VARIANT_NO_BLOB);
         return reply_store_err(r, c, err);
     }
     metrics_upload(srv->metrics, created ? METRICS_UPLOAD_CREATED : METRICS_UPLOAD_PRESENT, 1);
@@ -507,10 +510,30 @@ static int release_read(struct store *st, const char *id, size_t id_len, struct 
     return err;
 }
 
+/* The paths of rel that no release may bind (api_path_reserved: the public
+ * listener answers them itself), as a JSON array (caller decrefs); NULL if out
+ * of memory. */
+static json_t *reserved_paths(const struct admin_release *rel)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; a != NULL && i < rel->n; i++) {
+        if (api_path_reserved(rel->files[i].path, rel->files[i].path_len) &&
+            json_array_append_new(a, json_stringn(rel->files[i].path, rel->files[i].path_len)) !=
+                0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    return a;
+}
+
 static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct admin_release rel = {NULL, 0, NULL};
     struct publish_problems pp = {json_array(), json_array(), json_array(), 0};
+    json_t *reserved = NULL;
     const unsigned char *body = spool_data(r->spool);
     size_t n;
     int err, created = 0;
@@ -527,6 +550,16 @@ static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, s
         goto out;
     }
     n = rel.n;
+    reserved = reserved_paths(&rel);
+    if (reserved == NULL || json_array_size(reserved) > 0) {
+        ret = reserved == NULL
+                  ? reply_error(r, c, 500, "out of memory")
+                  : reply_json(r, c, 422,
+                               json_pack("{s:s,s:O}", "error",
+                                         "reserved paths: the server answers them itself",
+                                         "reserved", reserved));
+        goto out;
+    }
     err = store_publish(r->srv->st, t->id, t->id_len, rel.files, n, (int64_t)time(NULL), &created,
                         publish_problem_cb, &pp);
     switch (err) {
@@ -577,6 +610,7 @@ static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, s
         break;
     }
 out:
+    json_decref(reserved);
     json_decref(pp.missing);
     json_decref(pp.conflicts);
     json_decref(pp.bad);
@@ -803,16 +837,19 @@ static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
             err = store_batch_put_variant(b, digest, kind, rec.data, rec.len, &made);
         if (err != STORE_OK) {
             unsigned status;
+            const char *why = store_strerror(err);
 
             store_batch_abort(b);
-            if (err == STORE_ENOTFOUND)
+            if (err == STORE_ENOTFOUND) {
                 err = STORE_EMISSING; /* a variant whose blob is in neither store nor bundle */
+                why = VARIANT_NO_BLOB " (in this bundle or before)";
+            }
             status = http_status_for_store_err(err);
             metrics_upload(srv->metrics,
                            status < 500 ? METRICS_UPLOAD_REJECTED : METRICS_UPLOAD_FAILED, 1);
             store_digest_to_hex(digest, hex);
             snprintf(msg, sizeof(msg), "record %llu (%s %s): %s", (unsigned long long)index,
-                     store_encoding_name(kind), hex, store_strerror(err));
+                     store_encoding_name(kind), hex, why);
             return reply_json(r, c, status,
                               json_pack("{s:s,s:I,s:s,s:s}", "error", msg, "index",
                                         (json_int_t)index, "sha256", hex, "kind",
@@ -919,6 +956,8 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
     tr = http_target_path(r->target, r->target_len, t->path, sizeof(t->path), &t->len);
     if (tr == HTTP_TARGET_TOO_LONG)
         return reply_error(r, c, 414, "request target too long");
+    if (tr == HTTP_TARGET_SLASH)
+        return reply_error(r, c, 404, "no such endpoint (%2F is not a path separator)");
     if (tr != HTTP_TARGET_OK)
         return reply_error(r, c, 400, "malformed request target");
     route = route_of(t);
@@ -1005,6 +1044,8 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
             r->method_len = sizeof(r->method) - 1;
         memcpy(r->method, method, r->method_len);
         r->method[r->method_len] = '\0';
+        if (req_line_cut(r, version))
+            return reply_error(r, c, 400, "NUL byte in the request line");
         return admin_begin(r, c, &t);
     }
     if (*upload_data_size != 0) {

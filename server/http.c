@@ -93,6 +93,8 @@ int http_target_path(const char *target, size_t len, char *out, size_t cap, size
                 return HTTP_TARGET_BAD;
             c = (unsigned char)(hi * 16 + lo);
             i += 2;
+            if (c == '/')
+                return HTTP_TARGET_SLASH;
         }
         if (c < 0x20 || c == 0x7f)
             return HTTP_TARGET_BAD;

@@ -24,8 +24,9 @@
 
 enum http_target_err {
     HTTP_TARGET_OK = 0,
-    HTTP_TARGET_BAD,     /* %00, invalid %-escape, control byte, not origin-form: 400 */
-    HTTP_TARGET_TOO_LONG /* decoded path over the capacity: 414 */
+    HTTP_TARGET_BAD,      /* %00, invalid %-escape, control byte, not origin-form: 400 */
+    HTTP_TARGET_TOO_LONG, /* decoded path over the capacity: 414 */
+    HTTP_TARGET_SLASH     /* "%2F": never an alias of '/' (SPEC): 404 */
 };
 
 /* Extracts the path of a raw request-target (origin-form "/a/b?q", or
@@ -36,7 +37,9 @@ enum http_target_err {
  * (no NUL is appended) only on success.
  * Returns HTTP_TARGET_OK, HTTP_TARGET_BAD (empty, not starting with '/',
  * "%00", "%" not followed by two hex digits, a byte < 0x20 or 0x7f, decoded
- * or raw) or HTTP_TARGET_TOO_LONG. */
+ * or raw), HTTP_TARGET_SLASH (the path holds "%2F" or "%2f": a '/' inside a
+ * segment, which no published path can be, and never the same URL as the one
+ * with a real '/') or HTTP_TARGET_TOO_LONG. The first problem found wins. */
 int http_target_path(const char *target, size_t len, char *out, size_t cap, size_t *out_len);
 
 /* In-place percent-decoding of a NUL-terminated string for libmicrohttpd's

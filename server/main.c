@@ -196,6 +196,7 @@ static int serve_main(const struct config *cfg)
     int pub_fd = -1, adm_fd = -1, rc = EXIT_FAIL, err, sig;
     int pub_quiesced = 0, adm_quiesced = 0;
     uint64_t deadline;
+    long holder = 0;
 
     memset(&srv, 0, sizeof(srv));
     srv.cfg = cfg;
@@ -246,6 +247,14 @@ static int serve_main(const struct config *cfg)
 
     raise_fd_limit(cfg);
 
+    /* A store another server holds is named before its ports are (a second
+     * serve on the same store most likely also asks for the same ports). */
+    if (store_holder(cfg->store, &holder) == STORE_OK) {
+        log_error("store %s is held by another origind (pid %ld): one server per store; stop it "
+                  "first, or give this server its own --store",
+                  cfg->store, holder);
+        goto out;
+    }
     /* Sockets first (OpenBSD httpd's order): a taken port fails before the
      * store or a token file is created. */
     pub_fd = listen_on("public", cfg->listen);
@@ -260,6 +269,14 @@ static int serve_main(const struct config *cfg)
     so.max_readers = (unsigned)cfg->max_readers;
     so.max_blob = cfg->max_blob_bytes;
     err = store_open(cfg->store, &so, &srv.st);
+    if (err == STORE_ELOCKED) {
+        holder = 0;
+        (void)store_holder(cfg->store, &holder);
+        log_error("store %s is held by another origind (pid %ld): one server per store; stop it "
+                  "first, or give this server its own --store",
+                  cfg->store, holder);
+        goto out;
+    }
     if (err != STORE_OK) {
         log_error("cannot open store %s: %s", cfg->store, store_strerror(err));
         goto out;

@@ -1,6 +1,6 @@
 /*
  * peer.h - catching a node up from its peers, keeping it there, and healing
- * misses: the client side of the admin API (README "Admin API").
+ * misses: the client side of the admin API (docs/admin-api.md).
  *
  * A peer is another node's admin base URL ("http://10.0.0.2:8081"); it is
  * reached with the same bearer token as this node's admin listener

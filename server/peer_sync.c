@@ -552,6 +552,16 @@ int peer_sync_main(const struct config *cfg)
     so.max_readers = (unsigned)cfg->max_readers;
     so.max_blob = cfg->max_blob_bytes;
     err = store_open(cfg->store, &so, &st);
+    if (err == STORE_ELOCKED) {
+        long pid = 0;
+
+        (void)store_holder(cfg->store, &pid);
+        log_error("store %s is held by origind serve (pid %ld): a running server catches up by "
+                  "itself (serve --peer URL) and prunes through origin-ingest prune; stop it "
+                  "first to sync by hand",
+                  cfg->store, pid);
+        goto out;
+    }
     if (err != STORE_OK) {
         log_error("cannot open store %s: %s", cfg->store, store_strerror(err));
         goto out;

@@ -23,9 +23,9 @@
  * Staleness: a published path never changes its bytes (store.h); it can
  * only become gone by a prune. An entry remembers store_prune_epoch() at the
  * time its lookup started and is dropped on use once the epoch moved (a
- * prune in this process); entries also expire ttl_ns after they were made,
- * which bounds how long a prune by another process (origind sync) goes
- * unseen.
+ * prune in this process: the only one that can prune the store, since it
+ * holds the store's writer lock); entries also expire ttl_ns after they were
+ * made, a backstop that bounds any staleness the epoch would miss.
  *
  * Threading: any thread; 16 shards, each under its own mutex.
  */

@@ -68,6 +68,10 @@ struct req {
     uint64_t start_ns;
     char *target; /* the raw request-target, as received (owned) */
     size_t target_len;
+    /* Where libmicrohttpd's request-target began in its read buffer; only
+     * compared with the version pointer (req_line_cut), never kept past the
+     * first access-handler call. NULL if there was none. */
+    const char *target_raw;
     char method[16];
     size_t method_len;
     unsigned calls;    /* access handler calls so far */
@@ -92,6 +96,13 @@ struct req {
 
 /* The client address of c as text ("-" if unknown) in out[0..cap). */
 void server_client_addr(struct MHD_Connection *c, char *out, size_t cap);
+
+/* 1 if the request line held a NUL inside its request-target, which
+ * libmicrohttpd would silently cut there; then r->target becomes the whole
+ * target as received (NULs included: the access log escapes them), for the
+ * log. version is the access handler's version argument; call this on its
+ * first call only (the read buffer is still the one parsed). */
+int req_line_cut(struct req *r, const char *version);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t server_now_ns(void);

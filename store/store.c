@@ -423,6 +423,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     st->max_blob = o.max_blob;
     st->read_only = o.read_only;
     st->fd = -1;
+    st->lock_fd = -1;
     st->grace_ns =
         (uint64_t)(o.zero_copy_grace != 0 ? o.zero_copy_grace : DEFAULT_GRACE_S) * 1000000000ull;
     grace = getenv("ORIGIND_ZERO_COPY_GRACE");
@@ -446,6 +447,13 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     if (!o.read_only && mkdir(dir, 0750) != 0 && errno != EEXIST) {
         rc = STORE_EIO;
         goto out;
+    }
+    /* One writer per store (store_lock.c): before LMDB opens, so a store held
+     * by another process is never written, nor even upgraded, by this one. */
+    if (!o.read_only) {
+        rc = store__lock_take(dir, &st->lock_fd);
+        if (rc != STORE_OK)
+            goto out;
     }
     rc = map_mdb(mdb_env_create(&st->env));
     if (rc != STORE_OK)
@@ -477,6 +485,7 @@ out:
     if (st != NULL) {
         if (st->env != NULL)
             mdb_env_close(st->env);
+        store__lock_drop(st->lock_fd);
         pthread_mutex_destroy(&st->pool_lock);
         pthread_mutex_destroy(&st->pin_lock);
         free(st->dir);
@@ -498,6 +507,7 @@ void store_close(struct store *st)
         free(r);
     }
     mdb_env_close(st->env);
+    store__lock_drop(st->lock_fd); /* after LMDB: no write can follow it */
     pthread_mutex_destroy(&st->pool_lock);
     pthread_mutex_destroy(&st->pin_lock);
     free(st->dir);
@@ -956,12 +966,6 @@ static int cmp_file_digest(const void *pa, const void *pb)
     return c != 0 ? c : cmp_file_path(pa, pb);
 }
 
-static int same_entry(const struct store_file *a, const struct store_file *b)
-{
-    return memcmp(a->digest, b->digest, STORE_DIGEST_LEN) == 0 &&
-           cmp_bytes(a->type, a->type_len, b->type, b->type_len) == 0;
-}
-
 static void report(store_problem_fn fn, void *arg, enum store_problem_kind kind, const char *path,
                    size_t len, const unsigned char *digest)
 {
@@ -1067,7 +1071,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     if (sorted == NULL)
         goto out;
 
-    /* 1. Every entry valid; sorted by path; identical duplicates counted once. */
+    /* 1. Every entry valid; sorted by path; a path given twice is a bad entry. */
     for (i = 0; i < n; i++) {
         const struct store_file *f = &files[i];
 
@@ -1083,11 +1087,9 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     qsort(sorted, m, sizeof(*sorted), cmp_file_path);
     for (i = 0; i < m; i++) {
         if (u > 0 && cmp_file_path(&sorted[i], &sorted[u - 1]) == 0) {
-            if (!same_entry(sorted[i], sorted[u - 1])) {
-                report(problem, arg, STORE_PROBLEM_BAD_ENTRY, sorted[i]->path, sorted[i]->path_len,
-                       sorted[i]->digest);
-                bad = 1;
-            }
+            report(problem, arg, STORE_PROBLEM_BAD_ENTRY, sorted[i]->path, sorted[i]->path_len,
+                   sorted[i]->digest);
+            bad = 1;
             continue;
         }
         sorted[u++] = sorted[i];
@@ -1580,6 +1582,7 @@ int store_release_list(struct store_reader *r, store_release_fn fn, void *arg)
 int store_stats(struct store *st, struct store_stats *out)
 {
     struct store_reader *r;
+    struct store_stats s;
     struct counters c;
     MDB_envinfo info;
     MDB_stat ms;
@@ -1601,19 +1604,21 @@ int store_stats(struct store *st, struct store_stats *out)
     rc = map_mdb(mdb_env_get_flags(st->env, &flags));
     if (rc != STORE_OK)
         goto out;
-    memset(out, 0, sizeof(*out));
-    out->blobs = c.blobs;
-    out->blob_bytes = c.blob_bytes;
-    out->variants = c.variants;
-    out->variant_bytes = c.variant_bytes;
-    out->paths = c.paths;
-    out->releases = c.releases;
-    memcpy(out->last_release, c.last, c.last_len + 1);
-    out->last_release_time = c.last_time;
-    out->map_size = info.me_mapsize;
-    out->map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
-    out->durable = (flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC)) == 0;
-    rc = store__prune_stats(st, r->txn, out);
+    memset(&s, 0, sizeof(s));
+    s.blobs = c.blobs;
+    s.blob_bytes = c.blob_bytes;
+    s.variants = c.variants;
+    s.variant_bytes = c.variant_bytes;
+    s.paths = c.paths;
+    s.releases = c.releases;
+    memcpy(s.last_release, c.last, c.last_len + 1);
+    s.last_release_time = c.last_time;
+    s.map_size = info.me_mapsize;
+    s.map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+    s.durable = (flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC)) == 0;
+    rc = store__prune_stats(st, r->txn, &s);
+    if (rc == STORE_OK)
+        *out = s; /* written only on success */
 out:
     store_reader_end(r);
     return rc;
@@ -1942,6 +1947,8 @@ int store_backup(struct store *st, const char *path, int fd)
     if (fd < 0)
         return STORE_EINVAL;
     rc = map_mdb(mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT));
+    if (rc == STORE_ENOTFOUND)
+        rc = STORE_EIO; /* not an answer a copy can give: keep the Returns list true */
     if (rc == STORE_OK && own >= 0 && fsync(own) != 0)
         rc = errno == ENOSPC || errno == EDQUOT ? STORE_EFULL : STORE_EIO;
     if (own >= 0) {

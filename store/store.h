@@ -55,9 +55,17 @@
  *         its commit, ended only when no zero-copy reader is in flight and
  *         zero_copy_grace seconds passed since the last one ended (time for
  *         the kernel to drain its socket queues). Until then freed pages are
- *         not reused (the data file may grow). Prune in the serving process
- *         (the admin endpoint does): a prune by another process sees none of
- *         this process's in-flight zero-copy readers.
+ *         not reused (the data file may grow).
+ *     In one sentence: every page-freeing commit happens in the process that
+ *     pins its in-flight zero-copy responses, because only the one process
+ *     holding the writer lock (below) can commit at all.
+ *   - One writer per store (SPEC invariant 8). A writable store_open() takes
+ *     an exclusive lock on DIR/writer.lock (flock(2), with the holder's pid
+ *     inside) before LMDB opens, and holds it until store_close(); a second
+ *     writable open, in this process or another, fails with STORE_ELOCKED
+ *     and store_holder() names the holder. The kernel drops the lock when
+ *     the holder exits, kill -9 included. Read-only opens (fsck, stats,
+ *     backup) take no lock and may run beside the holder: they never commit.
  *   - Map-size rule between processes: every process that opens a store
  *     must give the same map_size. When another process has grown the map,
  *     LMDB refuses this process's next transaction (MDB_MAP_RESIZED), which
@@ -96,10 +104,11 @@ enum store_err {
     STORE_EIO,       /* I/O error from the OS; see errno in the log */
     STORE_ENOMEM,    /* allocation failed */
     STORE_ECORRUPT,  /* the environment is damaged or not an origind store */
-    STORE_EBUSY,     /* too many readers, or the store is locked */
+    STORE_EBUSY,     /* too many readers, or the map was resized by another process */
     STORE_EFAULT,    /* failure injected by store_fault_set() (tests only) */
     STORE_EGONE,     /* path bound, but every release naming it was pruned */
     STORE_EPRUNED,   /* release id was pruned (tombstone): never published again */
+    STORE_ELOCKED,   /* a writable open of a store another process holds */
 };
 
 /* A static, one-line English description of err. Never NULL. */
@@ -157,18 +166,29 @@ struct store_options {
     uint64_t map_size;        /* capacity in bytes; 0: 64 GiB. Rounded to pages. */
     unsigned max_readers;     /* concurrent readers; 0: 4096 */
     uint64_t max_blob;        /* largest blob accepted; 0: 1 GiB */
-    int read_only;            /* open without write access (fsck, stats) */
+    int read_only;            /* open without write access and without the writer
+                                 lock (fsck, stats, backup) */
     unsigned zero_copy_grace; /* seconds, see the page lifetime rule; 0: 60, or
                                  ORIGIND_ZERO_COPY_GRACE from the environment */
 };
 
 /* Opens the store in directory dir, creating the directory (0750) and the
- * environment if needed. opt may be NULL for defaults. On success *out is a
- * handle the caller closes with store_close().
- * Returns STORE_OK, STORE_EIO (cannot create/open; errno kept), STORE_ECORRUPT
- * (not an LMDB environment or not an origind store), STORE_EBUSY, STORE_ENOMEM,
- * STORE_EINVAL. */
+ * environment if needed. Unless opt->read_only, takes the store's writer lock
+ * first (Caveats: one writer per store) and holds it until store_close().
+ * opt may be NULL for defaults. On success *out is a handle the caller closes
+ * with store_close().
+ * Returns STORE_OK, STORE_ELOCKED (another process, or another handle in this
+ * one, holds the writer lock: see store_holder()), STORE_EIO (cannot
+ * create/open; errno kept), STORE_ECORRUPT (not an LMDB environment or not an
+ * origind store), STORE_EBUSY, STORE_ENOMEM, STORE_EINVAL. */
 int store_open(const char *dir, const struct store_options *opt, struct store **out);
+
+/* Who holds the writer lock of the store in dir: on STORE_OK *pid is the
+ * holder's process id (0 if it has not written it yet). Returns STORE_OK,
+ * STORE_ENOTFOUND (nobody holds it), STORE_EIO, STORE_EINVAL. Reads only;
+ * for an error message after STORE_ELOCKED (the holder may exit between the
+ * two calls). */
+int store_holder(const char *dir, long *pid);
 
 /* Closes the store. Every reader and batch must have ended. NULL is a no-op. */
 void store_close(struct store *st);
@@ -278,8 +298,8 @@ typedef void (*store_problem_fn)(void *arg, enum store_problem_kind kind, const 
  * stay, and the release records the type the path serves, not the one
  * given. Publishing the same id with the same set of (path, digest, type)
  * again, types as the paths serve them, is a no-op (*created = 0). files
- * need not be sorted; the same path twice with the same digest and type
- * counts once.
+ * need not be sorted; a path given twice, even with the same digest and
+ * type, is a BAD_ENTRY problem (reported once per extra copy).
  * Every problem is reported through problem (may be NULL) before returning:
  * A path that a prune left gone (STORE_EGONE) is live again when a release
  * binds it to the same digest; another digest is still a conflict.
@@ -396,9 +416,9 @@ struct store_stats {
     int durable; /* 1: the environment syncs every commit (none of MDB_NOSYNC,
                   * MDB_NOMETASYNC, MDB_MAPASYNC is set); 0 otherwise */
 };
-/* Fills *out from one consistent snapshot. Returns STORE_OK, STORE_EBUSY,
- * STORE_ENOMEM, STORE_EFAULT, STORE_ECORRUPT (counters unreadable),
- * STORE_EIO. */
+/* Fills *out from one consistent snapshot; *out is written only on
+ * STORE_OK. Returns STORE_OK, STORE_EBUSY, STORE_ENOMEM, STORE_EFAULT,
+ * STORE_ECORRUPT (counters unreadable), STORE_EIO. */
 int store_stats(struct store *st, struct store_stats *out);
 
 /* ------------------------------------------------------------------ */
@@ -473,8 +493,11 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
 /* Writes a consistent, compacted copy of the live store to the file at path
  * (created, must not exist) or, when path is NULL, to fd. Readers and writers
  * go on meanwhile. Tombstones and gone marks are copied; pruned blobs are
- * not (the copy is as small as the kept data). Returns STORE_OK, STORE_EIO,
- * STORE_EFULL, STORE_EINVAL (path NULL and fd < 0). */
+ * not (the copy is as small as the kept data). Returns STORE_OK, STORE_EIO
+ * (also: path exists), STORE_EFULL, STORE_EBUSY (max_readers in use, or the
+ * map was resized by another process), STORE_ENOMEM, STORE_ECORRUPT (LMDB
+ * found a damaged page while copying), STORE_EINVAL (path NULL and fd < 0).
+ * A failed copy to path removes the partial file. */
 int store_backup(struct store *st, const char *path, int fd);
 
 /* ------------------------------------------------------------------ */

@@ -43,6 +43,7 @@ struct store {
     uint64_t max_blob;
     int read_only;
     int fd;
+    int lock_fd; /* the writer lock (store_lock.c); -1 when read-only */
     char *dir;
     char *mapaddr; /* base of the memory map: offsets are pointers minus this */
     pthread_mutex_t pool_lock;
@@ -69,6 +70,15 @@ struct store {
  * file and of a candidate mapping) are the same environment's meta page 0,
  * whatever commits happened between the two reads; 0 otherwise. */
 int store__meta_same_env(const unsigned char *a, const unsigned char *b);
+
+/* Takes the store's writer lock in dir (store_lock.c) and writes this
+ * process's pid into it; *fd_out (written only on success) holds the lock
+ * until store__lock_drop(). Returns STORE_OK, STORE_ELOCKED (another open
+ * file description holds it: store_holder() names it), STORE_EIO (errno
+ * kept), STORE_EINVAL (path too long). */
+int store__lock_take(const char *dir, int *fd_out);
+/* Releases the lock taken by store__lock_take(); -1 is a no-op. */
+void store__lock_drop(int fd);
 
 /* 1 if an armed fault at point fires now (its countdown reached zero);
  * always 0 in a build without ORIGIND_TEST_HOOKS (store_fault.c). */

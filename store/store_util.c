@@ -40,7 +40,9 @@ const char *store_strerror(int err)
     case STORE_ECORRUPT:
         return "store damaged or not an origind store";
     case STORE_EBUSY:
-        return "too many readers, or store locked";
+        return "too many readers, or the map was resized by another process";
+    case STORE_ELOCKED:
+        return "store held by another process (one writer per store)";
     case STORE_EFAULT:
         return "injected fault";
     case STORE_EGONE:

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "api.h"
 #include "compress.h"
 #include "discover.h"
 #include "hash.h"
@@ -30,6 +31,7 @@
 #include "manifest.h"
 #include "mime.h"
 #include "naming.h"
+#include "outfile.h"
 #include "node.h"
 #include "progress.h"
 #include "prune.h"
@@ -107,7 +109,8 @@ static const struct opt_row opt_table[O_COUNT] = {
                       "publish names as they are (the build already hashes them; manifest: "
                       "the release was pushed so)"},
     [O_MANIFEST_OUT] = {"manifest-out", "ORIGIN_INGEST_MANIFEST_OUT", "FILE", NULL, CMD_PUSH,
-                        "write the JSON manifest (source path -> URL) on success"},
+                        "write the JSON manifest (source path -> URL) on success; - for stdout "
+                        "(see \"output files\")"},
     [O_MANIFEST_FORMAT] = {"manifest-format", "ORIGIN_INGEST_MANIFEST_FORMAT", "flat|full", "flat",
                            CMD_PUSH | CMD_MANIFEST,
                            "full: per path {url, sha256, size, type, integrity}"},
@@ -159,8 +162,9 @@ static const struct opt_row opt_table[O_COUNT] = {
                       "upload new blobs to K nodes only; every other node fetches them from "
                       "those (POST /v1/fetch, verified as an upload), then the release is "
                       "published everywhere; 0: upload to every node"},
-    [O_OUT] = {"out", "ORIGIN_INGEST_OUT", "FILE", "stdout", CMD_MANIFEST,
-               "write the manifest to FILE (atomically, like push --manifest-out)"},
+    [O_OUT] = {"out", "ORIGIN_INGEST_OUT", "FILE|-", "stdout", CMD_MANIFEST,
+               "write the manifest to FILE (atomically, like push --manifest-out; see "
+               "\"output files\")"},
 };
 
 struct cfg {
@@ -252,11 +256,26 @@ static void usage(FILE *out, unsigned cmd)
                 o->def ? "; default " : "", o->def ? o->def : "");
     }
     fputs("  --help, --version\n\n", out);
+    if (cmd == CMD_PUSH || cmd == CMD_MANIFEST)
+        fputs("output files (--manifest-out, --out):\n"
+              "  - \"-\" writes the manifest to standard output (push: not with --json);\n"
+              "  - a new or regular FILE is replaced atomically: a temporary file in the same\n"
+              "    directory, fsync, rename; a reader never sees half a manifest;\n"
+              "  - a symlink is written through: it is resolved first, its final target is\n"
+              "    replaced atomically in the target's directory, and the link stays; a\n"
+              "    dangling symlink creates its target (as a shell's > does);\n"
+              "  - a FILE that is, or whose symlink ends at, a directory, a device\n"
+              "    (/dev/null), a fifo or a socket, a symlink loop, and /dev/stdout,\n"
+              "    /dev/fd/N or /proc/self/fd/N (a descriptor, not a file: give - instead)\n"
+              "    are refused with exit 2 before any node is contacted.\n\n",
+              out);
     if (cmd == CMD_MANIFEST) {
         fputs("exit status:\n"
               "  0  the manifest was written\n"
-              "  2  usage error (bad option, missing argument), or a published path that does\n"
-              "     not map back to a source path with the --prefix / --keep-names given\n"
+              "  2  usage error (bad option, missing argument), a refused --out (see \"output\n"
+              "     files\"), or a published path that does not map back to a source path\n"
+              "     with the --prefix / --keep-names given, or that is reserved (/healthz,\n"
+              "     /.well-known/origind/...: no URL of the release can serve it)\n"
               "  4  no node has the release (\"release ID not found\"), or a node unreachable,\n"
               "     failing after retries, refusing, or answering malformed\n"
               "  5  local error: the manifest or token file cannot be written or read\n",
@@ -286,6 +305,10 @@ static void usage(FILE *out, unsigned cmd)
               "  - a symlink resolving inside DIR is followed (published under the link's\n"
               "    name); one pointing outside DIR, a dangling one, or a loop: exit 5;\n"
               "  - fifos, sockets and devices are skipped with a warning;\n"
+              "  - a file whose published path would be /healthz or under\n"
+              "    /.well-known/origind/ (the server answers those itself, so they can never\n"
+              "    be published; check --prefix and --keep-names): exit 2, naming it, before\n"
+              "    any node is contacted (--dry-run too);\n"
               "  - an unreadable file or directory: exit 5, naming it, before any node is\n"
               "    contacted;\n"
               "  - files are hashed once, every byte (size and mtime are never trusted);\n"
@@ -299,8 +322,13 @@ static void usage(FILE *out, unsigned cmd)
               out);
     fputs("exit status:\n"
           "  0  every node acknowledged the whole release (verify: has it complete)\n"
-          "  2  usage error (bad option, missing argument)\n"
-          "  3  conflict: a path is already bound to other bytes on a node\n"
+          "  2  usage error (bad option, missing argument)\n",
+          out);
+    if (cmd == CMD_PUSH)
+        fputs("     or a refused --manifest-out (see \"output files\"), or a file that would\n"
+              "     publish at a reserved path\n",
+              out);
+    fputs("  3  conflict: a path is already bound to other bytes on a node\n"
           "  4  a node unreachable, failing after retries, or refusing (401, 4xx, 507)\n"
           "  5  local error: unreadable, unpublishable or changing file, I/O error\n",
           out);
@@ -668,6 +696,26 @@ static int validate(struct cfg *c)
             return INGEST_EXIT_USAGE;
         }
     }
+    v = c->cmd == CMD_PUSH ? c->val[O_MANIFEST_OUT] : c->cmd == CMD_MANIFEST ? c->val[O_OUT] : NULL;
+    if (c->cmd == CMD_PUSH && v != NULL && *v == '\0')
+        return bad("--manifest-out (a FILE, or - for stdout)", "\"\""), INGEST_EXIT_USAGE;
+    if (v != NULL && *v != '\0') {
+        const char *opt = c->cmd == CMD_PUSH ? "--manifest-out" : "--out";
+        char err[600];
+        int rc;
+
+        if (c->cmd == CMD_PUSH && c->json && strcmp(v, "-") == 0) {
+            fputs("origin-ingest: --manifest-out - and --json both write standard output: give "
+                  "--manifest-out a file\n",
+                  stderr);
+            return INGEST_EXIT_USAGE;
+        }
+        rc = ingest_outfile_check(v, opt, err, sizeof(err));
+        if (rc != INGEST_EXIT_OK) {
+            fprintf(stderr, "origin-ingest: %s\n", err);
+            return rc;
+        }
+    }
     v = c->val[O_RELEASE];
     if (v != NULL && store_id_valid(v, strlen(v)) != STORE_OK)
         return bad("--release (1-128 bytes of [A-Za-z0-9._-])", v), INGEST_EXIT_USAGE;
@@ -890,10 +938,13 @@ static void emit_json(json_t *doc)
 /* ------------------------------------------------------------------ */
 /* push                                                                 */
 
+/* Names every file (published path and type). Returns INGEST_EXIT_OK,
+ * INGEST_EXIT_LOCAL (a name that cannot be published) or INGEST_EXIT_USAGE
+ * (a path the server reserves, api_path_reserved: each such file named). */
 static int name_files(struct run_state *st)
 {
     struct ingest_site *s = st->site;
-    size_t i;
+    size_t i, reserved = 0;
     char err[600];
 
     for (i = 0; i < s->nfiles; i++) {
@@ -906,8 +957,16 @@ static int name_files(struct run_state *st)
             ingest_progress_error(&st->prog, "%s", err);
             return INGEST_EXIT_LOCAL;
         }
+        if (api_path_reserved(f->path, strlen(f->path))) {
+            ingest_progress_error(&st->prog,
+                                  "%s would publish at %s, a path the server answers itself "
+                                  "(reserved: " API_RESERVED_HEALTHZ " and " API_RESERVED_PREFIX
+                                  "...): rename it or change --prefix",
+                                  f->rel, f->path);
+            reserved++;
+        }
     }
-    return INGEST_EXIT_OK;
+    return reserved > 0 ? INGEST_EXIT_USAGE : INGEST_EXIT_OK;
 }
 
 /* ORIGIN_INGEST_TIMING=1: phase durations on stderr (for profiling). */
@@ -1510,6 +1569,16 @@ static int manifest_take(void *arg, size_t node, const struct api_release *r)
             m->rc = INGEST_EXIT_USAGE;
             return 0;
         }
+        if (api_path_reserved(f->path, strlen(f->path))) {
+            /* published before nodes refused it: no URL can serve it */
+            ingest_errf(
+                m->err, sizeof(m->err),
+                "%s (from %s) is a path the server answers itself (reserved: " API_RESERVED_HEALTHZ
+                " and " API_RESERVED_PREFIX "...): no manifest can point at it",
+                f->path, f->rel);
+            m->rc = INGEST_EXIT_USAGE;
+            return 0;
+        }
     }
     return 0;
 }
@@ -1522,6 +1591,7 @@ static int cmd_manifest(struct cfg *cfg)
     struct ingest_client_opts co;
     struct ingest_client *client;
     struct ingest_node *nodes;
+    const char *out;
     size_t nn, i;
     int rc;
 
@@ -1544,7 +1614,6 @@ static int cmd_manifest(struct cfg *cfg)
     }
     nodes = ingest_client_nodes(client, &nn);
     ingest_client_get_release(client, cfg->val[O_RELEASE], manifest_take, &m);
-    rc = INGEST_EXIT_OK;
     if (!m.have) {
         /* no node could say: one line if they all say the same, else each and why */
         size_t same = 0;
@@ -1600,26 +1669,14 @@ static int cmd_manifest(struct cfg *cfg)
     /* push writes the files in the order it walked the directory */
     if (m.site.nfiles > 1)
         qsort(m.site.files, m.site.nfiles, sizeof(*m.site.files), by_walk_order);
-    if (cfg->val[O_OUT] != NULL && cfg->val[O_OUT][0] != '\0') {
-        rc = ingest_manifest_write(&m.site, cfg->val[O_OUT], cfg->mfmt, cfg->val[O_PUBLIC_BASE],
-                                   m.err, sizeof(m.err));
-        if (rc != INGEST_EXIT_OK)
-            ingest_progress_error(&prog, "%s", m.err);
-        else
-            ingest_progress_line(&prog, "release %s: manifest of %zu files written to %s (from %s)",
-                                 cfg->val[O_RELEASE], m.site.nfiles, cfg->val[O_OUT],
-                                 nodes[m.node].url);
-    } else {
-        size_t len = 0;
-        char *text = ingest_manifest_render(&m.site, cfg->mfmt, cfg->val[O_PUBLIC_BASE], &len,
-                                            m.err, sizeof(m.err));
-
-        if (text == NULL || fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
-            ingest_progress_error(&prog, "%s", text == NULL ? m.err : "cannot write stdout");
-            rc = INGEST_EXIT_LOCAL;
-        }
-        free(text);
-    }
+    out = cfg->val[O_OUT] != NULL && cfg->val[O_OUT][0] != '\0' ? cfg->val[O_OUT] : "-";
+    rc = ingest_manifest_write(&m.site, out, cfg->mfmt, cfg->val[O_PUBLIC_BASE], m.err,
+                               sizeof(m.err));
+    if (rc != INGEST_EXIT_OK)
+        ingest_progress_error(&prog, "%s", m.err);
+    else if (strcmp(out, "-") != 0)
+        ingest_progress_line(&prog, "release %s: manifest of %zu files written to %s (from %s)",
+                             cfg->val[O_RELEASE], m.site.nfiles, out, nodes[m.node].url);
 out:
     for (i = 0; i < m.site.nfiles; i++) {
         free(m.site.files[i].rel);

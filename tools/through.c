@@ -4,8 +4,9 @@
  * (gzip with zlib, br with the brotli decoder), hash it, and name every URL
  * whose answer is not the file's bytes (through.h has the rules).
  *
- * For: loading the release's file list from one node (one GET, parsed by
- * answer.c), the fetch plan (files x the three Accept-Encoding values), the
+ * For: loading the release's file list from one node (one GET, decoded by
+ * api_release_decode() in api/api.c, an error answer by api/api_answer.c),
+ * the fetch plan (files x the three Accept-Encoding values), the
  * libcurl multi loop, streaming decode + SHA-256, the report.
  * Not for: the command line, exit codes (ingest_main.c), pushing (node.c).
  */

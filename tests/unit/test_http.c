@@ -41,6 +41,11 @@ static void test_target(void **state)
     assert_int_equal(http_target_path(S(""), out, sizeof(out), &n), HTTP_TARGET_BAD);
     assert_int_equal(http_target_path(S("/a\x01"), out, sizeof(out), &n), HTTP_TARGET_BAD);
     assert_int_equal(http_target_path(S("/abcdef"), out, 4, &n), HTTP_TARGET_TOO_LONG);
+    /* %2F is never an alias of '/' (either case; the query is not the path) */
+    assert_int_equal(http_target_path(S("/assets%2Fapp.css"), out, sizeof(out), &n),
+                     HTTP_TARGET_SLASH);
+    assert_int_equal(http_target_path(S("/a%2fb"), out, sizeof(out), &n), HTTP_TARGET_SLASH);
+    assert_int_equal(http_target_path(S("/a/b?x=%2F"), out, sizeof(out), &n), HTTP_TARGET_OK);
 }
 
 static void test_unescape(void **state)

@@ -1,9 +1,9 @@
 /*
  * test_ingest.c - cmocka unit tests for the pure parts of origin-ingest
- * (tools/): published names, URL encoding, the MIME table, the parsers of
- * node answers, the manifest and request bodies, the prune policy
- * (prune.c) and the prune request and answer (api/api_prune.c), and the
- * util.c helpers.
+ * (tools/): published names, reserved paths (api_path_reserved), URL
+ * encoding, the MIME table, the parsers of node answers, the manifest and
+ * request bodies, the prune policy (prune.c) and the prune request and
+ * answer (api/api_prune.c), and the util.c helpers.
  *
  * For: tools/ functions called directly, through the ingest_core library the
  * origin-ingest binary is built from.
@@ -349,6 +349,56 @@ static void test_name_refusals(void **state)
     free(longname);
 }
 
+/* api_path_reserved (api/api.c): the one rule the server's publish (422)
+ * and origin-ingest's push (exit 2) share. */
+static int reserved(const char *p)
+{
+    return api_path_reserved(p, strlen(p));
+}
+
+static void test_path_reserved(void **state)
+{
+    static const char *const yes[] = {
+        "/healthz",
+        "/.well-known/origind/",
+        "/.well-known/origind/release",
+        "/.well-known/origind/a/b.css",
+    };
+    static const char *const no[] = {
+        "",
+        "/",
+        "/healthz/",
+        "/healthz/x",
+        "/healthz.css",
+        "/healthzz",
+        "/healthy",
+        "/HEALTHZ",
+        "/assets/healthz",
+        "healthz",
+        "/.well-known/origind",
+        "/.well-known/origindx/a",
+        "/.well-known/Origind/release",
+        "/.well-known/other/x",
+        "/assets/.well-known/origind/release",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (reserved(yes[i]) != 1)
+            fail_msg("not reserved: %s", yes[i]);
+    }
+    for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        if (reserved(no[i]) != 0)
+            fail_msg("reserved: %s", no[i]);
+    }
+    /* the length is what counts, not a NUL */
+    assert_int_equal(api_path_reserved("/healthzXYZ", 8), 1);
+    assert_int_equal(api_path_reserved("/healthz", 7), 0);
+    assert_int_equal(api_path_reserved("/.well-known/origind/", 20), 0);
+    assert_int_equal(api_path_reserved(NULL, 0), 0);
+}
+
 static void test_utf8_valid(void **state)
 {
     (void)state;
@@ -614,7 +664,7 @@ static void test_answer_missing_bad(void **state)
                                         collect_digest, &c, err, sizeof(err)),
                      7);
     assert_int_equal(c.n, 1);
-    assert_true(strlen(err) > 0);
+    assert_string_equal(err, "answer lists a digest that was not asked about");
 }
 
 static void test_answer_missing_huge(void **state)
@@ -645,6 +695,7 @@ static void test_answer_missing_huge(void **state)
 
 struct conflicts {
     size_t n;
+    size_t len[4]; /* strlen of each path */
     char path[4][64];
     char hex[4][STORE_HEX_LEN + 1]; /* "" for NULL */
 };
@@ -655,6 +706,7 @@ static void collect_conflict(void *arg, const char *path, const char *hex)
 
     assert_non_null(path);
     if (c->n < 4) {
+        c->len[c->n] = strlen(path);
         snprintf(c->path[c->n], sizeof(c->path[0]), "%s", path);
         snprintf(c->hex[c->n], sizeof(c->hex[0]), "%s", hex ? hex : "");
     }
@@ -695,6 +747,30 @@ static void test_answer_conflicts(void **state)
                   &c),
         1);
     assert_string_equal(c.hex[0], "");
+
+    /* a node's path reaches the terminal: control characters (C0, DEL, C1
+     * as UTF-8) replaced, well-formed UTF-8 kept, cut to STORE_PATH_MAX */
+    assert_int_equal(conflicts("{\"conflicts\":[{\"path\":\"/a\\u001b]0;pwned\\u0007b\\n\\r\"},"
+                               "{\"path\":\"/\\u009b31m\\u007f\\u0085x\"},"
+                               "{\"path\":\"/\u00e9t\u00e9/\u4e2d.css\"}]}",
+                               &c),
+                     3);
+    assert_string_equal(c.path[0], "/a?]0;pwned?b??");
+    assert_string_equal(c.path[1], "/??31m???x"); /* a '?' per byte */
+    assert_string_equal(c.path[2], "/\u00e9t\u00e9/\u4e2d.css");
+    {
+        struct ingest_buf b = {0};
+        size_t i;
+
+        ingest_buf_add(&b, "{\"conflicts\":[{\"path\":\"/", 23);
+        for (i = 0; i < 2 * STORE_PATH_MAX; i++)
+            ingest_buf_add(&b, "x", 1);
+        ingest_buf_add(&b, "\"}]}", 4);
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(api_answer_conflicts(b.data, b.len, collect_conflict, &c), 1);
+        assert_int_equal(c.len[0], STORE_PATH_MAX);
+        ingest_buf_free(&b);
+    }
 
     /* entries without a string path are skipped */
     assert_int_equal(conflicts("{\"conflicts\":[{\"sha256\":\"" HEXA "\"},{\"path\":7},3,null,"
@@ -798,6 +874,16 @@ static void test_answer_error(void **state)
     assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "line one");
     b = "tab\there";
     assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "tab?here");
+    /* C1 controls (CSI as U+009B) and malformed UTF-8 too; good UTF-8 kept */
+    b = "{\"error\":\"\\u009b2J\\u0085 \u00e9\u4e2d\"}";
+    assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "??2J?? \u00e9\u4e2d");
+    b = "raw \x9b"
+        "2J \xff\xc3 \xc0\xaf \xed\xa0\x80 \xc3\xa9";
+    assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "raw ?2J ?? ?? ??? \u00e9");
+    /* truncated without splitting a character */
+    b = "a\u00e9";
+    assert_string_equal(answer_error(b, strlen(b), out, 3), "a");
+    assert_string_equal(answer_error(b, strlen(b), out, 4), "a\u00e9");
     /* JSON without a string "error": the body's first line too */
     b = "{\"message\":\"x\"}";
     assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "{\"message\":\"x\"}");
@@ -1138,13 +1224,14 @@ static void test_manifest_errors_and_empty(void **state)
     assert_int_equal(ingest_manifest_write(&s, path, INGEST_MANIFEST_FLAT, NULL, err, sizeof(err)),
                      INGEST_EXIT_LOCAL);
     assert_non_null(strstr(err, "m.json"));
-    /* the path is a directory: rename fails, the temporary file is removed */
+    /* the path is a directory: refused (outfile.c) before any temporary
+     * file exists, so the directory is left empty */
     snprintf(path, sizeof(path), "%s/d", tmpdir);
     assert_int_equal(mkdir(path, 0755), 0);
     err[0] = '\0';
     assert_int_equal(ingest_manifest_write(&s, path, INGEST_MANIFEST_FULL, NULL, err, sizeof(err)),
-                     INGEST_EXIT_LOCAL);
-    assert_true(strlen(err) > 0);
+                     INGEST_EXIT_USAGE);
+    assert_non_null(strstr(err, "a directory"));
     assert_int_equal(rmdir(path), 0);
     /* an empty site: "{}" */
     memset(&empty, 0, sizeof(empty));
@@ -1666,6 +1753,7 @@ int main(void)
         cmocka_unit_test(test_name_refusals),
         cmocka_unit_test(test_name_source),
         cmocka_unit_test(test_walk_order),
+        cmocka_unit_test(test_path_reserved),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_url_encode),
         cmocka_unit_test(test_mime_table),

@@ -1183,12 +1183,20 @@ static void test_publish_release_conflict_and_noop(void **state)
     assert_int_equal(store_publish(fx->st, "v1", 2, files, 2, 10, &created, NULL, NULL), STORE_OK);
     assert_int_equal(created, 1);
 
-    /* Same content, other order, an identical duplicate: a no-op. */
+    /* Same content, other order: a no-op. */
     again[0] = file_of("/a.css", d2, "text/css");
     again[1] = file_of("/b.css", d1, "text/css");
     again[2] = file_of("/a.css", d2, "text/css");
-    assert_int_equal(store_publish(fx->st, "v1", 2, again, 3, 20, &created, NULL, NULL), STORE_OK);
+    assert_int_equal(store_publish(fx->st, "v1", 2, again, 2, 20, &created, NULL, NULL), STORE_OK);
     assert_int_equal(created, 0);
+    /* An identical duplicate is a bad entry, named once (issue 23: it was
+     * accepted and counted twice in the answer). */
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(store_publish(fx->st, "v1", 2, again, 3, 20, &created, on_problem, &p),
+                     STORE_EINVAL);
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.kind[0], STORE_PROBLEM_BAD_ENTRY);
+    assert_string_equal(p.path[0], "/a.css");
     assert_int_equal(store_stats(fx->st, &s), STORE_OK);
     assert_int_equal(s.releases, 1);
     assert_int_equal(s.last_release_time, 10);
@@ -1456,6 +1464,11 @@ static void test_map_full(void **state)
     rm_rf(dir);
 }
 
+#ifdef ORIGIND_TEST_HOOKS
+/* Fault injection (store_fault_set) exists only in builds with the test
+ * hooks: these helpers and test_fault_injection are compiled, and the test
+ * registered, only there (a Release build has neither). */
+
 /* One complete workload: a batch of blobs and a variant, then a release. */
 static int workload(struct store *st, int round, int *stage)
 {
@@ -1539,7 +1552,6 @@ static void check_workload_atomic(struct store *st, int round)
     assert_fsck_ok(st);
 }
 
-#ifdef ORIGIND_TEST_HOOKS
 static void test_fault_injection(void **state)
 {
     struct fx *fx = *state;
@@ -1598,6 +1610,72 @@ static void test_fault_injection(void **state)
     assert_fsck_ok(fx->st);
 }
 #endif /* ORIGIND_TEST_HOOKS */
+
+/* store_stats writes *out only on success: a damaged retention record
+ * (read after the counters) is STORE_ECORRUPT and leaves *out as it was
+ * (it used to be half filled). */
+static void test_stats_out_on_success(void **state)
+{
+    struct fx *fx = *state;
+    struct store_stats s, before;
+    char sdir[128];
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {10, "prunestats"}, v = {5, "short"};
+
+    snprintf(sdir, sizeof(sdir), "%s/s", fx->dir);
+    store_close(fx->st);
+    fx->st = NULL;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_set_mapsize(env, (size_t)TEST_MAP_SIZE), 0);
+    assert_int_equal(mdb_env_open(env, sdir, 0, 0640), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    assert_int_equal(store_open(sdir, &test_opts, &fx->st), STORE_OK);
+    memset(&s, 0xab, sizeof(s));
+    before = s;
+    assert_int_equal(store_stats(fx->st, &s), STORE_ECORRUPT);
+    assert_memory_equal(&s, &before, sizeof(s));
+}
+
+/* One writer per store: a second writable open of a held store, in this
+ * process or any other, is STORE_ELOCKED and store_holder() names this pid;
+ * a read-only open runs beside it; the lock goes with the handle. */
+static void test_writer_lock(void **state)
+{
+    struct fx *fx = *state;
+    struct store_options ro = test_opts;
+    struct store *second = NULL, *reader = NULL;
+    char sdir[128];
+    long pid = -1;
+    struct store_stats s;
+
+    snprintf(sdir, sizeof(sdir), "%s/s", fx->dir);
+    assert_int_equal(store_open(sdir, &test_opts, &second), STORE_ELOCKED);
+    assert_null(second);
+    assert_int_equal(store_holder(sdir, &pid), STORE_OK);
+    assert_int_equal(pid, (long)getpid());
+    assert_string_equal(store_strerror(STORE_ELOCKED),
+                        "store held by another process (one writer per store)");
+
+    ro.read_only = 1;
+    assert_int_equal(store_open(sdir, &ro, &reader), STORE_OK);
+    assert_int_equal(store_stats(reader, &s), STORE_OK);
+    store_close(reader);
+    /* closing the reader did not drop the writer's lock */
+    assert_int_equal(store_open(sdir, &test_opts, &second), STORE_ELOCKED);
+
+    store_close(fx->st);
+    fx->st = NULL;
+    assert_int_equal(store_holder(sdir, &pid), STORE_ENOTFOUND);
+    assert_int_equal(store_open(sdir, &test_opts, &fx->st), STORE_OK);
+    assert_int_equal(store_holder(NULL, &pid), STORE_EINVAL);
+}
 
 static void test_backup(void **state)
 {
@@ -2146,6 +2224,8 @@ int main(int argc, char **argv)
 #ifdef ORIGIND_TEST_HOOKS
         cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
 #endif
+        cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats_out_on_success, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_absent_blob, setup, teardown),
