@@ -145,7 +145,10 @@ static int from_one(struct ctx *x, const unsigned char (*digests)[STORE_DIGEST_L
             continue;
         if (peer_fetch_and_store(x, f, nf) != 0)
             return -1;
-        /* settle what arrived (ok survives storing only if the store took it) */
+        /* settle what arrived (ok survives storing only if the store took it);
+         * a source that could not be reached or stalled is down for the rest
+         * of this fetch (peer_fetch_many starts nothing more on it): a hung
+         * seed costs one stall, and its share goes to the next source */
         nf = 0;
         for (i = start; i < end; i++) {
             for (enc = 0; enc < STORE_ENC_COUNT; enc++) {

@@ -164,7 +164,9 @@ json_t *peer_get_json(void *arg, const char *rel, long *status);
 void peer_refused(struct ctx *x, const char *what, const char *why);
 
 /* Fetches every f[0..n) with at most x->jobs transfers at once on keep-alive
- * connections; sets f[i].ok for each 200 whose body fit. */
+ * connections; sets f[i].ok for each 200 whose body fit and f[i].status.
+ * A transfer that cannot connect or stalls sets x->down: nothing more is
+ * started (the rest count as failed), so a hung peer costs one stall. */
 void peer_fetch_many(struct ctx *x, struct fetch *f, size_t n);
 
 /* ---- peer_sync.c ---- */

@@ -21,7 +21,7 @@ for i in $(seq 1 24); do
 done
 
 # proxy NAME UPSTREAM [OPTIONS]: starts seed_proxy.py; sets PROXY_<NAME> (URL).
-PROXY_bad="" PROXY_dying="" PROXY_lone="" PROXY_slow="" PROXY_unreachable="" PROXY_old=""
+PROXY_bad="" PROXY_dying="" PROXY_lone="" PROXY_slow="" PROXY_unreachable="" PROXY_old="" PROXY_hung=""
 proxy() {
     local name="$1" upstream="$2" i
     shift 2
@@ -266,3 +266,21 @@ expect_eq "TLS: fetcher got all" "$(json_get "$WORK/out" "d['nodes'][1]['fetched
 ingest verify --node "$TA" --node "$TB" --token-file "$TOKEN_FILE" --cacert "$CERTS/ca.pem" \
     --release r3 >/dev/null 2>"$WORK/verify.err" || fail "TLS verify: $(cat "$WORK/verify.err")"
 ok "HTTPS seeds: the fetcher verifies them with --peer-cacert and authenticates with a read token"
+
+# 11. A seed that accepts and never answers: the fetching node (--peer-timeout
+# 2) gives it up after one stall, not one per transfer or batch, and takes
+# everything from the other seed.
+node HS
+node HG
+node HF --peer-timeout 2
+proxy hung "$HS" --hang-blobs
+SECONDS=0
+run_ingest push --node "$PROXY_hung" --node "$HG" --node "$HF" --token-file "$TOKEN_FILE" --release r3 \
+    --seed-nodes 2 --json "$S"
+took=$SECONDS
+[ "$RC" = 0 ] || fail "hung seed: exit $RC: $(cat "$WORK/err")"
+expect_eq "hung seed: fetcher role" "$(role 2)" fetched
+[ "$took" -lt 20 ] || fail "hung seed: the push took $took s (one stall of 2 s expected)"
+REL=r3
+verify_on "$HG" "$HF"
+ok "a seed that hangs: given up after one stall (push ${took} s), the rest from the other seed"

@@ -10,6 +10,8 @@ the node's answer returned (Origind-Api header included), except as told:
                        kills the proxy (os._exit): a seed dying mid-fetch
   --drop-blobs         GET /v1/blobs/<hex>[/<enc>] closes the connection with
                        no answer (a seed the fetching node cannot reach)
+  --hang-blobs         GET /v1/blobs/<hex>[/<enc>] never answers (a seed that
+                       accepts and hangs)
   --delay-ms MS        each blob GET waits MS first (a fetch that lasts)
   --no-fetch           POST /v1/fetch answers 404 (a node without the endpoint)
 
@@ -29,6 +31,7 @@ ap.add_argument("upstream")
 ap.add_argument("--corrupt", action="store_true")
 ap.add_argument("--die-after", type=int, default=-1)
 ap.add_argument("--drop-blobs", action="store_true")
+ap.add_argument("--hang-blobs", action="store_true")
 ap.add_argument("--delay-ms", type=int, default=0)
 ap.add_argument("--no-fetch", action="store_true")
 args = ap.parse_args()
@@ -68,6 +71,9 @@ class H(http.server.BaseHTTPRequestHandler):
                     os._exit(0)
                 gets[0] += 1
                 open(args.portfile + ".gets", "w").write(str(gets[0]))
+            if args.hang_blobs:
+                time.sleep(600)
+                return
             if args.drop_blobs:
                 self.close_connection = True
                 self.connection.shutdown(2)
