@@ -183,11 +183,13 @@ set +e
     --release r3 --seed-nodes 1 --retries 1 --json "$S" >"$WORK/out" 2>"$WORK/err" &
 PUSH_PID=$!
 set -e
-for i in $(seq 300); do
+for i in $(seq 1200); do # up to 60 s on a loaded machine; the push must still be running
     [ "$(cat "$WORK/proxy.slow.gets" 2>/dev/null || echo 0)" -ge 5 ] && break
+    kill -0 "$PUSH_PID" 2>/dev/null || break
     sleep 0.05
 done
-[ "$(cat "$WORK/proxy.slow.gets" 2>/dev/null || echo 0)" -ge 5 ] || fail "no fetch started"
+[ "$(cat "$WORK/proxy.slow.gets" 2>/dev/null || echo 0)" -ge 5 ] ||
+    { cat "$WORK/err" >&2; fail "no fetch started before the push ended"; }
 origind_kill "$K_PID"
 set +e
 wait "$PUSH_PID"
