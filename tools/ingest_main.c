@@ -38,6 +38,7 @@
 #include "prune.h"
 #include "through.h"
 #include "secret_file.h"
+#include "seed.h"
 #include "tls_client.h"
 #include "walk.h"
 
@@ -81,6 +82,7 @@ enum opt_id {
     O_OUT,
     O_FLOOR,
     O_KEEP_PROMOTED,
+    O_SEED_NODES,
     O_COUNT
 };
 
@@ -160,6 +162,10 @@ static const struct opt_row opt_table[O_COUNT] = {
                            CMD_PRUNE, "keep releases created within DURATION: 90d, 12h, 30m, 45s"},
     [O_KEEP] = {"keep", "ORIGIN_INGEST_KEEP", "ID", NULL, CMD_PRUNE,
                 "keep this release; repeat for each (env: comma-separated)"},
+    [O_SEED_NODES] = {"seed-nodes", "ORIGIN_INGEST_SEED_NODES", "K", "0", CMD_PUSH,
+                      "upload new blobs to K nodes only; every other node fetches them from "
+                      "those (POST /v1/fetch, verified as an upload), then the release is "
+                      "published everywhere; 0: upload to every node"},
     [O_OUT] = {"out", "ORIGIN_INGEST_OUT", "FILE|-", "stdout", CMD_MANIFEST,
                "write the manifest to FILE (atomically, like push --manifest-out; see "
                "\"output files\")"},
@@ -184,7 +190,7 @@ struct cfg {
     struct ingest_prune_policy policy;
     const char *dir;
     /* Validated. */
-    unsigned jobs, retries, threads, through_jobs, through_timeout;
+    unsigned jobs, retries, threads, through_jobs, through_timeout, seed_nodes;
     size_t sample;
     uint64_t bundle_bytes;
     int keep_names, include_hidden, dry_run, json, quiet, gzip, br;
@@ -614,6 +620,12 @@ static int validate(struct cfg *c)
             return bad("--jobs", c->val[O_JOBS]), INGEST_EXIT_USAGE;
         c->jobs = (unsigned)x;
     }
+    c->seed_nodes = 0;
+    if (c->val[O_SEED_NODES] != NULL) {
+        if (parse_uint(c->val[O_SEED_NODES], 0, 1000000, &x) != 0)
+            return bad("--seed-nodes", c->val[O_SEED_NODES]), INGEST_EXIT_USAGE;
+        c->seed_nodes = (unsigned)x;
+    }
     c->retries = 5;
     if (c->val[O_RETRIES] != NULL) {
         if (parse_uint(c->val[O_RETRIES], 0, 30, &x) != 0)
@@ -931,6 +943,19 @@ static json_t *nodes_json(struct ingest_node *nodes, size_t n)
 
         if (nodes[i].digest[0] != '\0')
             json_object_set_new(o, "digest", json_string(nodes[i].digest));
+        json_object_set_new(o, "bytes_uploaded", json_integer((json_int_t)nodes[i].bytes_uploaded));
+        if (nodes[i].seed_role != INGEST_ROLE_NONE) {
+            static const char *const role[] = {"", "seed", "fetched", "direct"};
+
+            json_object_set_new(o, "role", json_string(role[nodes[i].seed_role]));
+            json_object_set_new(o, "fetched", json_integer((json_int_t)nodes[i].fetched));
+            json_object_set_new(o, "fetched_variants",
+                                json_integer((json_int_t)nodes[i].fetched_variants));
+            json_object_set_new(o, "fetched_bytes",
+                                json_integer((json_int_t)nodes[i].fetched_bytes));
+            if (nodes[i].fetch_note[0] != '\0')
+                json_object_set_new(o, "fallback", json_string(nodes[i].fetch_note));
+        }
         if (nodes[i].failed)
             json_object_set_new(o, "error", json_string(nodes[i].error));
         if (nodes[i].nconflicts > 0) {
@@ -1239,10 +1264,32 @@ static int cmd_push(struct cfg *cfg)
     }
 
     timing("compress");
-    ingest_client_upload(st.client);
+    if (cfg->seed_nodes > 0 && cfg->seed_nodes < nn) {
+        struct ingest_seed_report sr;
+
+        ingest_seed_upload(st.client, cfg->seed_nodes, &sr);
+        ingest_progress_line(&st.prog,
+                             "seed push: %zu seed node%s uploaded to, %zu node%s fetched in %zu "
+                             "round%s, %zu uploaded to directly",
+                             sr.seeds, sr.seeds == 1 ? "" : "s", sr.fetchers,
+                             sr.fetchers == 1 ? "" : "s", sr.rounds, sr.rounds == 1 ? "" : "s",
+                             sr.fallbacks);
+    } else {
+        ingest_client_upload(st.client);
+    }
     timing("upload");
     for (i = 0; i < nn; i++) {
-        if (!nodes[i].failed && nodes[i].missing > 0)
+        if (nodes[i].failed)
+            continue;
+        if (nodes[i].seed_role == INGEST_ROLE_FETCHED)
+            ingest_progress_line(&st.prog,
+                                 "node %s: fetched %zu blobs, %zu variants, %s from other nodes",
+                                 nodes[i].url, nodes[i].fetched, nodes[i].fetched_variants,
+                                 ingest_human_bytes(nodes[i].fetched_bytes, hb, sizeof(hb)));
+        if (nodes[i].seed_role == INGEST_ROLE_DIRECT)
+            ingest_progress_line(&st.prog, "node %s: uploaded to directly: %s", nodes[i].url,
+                                 nodes[i].fetch_note);
+        if (nodes[i].blobs_sent + nodes[i].variants_sent > 0)
             ingest_progress_line(&st.prog, "node %s: sent %zu blobs, %zu variants, %s%s",
                                  nodes[i].url, nodes[i].blobs_sent, nodes[i].variants_sent,
                                  ingest_human_bytes(nodes[i].bytes_sent, hb, sizeof(hb)),
@@ -1308,6 +1355,14 @@ summary : {
                 store_digest_to_hex(d, hex);
                 json_object_set_new(doc, "digest", json_string(hex));
             }
+        }
+        {
+            uint64_t up = 0;
+
+            for (i = 0; i < nn; i++)
+                up += nodes[i].bytes_uploaded;
+            json_object_set_new(doc, "seed_nodes", json_integer((json_int_t)cfg->seed_nodes));
+            json_object_set_new(doc, "uploaded_bytes", json_integer((json_int_t)up));
         }
         json_object_set_new(doc, "nodes", nodes_json(nodes, nn));
         emit_json(doc);
