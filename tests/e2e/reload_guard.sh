@@ -6,7 +6,7 @@
 # document passed through uncached so that the nodes' disagreement during a
 # promotion shows), a site server for the HTML and a stale one (an HTML
 # deploy that has not reached it). The front-end apps in tests/e2e/frontend/
-# are installed with `npm ci` from their lockfiles (vite@7, webpack@5, the
+# are installed with `npm ci` from their lockfiles (vite@5, webpack@5, the
 # plugins and the guard from integrations/ by path) and built for real; the
 # plugins push every build. Headless Chromium (cdp.py) then proves:
 #   (a) an old tab whose lazy chunk was pruned reloads exactly once into the
