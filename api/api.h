@@ -5,8 +5,9 @@
  * every admin answer. The request bodies (missing list, release, cursor
  * parameters, bundle framing) are parsed by admin_body.h beside it.
  *
- * For: server/admin.c and server/admin_prune.c (which answer), server/peer.c
- * (which reads a peer's answers) and tools/node.c (origin-ingest), so they
+ * For: server/admin.c, server/admin_prune.c and server/admin_fetch.c (which
+ * answer), server/peer.c (which reads a peer's answers) and tools/node.c and
+ * tools/seed.c (origin-ingest), so they
  * speak exactly one protocol with one strictness. (The tombstone listing,
  * GET /v1/tombstones, is not here yet: server/admin_prune.c builds it and
  * server/peer_tombstones.c reads it.) Not for: HTTP transport (libcurl or
@@ -18,11 +19,10 @@
  * the refusals libmicrohttpd 0.9.75 writes itself before origind sees a
  * request (a Content-Length it cannot parse, "-1" or over 2^64, headers over
  * the connection pool: transmit_error_response() in its connection.c has no
- * hook to add a header); no client of this module sends such a request. A client or peer checks it with
- * api_version_check() before trusting a 2xx body, and on any other answer
- * that carries it; a node without the header speaks version 1 (the builds
- * before this module). Incompatible: any other number. The one-line reason
- * names both versions.
+ * hook to add a header); no client of this module sends such a request. A client or peer checks it
+ * with api_version_check() before trusting a 2xx body, and on any other answer that carries it; a
+ * node without the header speaks version 1 (the builds before this module). Incompatible: any other
+ * number. The one-line reason names both versions.
  *
  * Release digest. The SHA-256 of the release's canonical listing: for every
  * file, in ascending byte order of path (memcmp; a prefix sorts first), the
@@ -61,6 +61,11 @@
 #define API_PATH_METRICS    "/metrics"       /* GET */
 #define API_PATH_PRUNE      "/v1/prune"      /* POST */
 #define API_PATH_TOMBSTONES "/v1/tombstones" /* GET ?after=<id>&limit=N */
+#define API_PATH_FETCH      "/v1/fetch"      /* POST (api_fetch.c) */
+#define API_PATH_PROMOTION  "/v1/promotion"  /* GET; POST a record (api_promote.c) */
+
+/* The public listener's release document (api_release_doc). */
+#define API_RELEASE_DOC_PATH "/.well-known/origind/release"
 
 /* HEAD /v1/releases/<id> answers 200 with no body and these two headers:
  * the release digest (64 hex, api_release_digest() of what the node holds
@@ -373,5 +378,138 @@ int api_prune_answer_decode(const char *body, size_t len, struct api_prune_answe
                             size_t why_size);
 /* Frees what api_prune_answer_decode() allocated; NULL or zeroed is a no-op. */
 void api_prune_answer_free(struct api_prune_answer *a);
+
+/* ------------------------------------------------------------------ */
+/* Promotion (api_promote.c)                                            */
+
+/* A promotion record (struct store_promotion, store.h) on the wire:
+ *   {"generation":N,"release":"<id>","digest":"<hex>","floor":"<id>"|null,
+ *    "promoted_at":<unix s>}
+ * POST /v1/promotion carries one (answer: 201 recorded, 200 already the
+ * current one, 409 the node holds a newer one or the floor is newer than the
+ * release, 404/410 release not here or pruned, 422 digest differs or floor
+ * not here, 400 malformed). GET /v1/promotion answers
+ *   {"promotion":<record>|null,"history":[<record>,...]}
+ * with the history newest first, its first entry the current one. */
+
+/* Encodes p (valid ids). Returns malloc'd text (caller frees) and *len, or
+ * NULL on allocation failure or an invalid id. */
+char *api_promotion_encode(const struct store_promotion *p, size_t *len);
+
+/* Strictly decodes one record from body[0..len): exactly those five
+ * members, generation and promoted_at integers >= 1, valid ids, 64 hex.
+ * Returns 0 and fills *out, or -1 with a one-line reason (out untouched). */
+int api_promotion_decode(const char *body, size_t len, struct store_promotion *out, char *why,
+                         size_t why_size);
+
+/* Encodes the GET answer for hist[0..n) (newest first; n 0: never
+ * promoted). Returns malloc'd text (caller frees), or NULL. */
+char *api_promotion_state_encode(const struct store_promotion *hist, size_t n, size_t *len);
+
+/* Strictly decodes a GET answer into hist[0..max) (newest first; more are
+ * checked but not kept) and *n: every record decodes, the history is in
+ * strictly descending store_promotion_cmp order and starts with the
+ * current one (null with an empty history). Returns 0, or -1 with why. */
+int api_promotion_state_decode(const char *body, size_t len, struct store_promotion *hist,
+                               size_t max, size_t *n, char *why, size_t why_size);
+
+/* The public release document of p, exactly:
+ *   {"live":"<id>","digest":"<hex>","floor":"<id>"|null,
+ *    "promoted_at":"YYYY-MM-DDTHH:MM:SSZ"}
+ * (compact, members in that order, promoted_at in UTC, RFC 3339), into
+ * out[0..cap) NUL-terminated with its length in *len, and its strong ETag
+ * ("rel-" and 32 hex of the document's SHA-256, quoted) into etag. The same
+ * record gives the same bytes on every node. Returns 0, or -1 (cap too
+ * small, out of memory, a time gmtime cannot represent). */
+#define API_RELEASE_DOC_ETAG_LEN 38
+int api_release_doc(const struct store_promotion *p, char *out, size_t cap, size_t *len,
+                    char etag[API_RELEASE_DOC_ETAG_LEN + 1]);
+
+/* ------------------------------------------------------------------ */
+/* POST /v1/fetch (api_fetch.c)                                         */
+
+/* The seed push (`origin-ingest push --seed-nodes K`). The request
+ *   {"from":["<admin URL>",...],"digests":["<hex>",...],"sizes":[N,...],
+ *    "variants":[["gzip","br"],[],...]}
+ * ("sizes" optional: each digest's blob size, the most bytes the node takes
+ * for it and what it sizes its batches by; "variants" optional: the
+ * variants to fetch with each blob, without it every variant is asked for
+ * and a 404 means none; each as many entries as digests) asks a node to pull the listed blobs it lacks from the named nodes' admin
+ * APIs (tried in the order given; a blob one source cannot give is asked of
+ * the next), with each blob's stored variants, exactly as a catch-up pass
+ * does: every byte re-hashed, every variant decoded, stored in batches.
+ * The node answers once all it got is committed:
+ *   {"fetched":n,"variants":n,"bytes":n,"present":n,"bad":n,
+ *    "missing":["<hex>",...]}
+ * fetched/variants/bytes: blobs, variants and their bytes stored now;
+ * present: listed digests the node already held; bad: transfers refused
+ * because the bytes did not verify; missing: the listed digests the node
+ * still lacks (none of the sources could give them), in request order. */
+
+/* Most sources one request may name, most digests, longest source URL. */
+#define API_FETCH_SOURCES_MAX 16
+#define API_FETCH_DIGESTS_MAX 1000000
+#define API_FETCH_URL_MAX     1024
+
+/* 1 if url[0..len) may name a source: http:// or https:// and a host, at
+ * most API_FETCH_URL_MAX bytes, no space, control or non-ASCII byte, no
+ * '?', '#' or '\\'; 0 otherwise. */
+int api_fetch_url_valid(const char *url, size_t len);
+
+/* Encodes the request for from[0..nfrom) (NUL-terminated URLs, 1 to
+ * API_FETCH_SOURCES_MAX, each api_fetch_url_valid), digests[0..n),
+ * sizes[0..n) (NULL: no "sizes" member) and variants[0..n) (masks of
+ * 1 << STORE_ENC_*; NULL: no "variants" member). Returns malloc'd text
+ * (caller frees) and *len, or NULL on allocation failure or an invalid
+ * source. */
+char *api_fetch_request_encode(const char *const *from, size_t nfrom,
+                               const unsigned char (*digests)[STORE_DIGEST_LEN],
+                               const uint64_t *sizes, const unsigned *variants, size_t n,
+                               size_t *len);
+
+/* A decoded request: from[i] are NUL-terminated and point into the document
+ * this struct owns; digests is malloc'd. Valid until api_fetch_request_free(). */
+struct api_fetch_request {
+    const char **from; /* nfrom entries, in the request's order */
+    size_t nfrom;
+    unsigned char (*digests)[STORE_DIGEST_LEN]; /* n entries, in the request's order */
+    uint64_t *sizes;                            /* n entries, or NULL: none given */
+    unsigned *variants; /* n masks (1 << STORE_ENC_GZIP ...), or NULL: none given */
+    size_t n;
+    void *doc; /* private */
+};
+
+/* Strictly decodes a request from body[0..len): an object with exactly the
+ * arrays "from" (1 to API_FETCH_SOURCES_MAX valid URLs) and "digests" (64
+ * hex digits each; repeats allowed), and optionally "sizes" (integers >= 0)
+ * and "variants" (arrays of variant names: "gzip", "br"), each as many as
+ * digests; no other member. Returns 0 and fills *out (free it with
+ * api_fetch_request_free), or with a one-line reason in why (out
+ * untouched): -1 not that shape or a bad entry (answer 400), -2 more than
+ * API_FETCH_DIGESTS_MAX digests (413), -3 out of memory (500). */
+int api_fetch_request_decode(const char *body, size_t len, struct api_fetch_request *out,
+                             char *why, size_t why_size);
+/* Frees what api_fetch_request_decode() allocated; NULL or zeroed is a no-op. */
+void api_fetch_request_free(struct api_fetch_request *r);
+
+/* The answer (see above); missing is malloc'd by the decoder. */
+struct api_fetch_answer {
+    uint64_t fetched, variants, bytes, present, bad;
+    unsigned char (*missing)[STORE_DIGEST_LEN]; /* nmissing entries */
+    size_t nmissing;
+};
+
+/* Encodes a. Returns malloc'd text (caller frees) and *len, or NULL on
+ * allocation failure. */
+char *api_fetch_answer_encode(const struct api_fetch_answer *a, size_t *len);
+
+/* Strictly decodes an answer from body[0..len): every member above, counts
+ * integers >= 0, every "missing" entry 64 hex digits. Unknown members are
+ * ignored. Returns 0 and fills *out (free with api_fetch_answer_free), or
+ * -1 with a one-line reason in why (out untouched). */
+int api_fetch_answer_decode(const char *body, size_t len, struct api_fetch_answer *out, char *why,
+                            size_t why_size);
+/* Frees what api_fetch_answer_decode() allocated; NULL or zeroed is a no-op. */
+void api_fetch_answer_free(struct api_fetch_answer *a);
 
 #endif /* ORIGIND_API_H */

@@ -16,7 +16,9 @@
 #include "server.h"
 
 #include "admin_body.h"
+#include "admin_fetch.h"
 #include "admin_prune.h"
+#include "admin_promote.h"
 #include "api.h"
 #include "http.h"
 #include "peer.h"
@@ -102,6 +104,8 @@ enum route {
     R_METRICS,      /* GET /metrics */
     R_PRUNE,        /* POST /v1/prune (admin_prune.c) */
     R_TOMBSTONES,   /* GET /v1/tombstones (admin_prune.c) */
+    R_PROMOTION,    /* GET/POST /v1/promotion (admin_promote.c) */
+    R_FETCH,        /* POST /v1/fetch (admin_fetch.c) */
 };
 
 struct target {
@@ -147,6 +151,10 @@ static int route_of(struct target *t)
         return R_PRUNE;
     if (len == 14 && memcmp(p, "/v1/tombstones", 14) == 0)
         return R_TOMBSTONES;
+    if (len == sizeof(API_PATH_PROMOTION) - 1 && memcmp(p, API_PATH_PROMOTION, len) == 0)
+        return R_PROMOTION;
+    if (len == sizeof(API_PATH_FETCH) - 1 && memcmp(p, API_PATH_FETCH, len) == 0)
+        return R_FETCH;
     if (prefix(p, len, "/v1/blobs/")) {
         const char *h = p + 10;
         size_t hl = len - 10;
@@ -190,11 +198,14 @@ static const char *route_allow(int route)
     case R_MISSING:
     case R_BUNDLE:
     case R_PRUNE:
+    case R_FETCH:
         return "POST";
     case R_BLOB:
     case R_VARIANT:
     case R_RELEASE:
         return "GET, HEAD, PUT";
+    case R_PROMOTION:
+        return "GET, HEAD, POST";
     default:
         return "GET, HEAD";
     }
@@ -208,11 +219,14 @@ static int method_allowed(int route, const struct req *r)
     case R_MISSING:
     case R_BUNDLE:
     case R_PRUNE:
+    case R_FETCH:
         return req_method_is(r, "POST");
     case R_BLOB:
     case R_VARIANT:
     case R_RELEASE:
         return get || req_method_is(r, "PUT");
+    case R_PROMOTION:
+        return get || req_method_is(r, "POST");
     default:
         return get;
     }
@@ -788,7 +802,9 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     if (metrics_render(srv->metrics, &g, &text, &len))
         return reply_error(r, c, 500, "out of memory");
     if (peers_metrics_append(srv->peers, atomic_load(&srv->catching_up), &text, &len) != 0 ||
+        peer_fetch_metrics_append(srv->fetch, &text, &len) != 0 ||
         admin_retention_metrics(&s, &text, &len) != 0 ||
+        admin_promotion_metrics(srv->st, &text, &len) != 0 ||
         auth_metrics_append(srv->auth, &text, &len) != 0) {
         free(text);
         return reply_error(r, c, 500, "out of memory");
@@ -821,6 +837,47 @@ static enum MHD_Result do_retention(struct req *r, struct MHD_Connection *c)
     if (j == NULL)
         return reply_error(r, c, 500, "out of memory");
     return reply_json(r, c, status, j);
+}
+
+/* GET and POST /v1/promotion: answered by admin_promote.c. */
+static enum MHD_Result do_promotion(struct req *r, struct MHD_Connection *c)
+{
+    char *text = NULL, subject[STORE_ID_MAX + 1] = "";
+    size_t len = 0;
+    unsigned status;
+
+    if (r->expect_body) {
+        const unsigned char *body = spool_data(r->spool);
+
+        if (body == NULL)
+            return reply_error(r, c, 500, "cannot read the request body");
+        status = admin_promote(r->srv->st, body, r->spool->got, subject, &text, &len);
+        if (subject[0] != '\0')
+            audit_note_subject(&r->audit, subject, strlen(subject));
+        r->audit.created = status == 201;
+        r->audit.present = status == 200;
+    } else {
+        status = admin_promotion_get(r->srv->st, &text, &len);
+    }
+    if (text == NULL)
+        return reply_error(r, c, 500, "out of memory");
+    return reply_text_owned(r, c, status, "application/json", text, len);
+}
+
+/* POST /v1/fetch: answered by admin_fetch.c once what arrived is committed. */
+static enum MHD_Result do_fetch(struct req *r, struct MHD_Connection *c)
+{
+    const unsigned char *body = spool_data(r->spool);
+    char *text = NULL;
+    size_t len = 0;
+    unsigned status;
+
+    if (body == NULL)
+        return reply_error(r, c, 500, "cannot read the request body");
+    status = admin_fetch(r->srv, body, r->spool->got, &r->audit, &text, &len);
+    if (text == NULL)
+        return reply_error(r, c, 500, "out of memory");
+    return reply_text_owned(r, c, status, "application/json", text, len);
 }
 
 /* POST /v1/bundle: check the framing of the whole body first (400 if it is
@@ -923,6 +980,10 @@ static const char *audit_action(int route)
         return "publish";
     case R_PRUNE:
         return "prune";
+    case R_PROMOTION:
+        return "promote";
+    case R_FETCH:
+        return "fetch";
     default:
         return "write";
     }
@@ -1120,6 +1181,10 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
     case R_PRUNE:
     case R_TOMBSTONES:
         return do_retention(r, c);
+    case R_PROMOTION:
+        return do_promotion(r, c);
+    case R_FETCH:
+        return do_fetch(r, c);
     default:
         return reply_error(r, c, 404, "no such endpoint");
     }

@@ -300,7 +300,8 @@ static int serve_main(const struct config *cfg)
             goto out;
     }
     srv.metrics = metrics_new();
-    if (srv.metrics == NULL)
+    srv.fetch = peer_fetch_stats_new();
+    if (srv.metrics == NULL || srv.fetch == NULL)
         goto out;
     if (cfg->response_cache > 0) {
         srv.rcache = resp_cache_new((size_t)cfg->response_cache, RESP_CACHE_TTL_NS);
@@ -390,7 +391,9 @@ static int serve_main(const struct config *cfg)
 
         nanosleep(&ts, NULL);
     }
-    /* resumes any connection still waiting for a heal, before MHD stops */
+    /* resumes any connection still waiting for a heal, before MHD stops;
+     * a POST /v1/fetch still pulling stops at its next transfer */
+    peer_fetch_stats_stop(srv.fetch);
     peers_stop(srv.peers);
     srv.peers = NULL;
     if (atomic_load(&srv.in_flight) > 0 || server_unacked_bytes(&srv) > 0)
@@ -399,6 +402,7 @@ static int serve_main(const struct config *cfg)
     log_info("stopped");
     rc = EXIT_OK;
 out:
+    peer_fetch_stats_stop(srv.fetch);
     peers_stop(srv.peers);
     /* a quiesced daemon's socket is ours to close, after MHD_stop_daemon;
      * an unquiesced one is closed by libmicrohttpd */
@@ -414,6 +418,7 @@ out:
     store_close(srv.st);
     access_log_close(srv.alog);
     metrics_free(srv.metrics);
+    peer_fetch_stats_free(srv.fetch); /* after the daemons: no fetch runs */
     auth_close(srv.auth);
     tls_pair_free(srv.admin_tls);
     tls_pair_free(srv.pub_tls);

@@ -572,6 +572,9 @@ int peer_sync_releases(struct ctx *x, int publish, uint64_t *missing_out)
     }
     json_decref(w.local);
     peer_buf_free(&body);
+    /* then the peer's promotion, once its releases are here */
+    if (!peer_expired(x) && peer_promotion_sync(x) != 0)
+        w.rc = -1;
     if (missing_out != NULL)
         *missing_out = w.missing;
     return peer_expired(x) && publish && w.missing > 0 ? -1 : w.rc;

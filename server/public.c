@@ -16,6 +16,8 @@
 #include "server.h"
 #include "tls.h"
 
+#include "admin_promote.h"
+#include "api.h"
 #include "api_dict.h"
 #include "cors.h"
 #include "http.h"
@@ -28,6 +30,9 @@
 #include <unistd.h>
 
 #define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
+/* The release document: short, so a CDN absorbs the polling of open tabs
+ * and a promotion is seen within seconds (SPEC: at most 15 s). */
+#define CACHE_RELEASE_DOC "public, max-age=5"
 
 /* Each connection's libmicrohttpd memory pool: the request line and headers
  * are read into its first half (growable into the rest), the answer's
@@ -229,6 +234,41 @@ static void add_validators(struct MHD_Response *resp, const char *etag, const ch
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lastmod);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, CACHE_IMMUTABLE);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
+}
+
+/* GET/HEAD /.well-known/origind/release: the current promotion as the
+ * release document of api.h (the same bytes and ETag on every node that
+ * holds the same promotion), 304 on a matching If-None-Match, 404 no-store
+ * before any promotion. Cross-origin headers as every answer. */
+static enum MHD_Result answer_release_doc(struct req *r, struct MHD_Connection *c)
+{
+    char doc[1024], etag[API_RELEASE_DOC_ETAG_LEN + 1];
+    const char *inm;
+    struct MHD_Response *resp;
+    size_t len = 0;
+    int got = admin_release_doc(r->srv->st, doc, sizeof(doc), &len, etag);
+    unsigned status = MHD_HTTP_OK;
+
+    if (got < 0)
+        return public_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "store not readable");
+    if (got == 0) {
+        r->cache = "miss";
+        return public_text(r, c, MHD_HTTP_NOT_FOUND, "no release promoted yet");
+    }
+    r->cache = "hit";
+    inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (inm != NULL && http_if_none_match(inm, strlen(inm), etag, strlen(etag)))
+        status = MHD_HTTP_NOT_MODIFIED;
+    resp = MHD_create_response_from_buffer(status == MHD_HTTP_OK ? len : 0, doc,
+                                           MHD_RESPMEM_MUST_COPY);
+    if (resp == NULL)
+        return MHD_NO;
+    if (status == MHD_HTTP_OK)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, CACHE_RELEASE_DOC);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
+    return public_queue(r, c, status, resp, status == MHD_HTTP_OK ? len : 0, 0);
 }
 
 /* 1 if the request is a conditional GET that the representation satisfies
@@ -581,6 +621,9 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
     }
     if (req_method_is(r, "OPTIONS"))
         return answer_options(r, c);
+    if (path_len == sizeof(API_RELEASE_DOC_PATH) - 1 &&
+        memcmp(path, API_RELEASE_DOC_PATH, path_len) == 0)
+        return answer_release_doc(r, c);
     if (has_dot_segment(path, path_len) || memchr(path, '\\', path_len) != NULL)
         return public_text(r, c, MHD_HTTP_BAD_REQUEST, "malformed path");
     if (store_path_valid(path, path_len) != STORE_OK) {

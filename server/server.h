@@ -23,6 +23,7 @@ struct spool;
 struct server;
 struct conn_node;
 struct peers;
+struct peer_fetch_stats;
 struct resp_cache;
 struct tls_pair;
 
@@ -49,6 +50,7 @@ struct server {
     atomic_int closing;             /* listeners quiesced: answer with Connection: close */
     atomic_int catching_up;         /* --peer: catching up, /healthz answers 503 (peer.c) */
     struct peers *peers;            /* NULL without --peer */
+    struct peer_fetch_stats *fetch; /* POST /v1/fetch's counters and stop flag (peer.h) */
     struct resp_cache *rcache;      /* NULL: --response-cache 0 (resp_cache.h) */
     atomic_uint_fast64_t in_flight; /* requests between URI and completion, both listeners */
     struct MHD_Daemon *public_d, *admin_d;

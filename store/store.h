@@ -23,6 +23,8 @@
  *              published again (STORE_EPRUNED), by any path into the store.
  *   gone       paths whose every release was pruned. They stay bound to
  *              their digest; store_lookup() says STORE_EGONE.
+ *   promotion  the live release, its digest, the floor and when, plus the
+ *              promotions before it (store_promote; store_promote.c).
  *
  * Durability: every successful write call returns only after LMDB has
  * committed and synced (fdatasync). kill -9 at any point loses at most the
@@ -520,6 +522,59 @@ int store_tombstone_list(struct store_reader *r, const char *after, size_t after
 /* STORE_OK and *pruned (may be NULL) when id has a tombstone; STORE_ENOTFOUND
  * when not; STORE_EINVAL (bad id), or a mapped LMDB error. */
 int store_tombstone_get(struct store_reader *r, const char *id, size_t id_len, int64_t *pruned);
+
+/* ------------------------------------------------------------------ */
+/* Promotion (store_promote.c)                                          */
+
+/* Which release is live on the fleet. origin-ingest promote chooses every
+ * field and sends the same record to every node; peers carry it verbatim,
+ * so every node holds the same bytes (and the release document built from
+ * them is identical everywhere). */
+struct store_promotion {
+    /* The fleet-wide order: origin-ingest picks max(generation on every
+     * node) + 1; store_promotion_cmp breaks ties. Never 0 in a record. */
+    uint64_t generation;
+    int64_t promoted_at;                    /* unix seconds, origin-ingest's clock */
+    unsigned char digest[STORE_DIGEST_LEN]; /* the release digest (api.h) of release */
+    char release[STORE_ID_MAX + 1];         /* the live release, NUL-terminated */
+    char floor[STORE_ID_MAX + 1];           /* the oldest release a tab may run; "" none */
+};
+
+/* How many promotions a store remembers (newest first; older ones fall off). */
+#define STORE_PROMOTION_HISTORY 64
+
+/* The fleet-wide order of two promotions: by generation, then promoted_at,
+ * then release id, floor id and digest bytes (so two promoters that picked
+ * the same generation still order the same way on every node, and no node's
+ * clock takes part). Returns <0, 0 (the same promotion) or >0. */
+int store_promotion_cmp(const struct store_promotion *a, const struct store_promotion *b);
+
+/* Reads the promotions recorded here, newest first, into hist[0..max) and
+ * their number into *n (0: never promoted; hist[0] is the current one).
+ * Returns STORE_OK, STORE_ECORRUPT (malformed record), or a mapped LMDB
+ * error (STORE_EIO). *n is written only on success. */
+int store_promotion_get(struct store_reader *r, struct store_promotion *hist, size_t max,
+                        size_t *n);
+
+/* Checks p against what r sees: its release is here (STORE_ENOTFOUND, or
+ * STORE_EPRUNED when it has a tombstone), its floor (if any) is here
+ * (STORE_EMISSING otherwise) and was published here no later than the
+ * release (by publish time, then publish order; STORE_ECONFLICT if later).
+ * The release digest is not checked (api.h computes it; the caller compares).
+ * Returns STORE_OK, those, STORE_EINVAL (bad id), STORE_ECORRUPT, STORE_EIO. */
+int store_promotion_check(struct store_reader *r, const struct store_promotion *p);
+
+/* Records p durably if it orders after the current promotion
+ * (store_promotion_cmp): *created (may be NULL) = 1. The same promotion
+ * again is a no-op (*created = 0). In the same write transaction the checks
+ * of store_promotion_check are made again, so a prune cannot slip between.
+ * Returns STORE_OK, STORE_ECONFLICT (p orders before the current one: the
+ * newer stays; or its floor is newer than its release), STORE_ENOTFOUND,
+ * STORE_EPRUNED, STORE_EMISSING (floor), STORE_EINVAL (generation 0,
+ * promoted_at <= 0, bad id), STORE_EIO (also: opened read-only), STORE_EBUSY,
+ * STORE_EFULL, STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. Nothing changes
+ * on error. */
+int store_promote(struct store *st, const struct store_promotion *p, int *created);
 
 /* ------------------------------------------------------------------ */
 /* Maintenance                                                          */

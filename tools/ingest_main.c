@@ -35,9 +35,11 @@
 #include "outfile.h"
 #include "node.h"
 #include "progress.h"
+#include "promote.h"
 #include "prune.h"
 #include "through.h"
 #include "secret_file.h"
+#include "seed.h"
 #include "tls_client.h"
 #include "walk.h"
 
@@ -45,7 +47,8 @@
 #define CMD_VERIFY   2u
 #define CMD_PRUNE    4u
 #define CMD_MANIFEST 8u
-#define CMD_NODES    (CMD_PUSH | CMD_VERIFY | CMD_PRUNE | CMD_MANIFEST)
+#define CMD_PROMOTE  16u
+#define CMD_NODES    (CMD_PUSH | CMD_VERIFY | CMD_PRUNE | CMD_MANIFEST | CMD_PROMOTE)
 #define TOKEN_MAX    4096
 
 enum opt_id {
@@ -79,6 +82,9 @@ enum opt_id {
     O_KEEP_NEWER_THAN,
     O_KEEP,
     O_OUT,
+    O_FLOOR,
+    O_KEEP_PROMOTED,
+    O_SEED_NODES,
     O_COUNT
 };
 
@@ -101,7 +107,7 @@ static const struct opt_row opt_table[O_COUNT] = {
     [O_TOKEN_FILE] = {"token-file", "ORIGIN_INGEST_TOKEN_FILE", "FILE", NULL, CMD_NODES,
                       "file holding the admin bearer token"},
     [O_RELEASE] = {"release", "ORIGIN_INGEST_RELEASE", "ID", NULL,
-                   CMD_PUSH | CMD_VERIFY | CMD_MANIFEST,
+                   CMD_PUSH | CMD_VERIFY | CMD_MANIFEST | CMD_PROMOTE,
                    "release id, 1-128 bytes of [A-Za-z0-9._-]"},
     [O_PREFIX] = {"prefix", "ORIGIN_INGEST_PREFIX", "PATH", "/assets", CMD_PUSH | CMD_MANIFEST,
                   "published paths start with PATH (\"\" or \"/\": the root)"},
@@ -164,9 +170,18 @@ static const struct opt_row opt_table[O_COUNT] = {
                            CMD_PRUNE, "keep releases created within DURATION: 90d, 12h, 30m, 45s"},
     [O_KEEP] = {"keep", "ORIGIN_INGEST_KEEP", "ID", NULL, CMD_PRUNE,
                 "keep this release; repeat for each (env: comma-separated)"},
+    [O_SEED_NODES] = {"seed-nodes", "ORIGIN_INGEST_SEED_NODES", "K", "0", CMD_PUSH,
+                      "upload new blobs to K nodes only; every other node fetches them from "
+                      "those (POST /v1/fetch, verified as an upload), then the release is "
+                      "published everywhere; 0: upload to every node"},
     [O_OUT] = {"out", "ORIGIN_INGEST_OUT", "FILE|-", "stdout", CMD_MANIFEST,
                "write the manifest to FILE (atomically, like push --manifest-out; see "
                "\"output files\")"},
+    [O_FLOOR] = {"floor", "ORIGIN_INGEST_FLOOR", "ID", "none", CMD_PROMOTE,
+                 "the oldest release a browser tab may keep running (not newer than --release)"},
+    [O_KEEP_PROMOTED] = {"keep-promoted", "ORIGIN_INGEST_KEEP_PROMOTED", "N", NULL, CMD_PRUNE,
+                         "keep the last N promoted releases and everything pushed after the "
+                         "newest promotion"},
 };
 
 struct cfg {
@@ -183,7 +198,7 @@ struct cfg {
     struct ingest_prune_policy policy;
     const char *dir;
     /* Validated. */
-    unsigned jobs, retries, threads, through_jobs, through_timeout, dict_deltas;
+    unsigned jobs, retries, threads, through_jobs, through_timeout, seed_nodes, dict_deltas;
     size_t sample;
     uint64_t bundle_bytes;
     int keep_names, include_hidden, dry_run, json, quiet, gzip, br, zstd;
@@ -200,13 +215,30 @@ static void usage(FILE *out, unsigned cmd)
     if (cmd == CMD_PRUNE)
         fputs("usage: origin-ingest prune --node URL [--node URL ...] --token-file FILE\n"
               "                           [--keep-last N] [--keep-newer-than DURATION] "
-              "[--keep ID ...]\n\n"
+              "[--keep ID ...]\n"
+              "                           [--keep-promoted N]\n\n"
               "Keeps the union of the --keep-* sets and prunes every other release on every\n"
               "node. A pruned release is gone for good: its paths answer 410 Gone, its id can\n"
               "never be published again, and blobs no kept release uses are removed. The\n"
               "releases considered are the union of every node's list; each node gets the\n"
               "same prune set. A node that cannot list stops the command before anything\n"
-              "changes. A policy that keeps nothing is refused.\n\n",
+              "changes. A policy that keeps nothing is refused. The live release and the\n"
+              "floor of the newest promotion (origin-ingest promote) are always kept. Each\n"
+              "kept release is listed with why (keep-last, newer-than, keep, promoted,\n"
+              "after-promotion, live, floor).\n\n",
+              out);
+    else if (cmd == CMD_PROMOTE)
+        fputs("usage: origin-ingest promote --node URL [--node URL ...] --token-file FILE\n"
+              "                             --release ID [--floor ID]\n\n"
+              "Run after the HTML deploy: records on every node that release ID is live and,\n"
+              "with --floor, the oldest release an open browser tab may keep running. The\n"
+              "public listener then answers GET /.well-known/origind/release with it. Refused\n"
+              "before anything is recorded unless the release is complete with the same\n"
+              "digest on every node, and the floor on every node and not newer. Rolling back\n"
+              "is promoting an older release. Running the same command again is a no-op, or\n"
+              "finishes a promotion that reached only some nodes. Each promotion carries a\n"
+              "generation one above the highest any node holds; nodes keep the newest and\n"
+              "peers carry it to nodes that were down or join later (docs/promotion.md).\n\n",
               out);
     else if (cmd == CMD_MANIFEST)
         fputs("usage: origin-ingest manifest --node URL --token-file FILE --release ID\n"
@@ -229,6 +261,8 @@ static void usage(FILE *out, unsigned cmd)
               "path, sha256,\ntype listing), and with --manifest, the content that full "
               "manifest describes.\nA node that differs is named. The deploy gate before "
               "HTML.\n"
+              "Every node's promotion (origin-ingest promote) is reported too; nodes that\n"
+              "disagree on it are named and the exit is 4.\n"
               "--through then fetches every file of the release through BASE_URL (the CDN)\n"
               "four times, as CloudFront asks (no Accept-Encoding, \"gzip\", \"br,gzip\") and\n"
               "with \"zstd\", and once more with a dcz dictionary when the node holds a delta,\n"
@@ -282,6 +316,18 @@ static void usage(FILE *out, unsigned cmd)
               "  4  no node has the release (\"release ID not found\"), or a node unreachable,\n"
               "     failing after retries, refusing, or answering malformed\n"
               "  5  local error: the manifest or token file cannot be written or read\n",
+              out);
+        return;
+    }
+    if (cmd == CMD_PROMOTE) {
+        fputs("exit status:\n"
+              "  0  every node recorded the promotion (now or before)\n"
+              "  2  usage error (bad option, missing argument)\n"
+              "  4  refused (release unknown, incomplete, pruned or different on a node; floor\n"
+              "     missing or newer than the release; a node unreachable or refusing): one\n"
+              "     line, nothing recorded; or a node failed to record it (named; run the same\n"
+              "     command again to finish)\n"
+              "  5  local error (the token file cannot be read, out of memory)\n",
               out);
         return;
     }
@@ -613,6 +659,12 @@ static int validate(struct cfg *c)
             return bad("--jobs", c->val[O_JOBS]), INGEST_EXIT_USAGE;
         c->jobs = (unsigned)x;
     }
+    c->seed_nodes = 0;
+    if (c->val[O_SEED_NODES] != NULL) {
+        if (parse_uint(c->val[O_SEED_NODES], 0, 1000000, &x) != 0)
+            return bad("--seed-nodes", c->val[O_SEED_NODES]), INGEST_EXIT_USAGE;
+        c->seed_nodes = (unsigned)x;
+    }
     c->retries = 5;
     if (c->val[O_RETRIES] != NULL) {
         if (parse_uint(c->val[O_RETRIES], 0, 30, &x) != 0)
@@ -706,15 +758,24 @@ static int validate(struct cfg *c)
             if (store_id_valid(c->keeps[i], strlen(c->keeps[i])) != STORE_OK)
                 return bad("--keep (a release id)", c->keeps[i]), INGEST_EXIT_USAGE;
         }
+        if (c->val[O_KEEP_PROMOTED] != NULL) {
+            if (parse_uint(c->val[O_KEEP_PROMOTED], 0, 1ull << 40, &x) != 0)
+                return bad("--keep-promoted (a number >= 0)", c->val[O_KEEP_PROMOTED]),
+                       INGEST_EXIT_USAGE;
+            c->policy.keep_promoted = x;
+        }
         c->policy.keep = (const char *const *)c->keeps;
         c->policy.nkeep = c->nkeeps;
         if (ingest_prune_policy_empty(&c->policy)) {
             fputs("origin-ingest prune: refusing a policy that keeps nothing: give "
-                  "--keep-last N (N >= 1), --keep-newer-than or --keep ID\n",
+                  "--keep-last N (N >= 1), --keep-newer-than, --keep ID or --keep-promoted N\n",
                   stderr);
             return INGEST_EXIT_USAGE;
         }
     }
+    if (c->val[O_FLOOR] != NULL && *c->val[O_FLOOR] != '\0' &&
+        store_id_valid(c->val[O_FLOOR], strlen(c->val[O_FLOOR])) != STORE_OK)
+        return bad("--floor (a release id)", c->val[O_FLOOR]), INGEST_EXIT_USAGE;
     v = c->cmd == CMD_PUSH ? c->val[O_MANIFEST_OUT] : c->cmd == CMD_MANIFEST ? c->val[O_OUT] : NULL;
     if (c->cmd == CMD_PUSH && v != NULL && *v == '\0')
         return bad("--manifest-out (a FILE, or - for stdout)", "\"\""), INGEST_EXIT_USAGE;
@@ -921,6 +982,19 @@ static json_t *nodes_json(struct ingest_node *nodes, size_t n)
 
         if (nodes[i].digest[0] != '\0')
             json_object_set_new(o, "digest", json_string(nodes[i].digest));
+        json_object_set_new(o, "bytes_uploaded", json_integer((json_int_t)nodes[i].bytes_uploaded));
+        if (nodes[i].seed_role != INGEST_ROLE_NONE) {
+            static const char *const role[] = {"", "seed", "fetched", "direct"};
+
+            json_object_set_new(o, "role", json_string(role[nodes[i].seed_role]));
+            json_object_set_new(o, "fetched", json_integer((json_int_t)nodes[i].fetched));
+            json_object_set_new(o, "fetched_variants",
+                                json_integer((json_int_t)nodes[i].fetched_variants));
+            json_object_set_new(o, "fetched_bytes",
+                                json_integer((json_int_t)nodes[i].fetched_bytes));
+            if (nodes[i].fetch_note[0] != '\0')
+                json_object_set_new(o, "fallback", json_string(nodes[i].fetch_note));
+        }
         if (nodes[i].failed)
             json_object_set_new(o, "error", json_string(nodes[i].error));
         if (nodes[i].nconflicts > 0) {
@@ -1232,10 +1306,32 @@ static int cmd_push(struct cfg *cfg)
     }
 
     timing("compress");
-    ingest_client_upload(st.client);
+    if (cfg->seed_nodes > 0 && cfg->seed_nodes < nn) {
+        struct ingest_seed_report sr;
+
+        ingest_seed_upload(st.client, cfg->seed_nodes, &sr);
+        ingest_progress_line(&st.prog,
+                             "seed push: %zu seed node%s uploaded to, %zu node%s fetched in %zu "
+                             "round%s, %zu uploaded to directly",
+                             sr.seeds, sr.seeds == 1 ? "" : "s", sr.fetchers,
+                             sr.fetchers == 1 ? "" : "s", sr.rounds, sr.rounds == 1 ? "" : "s",
+                             sr.fallbacks);
+    } else {
+        ingest_client_upload(st.client);
+    }
     timing("upload");
     for (i = 0; i < nn; i++) {
-        if (!nodes[i].failed && nodes[i].missing > 0)
+        if (nodes[i].failed)
+            continue;
+        if (nodes[i].seed_role == INGEST_ROLE_FETCHED)
+            ingest_progress_line(&st.prog,
+                                 "node %s: fetched %zu blobs, %zu variants, %s from other nodes",
+                                 nodes[i].url, nodes[i].fetched, nodes[i].fetched_variants,
+                                 ingest_human_bytes(nodes[i].fetched_bytes, hb, sizeof(hb)));
+        if (nodes[i].seed_role == INGEST_ROLE_DIRECT)
+            ingest_progress_line(&st.prog, "node %s: uploaded to directly: %s", nodes[i].url,
+                                 nodes[i].fetch_note);
+        if (nodes[i].blobs_sent + nodes[i].variants_sent > 0)
             ingest_progress_line(&st.prog, "node %s: sent %zu blobs, %zu variants, %s%s",
                                  nodes[i].url, nodes[i].blobs_sent, nodes[i].variants_sent,
                                  ingest_human_bytes(nodes[i].bytes_sent, hb, sizeof(hb)),
@@ -1334,6 +1430,14 @@ summary : {
                                       "kept", (json_int_t)ds.kept, "sent", (json_int_t)ds.sent,
                                       "refused", (json_int_t)ds.refused, "bytes",
                                       (json_int_t)ds.bytes));
+        {
+            uint64_t up = 0;
+
+            for (i = 0; i < nn; i++)
+                up += nodes[i].bytes_uploaded;
+            json_object_set_new(doc, "seed_nodes", json_integer((json_int_t)cfg->seed_nodes));
+            json_object_set_new(doc, "uploaded_bytes", json_integer((json_int_t)up));
+        }
         json_object_set_new(doc, "nodes", nodes_json(nodes, nn));
         emit_json(doc);
     }
@@ -1451,6 +1555,90 @@ static void check_agreement(struct ingest_node *nodes, size_t nn, const char *re
     }
 }
 
+/* verify's promotion check: what each node has promoted, printed per node;
+ * nodes whose current promotion is not the same record as the newest one
+ * (or that have none while others have one) are named. Returns
+ * INGEST_EXIT_OK when every node that answered agrees, INGEST_EXIT_NODE
+ * otherwise; *doc gets the per-node JSON report. */
+static int verify_promotions(struct cfg *cfg, struct ingest_progress *prog, json_t **doc)
+{
+    struct ingest_site none;
+    struct ingest_client_opts co;
+    struct ingest_client *c;
+    struct ingest_node *nodes;
+    struct ingest_promotions *ps;
+    const struct store_promotion *newest;
+    size_t nn, i;
+    int rc = INGEST_EXIT_OK;
+
+    *doc = json_array();
+    memset(&none, 0, sizeof(none));
+    none.root_fd = -1;
+    memset(&co, 0, sizeof(co));
+    co.token = cfg->token;
+    co.cacert = cfg->val[O_CACERT];
+    co.jobs = 1;
+    co.retries = cfg->retries;
+    co.bundle_bytes = 8u << 20;
+    co.bundle_files = 1;
+    c = ingest_client_new((const char *const *)cfg->nodes, cfg->nnodes, &none, &co);
+    if (c == NULL)
+        return INGEST_EXIT_LOCAL;
+    nodes = ingest_client_nodes(c, &nn);
+    ps = ingest_xcalloc(nn, sizeof(*ps));
+    ingest_promotions_read(c, ps);
+    newest = ingest_promotions_newest(ps, nn);
+    for (i = 0; i < nn; i++) {
+        const struct store_promotion *p = ps[i].n > 0 ? &ps[i].hist[0] : NULL;
+        json_t *o;
+
+        if (nodes[i].failed) {
+            ingest_progress_error(prog, "node %s: promotion: %s", nodes[i].url, nodes[i].error);
+            json_array_append_new(
+                *doc, json_pack("{s:s,s:s}", "node", nodes[i].url, "error", nodes[i].error));
+            rc = INGEST_EXIT_NODE;
+            continue;
+        }
+        if (p == NULL) {
+            o = json_pack("{s:s,s:n}", "node", nodes[i].url, "promotion");
+            if (newest != NULL) {
+                ingest_progress_error(prog,
+                                      "node %s: nothing promoted, other nodes have release %s "
+                                      "live (generation %llu)",
+                                      nodes[i].url, newest->release,
+                                      (unsigned long long)newest->generation);
+                rc = INGEST_EXIT_NODE;
+            } else {
+                ingest_progress_line(prog, "node %s: nothing promoted", nodes[i].url);
+            }
+        } else {
+            char hex[STORE_HEX_LEN + 1];
+
+            store_digest_to_hex(p->digest, hex);
+            o = json_pack("{s:s,s:{s:s,s:s,s:o,s:I,s:I}}", "node", nodes[i].url, "promotion",
+                          "release", p->release, "digest", hex, "floor",
+                          p->floor[0] ? json_string(p->floor) : json_null(), "generation",
+                          (json_int_t)p->generation, "promoted_at", (json_int_t)p->promoted_at);
+            if (store_promotion_cmp(p, newest) != 0) {
+                ingest_progress_error(prog,
+                                      "node %s: promotion differs: release %s live (generation "
+                                      "%llu), the newest on the nodes is %s (generation %llu)",
+                                      nodes[i].url, p->release, (unsigned long long)p->generation,
+                                      newest->release, (unsigned long long)newest->generation);
+                rc = INGEST_EXIT_NODE;
+            } else {
+                ingest_progress_line(
+                    prog, "node %s: promoted release %s (generation %llu, floor %s)", nodes[i].url,
+                    p->release, (unsigned long long)p->generation, p->floor[0] ? p->floor : "none");
+            }
+        }
+        json_array_append_new(*doc, o);
+    }
+    free(ps);
+    ingest_client_free(c);
+    return rc;
+}
+
 static int cmd_verify(struct cfg *cfg)
 {
     struct ingest_site site;
@@ -1460,7 +1648,7 @@ static int cmd_verify(struct cfg *cfg)
     char want[STORE_HEX_LEN + 1] = "", ref[STORE_HEX_LEN + 1] = "";
     size_t nn, i, mfiles = 0;
     int rc;
-    json_t *through = NULL;
+    json_t *through = NULL, *promos = NULL;
 
     memset(&site, 0, sizeof(site));
     site.root_fd = -1;
@@ -1504,6 +1692,8 @@ static int cmd_verify(struct cfg *cfg)
     }
     rc = combine_exit(nodes, nn);
     print_failures(&st, nodes, nn);
+    if (rc == INGEST_EXIT_OK) /* every node answered: what has each promoted? */
+        rc = verify_promotions(cfg, &st.prog, &promos);
     if (rc == INGEST_EXIT_OK && cfg->val[O_THROUGH] != NULL)
         rc = verify_through(cfg, &st.prog, &through);
     if (cfg->json) {
@@ -1511,12 +1701,16 @@ static int cmd_verify(struct cfg *cfg)
                                 "complete", rc == INGEST_EXIT_OK, "digest", ref);
 
         json_object_set_new(doc, "nodes", nodes_json(nodes, nn));
+        if (promos != NULL)
+            json_object_set_new(doc, "promotions", promos);
+        promos = NULL;
         if (through != NULL)
             json_object_set_new(doc, "through", through);
         emit_json(doc);
     } else {
         json_decref(through);
     }
+    json_decref(promos);
     ingest_client_free(st.client);
     ingest_site_free(&site);
     return rc;
@@ -1539,6 +1733,24 @@ static int cmd_prune(struct cfg *cfg)
     o.dry_run = cfg->dry_run;
     o.json = cfg->json;
     return ingest_prune_run(&o);
+}
+
+/* ------------------------------------------------------------------ */
+/* promote                                                              */
+
+static int cmd_promote(struct cfg *cfg)
+{
+    struct ingest_promote_opts o;
+
+    memset(&o, 0, sizeof(o));
+    o.nodes = (const char *const *)cfg->nodes;
+    o.nnodes = cfg->nnodes;
+    o.token = cfg->token;
+    o.cacert = cfg->val[O_CACERT];
+    o.retries = cfg->retries;
+    o.release = cfg->val[O_RELEASE];
+    o.floor = cfg->val[O_FLOOR] != NULL && *cfg->val[O_FLOOR] != '\0' ? cfg->val[O_FLOOR] : NULL;
+    return ingest_promote_run(&o);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1718,7 +1930,8 @@ int main(int argc, char **argv)
 
     memset(&cfg, 0, sizeof(cfg));
     if (argc < 2) {
-        fputs("usage: origin-ingest push|verify|prune|manifest [options] (see origin-ingest push "
+        fputs("usage: origin-ingest push|verify|prune|manifest|promote [options] (see "
+              "origin-ingest push "
               "--help)\n",
               stderr);
         return INGEST_EXIT_USAGE;
@@ -1728,6 +1941,8 @@ int main(int argc, char **argv)
         fputs("usage: origin-ingest push [options] DIR     push and publish a build\n"
               "       origin-ingest verify [options]       check a release on every node\n"
               "       origin-ingest prune [options]        prune old releases on every node\n"
+              "       origin-ingest promote [options]      record the live release on every "
+              "node\n"
               "       origin-ingest manifest [options]     the manifest a push wrote, from a "
               "node\n"
               "Run `origin-ingest COMMAND --help` for its options.\n",
@@ -1746,8 +1961,11 @@ int main(int argc, char **argv)
         cfg.cmd = CMD_PRUNE;
     } else if (strcmp(argv[1], "manifest") == 0) {
         cfg.cmd = CMD_MANIFEST;
+    } else if (strcmp(argv[1], "promote") == 0) {
+        cfg.cmd = CMD_PROMOTE;
     } else {
-        fprintf(stderr, "origin-ingest: unknown command %s (push, verify, prune or manifest)\n",
+        fprintf(stderr,
+                "origin-ingest: unknown command %s (push, verify, prune, manifest or promote)\n",
                 argv[1]);
         return INGEST_EXIT_USAGE;
     }
@@ -1758,10 +1976,11 @@ int main(int argc, char **argv)
     }
     rc = validate(&cfg);
     if (rc == INGEST_EXIT_OK)
-        rc = cfg.cmd == CMD_PUSH     ? cmd_push(&cfg)
-             : cfg.cmd == CMD_VERIFY ? cmd_verify(&cfg)
-             : cfg.cmd == CMD_PRUNE  ? cmd_prune(&cfg)
-                                     : cmd_manifest(&cfg);
+        rc = cfg.cmd == CMD_PUSH      ? cmd_push(&cfg)
+             : cfg.cmd == CMD_VERIFY  ? cmd_verify(&cfg)
+             : cfg.cmd == CMD_PRUNE   ? cmd_prune(&cfg)
+             : cfg.cmd == CMD_PROMOTE ? cmd_promote(&cfg)
+                                      : cmd_manifest(&cfg);
     free_cfg(&cfg);
     return rc;
 }

@@ -1529,7 +1529,7 @@ static void test_prune_duration(void **state)
 static void test_prune_policy_empty(void **state)
 {
     const char *keep[] = {"r1"};
-    struct ingest_prune_policy p = {0, -1, NULL, 0};
+    struct ingest_prune_policy p = {0, -1, NULL, 0, 0};
 
     (void)state;
     assert_int_equal(ingest_prune_policy_empty(&p), 1); /* nothing given */
@@ -1556,12 +1556,71 @@ static int prune_kept(const struct ingest_prune_rel *rels, size_t n, const char 
     return -1;
 }
 
+static struct store_promotion promoted(uint64_t gen, int64_t at, const char *rel, const char *floor)
+{
+    struct store_promotion x;
+
+    memset(&x, 0, sizeof(x));
+    x.generation = gen;
+    x.promoted_at = at;
+    snprintf(x.release, sizeof(x.release), "%s", rel);
+    snprintf(x.floor, sizeof(x.floor), "%s", floor);
+    return x;
+}
+
+/* --keep-promoted: the last N distinct promoted releases, everything pushed
+ * after the newest promotion, and always the live release and its floor. */
+static void test_prune_decide_promoted(void **state)
+{
+    struct ingest_prune_rel *rels = NULL;
+    struct ingest_prune_policy p = {0, -1, NULL, 0, 0};
+    struct store_promotion hist[4];
+    size_t n = 0, i;
+    const char *ids[] = {"r1", "r2", "r3", "s4", "s5", "s6", "r7", "s8"};
+
+    (void)state;
+    for (i = 0; i < 8; i++)
+        assert_int_equal(ingest_prune_merge(&rels, &n, ids[i], 100 * (int64_t)(i + 1)), 0);
+    /* promoted r1, r2, r3 and r7 (r3 twice), newest first; r7 at 750 with floor r3 */
+    hist[0] = promoted(5, 750, "r7", "r3");
+    hist[1] = promoted(4, 450, "r3", "");
+    hist[2] = promoted(3, 350, "r2", "");
+    hist[3] = promoted(2, 340, "r3", "");
+    p.keep_last = 1; /* s8, the newest */
+    ingest_prune_decide(rels, n, &p, 1000);
+    /* without --keep-promoted: only keep-last, the live release and the floor */
+    assert_int_equal(ingest_prune_decide_promoted(rels, n, &p, hist, 4), 3);
+    assert_int_equal(prune_kept(rels, n, "s8"), 1);
+    assert_int_equal(prune_kept(rels, n, "r7"), 1);
+    assert_int_equal(prune_kept(rels, n, "r3"), 1);
+    assert_int_equal(prune_kept(rels, n, "s6"), 0);
+    for (i = 0; i < n; i++)
+        if (strcmp(rels[i].id, "r3") == 0)
+            assert_int_equal(rels[i].why, INGEST_KEEP_FLOOR);
+    /* --keep-promoted 3: r7, r3, r2 (r3 counted once) and all pushed after r7 */
+    p.keep_promoted = 3;
+    ingest_prune_decide(rels, n, &p, 1000);
+    assert_int_equal(ingest_prune_decide_promoted(rels, n, &p, hist, 4), 4);
+    assert_int_equal(prune_kept(rels, n, "r2"), 1);
+    assert_int_equal(prune_kept(rels, n, "r1"), 0);
+    assert_int_equal(prune_kept(rels, n, "s4"), 0); /* staging builds never promoted */
+    assert_int_equal(prune_kept(rels, n, "s6"), 0);
+    for (i = 0; i < n; i++)
+        if (strcmp(rels[i].id, "s8") == 0)
+            assert_int_equal(rels[i].why, INGEST_KEEP_LAST | INGEST_KEEP_AFTER);
+    /* no promotion anywhere: nothing added */
+    ingest_prune_decide(rels, n, &p, 1000);
+    assert_int_equal(ingest_prune_decide_promoted(rels, n, &p, hist, 0), 1);
+    assert_string_equal(ingest_keep_why_name(6), "floor");
+    free(rels);
+}
+
 static void test_prune_decide(void **state)
 {
     const int64_t now = 1000000;
     const char *keep[] = {"old", "not-on-any-node"};
     struct ingest_prune_rel *rels = NULL;
-    struct ingest_prune_policy p = {0, -1, NULL, 0};
+    struct ingest_prune_policy p = {0, -1, NULL, 0, 0};
     size_t n = 0;
 
     (void)state;
@@ -1778,6 +1837,7 @@ int main(void)
         cmocka_unit_test(test_prune_duration),
         cmocka_unit_test(test_prune_policy_empty),
         cmocka_unit_test(test_prune_decide),
+        cmocka_unit_test(test_prune_decide_promoted),
         cmocka_unit_test(test_prune_request),
         cmocka_unit_test(test_prune_answer),
     };

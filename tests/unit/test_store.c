@@ -2049,6 +2049,55 @@ static void test_fsck_absent_blob(void **state)
     }
 }
 
+/* fsck merges the variant walk against the blob walk (both in digest
+ * order): every variant of a present blob verifies against that blob's
+ * size, and a variant whose blob is gone is named, whatever its place. */
+static void count_variant_absent(void *arg, const unsigned char *digest, int enc, const char *why)
+{
+    int *n = arg;
+
+    (void)digest;
+    (void)enc;
+    if (strcmp(why, "variant of an absent blob") == 0)
+        (*n)++;
+}
+
+static void test_fsck_variant_merge(void **state)
+{
+    struct fx *fx = *state;
+    enum { N = 200 };
+    static unsigned char d[N][32];
+    unsigned char buf[2000], *gz;
+    MDB_txn *txn;
+    size_t gz_len;
+    int i, created, absent = 0, gone = 0;
+
+    for (i = 0; i < N; i++) {
+        put_seed(fx->st, 5000 + (uint64_t)i, 300 + (size_t)i, d[i]);
+        if (i % 3 != 0)
+            continue;
+        fill(buf, 300 + (size_t)i, 5000 + (uint64_t)i);
+        gz = gzip_bytes(buf, 300 + (size_t)i, &gz_len);
+        assert_int_equal(store_put_variant(fx->st, d[i], STORE_ENC_GZIP, gz, gz_len, &created),
+                         STORE_OK);
+        free(gz);
+    }
+    assert_fsck_ok(fx->st);
+    /* remove two blobs that have a variant, and one that has none */
+    assert_int_equal(mdb_txn_begin(fx->st->env, NULL, 0, &txn), MDB_SUCCESS);
+    for (i = 0; i < N && gone < 3; i++) {
+        MDB_val key = {32, d[i]};
+
+        if ((gone < 2 && i % 3 == 0 && i > 0) || (gone == 2 && i % 3 == 1)) {
+            assert_int_equal(mdb_del(txn, fx->st->blobs, &key, NULL), MDB_SUCCESS);
+            gone++;
+        }
+    }
+    assert_int_equal(mdb_txn_commit(txn), MDB_SUCCESS);
+    assert_int_equal(store_fsck(fx->st, NULL, count_variant_absent, &absent), STORE_ECORRUPT);
+    assert_int_equal(absent, 2);
+}
+
 static void test_fsck_corruption(void **state)
 {
     struct fx *fx = *state;
@@ -2418,6 +2467,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_deltas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_absent_blob, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsck_variant_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_pool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
     };
