@@ -75,14 +75,14 @@
  * visible whole), so it has nothing to send or publish there. Nodes before
  * this header answer HEAD without it: the client then pushes as usual. */
 #define API_RELEASE_DIGEST_HEADER "Origind-Release-Digest"
+#define API_RELEASE_FILES_HEADER  "Origind-Release-Files"
 
 /* Every admin answer also names the encodings the node stores and
  * verifies, beyond identity ("gzip, br, zstd, dcz"): a client sends a node
  * only those (a node from before this header takes gzip and br). dcz is a
  * dictionary delta: PUT/GET /v1/blobs/<target hex>/dcz/<dictionary hex>. */
-#define API_ENCODINGS_HEADER     "Origind-Encodings"
-#define API_ENCODINGS            "gzip, br, zstd, dcz"
-#define API_RELEASE_FILES_HEADER "Origind-Release-Files"
+#define API_ENCODINGS_HEADER "Origind-Encodings"
+#define API_ENCODINGS        "gzip, br, zstd, dcz"
 
 /* Room for any reason an api_* function writes (NUL included). */
 #define API_WHY_MAX 160
@@ -434,11 +434,11 @@ int api_release_doc(const struct store_promotion *p, char *out, size_t cap, size
  * ("sizes" optional: each digest's blob size, the most bytes the node takes
  * for it and what it sizes its batches by; "variants" optional: the
  * variants to fetch with each blob, without it every variant is asked for
- * and a 404 means none; each as many entries as digests) asks a node to pull the listed blobs it lacks from the named nodes' admin
- * APIs (tried in the order given; a blob one source cannot give is asked of
- * the next), with each blob's stored variants, exactly as a catch-up pass
- * does: every byte re-hashed, every variant decoded, stored in batches.
- * The node answers once all it got is committed:
+ * and a 404 means none; each as many entries as digests) asks a node to pull the listed blobs it
+ * lacks from the named nodes' admin APIs (tried in the order given; a blob one source cannot give
+ * is asked of the next), with each blob's stored variants, exactly as a catch-up pass does: every
+ * byte re-hashed, every variant decoded, stored in batches. The node answers once all it got is
+ * committed:
  *   {"fetched":n,"variants":n,"bytes":n,"present":n,"bad":n,
  *    "missing":["<hex>",...]}
  * fetched/variants/bytes: blobs, variants and their bytes stored now;
@@ -487,8 +487,8 @@ struct api_fetch_request {
  * api_fetch_request_free), or with a one-line reason in why (out
  * untouched): -1 not that shape or a bad entry (answer 400), -2 more than
  * API_FETCH_DIGESTS_MAX digests (413), -3 out of memory (500). */
-int api_fetch_request_decode(const char *body, size_t len, struct api_fetch_request *out,
-                             char *why, size_t why_size);
+int api_fetch_request_decode(const char *body, size_t len, struct api_fetch_request *out, char *why,
+                             size_t why_size);
 /* Frees what api_fetch_request_decode() allocated; NULL or zeroed is a no-op. */
 void api_fetch_request_free(struct api_fetch_request *r);
 
