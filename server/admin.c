@@ -128,124 +128,6 @@ static int prefix(const char *p, size_t len, const char *pre)
 /* t->enc of a dictionary delta (store_put_delta): not a store encoding. */
 #define ENC_DCZ (-2)
 
-/* Resolves t->path to a route, filling digest/enc/id. Returns R_NONE for an
- * unknown path, -1 for a known route with a malformed argument. */
-static int route_of(struct target *t)
-{
-    const char *p = t->path;
-    size_t len = t->len;
-
-    if (len == 11 && memcmp(p, "/v1/missing", 11) == 0)
-        return R_MISSING;
-    if (len == 10 && memcmp(p, "/v1/bundle", 10) == 0)
-        return R_BUNDLE;
-    if (len == 9 && memcmp(p, "/v1/blobs", 9) == 0)
-        return R_BLOB_LIST;
-    if (len == 12 && memcmp(p, "/v1/releases", 12) == 0)
-        return R_RELEASE_LIST;
-    if (len == 10 && memcmp(p, "/v1/status", 10) == 0)
-        return R_STATUS;
-    if (len == 8 && memcmp(p, "/metrics", 8) == 0)
-        return R_METRICS;
-    if (len == 9 && memcmp(p, "/v1/prune", 9) == 0)
-        return R_PRUNE;
-    if (len == 14 && memcmp(p, "/v1/tombstones", 14) == 0)
-        return R_TOMBSTONES;
-    if (len == sizeof(API_PATH_PROMOTION) - 1 && memcmp(p, API_PATH_PROMOTION, len) == 0)
-        return R_PROMOTION;
-    if (len == sizeof(API_PATH_FETCH) - 1 && memcmp(p, API_PATH_FETCH, len) == 0)
-        return R_FETCH;
-    if (prefix(p, len, "/v1/blobs/")) {
-        const char *h = p + 10;
-        size_t hl = len - 10;
-        const char *slash = memchr(h, '/', hl);
-
-        if (slash != NULL) {
-            size_t el = hl - (size_t)(slash - h) - 1;
-
-            hl = (size_t)(slash - h);
-            if (el == 4 + STORE_HEX_LEN && memcmp(slash + 1, "dcz/", 4) == 0) {
-                if (store_digest_from_hex(slash + 5, STORE_HEX_LEN, t->dict) != STORE_OK)
-                    return -1;
-                t->enc = ENC_DCZ;
-            } else {
-                t->enc = store_encoding_parse(slash + 1, el);
-                if (t->enc < STORE_ENC_GZIP || t->enc >= STORE_ENC_COUNT)
-                    return -1;
-            }
-        } else {
-            t->enc = STORE_ENC_IDENTITY;
-        }
-        if (store_digest_from_hex(h, hl, t->digest) != STORE_OK)
-            return -1;
-        return slash != NULL ? R_VARIANT : R_BLOB;
-    }
-    if (prefix(p, len, "/v1/releases/")) {
-        t->id = p + 13;
-        t->id_len = len - 13;
-        if (store_id_valid(t->id, t->id_len) != STORE_OK)
-            return -1;
-        return R_RELEASE;
-    }
-    return R_NONE;
-}
-
-/* Allowed methods per route ("Allow" header value) and whether a method
- * sends a body there. */
-static const char *route_allow(int route)
-{
-    switch (route) {
-    case R_MISSING:
-    case R_BUNDLE:
-    case R_PRUNE:
-    case R_FETCH:
-        return "POST";
-    case R_BLOB:
-    case R_VARIANT:
-    case R_RELEASE:
-        return "GET, HEAD, PUT";
-    case R_PROMOTION:
-        return "GET, HEAD, POST";
-    default:
-        return "GET, HEAD";
-    }
-}
-
-static int method_allowed(int route, const struct req *r)
-{
-    int get = req_method_is(r, "GET") || req_method_is(r, "HEAD");
-
-    switch (route) {
-    case R_MISSING:
-    case R_BUNDLE:
-    case R_PRUNE:
-    case R_FETCH:
-        return req_method_is(r, "POST");
-    case R_BLOB:
-    case R_VARIANT:
-    case R_RELEASE:
-        return get || req_method_is(r, "PUT");
-    case R_PROMOTION:
-        return get || req_method_is(r, "POST");
-    default:
-        return get;
-    }
-}
-
-/* Body size cap of a body-carrying route. */
-static uint64_t body_cap(const struct server *srv, int route)
-{
-    switch (route) {
-    case R_BLOB:
-    case R_VARIANT:
-        return srv->cfg->max_blob_bytes;
-    case R_BUNDLE:
-        return srv->cfg->max_bundle_bytes;
-    default:
-        return srv->cfg->max_json_bytes;
-    }
-}
-
 /* {"missing":[...]} for the digests flagged in missing (api.h). */
 static enum MHD_Result reply_missing(struct req *r, struct MHD_Connection *c,
                                      const unsigned char (*digests)[STORE_DIGEST_LEN],
@@ -275,7 +157,7 @@ static unsigned body_status(int err)
     }
 }
 
-static enum MHD_Result do_missing(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_missing(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     unsigned char(*digests)[STORE_DIGEST_LEN] = NULL;
     unsigned char *missing = NULL;
@@ -310,8 +192,7 @@ out:
     return ret;
 }
 
-static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, struct target *t,
-                                   int route)
+static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct server *srv = r->srv;
     const unsigned char *body = spool_data(r->spool);
@@ -321,7 +202,7 @@ static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, stru
 
     if (body == NULL)
         return reply_error(r, c, 500, "cannot read the request body");
-    if (route == R_BLOB)
+    if (r->route == R_BLOB)
         err = store_put_blob(srv->st, t->digest, body, r->spool->got, &created);
     else if (t->enc == ENC_DCZ)
         err = store_put_delta(srv->st, t->digest, t->dict, body, r->spool->got, &created);
@@ -423,7 +304,7 @@ static int list_blob_cb(void *arg, const unsigned char digest[STORE_DIGEST_LEN],
     return 0;
 }
 
-static enum MHD_Result do_list_blobs(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_list_blobs(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
     const char *limit_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
@@ -717,7 +598,7 @@ static int release_list_cb(void *arg, const char *id, size_t id_len, int64_t cre
     return api_release_list_add(arg, id, id_len, created, files) != 0;
 }
 
-static enum MHD_Result do_list_releases(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_list_releases(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct api_list *l = api_list_begin("releases");
     struct store_reader *rd = NULL;
@@ -741,7 +622,7 @@ static enum MHD_Result do_list_releases(struct req *r, struct MHD_Connection *c)
     return reply_text_owned(r, c, 200, "application/json", text, len);
 }
 
-static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct server *srv = r->srv;
     struct store_stats s;
@@ -769,7 +650,7 @@ static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c)
     return reply_json(r, c, 200, j);
 }
 
-static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct server *srv = r->srv;
     struct store_stats s;
@@ -813,7 +694,7 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
 }
 
 /* POST /v1/prune and GET /v1/tombstones: answered by admin_prune.c. */
-static enum MHD_Result do_retention(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_retention(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     json_t *j = NULL;
     unsigned status;
@@ -840,7 +721,7 @@ static enum MHD_Result do_retention(struct req *r, struct MHD_Connection *c)
 }
 
 /* GET and POST /v1/promotion: answered by admin_promote.c. */
-static enum MHD_Result do_promotion(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_promotion(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     char *text = NULL, subject[STORE_ID_MAX + 1] = "";
     size_t len = 0;
@@ -865,7 +746,7 @@ static enum MHD_Result do_promotion(struct req *r, struct MHD_Connection *c)
 }
 
 /* POST /v1/fetch: answered by admin_fetch.c once what arrived is committed. */
-static enum MHD_Result do_fetch(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_fetch(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     const unsigned char *body = spool_data(r->spool);
     char *text = NULL;
@@ -883,7 +764,7 @@ static enum MHD_Result do_fetch(struct req *r, struct MHD_Connection *c)
 /* POST /v1/bundle: check the framing of the whole body first (400 if it is
  * truncated or malformed), then put every record in one batch: one commit,
  * or nothing. */
-static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct server *srv = r->srv;
     const unsigned char *body = spool_data(r->spool);
@@ -960,32 +841,120 @@ static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
 
 /* ------------------------------------------------------------------ */
 
-/* Whether a request changes the store: what a read token may not do. */
-static int route_writes(int route, const struct req *r)
+/* ------------------------------------------------------------------ */
+/* The route table                                                      */
+
+/* A handler: t is the request's parsed target (route_of). */
+typedef enum MHD_Result (*route_fn)(struct req *r, struct MHD_Connection *c, struct target *t);
+
+/* Which configured limit caps a route's request body. */
+enum body_cap { CAP_JSON = 0, CAP_BLOB, CAP_BUNDLE };
+
+/* One row per endpoint, as redis's command table: everything the dispatch
+ * needs to know about a route is here, nowhere else. */
+struct route_def {
+    const char *path;        /* exact path (API_PATH_*); NULL: parsed by route_of */
+    route_fn get;            /* GET and HEAD; NULL: not allowed */
+    const char *body_method; /* "PUT" or "POST", the method that carries a body; NULL: none */
+    route_fn body;           /* its handler */
+    enum body_cap cap;       /* the --max-*-bytes limit of that body */
+    const char *action;      /* audit action (audit.h) of a body request, which then needs an
+                                admin token; NULL: it only reads (POST /v1/missing) */
+};
+
+static const struct route_def routes[] = {
+    [R_NONE] = {NULL, NULL, NULL, NULL, CAP_JSON, NULL},
+    [R_MISSING] = {API_PATH_MISSING, NULL, "POST", do_missing, CAP_JSON, NULL},
+    [R_BLOB] = {NULL, do_get_blob, "PUT", do_put_blob, CAP_BLOB, "upload"},
+    [R_VARIANT] = {NULL, do_get_blob, "PUT", do_put_blob, CAP_BLOB, "upload-variant"},
+    [R_BLOB_LIST] = {API_PATH_BLOBS, do_list_blobs, NULL, NULL, CAP_JSON, NULL},
+    [R_BUNDLE] = {API_PATH_BUNDLE, NULL, "POST", do_bundle, CAP_BUNDLE, "bundle"},
+    [R_RELEASE] = {NULL, do_get_release, "PUT", do_put_release, CAP_JSON, "publish"},
+    [R_RELEASE_LIST] = {API_PATH_RELEASES, do_list_releases, NULL, NULL, CAP_JSON, NULL},
+    [R_STATUS] = {API_PATH_STATUS, do_status, NULL, NULL, CAP_JSON, NULL},
+    [R_METRICS] = {API_PATH_METRICS, do_metrics, NULL, NULL, CAP_JSON, NULL},
+    [R_PRUNE] = {API_PATH_PRUNE, NULL, "POST", do_retention, CAP_JSON, "prune"},
+    [R_TOMBSTONES] = {API_PATH_TOMBSTONES, do_retention, NULL, NULL, CAP_JSON, NULL},
+    [R_PROMOTION] = {API_PATH_PROMOTION, do_promotion, "POST", do_promotion, CAP_JSON, "promote"},
+    [R_FETCH] = {API_PATH_FETCH, NULL, "POST", do_fetch, CAP_JSON, "fetch"},
+};
+
+/* Resolves t->path to a route, filling digest/enc/id. Returns R_NONE for an
+ * unknown path, -1 for a known route with a malformed argument. */
+static int route_of(struct target *t)
 {
-    return route != R_MISSING && (req_method_is(r, "PUT") || req_method_is(r, "POST"));
+    const char *p = t->path;
+    size_t len = t->len;
+
+    size_t i;
+
+    for (i = 1; i < sizeof(routes) / sizeof(routes[0]); i++)
+        if (routes[i].path != NULL && len == strlen(routes[i].path) &&
+            memcmp(p, routes[i].path, len) == 0)
+            return (int)i;
+    if (prefix(p, len, API_PATH_BLOBS "/")) {
+        const char *h = p + sizeof(API_PATH_BLOBS);
+        size_t hl = len - sizeof(API_PATH_BLOBS);
+        const char *slash = memchr(h, '/', hl);
+
+        if (slash != NULL) {
+            size_t el = hl - (size_t)(slash - h) - 1;
+
+            hl = (size_t)(slash - h);
+            if (el == 4 + STORE_HEX_LEN && memcmp(slash + 1, "dcz/", 4) == 0) {
+                if (store_digest_from_hex(slash + 5, STORE_HEX_LEN, t->dict) != STORE_OK)
+                    return -1;
+                t->enc = ENC_DCZ;
+            } else {
+                t->enc = store_encoding_parse(slash + 1, el);
+                if (t->enc < STORE_ENC_GZIP || t->enc >= STORE_ENC_COUNT)
+                    return -1;
+            }
+        } else {
+            t->enc = STORE_ENC_IDENTITY;
+        }
+        if (store_digest_from_hex(h, hl, t->digest) != STORE_OK)
+            return -1;
+        return slash != NULL ? R_VARIANT : R_BLOB;
+    }
+    if (prefix(p, len, API_PATH_RELEASES "/")) {
+        t->id = p + sizeof(API_PATH_RELEASES);
+        t->id_len = len - sizeof(API_PATH_RELEASES);
+        if (store_id_valid(t->id, t->id_len) != STORE_OK)
+            return -1;
+        return R_RELEASE;
+    }
+    return R_NONE;
 }
 
-/* The audit action of a write route (audit.h). */
-static const char *audit_action(int route)
+/* The Allow header of a 405 on route d. */
+static const char *route_allow(const struct route_def *d)
 {
-    switch (route) {
-    case R_BLOB:
-        return "upload";
-    case R_VARIANT:
-        return "upload-variant";
-    case R_BUNDLE:
-        return "bundle";
-    case R_RELEASE:
-        return "publish";
-    case R_PRUNE:
-        return "prune";
-    case R_PROMOTION:
-        return "promote";
-    case R_FETCH:
-        return "fetch";
+    if (d->get == NULL)
+        return d->body_method;
+    if (d->body_method == NULL)
+        return "GET, HEAD";
+    return strcmp(d->body_method, "PUT") == 0 ? "GET, HEAD, PUT" : "GET, HEAD, POST";
+}
+
+/* 1 if r's method is allowed on route d. */
+static int method_allowed(const struct route_def *d, const struct req *r)
+{
+    if (req_method_is(r, "GET") || req_method_is(r, "HEAD"))
+        return d->get != NULL;
+    return d->body_method != NULL && req_method_is(r, d->body_method);
+}
+
+/* The body size cap of route d. */
+static uint64_t body_cap(const struct server *srv, const struct route_def *d)
+{
+    switch (d->cap) {
+    case CAP_BLOB:
+        return srv->cfg->max_blob_bytes;
+    case CAP_BUNDLE:
+        return srv->cfg->max_bundle_bytes;
     default:
-        return "write";
+        return srv->cfg->max_json_bytes;
     }
 }
 
@@ -1026,6 +995,7 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
     uint64_t len = 0;
     int route, tr;
     enum auth_scope scope;
+    const struct route_def *d;
     enum auth_failure why = AUTH_FAIL_BAD;
 
     scope = auth_check(
@@ -1050,7 +1020,8 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
         return reply_error(r, c, 404, "no such endpoint");
     if (route < 0)
         return reply_error(r, c, 400, "malformed digest, encoding or release id in the path");
-    if (!method_allowed(route, r)) {
+    d = &routes[route];
+    if (!method_allowed(d, r)) {
         struct MHD_Response *resp;
         static const char msg[] = "{\"error\":\"method not allowed\"}";
 
@@ -1058,18 +1029,19 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
             MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
         if (resp == NULL)
             return MHD_NO;
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, route_allow(route));
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, route_allow(d));
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
         return req_queue(r, c, MHD_HTTP_METHOD_NOT_ALLOWED, resp, sizeof(msg) - 1);
     }
     r->route = route;
-    r->expect_body = req_method_is(r, "PUT") || req_method_is(r, "POST");
-    if (route_writes(route, r)) {
-        r->audit.action = audit_action(route);
+    r->expect_body = d->body_method != NULL && req_method_is(r, d->body_method);
+    if (r->expect_body && d->action != NULL) {
+        r->audit.action = d->action;
         if (route == R_RELEASE)
             audit_note_subject(&r->audit, t->id, t->id_len);
         else if (route == R_BLOB || route == R_VARIANT)
-            audit_note_subject(&r->audit, t->path + 10, t->len - 10);
+            audit_note_subject(&r->audit, t->path + sizeof(API_PATH_BLOBS),
+                               t->len - sizeof(API_PATH_BLOBS));
         if (scope != AUTH_SCOPE_ADMIN) {
             static const char msg[] = "{\"error\":\"this token may only read\"}";
 
@@ -1100,7 +1072,7 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
     }
     if (te != NULL || cl == NULL)
         return reply_error(r, c, 411, "Content-Length required (no chunked bodies)");
-    if (len > body_cap(srv, route)) {
+    if (len > body_cap(srv, d)) {
         if (route == R_BLOB || route == R_VARIANT)
             metrics_upload(srv->metrics, METRICS_UPLOAD_REJECTED, 1);
         return reply_error(r, c, 413, "body over the configured size limit");
@@ -1156,38 +1128,9 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
                                                   : "could not receive the request body");
     if (r->spool != NULL && r->spool->got != r->spool->expect)
         return reply_error(r, c, 400, "body shorter than its Content-Length");
-    switch (r->route) {
-    case R_MISSING:
-        return do_missing(r, c);
-    case R_BUNDLE:
-        return do_bundle(r, c);
-    case R_BLOB:
-    case R_VARIANT:
-        if (r->expect_body)
-            return do_put_blob(r, c, &t, r->route);
-        return do_get_blob(r, c, &t);
-    case R_BLOB_LIST:
-        return do_list_blobs(r, c);
-    case R_RELEASE:
-        if (r->expect_body)
-            return do_put_release(r, c, &t);
-        return do_get_release(r, c, &t);
-    case R_RELEASE_LIST:
-        return do_list_releases(r, c);
-    case R_STATUS:
-        return do_status(r, c);
-    case R_METRICS:
-        return do_metrics(r, c);
-    case R_PRUNE:
-    case R_TOMBSTONES:
-        return do_retention(r, c);
-    case R_PROMOTION:
-        return do_promotion(r, c);
-    case R_FETCH:
-        return do_fetch(r, c);
-    default:
+    if (r->route <= R_NONE || (size_t)r->route >= sizeof(routes) / sizeof(routes[0]))
         return reply_error(r, c, 404, "no such endpoint");
-    }
+    return r->expect_body ? routes[r->route].body(r, c, &t) : routes[r->route].get(r, c, &t);
 }
 
 /* MHD_OPTION_NOTIFY_COMPLETED of the admin listener: the audit line of a
