@@ -5,7 +5,7 @@
  * from the build directory (pread, no copy of the site in memory), the
  * release listing and the prune request of `prune`, retrying transient
  * failures, and turning each answer into a per-node outcome.
- * Not for: deciding exit codes across nodes or printing (ingest_main.c),
+ * Not for: deciding exit codes across nodes or printing (report.c, cmd_*.c),
  * parsing JSON bodies (api/).
  */
 #include "node.h"

@@ -5,7 +5,7 @@
  * re-run finishes a promotion that reached only some nodes with the same
  * bytes), and reading back what every node has promoted.
  *
- * Not for: option parsing (ingest_main.c), HTTP (node.c), the record's
+ * Not for: option parsing (opts.c), HTTP (node.c), the record's
  * encoding (api/api_promote.c), or what a node checks again on its side
  * (server/admin_promote.c).
  */

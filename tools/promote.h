@@ -2,7 +2,7 @@
  * promote.h - `origin-ingest promote` (tools/promote.c): recording on every
  * node which release is live and the floor, and reading back what the nodes
  * have promoted (for verify and prune --keep-promoted). The options are
- * parsed and checked by ingest_main.c's table; the requests go through
+ * parsed and checked by opts.c's table; the requests go through
  * node.h; the record's encoding is api.h's.
  *
  * The fleet-wide order (docs/promotion.md): every promotion carries a

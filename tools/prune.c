@@ -4,7 +4,7 @@
  * For: which releases to keep (--keep-last, --keep-newer-than, --keep, on
  * the union of every node's list), refusing a policy that keeps nothing,
  * sending one prune set to every node, the dry-run report and the exit
- * code. Not for: option parsing (ingest_main.c's table), HTTP, retries, TLS
+ * code. Not for: option parsing (opts.c's table), HTTP, retries, TLS
  * and the API version check (node.c), the request and answer bodies
  * (api/api_prune.c), nor what a node does with the set (store_prune).
  *

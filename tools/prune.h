@@ -1,7 +1,7 @@
 /*
  * prune.h - `origin-ingest prune` (tools/prune.c): the fleet-wide retention
  * policy, and the run that applies it. The options are parsed and checked by
- * ingest_main.c's table; the node requests go through node.h.
+ * opts.c's table; the node requests go through node.h.
  *
  * Thread-safety: used by one thread.
  */
@@ -83,7 +83,7 @@ size_t ingest_prune_decide_promoted(struct ingest_prune_rel *rels, size_t n,
                                     const struct ingest_prune_policy *p,
                                     const struct store_promotion *hist, size_t nhist);
 
-/* A checked prune command (ingest_main.c validates every field). */
+/* A checked prune command (opts.c validates every field). */
 struct ingest_prune_opts {
     const char *const *nodes;          /* admin base URLs, http:// or https:// (borrowed) */
     size_t nnodes;                     /* >= 1 */

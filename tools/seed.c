@@ -5,7 +5,7 @@
  *
  * For: the plan only. Not for: requests (node.c runs every upload and
  * POST /v1/fetch), the request body's format (api/api_fetch.c), or exit
- * codes and output (ingest_main.c).
+ * codes and output (cmd_push.c, report.c).
  */
 #include "seed.h"
 

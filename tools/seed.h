@@ -10,7 +10,7 @@
  * phase; nothing here changes what a node verifies or when a release
  * becomes visible.
  *
- * Not for: HTTP (node.c), choosing exit codes or printing (ingest_main.c).
+ * Not for: HTTP (node.c), choosing exit codes or printing (cmd_push.c, report.c).
  */
 #ifndef ORIGIN_INGEST_SEED_H
 #define ORIGIN_INGEST_SEED_H

@@ -8,7 +8,7 @@
  * api_release_decode() in api/api.c, an error answer by api/api_answer.c),
  * the fetch plan (files x the three Accept-Encoding values), the
  * libcurl multi loop, streaming decode + SHA-256, the report.
- * Not for: the command line, exit codes (ingest_main.c), pushing (node.c).
+ * Not for: the command line, exit codes (cmd_verify.c), pushing (node.c).
  */
 #include "through.h"
 
