@@ -1,10 +1,12 @@
 /*
- * store.c - the origind asset store on LMDB: opening, the reader pool,
- * putting blobs and variants, publishing releases, reading, stats, fsck and
- * backup (the fault-injection counters live in store_fault.c).
+ * store.c - the origind asset store on LMDB: opening (and the writer lock,
+ * store_lock.c), the reader pool, putting blobs and variants, publishing
+ * releases, reading, stats.
  *
- * For: everything that touches the LMDB environment. Not for: pure helpers
- * (store_util.c), decoding variants (store_codec.c), or anything HTTP.
+ * For: what the records of the layout below mean. Not for: encoding records
+ * (store_record.c), fsck and backup (store_fsck.c), pruning and the page pin
+ * (store_prune.c, store_pin.c), pure helpers (store_util.c), decoding
+ * variants (store_codec.c), fault points (store_fault.c), or anything HTTP.
  *
  * On-disk layout (named databases in one environment, a directory):
  *   blobs     digest[32]                 -> the raw bytes (contiguous in the map)
@@ -14,7 +16,7 @@
  *                                           reports it as not decoding, and its
  *                                           prune leaves it behind)
  *   deltas    see store_delta.c
- *   paths     path key (see path_key())  -> digest[32] published[8] type_len[1] type
+ *   paths     path key (see store__path_key())  -> digest[32] published[8] type_len[1] type
  *   releases  id                         -> created[8] seq[8] count[8] entries
  *             entry: path_len[2] path digest[32] type_len[1] type, sorted by path
  *   relorder  seq[8] (big-endian)        -> id, so releases list in publish order
@@ -43,8 +45,6 @@
 #define DEFAULT_MAX_BLOB   (1ull << 30)
 #define DEFAULT_GRACE_S    60u
 #define POOL_KEEP          256u /* ended readers kept for reuse */
-#define PATH_KEY_PREFIX    447u /* longer: prefix, NUL, SHA-256 of the path */
-#define COUNTERS_FIXED_LEN (8 * 8)
 
 /* ------------------------------------------------------------------ */
 /* Types                                                                */
@@ -55,200 +55,6 @@ struct store_batch {
     struct counters c;
     int failed; /* an error that leaves only abort possible */
 };
-
-/* ------------------------------------------------------------------ */
-/* Small helpers                                                        */
-
-static int map_mdb(int rc)
-{
-    switch (rc) {
-    case MDB_SUCCESS:
-        return STORE_OK;
-    case MDB_NOTFOUND:
-        return STORE_ENOTFOUND;
-    case MDB_MAP_FULL:
-    case ENOSPC:
-    case EDQUOT:
-        return STORE_EFULL;
-    case MDB_READERS_FULL:
-    case MDB_MAP_RESIZED:
-    case EAGAIN:
-    case EBUSY:
-        return STORE_EBUSY;
-    case ENOMEM:
-        return STORE_ENOMEM;
-    case MDB_INVALID:
-    case MDB_VERSION_MISMATCH:
-    case MDB_CORRUPTED:
-    case MDB_PAGE_NOTFOUND:
-    case MDB_INCOMPATIBLE:
-    case MDB_BAD_VALSIZE:
-        return STORE_ECORRUPT;
-    default:
-        return STORE_EIO;
-    }
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    int i;
-
-    for (i = 7; i >= 0; i--) {
-        p[i] = (unsigned char)(v & 0xff);
-        v >>= 8;
-    }
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    int i;
-
-    for (i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* The key under which a path is bound: the path itself when short enough for
- * LMDB's key limit, else a prefix, a NUL (never in a valid path) and the
- * path's SHA-256. buf must hold PATH_KEY_DIRECT bytes. */
-static void path_key(const char *path, size_t len, unsigned char *buf, MDB_val *key)
-{
-    if (len <= PATH_KEY_DIRECT) {
-        key->mv_data = (void *)path;
-        key->mv_size = len;
-        return;
-    }
-    memcpy(buf, path, PATH_KEY_PREFIX);
-    buf[PATH_KEY_PREFIX] = 0;
-    store_sha256(path, len, buf + PATH_KEY_PREFIX + 1);
-    key->mv_data = buf;
-    key->mv_size = PATH_KEY_PREFIX + 1 + STORE_DIGEST_LEN;
-}
-
-static int db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned flags)
-{
-    if (store__fault_hit(STORE_FAULT_WRITE))
-        return STORE_EFAULT;
-    return map_mdb(mdb_put(txn, dbi, key, val, flags));
-}
-
-/* 1 if the filesystem holding env's data file has less than 1 MiB left for
- * this process. LMDB reports a short write as EIO (mdb_page_flush), and a
- * filesystem that fills up mid-write gives exactly that, not ENOSPC. */
-static int fs_full(MDB_env *env)
-{
-    mdb_filehandle_t fd;
-    struct statvfs sv;
-
-    if (env == NULL || mdb_env_get_fd(env, &fd) != MDB_SUCCESS || fstatvfs(fd, &sv) != 0)
-        return 0;
-    return (uint64_t)sv.f_bavail * sv.f_frsize < 1024 * 1024;
-}
-
-/* Commits txn (always consumed, even on failure). An I/O error on a full
- * filesystem is STORE_EFULL. */
-static int txn_commit(MDB_txn *txn)
-{
-    MDB_env *env = mdb_txn_env(txn);
-    int rc;
-
-    if (store__fault_hit(STORE_FAULT_COMMIT)) {
-        mdb_txn_abort(txn);
-        return STORE_EFAULT;
-    }
-    rc = map_mdb(mdb_txn_commit(txn));
-    if (rc == STORE_EIO && fs_full(env))
-        rc = STORE_EFULL;
-    return rc;
-}
-
-static int counters_read(struct store *st, MDB_txn *txn, struct counters *c)
-{
-    MDB_val key = {8, "counters"}, val;
-    const unsigned char *p;
-    int rc;
-
-    memset(c, 0, sizeof(*c));
-    rc = mdb_get(txn, st->meta, &key, &val);
-    if (rc != MDB_SUCCESS)
-        return rc == MDB_NOTFOUND ? STORE_ECORRUPT : map_mdb(rc);
-    if (val.mv_size < COUNTERS_FIXED_LEN || val.mv_size > COUNTERS_FIXED_LEN + STORE_ID_MAX)
-        return STORE_ECORRUPT;
-    p = val.mv_data;
-    c->blobs = get_u64(p);
-    c->blob_bytes = get_u64(p + 8);
-    c->variants = get_u64(p + 16);
-    c->variant_bytes = get_u64(p + 24);
-    c->paths = get_u64(p + 32);
-    c->releases = get_u64(p + 40);
-    c->seq = get_u64(p + 48);
-    c->last_time = (int64_t)get_u64(p + 56);
-    c->last_len = val.mv_size - COUNTERS_FIXED_LEN;
-    memcpy(c->last, p + COUNTERS_FIXED_LEN, c->last_len);
-    c->last[c->last_len] = '\0';
-    return STORE_OK;
-}
-
-static int counters_write(struct store *st, MDB_txn *txn, const struct counters *c)
-{
-    unsigned char buf[COUNTERS_FIXED_LEN + STORE_ID_MAX];
-    MDB_val key = {8, "counters"}, val;
-
-    put_u64(buf, c->blobs);
-    put_u64(buf + 8, c->blob_bytes);
-    put_u64(buf + 16, c->variants);
-    put_u64(buf + 24, c->variant_bytes);
-    put_u64(buf + 32, c->paths);
-    put_u64(buf + 40, c->releases);
-    put_u64(buf + 48, c->seq);
-    put_u64(buf + 56, (uint64_t)c->last_time);
-    memcpy(buf + COUNTERS_FIXED_LEN, c->last, c->last_len);
-    val.mv_data = buf;
-    val.mv_size = COUNTERS_FIXED_LEN + c->last_len;
-    return db_put(txn, st->meta, &key, &val, 0);
-}
-
-/* The same helpers for the store's other files (store_internal.h). */
-int store__map_mdb(int rc)
-{
-    return map_mdb(rc);
-}
-
-uint64_t store__get_u64(const unsigned char *p)
-{
-    return get_u64(p);
-}
-
-void store__put_u64(unsigned char *p, uint64_t v)
-{
-    put_u64(p, v);
-}
-
-void store__path_key(const char *path, size_t len, unsigned char *buf, MDB_val *key)
-{
-    path_key(path, len, buf, key);
-}
-
-int store__db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned flags)
-{
-    return db_put(txn, dbi, key, val, flags);
-}
-
-int store__txn_commit(MDB_txn *txn)
-{
-    return txn_commit(txn);
-}
-
-int store__counters_read(struct store *st, MDB_txn *txn, struct counters *c)
-{
-    return counters_read(st, txn, c);
-}
-
-int store__counters_write(struct store *st, MDB_txn *txn, const struct counters *c)
-{
-    return counters_write(st, txn, c);
-}
 
 /* ------------------------------------------------------------------ */
 /* Opening and closing                                                  */
@@ -268,7 +74,7 @@ static int open_dbis(struct store *st, MDB_txn *txn, unsigned create)
         if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
             return STORE_ECORRUPT; /* another LMDB application's environment */
         if (rc != MDB_SUCCESS)
-            return map_mdb(rc);
+            return store__map_mdb(rc);
     }
     return STORE_OK;
 }
@@ -283,13 +89,13 @@ static int open_layout(struct store *st)
     MDB_val key = {6, "format"}, val;
     int rc;
 
-    rc = map_mdb(mdb_txn_begin(st->env, NULL, st->read_only ? MDB_RDONLY : 0, &txn));
+    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, st->read_only ? MDB_RDONLY : 0, &txn));
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_dbi_open(txn, NULL, 0, &main_dbi));
+    rc = store__map_mdb(mdb_dbi_open(txn, NULL, 0, &main_dbi));
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_stat(txn, main_dbi, &ms));
+    rc = store__map_mdb(mdb_stat(txn, main_dbi, &ms));
     if (rc != STORE_OK)
         goto out;
     if (ms.ms_entries == 0) {
@@ -306,11 +112,11 @@ static int open_layout(struct store *st)
             goto out;
         val.mv_data = FORMAT_MARKER;
         val.mv_size = strlen(FORMAT_MARKER);
-        rc = map_mdb(mdb_put(txn, st->meta, &key, &val, 0));
+        rc = store__map_mdb(mdb_put(txn, st->meta, &key, &val, 0));
         if (rc != STORE_OK)
             goto out;
         memset(&c, 0, sizeof(c));
-        rc = counters_write(st, txn, &c);
+        rc = store__counters_write(st, txn, &c);
         if (rc != STORE_OK)
             goto out;
         rc = store__prune_open(st, txn);
@@ -328,11 +134,11 @@ static int open_layout(struct store *st)
         rc = mdb_get(txn, st->meta, &key, &val);
         if (rc != MDB_SUCCESS || val.mv_size != strlen(FORMAT_MARKER) ||
             memcmp(val.mv_data, FORMAT_MARKER, val.mv_size) != 0) {
-            rc = rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? STORE_ECORRUPT : map_mdb(rc);
+            rc = rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? STORE_ECORRUPT : store__map_mdb(rc);
             goto out;
         }
     }
-    rc = map_mdb(mdb_txn_commit(txn)); /* keeps the dbi handles */
+    rc = store__map_mdb(mdb_txn_commit(txn)); /* keeps the dbi handles */
     txn = NULL;
 out:
     if (txn != NULL)
@@ -464,25 +270,25 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
         if (rc != STORE_OK)
             goto out;
     }
-    rc = map_mdb(mdb_env_create(&st->env));
+    rc = store__map_mdb(mdb_env_create(&st->env));
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_env_set_mapsize(st->env, (size_t)o.map_size));
+    rc = store__map_mdb(mdb_env_set_mapsize(st->env, (size_t)o.map_size));
     if (rc == STORE_OK)
-        rc = map_mdb(mdb_env_set_maxreaders(st->env, o.max_readers));
+        rc = store__map_mdb(mdb_env_set_maxreaders(st->env, o.max_readers));
     if (rc == STORE_OK)
-        rc = map_mdb(mdb_env_set_maxdbs(st->env, 16));
+        rc = store__map_mdb(mdb_env_set_maxdbs(st->env, 16));
     if (rc != STORE_OK)
         goto out;
     mrc = mdb_env_open(st->env, dir, MDB_NOTLS | (o.read_only ? MDB_RDONLY : 0), 0640);
     if (mrc != MDB_SUCCESS) {
-        rc = map_mdb(mrc); /* MDB_INVALID etc: not an LMDB file -> STORE_ECORRUPT */
+        rc = store__map_mdb(mrc); /* MDB_INVALID etc: not an LMDB file -> STORE_ECORRUPT */
         goto out;
     }
     rc = open_layout(st);
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_env_get_fd(st->env, &st->fd));
+    rc = store__map_mdb(mdb_env_get_fd(st->env, &st->fd));
     if (rc != STORE_OK)
         goto out;
     rc = find_mapaddr(st->fd, &st->mapaddr);
@@ -550,7 +356,7 @@ int store_reader_begin(struct store *st, struct store_reader **out)
     pthread_mutex_unlock(&st->pool_lock);
 
     if (r != NULL) {
-        rc = map_mdb(mdb_txn_renew(r->txn));
+        rc = store__map_mdb(mdb_txn_renew(r->txn));
         if (rc != STORE_OK) {
             mdb_txn_abort(r->txn);
             free(r);
@@ -565,7 +371,7 @@ int store_reader_begin(struct store *st, struct store_reader **out)
     r->st = st;
     r->zero_copy = 0;
     r->next = NULL;
-    rc = map_mdb(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn));
+    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn));
     if (rc != STORE_OK) {
         free(r);
         return rc;
@@ -614,10 +420,10 @@ int store_batch_begin(struct store *st, struct store_batch **out)
     memset(b, 0, sizeof(*b));
     b->st = st;
     store__pin_release(st, 0);
-    rc = map_mdb(mdb_txn_begin(st->env, NULL, 0, &b->txn));
+    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, 0, &b->txn));
     if (rc != STORE_OK)
         goto out;
-    rc = counters_read(st, b->txn, &b->c);
+    rc = store__counters_read(st, b->txn, &b->c);
 out:
     if (rc != STORE_OK) {
         if (b->txn != NULL)
@@ -640,7 +446,7 @@ static int batch_reserve_copy(struct store_batch *b, MDB_dbi dbi, MDB_val *key, 
 
     val.mv_size = len;
     val.mv_data = NULL;
-    rc = db_put(b->txn, dbi, key, &val, MDB_RESERVE);
+    rc = store__db_put(b->txn, dbi, key, &val, MDB_RESERVE);
     if (rc != STORE_OK) {
         b->failed = rc;
         return rc;
@@ -673,7 +479,7 @@ static int batch_put(struct store_batch *b, const unsigned char digest[STORE_DIG
         return STORE_OK;
     }
     if (rc != MDB_NOTFOUND) {
-        b->failed = map_mdb(rc);
+        b->failed = store__map_mdb(rc);
         return b->failed;
     }
     if (!verified) {
@@ -721,7 +527,7 @@ static int batch_put_variant(struct store_batch *b, const unsigned char digest[S
     if (rc != MDB_SUCCESS) {
         if (rc == MDB_NOTFOUND)
             return STORE_ENOTFOUND;
-        b->failed = map_mdb(rc);
+        b->failed = store__map_mdb(rc);
         return b->failed;
     }
     memcpy(vkey, digest, STORE_DIGEST_LEN);
@@ -738,7 +544,7 @@ static int batch_put_variant(struct store_batch *b, const unsigned char digest[S
             return STORE_OK;
         }
         if (rc != MDB_NOTFOUND) {
-            b->failed = map_mdb(rc);
+            b->failed = store__map_mdb(rc);
             return b->failed;
         }
     }
@@ -777,12 +583,12 @@ int store_batch_commit(struct store_batch *b)
         mdb_txn_abort(b->txn);
         goto out;
     }
-    rc = counters_write(b->st, b->txn, &b->c);
+    rc = store__counters_write(b->st, b->txn, &b->c);
     if (rc != STORE_OK) {
         mdb_txn_abort(b->txn);
         goto out;
     }
-    rc = txn_commit(b->txn);
+    rc = store__txn_commit(b->txn);
 out:
     free(b);
     return rc;
@@ -812,7 +618,7 @@ static int present(struct store *st, MDB_dbi dbi, const void *k, size_t klen)
         return 1;
     if (rc == MDB_NOTFOUND)
         return 0;
-    return -map_mdb(rc);
+    return -store__map_mdb(rc);
 }
 
 int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], const void *data,
@@ -934,7 +740,7 @@ int store_missing(struct store *st, const unsigned char (*digests)[STORE_DIGEST_
         key.mv_data = (void *)digests[i];
         rc = mdb_get(r->txn, st->blobs, &key, &val);
         if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
-            rc = map_mdb(rc);
+            rc = store__map_mdb(rc);
             goto out;
         }
         missing[i] = rc == MDB_NOTFOUND;
@@ -1029,11 +835,11 @@ static int republish_check(struct store *st, const char *id, size_t id_len,
         return -rc;
     rc = mdb_get(r->txn, st->releases, &key, &val);
     if (rc != MDB_SUCCESS) {
-        rc = rc == MDB_NOTFOUND ? 0 : -map_mdb(rc);
+        rc = rc == MDB_NOTFOUND ? 0 : -store__map_mdb(rc);
         goto out;
     }
     if (val.mv_size != RELEASE_HEAD_LEN + entries_len ||
-        get_u64((unsigned char *)val.mv_data + 16) != u ||
+        store__get_u64((unsigned char *)val.mv_data + 16) != u ||
         (entries_len > 0 &&
          memcmp((unsigned char *)val.mv_data + RELEASE_HEAD_LEN, entries, entries_len) != 0)) {
         rc = 0;
@@ -1050,7 +856,7 @@ static int republish_check(struct store *st, const char *id, size_t id_len,
             goto out;
         }
         if (rc != MDB_SUCCESS) {
-            rc = -map_mdb(rc);
+            rc = -store__map_mdb(rc);
             goto out;
         }
     }
@@ -1144,7 +950,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     }
 
     store__pin_release(st, 0);
-    rc = map_mdb(mdb_txn_begin(st->env, NULL, 0, &txn));
+    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, 0, &txn));
     if (rc != STORE_OK)
         goto out;
     /* A pruned release id never comes back, whoever publishes it. */
@@ -1164,7 +970,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
                    bydigest[i]->digest);
             nmissing++;
         } else if (rc != MDB_SUCCESS) {
-            rc = map_mdb(rc);
+            rc = store__map_mdb(rc);
             goto out;
         }
     }
@@ -1179,7 +985,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     for (i = 0; i < u; i++) {
         unsigned char kbuf[PATH_KEY_DIRECT];
 
-        path_key(sorted[i]->path, sorted[i]->path_len, kbuf, &key);
+        store__path_key(sorted[i]->path, sorted[i]->path_len, kbuf, &key);
         rc = mdb_get(txn, st->paths, &key, &val);
         if (rc == MDB_NOTFOUND) {
             isnew[i] = 1;
@@ -1187,7 +993,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
             continue;
         }
         if (rc != MDB_SUCCESS) {
-            rc = map_mdb(rc);
+            rc = store__map_mdb(rc);
             goto out;
         }
         isnew[i] = 0;
@@ -1231,7 +1037,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     rc = mdb_get(txn, st->releases, &key, &val);
     if (rc == MDB_SUCCESS) {
         if (val.mv_size == RELEASE_HEAD_LEN + entries_len &&
-            get_u64((unsigned char *)val.mv_data + 16) == u &&
+            store__get_u64((unsigned char *)val.mv_data + 16) == u &&
             (entries_len == 0 ||
              memcmp((unsigned char *)val.mv_data + RELEASE_HEAD_LEN, entries, entries_len) == 0)) {
             if (created != NULL)
@@ -1241,7 +1047,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
         }
         relconflict = 1;
     } else if (rc != MDB_NOTFOUND) {
-        rc = map_mdb(rc);
+        rc = store__map_mdb(rc);
         goto out;
     }
 
@@ -1253,14 +1059,14 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     }
 
     /* 5. Write: new paths, the release, its place in publish order, counters. */
-    rc = counters_read(st, txn, &c);
+    rc = store__counters_read(st, txn, &c);
     if (rc != STORE_OK)
         goto out;
     for (i = 0; i < u; i++) {
         unsigned char kbuf[PATH_KEY_DIRECT];
         unsigned char pval[STORE_DIGEST_LEN + 9 + STORE_TYPE_MAX];
 
-        path_key(sorted[i]->path, sorted[i]->path_len, kbuf, &key);
+        store__path_key(sorted[i]->path, sorted[i]->path_len, kbuf, &key);
         if (!isnew[i]) {
             /* same digest: a path gone by a prune is live again */
             rc = store__path_revive(st, txn, &key);
@@ -1269,13 +1075,13 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
             continue;
         }
         memcpy(pval, sorted[i]->digest, STORE_DIGEST_LEN);
-        put_u64(pval + STORE_DIGEST_LEN,
+        store__put_u64(pval + STORE_DIGEST_LEN,
                 (uint64_t)(sorted[i]->published > 0 ? sorted[i]->published : now));
         pval[STORE_DIGEST_LEN + 8] = (unsigned char)sorted[i]->type_len;
         memcpy(pval + STORE_DIGEST_LEN + 9, sorted[i]->type, sorted[i]->type_len);
         val.mv_data = pval;
         val.mv_size = STORE_DIGEST_LEN + 9 + sorted[i]->type_len;
-        rc = db_put(txn, st->paths, &key, &val, 0);
+        rc = store__db_put(txn, st->paths, &key, &val, 0);
         if (rc != STORE_OK)
             goto out;
     }
@@ -1284,24 +1090,24 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     key.mv_data = (void *)id;
     val.mv_size = RELEASE_HEAD_LEN + entries_len;
     val.mv_data = NULL;
-    rc = db_put(txn, st->releases, &key, &val, MDB_RESERVE);
+    rc = store__db_put(txn, st->releases, &key, &val, MDB_RESERVE);
     if (rc != STORE_OK)
         goto out;
     relval = val.mv_data;
-    put_u64(relval, (uint64_t)now);
-    put_u64(relval + 8, c.seq);
-    put_u64(relval + 16, u);
+    store__put_u64(relval, (uint64_t)now);
+    store__put_u64(relval + 8, c.seq);
+    store__put_u64(relval + 16, u);
     if (entries_len > 0)
         memcpy(relval + RELEASE_HEAD_LEN, entries, entries_len);
     {
         unsigned char seqkey[8];
 
-        put_u64(seqkey, c.seq);
+        store__put_u64(seqkey, c.seq);
         key.mv_size = 8;
         key.mv_data = seqkey;
         val.mv_size = id_len;
         val.mv_data = (void *)id;
-        rc = db_put(txn, st->relorder, &key, &val, 0);
+        rc = store__db_put(txn, st->relorder, &key, &val, 0);
         if (rc != STORE_OK)
             goto out;
     }
@@ -1311,10 +1117,10 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     memcpy(c.last, id, id_len);
     c.last[id_len] = '\0';
     c.last_len = id_len;
-    rc = counters_write(st, txn, &c);
+    rc = store__counters_write(st, txn, &c);
     if (rc != STORE_OK)
         goto out;
-    rc = txn_commit(txn);
+    rc = store__txn_commit(txn);
     txn = NULL;
     if (rc == STORE_OK && created != NULL)
         *created = 1;
@@ -1362,7 +1168,7 @@ int store_get_blob(struct store_reader *r, const unsigned char digest[STORE_DIGE
         return STORE_ENOTFOUND;
     }
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     fill_blob(st, &val, out);
     return STORE_OK;
 }
@@ -1378,10 +1184,10 @@ int store_lookup(struct store_reader *r, const char *path, size_t len, struct st
 
     if (path == NULL || len == 0 || len > STORE_PATH_MAX)
         return STORE_ENOTFOUND;
-    path_key(path, len, kbuf, &key);
+    store__path_key(path, len, kbuf, &key);
     rc = mdb_get(r->txn, st->paths, &key, &val);
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     p = val.mv_data;
     if (val.mv_size < STORE_DIGEST_LEN + 9 ||
         val.mv_size != (size_t)STORE_DIGEST_LEN + 9 + p[STORE_DIGEST_LEN + 8])
@@ -1391,7 +1197,7 @@ int store_lookup(struct store_reader *r, const char *path, size_t len, struct st
         return rc > 0 ? STORE_EGONE : -rc;
     memset(&a, 0, sizeof(a));
     memcpy(a.digest, p, STORE_DIGEST_LEN);
-    a.published = (int64_t)get_u64(p + STORE_DIGEST_LEN);
+    a.published = (int64_t)store__get_u64(p + STORE_DIGEST_LEN);
     a.type_len = p[STORE_DIGEST_LEN + 8];
     a.type = (const char *)p + STORE_DIGEST_LEN + 9;
     rc = store_get_blob(r, a.digest, STORE_ENC_IDENTITY, &a.body[STORE_ENC_IDENTITY]);
@@ -1437,7 +1243,7 @@ int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t 
 
     rc = mdb_cursor_open(r->txn, r->st->blobs, &cur);
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     if (after != NULL) {
         key.mv_size = STORE_DIGEST_LEN;
         key.mv_data = (void *)after;
@@ -1458,7 +1264,7 @@ int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t 
     }
     mdb_cursor_close(cur);
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     return STORE_OK;
 }
 
@@ -1471,7 +1277,7 @@ static int release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_
 
     if (val->mv_size < RELEASE_HEAD_LEN)
         return STORE_ECORRUPT;
-    n = get_u64(p + 16);
+    n = store__get_u64(p + 16);
     if (count != NULL)
         *count = n;
     p += RELEASE_HEAD_LEN;
@@ -1521,7 +1327,7 @@ static int served_cb(void *arg, const struct store_file *file)
     unsigned char kbuf[PATH_KEY_DIRECT];
     MDB_val key, val;
 
-    path_key(f.path, f.path_len, kbuf, &key);
+    store__path_key(f.path, f.path_len, kbuf, &key);
     if (mdb_get(sv->r->txn, sv->r->st->paths, &key, &val) == MDB_SUCCESS &&
         val.mv_size >= STORE_DIGEST_LEN + 9) {
         const unsigned char *p = val.mv_data;
@@ -1529,7 +1335,7 @@ static int served_cb(void *arg, const struct store_file *file)
 
         if (val.mv_size == STORE_DIGEST_LEN + 9 + tl &&
             memcmp(p, f.digest, STORE_DIGEST_LEN) == 0) {
-            f.published = (int64_t)get_u64(p + STORE_DIGEST_LEN);
+            f.published = (int64_t)store__get_u64(p + STORE_DIGEST_LEN);
             f.type = (const char *)p + STORE_DIGEST_LEN + 9;
             f.type_len = tl;
         }
@@ -1547,11 +1353,11 @@ int store_release_get(struct store_reader *r, const char *id, size_t id_len, int
         return STORE_EINVAL;
     rc = mdb_get(r->txn, r->st->releases, &key, &val);
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     if (val.mv_size < RELEASE_HEAD_LEN)
         return STORE_ECORRUPT;
     if (created != NULL)
-        *created = (int64_t)get_u64(val.mv_data);
+        *created = (int64_t)store__get_u64(val.mv_data);
     if (fn == NULL)
         return release_walk(&val, NULL, NULL, NULL);
     {
@@ -1569,7 +1375,7 @@ int store_release_list(struct store_reader *r, store_release_fn fn, void *arg)
 
     rc = mdb_cursor_open(r->txn, r->st->relorder, &cur);
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
     while (rc == MDB_SUCCESS) {
         rc = mdb_get(r->txn, r->st->releases, &val, &rel);
@@ -1577,14 +1383,14 @@ int store_release_list(struct store_reader *r, store_release_fn fn, void *arg)
             rc = rc == MDB_SUCCESS ? MDB_CORRUPTED : rc;
             break;
         }
-        if (fn(arg, val.mv_data, val.mv_size, (int64_t)get_u64(rel.mv_data),
-               (size_t)get_u64((unsigned char *)rel.mv_data + 16)) != 0)
+        if (fn(arg, val.mv_data, val.mv_size, (int64_t)store__get_u64(rel.mv_data),
+               (size_t)store__get_u64((unsigned char *)rel.mv_data + 16)) != 0)
             break;
         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
     }
     mdb_cursor_close(cur);
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     return STORE_OK;
 }
 
@@ -1601,16 +1407,16 @@ int store_stats(struct store *st, struct store_stats *out)
     rc = store_reader_begin(st, &r);
     if (rc != STORE_OK)
         return rc;
-    rc = counters_read(st, r->txn, &c);
+    rc = store__counters_read(st, r->txn, &c);
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_env_info(st->env, &info));
+    rc = store__map_mdb(mdb_env_info(st->env, &info));
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_env_stat(st->env, &ms));
+    rc = store__map_mdb(mdb_env_stat(st->env, &ms));
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_env_get_flags(st->env, &flags));
+    rc = store__map_mdb(mdb_env_get_flags(st->env, &flags));
     if (rc != STORE_OK)
         goto out;
     memset(&s, 0, sizeof(s));
@@ -1767,7 +1573,7 @@ static int fsck_walk(struct store_reader *r, MDB_dbi dbi, struct fsck_state *fs,
 
     rc = mdb_cursor_open(r->txn, dbi, &cur);
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
     while (rc == MDB_SUCCESS) {
         int crc = check(fs, r, &key, &val);
@@ -1779,7 +1585,7 @@ static int fsck_walk(struct store_reader *r, MDB_dbi dbi, struct fsck_state *fs,
         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
     }
     mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? STORE_OK : map_mdb(rc);
+    return rc == MDB_NOTFOUND ? STORE_OK : store__map_mdb(rc);
 }
 
 static int check_blob(struct fsck_state *fs, struct store_reader *r, const MDB_val *key,
@@ -1915,7 +1721,7 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
     rc = store_reader_begin(st, &r);
     if (rc != STORE_OK)
         return rc;
-    if (counters_read(st, r->txn, &c) == STORE_OK && c.blobs > 0 &&
+    if (store__counters_read(st, r->txn, &c) == STORE_OK && c.blobs > 0 &&
         c.blobs < SIZE_MAX / sizeof(*fs.have)) {
         fs.have = malloc((size_t)c.blobs * sizeof(*fs.have)); /* NULL: grown while walking */
         fs.have_size = malloc((size_t)c.blobs * sizeof(*fs.have_size));
@@ -1934,7 +1740,7 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
         goto out;
     fsck_merge(&fs, &fs.paths, "path bound to an absent blob");
     fsck_merge(&fs, &fs.rels, "release names an absent blob");
-    rc = counters_read(st, r->txn, &c);
+    rc = store__counters_read(st, r->txn, &c);
     if (rc != STORE_OK) {
         fsck_bad(&fs, NULL, -1, "counters missing or malformed");
     } else if (c.blobs != fs.blobs || c.blob_bytes != fs.blob_bytes || c.variants != fs.variants ||
@@ -1965,7 +1771,7 @@ int store_backup(struct store *st, const char *path, int fd)
     }
     if (fd < 0)
         return STORE_EINVAL;
-    rc = map_mdb(mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT));
+    rc = store__map_mdb(mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT));
     if (rc == STORE_ENOTFOUND)
         rc = STORE_EIO; /* not an answer a copy can give: keep the Returns list true */
     if (rc == STORE_OK && own >= 0 && fsync(own) != 0)

@@ -146,16 +146,23 @@ int store__delta_fsck(struct store_reader *r, uint64_t *checked,
 /* Fills out->deltas and out->delta_bytes (pages the database uses). */
 int store__delta_stats(struct store *st, MDB_txn *txn, struct store_stats *out);
 
+/* store_record.c: the record layer every store file uses. */
 /* Maps an LMDB return code to a STORE_* code (the only place that does). */
 int store__map_mdb(int rc);
+/* Big-endian u64 at p (8 bytes). */
 uint64_t store__get_u64(const unsigned char *p);
 void store__put_u64(unsigned char *p, uint64_t v);
-/* The paths-DB key of path (see store.c); buf holds PATH_KEY_DIRECT bytes. */
+/* The paths-DB key of path: the path itself up to PATH_KEY_DIRECT bytes,
+ * else a prefix, a NUL and the path's SHA-256; buf holds PATH_KEY_DIRECT
+ * bytes and key may point into it or into path. */
 void store__path_key(const char *path, size_t len, unsigned char *buf, MDB_val *key);
 /* mdb_put through the WRITE fault point; returns a STORE_* code. */
 int store__db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned flags);
-/* Commits txn through the COMMIT fault point (txn always consumed). */
+/* Commits txn through the COMMIT fault point (txn always consumed); an I/O
+ * error on a filesystem with under 1 MiB left is STORE_EFULL. */
 int store__txn_commit(MDB_txn *txn);
+/* The counters record (meta "counters"): read (STORE_ECORRUPT when absent or
+ * malformed) and written in the caller's transaction. */
 int store__counters_read(struct store *st, MDB_txn *txn, struct counters *c);
 int store__counters_write(struct store *st, MDB_txn *txn, const struct counters *c);
 /* Walks a release record's entries (fn may be NULL); *count (may be NULL)
