@@ -403,7 +403,7 @@ int admin_bundle_next(const unsigned char *body, size_t len, size_t *off,
         return -1;
     }
     n = be64(body + o + 1 + STORE_DIGEST_LEN);
-    if (body[o] > STORE_ENC_BR) {
+    if (body[o] >= STORE_ENC_COUNT) {
         if (why != NULL && why_size > 0)
             snprintf(why, why_size, "record %llu: unknown kind %u", (unsigned long long)index,
                      body[o]);

@@ -121,7 +121,7 @@ int admin_parse_list_params(const char *after, const char *limit,
 
 /* One bundle record; digest and data point into the body. */
 struct admin_bundle_record {
-    unsigned kind;               /* enum store_encoding, <= STORE_ENC_BR */
+    unsigned kind;               /* enum store_encoding, < STORE_ENC_COUNT */
     const unsigned char *digest; /* STORE_DIGEST_LEN bytes */
     const unsigned char *data;   /* len bytes */
     size_t len;

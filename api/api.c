@@ -1,7 +1,7 @@
 /*
- * api.c - the node API's version check, release digest, and the canonical
- * encoders and strict decoders of releases, release and blob listings, the
- * missing answer and the status answer (see api.h).
+ * api.c - the node API's reserved paths, version check, release digest,
+ * and the canonical encoders and strict decoders of releases, release and
+ * blob listings, the missing answer and the status answer (see api.h).
  *
  * For: every program that speaks the admin API. Not for: request bodies
  * (admin_body.c), the loosely read error details (api_answer.c), or any
@@ -28,6 +28,23 @@ void api__why(char *why, size_t why_size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, why_size, fmt, ap);
     va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reserved paths                                                       */
+
+int api_path_reserved(const char *path, size_t len)
+{
+    static const char healthz[] = API_RESERVED_HEALTHZ;
+    static const char prefix[] = API_RESERVED_PREFIX;
+
+    if (path == NULL)
+        return 0;
+    if (len == sizeof(healthz) - 1 && memcmp(path, healthz, len) == 0)
+        return 1;
+    if (len >= sizeof(prefix) - 1 && memcmp(path, prefix, sizeof(prefix) - 1) == 0)
+        return 1;
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -375,11 +392,43 @@ int api_release_list_add(struct api_list *l, const char *id, size_t id_len, int6
     return 0;
 }
 
+int api_blob_list_add_deltas(struct api_list *l, const unsigned char (*dicts)[STORE_DIGEST_LEN],
+                             size_t n)
+{
+    json_t *last, *arr;
+    size_t i;
+
+    if (l->failed)
+        return -1;
+    if (n == 0)
+        return 0;
+    last = json_array_get(l->arr, json_array_size(l->arr) - 1);
+    arr = json_array();
+    if (last == NULL || arr == NULL)
+        goto fail;
+    for (i = 0; i < n && i < API_BLOB_DELTAS_MAX; i++) {
+        char hex[STORE_HEX_LEN + 1];
+
+        store_digest_to_hex(dicts[i], hex);
+        if (json_array_append_new(arr, json_string(hex)) != 0)
+            goto fail;
+    }
+    if (json_object_set_new(last, "deltas", arr) != 0) {
+        arr = NULL;
+        goto fail;
+    }
+    return 0;
+fail:
+    json_decref(arr);
+    l->failed = 1;
+    return -1;
+}
+
 int api_blob_list_add(struct api_list *l, const unsigned char digest[STORE_DIGEST_LEN],
                       uint64_t size, unsigned variants)
 {
     char hex[STORE_HEX_LEN + 1];
-    json_t *vars = json_array();
+    json_t *vars = json_array(), *e;
 
     if (l->failed || vars == NULL)
         goto fail;
@@ -388,8 +437,17 @@ int api_blob_list_add(struct api_list *l, const unsigned char digest[STORE_DIGES
     if ((variants & (1u << STORE_ENC_BR)) && json_array_append_new(vars, json_string("br")))
         goto fail;
     store_digest_to_hex(digest, hex);
-    if (json_array_append_new(l->arr, json_pack("{s:s,s:I,s:O}", "sha256", hex, "size",
-                                                (json_int_t)size, "variants", vars)) != 0)
+    e = json_pack("{s:s,s:I,s:O}", "sha256", hex, "size", (json_int_t)size, "variants", vars);
+    if (e == NULL)
+        goto fail;
+    /* zstd in a member of its own: a node from before it refuses a listing
+     * that names an unknown variant, and ignores unknown members */
+    if ((variants & (1u << STORE_ENC_ZSTD)) &&
+        json_object_set_new(e, "extra_variants", json_pack("[s]", "zstd")) != 0) {
+        json_decref(e);
+        goto fail;
+    }
+    if (json_array_append_new(l->arr, e) != 0)
         goto fail;
     json_decref(vars);
     return 0;
@@ -510,6 +568,43 @@ int api_blob_page_decode(const char *body, size_t len, const unsigned char *afte
             }
             out[i].variants |= 1u << enc;
         }
+        /* deltas: optional, each a digest; more than the maximum are left out */
+        out[i].ndeltas = 0;
+        vars = json_object_get(e, "deltas");
+        if (vars != NULL && !json_is_array(vars)) {
+            api__why(why, why_size, "blob listing: blobs[%zu] deltas is not an array", i);
+            goto out;
+        }
+        json_array_foreach(vars, k, v)
+        {
+            unsigned char dd[STORE_DIGEST_LEN];
+
+            if (!json_is_string(v) ||
+                store_digest_from_hex(json_string_value(v), json_string_length(v), dd) !=
+                    STORE_OK) {
+                api__why(why, why_size, "blob listing: blobs[%zu] deltas[%zu] is not a digest", i,
+                         k);
+                goto out;
+            }
+            if (out[i].ndeltas < API_BLOB_DELTAS_MAX)
+                memcpy(out[i].deltas[out[i].ndeltas++], dd, STORE_DIGEST_LEN);
+        }
+        /* variants a node from before them would refuse (see the encoder):
+         * names this build does not know are skipped, for the same reason */
+        vars = json_object_get(e, "extra_variants");
+        if (vars != NULL && !json_is_array(vars)) {
+            api__why(why, why_size, "blob listing: blobs[%zu] extra_variants is not an array", i);
+            goto out;
+        }
+        json_array_foreach(vars, k, v)
+        {
+            int enc = json_is_string(v)
+                          ? store_encoding_parse(json_string_value(v), json_string_length(v))
+                          : -1;
+
+            if (enc > STORE_ENC_IDENTITY && enc < STORE_ENC_COUNT)
+                out[i].variants |= 1u << enc;
+        }
     }
     *has_next = 0;
     if (json_is_string(next)) {
@@ -566,6 +661,21 @@ int api_answer_publish_digest(const char *body, size_t len, unsigned char out[ST
     json_t *doc = body != NULL ? json_loadb(body, len, 0, NULL) : NULL;
     int rc = json_is_object(doc) ? hex_member(doc, "digest", out) : -1;
 
+    json_decref(doc);
+    return rc;
+}
+
+int api_status_deltas(const char *body, size_t len, uint64_t *deltas)
+{
+    json_t *doc = body != NULL ? json_loadb(body, len, 0, NULL) : NULL;
+    json_t *s = json_is_object(doc) ? json_object_get(doc, "store") : NULL;
+    json_t *d = json_object_get(s, "deltas");
+    int rc = -1;
+
+    if (json_is_integer(d) && json_integer_value(d) >= 0) {
+        *deltas = (uint64_t)json_integer_value(d);
+        rc = 0;
+    }
     json_decref(doc);
     return rc;
 }

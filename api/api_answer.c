@@ -10,6 +10,7 @@
  */
 #include "api.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,71 @@ static int is_hex_digest(const json_t *v)
     unsigned char d[STORE_DIGEST_LEN];
 
     return store_digest_from_hex(json_string_value(v), json_string_length(v), d) == STORE_OK;
+}
+
+/* The length of the well-formed UTF-8 character at p[0..n) if it encodes a
+ * code point from U+00A0 up (not a C1 control, not overlong, not a
+ * surrogate), else 0. */
+static size_t utf8_printable_len(const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    uint32_t cp;
+    size_t len, k;
+
+    if (u[0] >= 0xc2 && u[0] <= 0xdf) {
+        len = 2;
+        cp = u[0] & 0x1f;
+    } else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+        len = 3;
+        cp = u[0] & 0x0f;
+    } else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+        len = 4;
+        cp = u[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (k = 1; k < len; k++) {
+        if ((u[k] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (u[k] & 0x3f);
+    }
+    if (cp < 0xa0 || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    return len;
+}
+
+/* Copies s[0..n) into out[0..outlen) (outlen >= 1) as text that is safe on
+ * a terminal: printable ASCII and well-formed UTF-8 from U+00A0 up pass;
+ * every other byte (C0 controls, DEL, C1 controls in either form, bytes
+ * that are not well-formed UTF-8) becomes '?'. Stops before the first CR
+ * or LF when first_line. Truncates to fit without splitting a character;
+ * always NUL-terminates. */
+static void printable(const char *s, size_t n, int first_line, char *out, size_t outlen)
+{
+    size_t i = 0, j = 0;
+
+    while (s != NULL && i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len;
+
+        if (first_line && (c == '\n' || c == '\r'))
+            break;
+        len = c >= 0x20 && c < 0x7f ? 1 : utf8_printable_len(s + i, n - i);
+        if (j + (len ? len : 1) >= outlen)
+            break;
+        if (len == 0) {
+            out[j++] = '?';
+            i++;
+        } else {
+            memcpy(out + j, s + i, len);
+            j += len;
+            i += len;
+        }
+    }
+    out[j] = '\0';
 }
 
 int api_answer_missing(const char *body, size_t len,
@@ -86,13 +152,16 @@ size_t api_answer_conflicts(const char *body, size_t len,
     {
         json_t *p = json_object_get(v, "path"), *h = json_object_get(v, "sha256");
         const char *hex = NULL;
+        char path[STORE_PATH_MAX + 1]; /* a node's bytes, made safe to print */
 
         if (!json_is_string(p))
             continue;
         if (json_is_string(h) && is_hex_digest(h))
             hex = json_string_value(h);
-        if (fn != NULL)
-            fn(arg, json_string_value(p), hex);
+        if (fn != NULL) {
+            printable(json_string_value(p), json_string_length(p), 0, path, sizeof(path));
+            fn(arg, path, hex);
+        }
         n++;
     }
 out:
@@ -123,7 +192,7 @@ void api_answer_error(const char *body, size_t len, char *out, size_t outlen)
 {
     json_t *root = load(body, len), *e;
     const char *s = body;
-    size_t n = len, i, j = 0;
+    size_t n = len;
     int first_line = 1; /* the body's first line, unless "error" is a string */
 
     if (outlen == 0)
@@ -134,14 +203,7 @@ void api_answer_error(const char *body, size_t len, char *out, size_t outlen)
         n = json_string_length(e);
         first_line = 0;
     }
-    for (i = 0; s != NULL && i < n && j + 1 < outlen; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (first_line && (c == '\n' || c == '\r'))
-            break;
-        out[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    out[j] = '\0';
+    printable(s, n, first_line, out, outlen);
 out:
     json_decref(root);
 }

@@ -79,8 +79,8 @@ static int is_blank(char ch)
     return ch == ' ' || ch == '\t' || ch == '\r';
 }
 
-int secret_file_read_list(const char *path, struct secret_list *out, int *loose, char *err,
-                          size_t errlen)
+int secret_file_read_list(const char *path, unsigned flags, struct secret_list *out, int *loose,
+                          char *err, size_t errlen)
 {
     char *buf = malloc(SECRET_FILE_MAX + 1);
     size_t n = 0, pos = 0, line = 0, i;
@@ -137,7 +137,7 @@ int secret_file_read_list(const char *path, struct secret_list *out, int *loose,
         l.len[l.n] = end - start;
         l.n++;
     }
-    if (l.n == 0) {
+    if (l.n == 0 && !(flags & SECRET_LIST_EMPTY_OK)) {
         snprintf(err, errlen, "%s holds no token", path);
         goto out;
     }
@@ -155,7 +155,7 @@ int secret_file_read_one(const char *path, char **out, size_t *out_len, int *loo
                          size_t errlen)
 {
     struct secret_list l;
-    int rc = secret_file_read_list(path, &l, loose, err, errlen);
+    int rc = secret_file_read_list(path, 0, &l, loose, err, errlen);
 
     if (rc != SECRET_OK)
         return rc;

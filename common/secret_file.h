@@ -44,10 +44,12 @@ struct secret_list {
  * Returns SECRET_OK, or with a one-line reason in err[0..errlen):
  * SECRET_EIO (cannot open or read, out of memory) or SECRET_EFORMAT (too
  * large, a line with a byte that is not visible ASCII or over
- * SECRET_TOKEN_MAX, more than SECRET_LIST_MAX tokens, no token at all).
+ * SECRET_TOKEN_MAX, more than SECRET_LIST_MAX tokens, no token at all unless
+ * flags has SECRET_LIST_EMPTY_OK).
  * On success the caller releases *out with secret_list_free(). */
-int secret_file_read_list(const char *path, struct secret_list *out, int *loose, char *err,
-                          size_t errlen);
+#define SECRET_LIST_EMPTY_OK 1u /* a file with no token is an empty list (revokes all) */
+int secret_file_read_list(const char *path, unsigned flags, struct secret_list *out, int *loose,
+                          char *err, size_t errlen);
 
 /* Reads a file that must hold exactly one token (same rules). On success
  * *out is malloc'd and NUL-terminated, *out_len its length; the caller

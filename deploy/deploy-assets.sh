@@ -5,7 +5,9 @@
 #   2. push them to EVERY origind node       (origin-ingest push, all nodes or fail)
 #   3. verify every node has the release     (origin-ingest verify: the deploy gate)
 #   4. only then deploy the HTML that names the new URLs  (HTML_DEPLOY_CMD)
-#   5. optionally, fetch every file through the CDN and check the bytes
+#   5. promote it: every node records it as the live release (origin-ingest
+#      promote; open tabs reload into it when a chunk fails; PROMOTE=0 skips)
+#   6. optionally, fetch every file through the CDN and check the bytes
 #      (origin-ingest verify --through CDN_CHECK_URL: what CloudFront serves)
 #
 # If any step fails the script stops with that step's exit code and step 4
@@ -40,6 +42,10 @@
 #   PUBLIC_BASE         e.g. https://static.example.com (prefixes manifest URLs)
 #   INGEST_ARGS         extra origin-ingest push flags, e.g. "--keep-names"
 #   ORIGIN_INGEST       origin-ingest binary (default: on PATH)
+#   PROMOTE             1 (default): promote the release after the HTML deploy;
+#                       0: do not (docs/promotion.md)
+#   PROMOTE_FLOOR       --floor for the promotion: the oldest release an open
+#                       tab may keep running (default: none)
 #   CDN_CHECK_URL       after the HTML deploy, verify --through this base URL
 #                       (e.g. https://static.example.com); unset: not checked
 #
@@ -180,7 +186,19 @@ export ORIGIN_MANIFEST="$manifest" ORIGIN_RELEASE="$RELEASE_ID"
 run_step html-deploy bash -c "$HTML_DEPLOY_CMD"
 echo "$prog: done: release $RELEASE_ID published on every node, HTML deployed"
 
-# 5. The last gate: what the CDN now serves.
+# 5. Promote: the fleet records the release as live (after the HTML, never before).
+if [ "${PROMOTE:-1}" = 1 ]; then
+    step "promote release $RELEASE_ID${PROMOTE_FLOOR:+ (floor $PROMOTE_FLOOR)}"
+    rc=0
+    "$ingest" promote "${node_args[@]}" ${tls_args[@]+"${tls_args[@]}"} --token-file "$ORIGIN_TOKEN_FILE" \
+        --release "$RELEASE_ID" ${PROMOTE_FLOOR:+--floor "$PROMOTE_FLOOR"} || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "$prog: promote failed (exit $rc): the HTML IS deployed; run the same promote again" >&2
+        exit "$rc"
+    fi
+fi
+
+# 6. The last gate: what the CDN now serves.
 if [ -n "${CDN_CHECK_URL:-}" ]; then
     step "verify release $RELEASE_ID through $CDN_CHECK_URL"
     rc=0

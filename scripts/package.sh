@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # package.sh: build the Debian package build/pkg/origind_<version>_<arch>.deb
-# (README "Running a node", deploy/README.md step 1).
+# (docs/operating.md "Install", deploy/README.md step 1).
 #
 # Usage: scripts/package.sh [--bin-dir DIR] [--out DIR]
 #   --bin-dir DIR  package the origind and origin-ingest already built in DIR
@@ -12,7 +12,7 @@
 #   /usr/bin/origind, /usr/bin/origin-ingest      stripped, dependencies from dpkg-shlibdeps
 #   /lib/systemd/system/origind.service           deploy/origind.service, as is
 #   /etc/origind/origind.env                      deploy/origind.env (a conffile)
-#   /usr/share/doc/origind/                       copyright, changelog, README.md, deploy/README.md
+#   /usr/share/doc/origind/                       copyright, changelog, README.md, docs/, deploy/README.md
 #   /usr/share/man/man1/                          origind.1, origin-ingest.1
 #   maintainer scripts (scripts/debian/)          the origind system user, /var/lib/origind,
 #                                                 first-install secrets, enable and start the unit
@@ -74,6 +74,8 @@ install -m 0644 deploy/origind.service "$root/lib/systemd/system/origind.service
 install -m 0644 deploy/origind.env "$root/etc/origind/origind.env"
 install -m 0644 "$SRC/copyright" "$root/usr/share/doc/origind/copyright"
 install -m 0644 README.md "$root/usr/share/doc/origind/README.md"
+install -d "$root/usr/share/doc/origind/docs"
+install -m 0644 docs/*.md "$root/usr/share/doc/origind/docs/"
 install -m 0644 deploy/README.md "$root/usr/share/doc/origind/README.deploy.md"
 gzip -9n <"$SRC/changelog" >"$root/usr/share/doc/origind/changelog.gz"
 for m in origind.1 origin-ingest.1; do

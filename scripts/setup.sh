@@ -9,10 +9,16 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config clang git
       libmicrohttpd-dev liblmdb-dev lmdb-utils libssl-dev libcurl4-openssl-dev
-      libjansson-dev zlib1g-dev libbrotli-dev libcmocka-dev
+      libjansson-dev zlib1g-dev libbrotli-dev libzstd-dev zstd libcmocka-dev
       nginx-light wrk nghttp2-client rsync curl openssl valgrind python3 python3-yaml ruby systemd
       dpkg-dev lintian prometheus shellcheck chromium strace jq procps
       cppcheck clang-tidy clang-format)
+
+# Node.js and npm for the front-end builds of the browser tests (integrations/,
+# tests/e2e/frontend/: Vite 5 and webpack 5, which run on Debian 12's Node 18).
+# Only when missing: a node from elsewhere (nodesource bundles npm) is kept.
+command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
+command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 
 command -v dpkg-query >/dev/null && command -v apt-get >/dev/null || {
   echo "setup: needs a Debian 12 or Ubuntu 22.04+ system (no dpkg-query/apt-get here)" >&2

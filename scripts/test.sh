@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # test.sh: the project's one test command (README, .ci/run).
 # Installs missing packages, builds (warnings are errors), runs every ctest suite,
-# then rebuilds with ASan+UBSan and runs the suites again.
+# builds a plain Release tree and runs its compiled tests, then rebuilds with
+# ASan+UBSan and runs the suites again.
 # Usage: scripts/test.sh [--quick] [--strict-skips]
 #   --quick         the first pass only (no sanitizers, analysis or format check)
 #   --strict-skips  (also: CI=true in the environment, as .ci/run sets it) a skip
 #                   that tests/skips-allowed does not list fails the run
 # After every pass it prints each skipped test (or skipped part of a test) with
 # its reason (scripts/ctest-report.sh); at the end the ten slowest tests of the
-# run. The last line is the total over the three ctest passes, in ctest's own
+# run. The last line is the total over the ctest passes, in ctest's own
 # summary format ("100% tests passed, 0 tests failed out of N"); a skip that is
 # not allowed counts as a failed test there.
 set -euo pipefail
@@ -91,19 +92,41 @@ summary() {
   [ "$failed" = 0 ]
 }
 
-# peer_mixed's build of the previous release: one for every build tree below
-compat=(-DORIGIND_COMPAT_DIR="$PWD/build-compat")
+# peer_mixed*'s builds of earlier releases: one root for every build tree below
+compat=(-DORIGIND_COMPAT_ROOT="$PWD/build-compat")
 echo "== build (RelWithDebInfo, -Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_WERROR=ON -DORIGIND_TEST_HOOKS=ON "${compat[@]}" >/dev/null
 cmake --build build -j2
 echo "== tests"
 ctest_pass normal build --output-on-failure -j2 --timeout 600
 
+# A plain Release tree, the packager's command (issue 23): the test hooks are
+# off there, so this proves the whole tree, tests included, compiles without
+# them. Its ctest runs only what is compiled differently there (the C test
+# programs: unit, fuzz replays, the no-hooks check; ~5 s); the shell suites
+# run the same sources in the first pass.
+echo "== build (Release, no test hooks) and its compiled tests"
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-release -j2
+ctest_pass release build-release --output-on-failure -j2 --timeout 600 --no-tests=error -LE valgrind \
+   -R '^(unit_|server_unit_|fuzz_replay_|hardening_release_hooks$)'
+
 if [ "$quick" = 1 ]; then
   echo "test.sh --quick: the first pass only (no sanitizers, analysis or format check)"
   summary
   exit
 fi
+# A plain Release tree, the packager's command (issue 23): the test hooks are
+# off there, so this proves the whole tree, tests included, compiles without
+# them. Its ctest runs only what is compiled differently there (the C test
+# programs: unit, fuzz replays, the no-hooks check; ~5 s); the shell suites
+# run the same sources in the first pass.
+echo "== build (Release, no test hooks) and its compiled tests"
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-release -j2
+ctest_pass build-release --output-on-failure -j2 --timeout 600 --no-tests=error -LE valgrind \
+   -R '^(unit_|server_unit_|fuzz_replay_|hardening_release_hooks$)'
+
 echo "== build (ASan+UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DORIGIND_SANITIZE=ON -DORIGIND_TEST_HOOKS=ON "${compat[@]}" >/dev/null
 cmake --build build-asan -j2
@@ -135,5 +158,5 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 echo "format: every C file matches .clang-format"
-echo "test.sh: every pass green ($total ctest runs over the three passes, analysis, format)"
+echo "test.sh: every pass green ($total ctest runs over the four passes, analysis, format)"
 summary

@@ -1,6 +1,6 @@
 /*
  * admin.c - the admin listener: what origin-ingest and peer nodes reach
- * (endpoints in README.md, "Admin API"). Bearer-token authentication on
+ * (endpoints in docs/admin-api.md). Bearer-token authentication on
  * every path, streamed and verified uploads, bundles, atomic release
  * publishing, release and blob listings, status and Prometheus metrics.
  *
@@ -16,7 +16,9 @@
 #include "server.h"
 
 #include "admin_body.h"
+#include "admin_fetch.h"
 #include "admin_prune.h"
+#include "admin_promote.h"
 #include "api.h"
 #include "http.h"
 #include "peer.h"
@@ -32,6 +34,9 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+/* What a variant whose blob this node lacks is told, alone or in a bundle. */
+#define VARIANT_NO_BLOB "blob not present: upload the identity bytes first"
 
 /* ------------------------------------------------------------------ */
 /* Responses                                                            */
@@ -90,7 +95,7 @@ enum route {
     R_NONE = 0,
     R_MISSING,      /* POST /v1/missing */
     R_BLOB,         /* PUT/GET/HEAD /v1/blobs/<hex> */
-    R_VARIANT,      /* PUT/GET/HEAD /v1/blobs/<hex>/<enc> */
+    R_VARIANT,      /* PUT/GET/HEAD /v1/blobs/<hex>/<enc>, /v1/blobs/<hex>/dcz/<dict hex> */
     R_BLOB_LIST,    /* GET /v1/blobs */
     R_BUNDLE,       /* POST /v1/bundle */
     R_RELEASE,      /* PUT/GET /v1/releases/<id> */
@@ -99,14 +104,17 @@ enum route {
     R_METRICS,      /* GET /metrics */
     R_PRUNE,        /* POST /v1/prune (admin_prune.c) */
     R_TOMBSTONES,   /* GET /v1/tombstones (admin_prune.c) */
+    R_PROMOTION,    /* GET/POST /v1/promotion (admin_promote.c) */
+    R_FETCH,        /* POST /v1/fetch (admin_fetch.c) */
 };
 
 struct target {
     char path[HTTP_PATH_MAX];
     size_t len;
     unsigned char digest[STORE_DIGEST_LEN];
-    int enc;
-    const char *id; /* into path */
+    int enc;                              /* STORE_ENC_*, or ENC_DCZ */
+    unsigned char dict[STORE_DIGEST_LEN]; /* ENC_DCZ: the dictionary's digest */
+    const char *id;                       /* into path */
     size_t id_len;
 };
 
@@ -117,107 +125,8 @@ static int prefix(const char *p, size_t len, const char *pre)
     return len >= n && memcmp(p, pre, n) == 0;
 }
 
-/* Resolves t->path to a route, filling digest/enc/id. Returns R_NONE for an
- * unknown path, -1 for a known route with a malformed argument. */
-static int route_of(struct target *t)
-{
-    const char *p = t->path;
-    size_t len = t->len;
-
-    if (len == 11 && memcmp(p, "/v1/missing", 11) == 0)
-        return R_MISSING;
-    if (len == 10 && memcmp(p, "/v1/bundle", 10) == 0)
-        return R_BUNDLE;
-    if (len == 9 && memcmp(p, "/v1/blobs", 9) == 0)
-        return R_BLOB_LIST;
-    if (len == 12 && memcmp(p, "/v1/releases", 12) == 0)
-        return R_RELEASE_LIST;
-    if (len == 10 && memcmp(p, "/v1/status", 10) == 0)
-        return R_STATUS;
-    if (len == 8 && memcmp(p, "/metrics", 8) == 0)
-        return R_METRICS;
-    if (len == 9 && memcmp(p, "/v1/prune", 9) == 0)
-        return R_PRUNE;
-    if (len == 14 && memcmp(p, "/v1/tombstones", 14) == 0)
-        return R_TOMBSTONES;
-    if (prefix(p, len, "/v1/blobs/")) {
-        const char *h = p + 10;
-        size_t hl = len - 10;
-        const char *slash = memchr(h, '/', hl);
-
-        if (slash != NULL) {
-            size_t el = hl - (size_t)(slash - h) - 1;
-
-            hl = (size_t)(slash - h);
-            t->enc = store_encoding_parse(slash + 1, el);
-            if (t->enc != STORE_ENC_GZIP && t->enc != STORE_ENC_BR)
-                return -1;
-        } else {
-            t->enc = STORE_ENC_IDENTITY;
-        }
-        if (store_digest_from_hex(h, hl, t->digest) != STORE_OK)
-            return -1;
-        return slash != NULL ? R_VARIANT : R_BLOB;
-    }
-    if (prefix(p, len, "/v1/releases/")) {
-        t->id = p + 13;
-        t->id_len = len - 13;
-        if (store_id_valid(t->id, t->id_len) != STORE_OK)
-            return -1;
-        return R_RELEASE;
-    }
-    return R_NONE;
-}
-
-/* Allowed methods per route ("Allow" header value) and whether a method
- * sends a body there. */
-static const char *route_allow(int route)
-{
-    switch (route) {
-    case R_MISSING:
-    case R_BUNDLE:
-    case R_PRUNE:
-        return "POST";
-    case R_BLOB:
-    case R_VARIANT:
-    case R_RELEASE:
-        return "GET, HEAD, PUT";
-    default:
-        return "GET, HEAD";
-    }
-}
-
-static int method_allowed(int route, const struct req *r)
-{
-    int get = req_method_is(r, "GET") || req_method_is(r, "HEAD");
-
-    switch (route) {
-    case R_MISSING:
-    case R_BUNDLE:
-    case R_PRUNE:
-        return req_method_is(r, "POST");
-    case R_BLOB:
-    case R_VARIANT:
-    case R_RELEASE:
-        return get || req_method_is(r, "PUT");
-    default:
-        return get;
-    }
-}
-
-/* Body size cap of a body-carrying route. */
-static uint64_t body_cap(const struct server *srv, int route)
-{
-    switch (route) {
-    case R_BLOB:
-    case R_VARIANT:
-        return srv->cfg->max_blob_bytes;
-    case R_BUNDLE:
-        return srv->cfg->max_bundle_bytes;
-    default:
-        return srv->cfg->max_json_bytes;
-    }
-}
+/* t->enc of a dictionary delta (store_put_delta): not a store encoding. */
+#define ENC_DCZ (-2)
 
 /* {"missing":[...]} for the digests flagged in missing (api.h). */
 static enum MHD_Result reply_missing(struct req *r, struct MHD_Connection *c,
@@ -248,7 +157,7 @@ static unsigned body_status(int err)
     }
 }
 
-static enum MHD_Result do_missing(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_missing(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     unsigned char(*digests)[STORE_DIGEST_LEN] = NULL;
     unsigned char *missing = NULL;
@@ -283,8 +192,7 @@ out:
     return ret;
 }
 
-static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, struct target *t,
-                                   int route)
+static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct server *srv = r->srv;
     const unsigned char *body = spool_data(r->spool);
@@ -294,16 +202,23 @@ static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, stru
 
     if (body == NULL)
         return reply_error(r, c, 500, "cannot read the request body");
-    if (route == R_BLOB)
+    if (r->route == R_BLOB)
         err = store_put_blob(srv->st, t->digest, body, r->spool->got, &created);
+    else if (t->enc == ENC_DCZ)
+        err = store_put_delta(srv->st, t->digest, t->dict, body, r->spool->got, &created);
     else
         err = store_put_variant(srv->st, t->digest, t->enc, body, r->spool->got, &created);
     if (err != STORE_OK) {
         status = http_status_for_store_err(err);
         metrics_upload(srv->metrics, status < 500 ? METRICS_UPLOAD_REJECTED : METRICS_UPLOAD_FAILED,
                        1);
+        if (err == STORE_ENOTFOUND && t->enc == ENC_DCZ) /* a delta nobody can check: 422 */
+            return reply_error(r, c, 422, "target or dictionary blob not present");
         if (err == STORE_ENOTFOUND)
-            return reply_error(r, c, status, "blob not present: upload the identity bytes first");
+            return reply_error(r, c, status, VARIANT_NO_BLOB);
+        if (err == STORE_EVARIANT && t->enc == ENC_DCZ)
+            return reply_error(r, c, status,
+                               "delta does not decode, with its dictionary, to the blob it claims");
         return reply_store_err(r, c, err);
     }
     metrics_upload(srv->metrics, created ? METRICS_UPLOAD_CREATED : METRICS_UPLOAD_PRESENT, 1);
@@ -312,8 +227,8 @@ static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, stru
     store_digest_to_hex(t->digest, hex);
     return reply_json(r, c, created ? 201 : 200,
                       json_pack("{s:s,s:s,s:I,s:b}", "sha256", hex, "encoding",
-                                store_encoding_name(t->enc), "size", (json_int_t)r->spool->got,
-                                "created", created));
+                                t->enc == ENC_DCZ ? "dcz" : store_encoding_name(t->enc), "size",
+                                (json_int_t)r->spool->got, "created", created));
 }
 
 /* GET/HEAD of a blob or variant, zero copy from the store map. */
@@ -327,7 +242,10 @@ static enum MHD_Result do_get_blob(struct req *r, struct MHD_Connection *c, stru
     err = store_reader_begin(r->srv->st, &r->reader);
     if (err != STORE_OK)
         return reply_store_err(r, c, err);
-    err = store_get_blob(r->reader, t->digest, t->enc, &b);
+    if (t->enc == ENC_DCZ)
+        err = store_get_delta(r->reader, t->digest, t->dict, &b);
+    else
+        err = store_get_blob(r->reader, t->digest, t->enc, &b);
     if (err == STORE_ENOTFOUND || (err == STORE_OK && b.data == NULL))
         return reply_error(r, c, 404, "no such blob or variant");
     if (err != STORE_OK) /* never a 404: peers read 404 as "no such variant" */
@@ -339,19 +257,35 @@ static enum MHD_Result do_get_blob(struct req *r, struct MHD_Connection *c, stru
     snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
              t->enc == STORE_ENC_BR     ? "-br"
              : t->enc == STORE_ENC_GZIP ? "-gz"
+             : t->enc == STORE_ENC_ZSTD ? "-zs"
+             : t->enc == ENC_DCZ        ? "-dcz"
                                         : "");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
     if (t->enc != STORE_ENC_IDENTITY)
-        MHD_add_response_header(resp, "X-Origind-Encoding", store_encoding_name(t->enc));
+        MHD_add_response_header(resp, "X-Origind-Encoding",
+                                t->enc == ENC_DCZ ? "dcz" : store_encoding_name(t->enc));
     return req_queue(r, c, 200, resp, b.len);
 }
 
 struct blob_page {
+    struct store_reader *reader;
     struct api_list *list;
+    unsigned char dicts[API_BLOB_DELTAS_MAX][STORE_DIGEST_LEN];
+    size_t ndicts;
     unsigned char last[STORE_DIGEST_LEN];
     size_t n;
 };
+
+/* The dictionaries of one blob's deltas, for its listing entry. */
+static int list_delta_cb(void *arg, const unsigned char dict[STORE_DIGEST_LEN], uint64_t len)
+{
+    struct blob_page *bp = arg;
+
+    (void)len;
+    memcpy(bp->dicts[bp->ndicts++], dict, STORE_DIGEST_LEN);
+    return bp->ndicts == API_BLOB_DELTAS_MAX;
+}
 
 static int list_blob_cb(void *arg, const unsigned char digest[STORE_DIGEST_LEN], uint64_t size,
                         unsigned variants)
@@ -360,12 +294,17 @@ static int list_blob_cb(void *arg, const unsigned char digest[STORE_DIGEST_LEN],
 
     if (api_blob_list_add(bp->list, digest, size, variants) != 0)
         return 1; /* api_list_end() then fails: never a truncated 200 */
+    bp->ndicts = 0;
+    if (store_list_deltas(bp->reader, digest, list_delta_cb, bp) != STORE_OK ||
+        api_blob_list_add_deltas(bp->list, (const unsigned char(*)[STORE_DIGEST_LEN])bp->dicts,
+                                 bp->ndicts) != 0)
+        return 1;
     memcpy(bp->last, digest, STORE_DIGEST_LEN);
     bp->n++;
     return 0;
 }
 
-static enum MHD_Result do_list_blobs(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_list_blobs(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
     const char *limit_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
@@ -383,6 +322,7 @@ static enum MHD_Result do_list_blobs(struct req *r, struct MHD_Connection *c)
     if (err != STORE_OK)
         return reply_store_err(r, c, err);
     memset(&bp, 0, sizeof(bp));
+    bp.reader = r->reader;
     bp.list = api_list_begin("blobs");
     if (bp.list == NULL)
         return reply_error(r, c, 500, "out of memory");
@@ -501,10 +441,30 @@ static int release_read(struct store *st, const char *id, size_t id_len, struct 
     return err;
 }
 
+/* The paths of rel that no release may bind (api_path_reserved: the public
+ * listener answers them itself), as a JSON array (caller decrefs); NULL if out
+ * of memory. */
+static json_t *reserved_paths(const struct admin_release *rel)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; a != NULL && i < rel->n; i++) {
+        if (api_path_reserved(rel->files[i].path, rel->files[i].path_len) &&
+            json_array_append_new(a, json_stringn(rel->files[i].path, rel->files[i].path_len)) !=
+                0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    return a;
+}
+
 static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct admin_release rel = {NULL, 0, NULL};
     struct publish_problems pp = {json_array(), json_array(), json_array(), 0};
+    json_t *reserved = NULL;
     const unsigned char *body = spool_data(r->spool);
     size_t n;
     int err, created = 0;
@@ -521,6 +481,16 @@ static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, s
         goto out;
     }
     n = rel.n;
+    reserved = reserved_paths(&rel);
+    if (reserved == NULL || json_array_size(reserved) > 0) {
+        ret = reserved == NULL
+                  ? reply_error(r, c, 500, "out of memory")
+                  : reply_json(r, c, 422,
+                               json_pack("{s:s,s:O}", "error",
+                                         "reserved paths: the server answers them itself",
+                                         "reserved", reserved));
+        goto out;
+    }
     err = store_publish(r->srv->st, t->id, t->id_len, rel.files, n, (int64_t)time(NULL), &created,
                         publish_problem_cb, &pp);
     switch (err) {
@@ -571,6 +541,7 @@ static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, s
         break;
     }
 out:
+    json_decref(reserved);
     json_decref(pp.missing);
     json_decref(pp.conflicts);
     json_decref(pp.bad);
@@ -627,7 +598,7 @@ static int release_list_cb(void *arg, const char *id, size_t id_len, int64_t cre
     return api_release_list_add(arg, id, id_len, created, files) != 0;
 }
 
-static enum MHD_Result do_list_releases(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_list_releases(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct api_list *l = api_list_begin("releases");
     struct store_reader *rd = NULL;
@@ -651,17 +622,16 @@ static enum MHD_Result do_list_releases(struct req *r, struct MHD_Connection *c)
     return reply_text_owned(r, c, 200, "application/json", text, len);
 }
 
-static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct server *srv = r->srv;
     struct store_stats s;
+    json_t *j;
     int err = store_stats(srv->st, &s);
 
     if (err != STORE_OK)
         return reply_store_err(r, c, err);
-    return reply_json(
-        r, c, 200,
-        json_pack("{s:i,s:s,s:b,s:b,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I}}", "api",
+    j = json_pack("{s:i,s:s,s:b,s:b,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I}}", "api",
                   API_VERSION, "version", ORIGIND_VERSION, "draining", atomic_load(&srv->draining),
                   "catching_up", atomic_load(&srv->catching_up), "started",
                   (json_int_t)srv->started, "in_flight", (json_int_t)atomic_load(&srv->in_flight),
@@ -669,10 +639,18 @@ static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c)
                   "variants", (json_int_t)s.variants, "variant_bytes", (json_int_t)s.variant_bytes,
                   "paths", (json_int_t)s.paths, "releases", (json_int_t)s.releases, "last_release",
                   s.last_release, "last_release_time", (json_int_t)s.last_release_time, "map_size",
-                  (json_int_t)s.map_size, "map_used", (json_int_t)s.map_used));
+                  (json_int_t)s.map_size, "map_used", (json_int_t)s.map_used);
+    /* dcz deltas: count, and the bytes of the pages they use */
+    if (j != NULL) {
+        json_t *st = json_object_get(j, "store");
+
+        json_object_set_new(st, "deltas", json_integer((json_int_t)s.deltas));
+        json_object_set_new(st, "delta_bytes", json_integer((json_int_t)s.delta_bytes));
+    }
+    return reply_json(r, c, 200, j);
 }
 
-static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct server *srv = r->srv;
     struct store_stats s;
@@ -705,7 +683,9 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
     if (metrics_render(srv->metrics, &g, &text, &len))
         return reply_error(r, c, 500, "out of memory");
     if (peers_metrics_append(srv->peers, atomic_load(&srv->catching_up), &text, &len) != 0 ||
+        peer_fetch_metrics_append(srv->fetch, &text, &len) != 0 ||
         admin_retention_metrics(&s, &text, &len) != 0 ||
+        admin_promotion_metrics(srv->st, &text, &len) != 0 ||
         auth_metrics_append(srv->auth, &text, &len) != 0) {
         free(text);
         return reply_error(r, c, 500, "out of memory");
@@ -714,7 +694,7 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c)
 }
 
 /* POST /v1/prune and GET /v1/tombstones: answered by admin_prune.c. */
-static enum MHD_Result do_retention(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_retention(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     json_t *j = NULL;
     unsigned status;
@@ -740,10 +720,51 @@ static enum MHD_Result do_retention(struct req *r, struct MHD_Connection *c)
     return reply_json(r, c, status, j);
 }
 
+/* GET and POST /v1/promotion: answered by admin_promote.c. */
+static enum MHD_Result do_promotion(struct req *r, struct MHD_Connection *c, struct target *t)
+{
+    char *text = NULL, subject[STORE_ID_MAX + 1] = "";
+    size_t len = 0;
+    unsigned status;
+
+    if (r->expect_body) {
+        const unsigned char *body = spool_data(r->spool);
+
+        if (body == NULL)
+            return reply_error(r, c, 500, "cannot read the request body");
+        status = admin_promote(r->srv->st, body, r->spool->got, subject, &text, &len);
+        if (subject[0] != '\0')
+            audit_note_subject(&r->audit, subject, strlen(subject));
+        r->audit.created = status == 201;
+        r->audit.present = status == 200;
+    } else {
+        status = admin_promotion_get(r->srv->st, &text, &len);
+    }
+    if (text == NULL)
+        return reply_error(r, c, 500, "out of memory");
+    return reply_text_owned(r, c, status, "application/json", text, len);
+}
+
+/* POST /v1/fetch: answered by admin_fetch.c once what arrived is committed. */
+static enum MHD_Result do_fetch(struct req *r, struct MHD_Connection *c, struct target *t)
+{
+    const unsigned char *body = spool_data(r->spool);
+    char *text = NULL;
+    size_t len = 0;
+    unsigned status;
+
+    if (body == NULL)
+        return reply_error(r, c, 500, "cannot read the request body");
+    status = admin_fetch(r->srv, body, r->spool->got, &r->audit, &text, &len);
+    if (text == NULL)
+        return reply_error(r, c, 500, "out of memory");
+    return reply_text_owned(r, c, status, "application/json", text, len);
+}
+
 /* POST /v1/bundle: check the framing of the whole body first (400 if it is
  * truncated or malformed), then put every record in one batch: one commit,
  * or nothing. */
-static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
+static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct server *srv = r->srv;
     const unsigned char *body = spool_data(r->spool);
@@ -780,16 +801,19 @@ static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
             err = store_batch_put_variant(b, digest, kind, rec.data, rec.len, &made);
         if (err != STORE_OK) {
             unsigned status;
+            const char *why = store_strerror(err);
 
             store_batch_abort(b);
-            if (err == STORE_ENOTFOUND)
+            if (err == STORE_ENOTFOUND) {
                 err = STORE_EMISSING; /* a variant whose blob is in neither store nor bundle */
+                why = VARIANT_NO_BLOB " (in this bundle or before)";
+            }
             status = http_status_for_store_err(err);
             metrics_upload(srv->metrics,
                            status < 500 ? METRICS_UPLOAD_REJECTED : METRICS_UPLOAD_FAILED, 1);
             store_digest_to_hex(digest, hex);
             snprintf(msg, sizeof(msg), "record %llu (%s %s): %s", (unsigned long long)index,
-                     store_encoding_name(kind), hex, store_strerror(err));
+                     store_encoding_name(kind), hex, why);
             return reply_json(r, c, status,
                               json_pack("{s:s,s:I,s:s,s:s}", "error", msg, "index",
                                         (json_int_t)index, "sha256", hex, "kind",
@@ -817,28 +841,120 @@ static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c)
 
 /* ------------------------------------------------------------------ */
 
-/* Whether a request changes the store: what a read token may not do. */
-static int route_writes(int route, const struct req *r)
+/* ------------------------------------------------------------------ */
+/* The route table                                                      */
+
+/* A handler: t is the request's parsed target (route_of). */
+typedef enum MHD_Result (*route_fn)(struct req *r, struct MHD_Connection *c, struct target *t);
+
+/* Which configured limit caps a route's request body. */
+enum body_cap { CAP_JSON = 0, CAP_BLOB, CAP_BUNDLE };
+
+/* One row per endpoint, as redis's command table: everything the dispatch
+ * needs to know about a route is here, nowhere else. */
+struct route_def {
+    const char *path;        /* exact path (API_PATH_*); NULL: parsed by route_of */
+    route_fn get;            /* GET and HEAD; NULL: not allowed */
+    const char *body_method; /* "PUT" or "POST", the method that carries a body; NULL: none */
+    route_fn body;           /* its handler */
+    enum body_cap cap;       /* the --max-*-bytes limit of that body */
+    const char *action;      /* audit action (audit.h) of a body request, which then needs an
+                                admin token; NULL: it only reads (POST /v1/missing) */
+};
+
+static const struct route_def routes[] = {
+    [R_NONE] = {NULL, NULL, NULL, NULL, CAP_JSON, NULL},
+    [R_MISSING] = {API_PATH_MISSING, NULL, "POST", do_missing, CAP_JSON, NULL},
+    [R_BLOB] = {NULL, do_get_blob, "PUT", do_put_blob, CAP_BLOB, "upload"},
+    [R_VARIANT] = {NULL, do_get_blob, "PUT", do_put_blob, CAP_BLOB, "upload-variant"},
+    [R_BLOB_LIST] = {API_PATH_BLOBS, do_list_blobs, NULL, NULL, CAP_JSON, NULL},
+    [R_BUNDLE] = {API_PATH_BUNDLE, NULL, "POST", do_bundle, CAP_BUNDLE, "bundle"},
+    [R_RELEASE] = {NULL, do_get_release, "PUT", do_put_release, CAP_JSON, "publish"},
+    [R_RELEASE_LIST] = {API_PATH_RELEASES, do_list_releases, NULL, NULL, CAP_JSON, NULL},
+    [R_STATUS] = {API_PATH_STATUS, do_status, NULL, NULL, CAP_JSON, NULL},
+    [R_METRICS] = {API_PATH_METRICS, do_metrics, NULL, NULL, CAP_JSON, NULL},
+    [R_PRUNE] = {API_PATH_PRUNE, NULL, "POST", do_retention, CAP_JSON, "prune"},
+    [R_TOMBSTONES] = {API_PATH_TOMBSTONES, do_retention, NULL, NULL, CAP_JSON, NULL},
+    [R_PROMOTION] = {API_PATH_PROMOTION, do_promotion, "POST", do_promotion, CAP_JSON, "promote"},
+    [R_FETCH] = {API_PATH_FETCH, NULL, "POST", do_fetch, CAP_JSON, "fetch"},
+};
+
+/* Resolves t->path to a route, filling digest/enc/id. Returns R_NONE for an
+ * unknown path, -1 for a known route with a malformed argument. */
+static int route_of(struct target *t)
 {
-    return route != R_MISSING && (req_method_is(r, "PUT") || req_method_is(r, "POST"));
+    const char *p = t->path;
+    size_t len = t->len;
+
+    size_t i;
+
+    for (i = 1; i < sizeof(routes) / sizeof(routes[0]); i++)
+        if (routes[i].path != NULL && len == strlen(routes[i].path) &&
+            memcmp(p, routes[i].path, len) == 0)
+            return (int)i;
+    if (prefix(p, len, API_PATH_BLOBS "/")) {
+        const char *h = p + sizeof(API_PATH_BLOBS);
+        size_t hl = len - sizeof(API_PATH_BLOBS);
+        const char *slash = memchr(h, '/', hl);
+
+        if (slash != NULL) {
+            size_t el = hl - (size_t)(slash - h) - 1;
+
+            hl = (size_t)(slash - h);
+            if (el == 4 + STORE_HEX_LEN && memcmp(slash + 1, "dcz/", 4) == 0) {
+                if (store_digest_from_hex(slash + 5, STORE_HEX_LEN, t->dict) != STORE_OK)
+                    return -1;
+                t->enc = ENC_DCZ;
+            } else {
+                t->enc = store_encoding_parse(slash + 1, el);
+                if (t->enc < STORE_ENC_GZIP || t->enc >= STORE_ENC_COUNT)
+                    return -1;
+            }
+        } else {
+            t->enc = STORE_ENC_IDENTITY;
+        }
+        if (store_digest_from_hex(h, hl, t->digest) != STORE_OK)
+            return -1;
+        return slash != NULL ? R_VARIANT : R_BLOB;
+    }
+    if (prefix(p, len, API_PATH_RELEASES "/")) {
+        t->id = p + sizeof(API_PATH_RELEASES);
+        t->id_len = len - sizeof(API_PATH_RELEASES);
+        if (store_id_valid(t->id, t->id_len) != STORE_OK)
+            return -1;
+        return R_RELEASE;
+    }
+    return R_NONE;
 }
 
-/* The audit action of a write route (audit.h). */
-static const char *audit_action(int route)
+/* The Allow header of a 405 on route d. */
+static const char *route_allow(const struct route_def *d)
 {
-    switch (route) {
-    case R_BLOB:
-        return "upload";
-    case R_VARIANT:
-        return "upload-variant";
-    case R_BUNDLE:
-        return "bundle";
-    case R_RELEASE:
-        return "publish";
-    case R_PRUNE:
-        return "prune";
+    if (d->get == NULL)
+        return d->body_method;
+    if (d->body_method == NULL)
+        return "GET, HEAD";
+    return strcmp(d->body_method, "PUT") == 0 ? "GET, HEAD, PUT" : "GET, HEAD, POST";
+}
+
+/* 1 if r's method is allowed on route d. */
+static int method_allowed(const struct route_def *d, const struct req *r)
+{
+    if (req_method_is(r, "GET") || req_method_is(r, "HEAD"))
+        return d->get != NULL;
+    return d->body_method != NULL && req_method_is(r, d->body_method);
+}
+
+/* The body size cap of route d. */
+static uint64_t body_cap(const struct server *srv, const struct route_def *d)
+{
+    switch (d->cap) {
+    case CAP_BLOB:
+        return srv->cfg->max_blob_bytes;
+    case CAP_BUNDLE:
+        return srv->cfg->max_bundle_bytes;
     default:
-        return "write";
+        return srv->cfg->max_json_bytes;
     }
 }
 
@@ -879,6 +995,7 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
     uint64_t len = 0;
     int route, tr;
     enum auth_scope scope;
+    const struct route_def *d;
     enum auth_failure why = AUTH_FAIL_BAD;
 
     scope = auth_check(
@@ -894,6 +1011,8 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
     tr = http_target_path(r->target, r->target_len, t->path, sizeof(t->path), &t->len);
     if (tr == HTTP_TARGET_TOO_LONG)
         return reply_error(r, c, 414, "request target too long");
+    if (tr == HTTP_TARGET_SLASH)
+        return reply_error(r, c, 404, "no such endpoint (%2F is not a path separator)");
     if (tr != HTTP_TARGET_OK)
         return reply_error(r, c, 400, "malformed request target");
     route = route_of(t);
@@ -901,7 +1020,8 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
         return reply_error(r, c, 404, "no such endpoint");
     if (route < 0)
         return reply_error(r, c, 400, "malformed digest, encoding or release id in the path");
-    if (!method_allowed(route, r)) {
+    d = &routes[route];
+    if (!method_allowed(d, r)) {
         struct MHD_Response *resp;
         static const char msg[] = "{\"error\":\"method not allowed\"}";
 
@@ -909,18 +1029,19 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
             MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
         if (resp == NULL)
             return MHD_NO;
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, route_allow(route));
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, route_allow(d));
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
         return req_queue(r, c, MHD_HTTP_METHOD_NOT_ALLOWED, resp, sizeof(msg) - 1);
     }
     r->route = route;
-    r->expect_body = req_method_is(r, "PUT") || req_method_is(r, "POST");
-    if (route_writes(route, r)) {
-        r->audit.action = audit_action(route);
+    r->expect_body = d->body_method != NULL && req_method_is(r, d->body_method);
+    if (r->expect_body && d->action != NULL) {
+        r->audit.action = d->action;
         if (route == R_RELEASE)
             audit_note_subject(&r->audit, t->id, t->id_len);
         else if (route == R_BLOB || route == R_VARIANT)
-            audit_note_subject(&r->audit, t->path + 10, t->len - 10);
+            audit_note_subject(&r->audit, t->path + sizeof(API_PATH_BLOBS),
+                               t->len - sizeof(API_PATH_BLOBS));
         if (scope != AUTH_SCOPE_ADMIN) {
             static const char msg[] = "{\"error\":\"this token may only read\"}";
 
@@ -951,7 +1072,7 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
     }
     if (te != NULL || cl == NULL)
         return reply_error(r, c, 411, "Content-Length required (no chunked bodies)");
-    if (len > body_cap(srv, route)) {
+    if (len > body_cap(srv, d)) {
         if (route == R_BLOB || route == R_VARIANT)
             metrics_upload(srv->metrics, METRICS_UPLOAD_REJECTED, 1);
         return reply_error(r, c, 413, "body over the configured size limit");
@@ -980,6 +1101,8 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
             r->method_len = sizeof(r->method) - 1;
         memcpy(r->method, method, r->method_len);
         r->method[r->method_len] = '\0';
+        if (req_line_cut(r, version))
+            return reply_error(r, c, 400, "NUL byte in the request line");
         return admin_begin(r, c, &t);
     }
     if (*upload_data_size != 0) {
@@ -1005,34 +1128,9 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
                                                   : "could not receive the request body");
     if (r->spool != NULL && r->spool->got != r->spool->expect)
         return reply_error(r, c, 400, "body shorter than its Content-Length");
-    switch (r->route) {
-    case R_MISSING:
-        return do_missing(r, c);
-    case R_BUNDLE:
-        return do_bundle(r, c);
-    case R_BLOB:
-    case R_VARIANT:
-        if (r->expect_body)
-            return do_put_blob(r, c, &t, r->route);
-        return do_get_blob(r, c, &t);
-    case R_BLOB_LIST:
-        return do_list_blobs(r, c);
-    case R_RELEASE:
-        if (r->expect_body)
-            return do_put_release(r, c, &t);
-        return do_get_release(r, c, &t);
-    case R_RELEASE_LIST:
-        return do_list_releases(r, c);
-    case R_STATUS:
-        return do_status(r, c);
-    case R_METRICS:
-        return do_metrics(r, c);
-    case R_PRUNE:
-    case R_TOMBSTONES:
-        return do_retention(r, c);
-    default:
+    if (r->route <= R_NONE || (size_t)r->route >= sizeof(routes) / sizeof(routes[0]))
         return reply_error(r, c, 404, "no such endpoint");
-    }
+    return r->expect_body ? routes[r->route].body(r, c, &t) : routes[r->route].get(r, c, &t);
 }
 
 /* MHD_OPTION_NOTIFY_COMPLETED of the admin listener: the audit line of a

@@ -92,12 +92,14 @@ static void set_add(struct auth_set *s, const struct secret_list *l, enum auth_s
     }
 }
 
-static int read_list(const char *path, const char *what, struct secret_list *l)
+/* flags: SECRET_LIST_EMPTY_OK for the read-token file (emptying it revokes
+ * every read token); the admin file must keep at least one. */
+static int read_list(const char *path, const char *what, unsigned flags, struct secret_list *l)
 {
     char err[512];
     int loose = 0;
 
-    if (secret_file_read_list(path, l, &loose, err, sizeof(err)) != 0) {
+    if (secret_file_read_list(path, flags, l, &loose, err, sizeof(err)) != 0) {
         log_error("%s file: %s", what, err);
         return -1;
     }
@@ -120,9 +122,9 @@ static struct auth_set *set_load(const struct auth_files *f)
         log_error("auth: out of memory");
         return NULL;
     }
-    if (read_list(f->admin, "admin token", &admin) != 0)
+    if (read_list(f->admin, "admin token", 0, &admin) != 0)
         goto out;
-    if (f->read != NULL && read_list(f->read, "read token", &rd) != 0)
+    if (f->read != NULL && read_list(f->read, "read token", SECRET_LIST_EMPTY_OK, &rd) != 0)
         goto out;
     if (f->peer != NULL) {
         if (secret_file_read_one(f->peer, &s->peer, &s->peer_len, &loose, err, sizeof(err)) != 0) {

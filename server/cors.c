@@ -176,6 +176,10 @@ void cors_decide(const struct cors_policy *p, const char *origin, size_t origin_
 
 const char *cors_vary(int ae, int origin)
 {
+    if (ae == 2 && origin)
+        return "Accept-Encoding, Available-Dictionary, Origin";
+    if (ae == 2)
+        return "Accept-Encoding, Available-Dictionary";
     if (ae && origin)
         return "Accept-Encoding, Origin";
     if (ae)

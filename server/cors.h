@@ -95,9 +95,10 @@ struct cors_answer {
 void cors_decide(const struct cors_policy *p, const char *origin, size_t origin_len,
                  struct cors_answer *out);
 
-/* The Vary value of an answer that depends on Accept-Encoding (ae) and/or
- * Origin (origin): "Accept-Encoding", "Origin", "Accept-Encoding, Origin",
- * or NULL when it depends on neither. A static string. */
+/* The Vary value of an answer that depends on Accept-Encoding (ae 1; ae 2:
+ * and on Available-Dictionary, a dcz answer) and/or Origin (origin):
+ * "Accept-Encoding", "Accept-Encoding, Available-Dictionary", "Origin",
+ * either with ", Origin", or NULL when it depends on none. A static string. */
 const char *cors_vary(int ae, int origin);
 
 /* A one-line description of a cors_policy_parse error. Static string. */

@@ -93,6 +93,8 @@ int http_target_path(const char *target, size_t len, char *out, size_t cap, size
                 return HTTP_TARGET_BAD;
             c = (unsigned char)(hi * 16 + lo);
             i += 2;
+            if (c == '/')
+                return HTTP_TARGET_SLASH;
         }
         if (c < 0x20 || c == 0x7f)
             return HTTP_TARGET_BAD;
@@ -487,7 +489,7 @@ static int parse_qvalue(const char *s, size_t len)
 
 void http_parse_accept_encoding(const char *h, size_t len, struct http_accept_encoding *out)
 {
-    int gzip = -1, br = -1, star = -1;
+    int gzip = -1, br = -1, zstd = -1, dcz = -1, star = -1;
     size_t i = 0;
 
     while (h != NULL && i < len) {
@@ -533,11 +535,92 @@ void http_parse_accept_encoding(const char *h, size_t len, struct http_accept_en
             gzip = q > gzip ? q : gzip;
         else if (word_eq(name, name_len, "br"))
             br = q > br ? q : br;
+        else if (word_eq(name, name_len, "zstd"))
+            zstd = q > zstd ? q : zstd;
+        else if (word_eq(name, name_len, "dcz"))
+            dcz = q > dcz ? q : dcz;
         else if (name_len == 1 && name[0] == '*')
             star = q;
     }
     out->gzip = gzip >= 0 ? gzip : (star >= 0 ? star : 0);
     out->br = br >= 0 ? br : (star >= 0 ? star : 0);
+    out->zstd = zstd >= 0 ? zstd : (star >= 0 ? star : 0);
+    out->dcz = dcz >= 0 ? dcz : 0;
+}
+
+int http_choose_encoding(const struct http_accept_encoding *q, unsigned avail)
+{
+    /* STORE_ENC_* numbers (store.h), in tie order: the first best q wins */
+    static const int order[] = {2 /* br */, 3 /* zstd */, 1 /* gzip */};
+    int best = 0, best_q = 0;
+    size_t i;
+
+    for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        int e = order[i], qe = e == 2 ? q->br : e == 3 ? q->zstd : q->gzip;
+
+        if ((avail & (1u << e)) != 0 && qe > best_q) {
+            best = e;
+            best_q = qe;
+        }
+    }
+    return best;
+}
+
+/* The value of a base64 digit (standard alphabet), or -1. */
+static int b64_digit(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+int http_parse_available_dictionary(const char *h, size_t len, unsigned char out[32])
+{
+    unsigned char buf[33];
+    size_t n = 0, i, b64_len;
+    uint32_t acc = 0;
+    int bits = 0;
+
+    if (h == NULL)
+        return -1;
+    trim(&h, &len);
+    if (len < 2 || h[0] != ':' || h[len - 1] != ':')
+        return -1;
+    h++;
+    len -= 2;
+    /* 32 bytes: 43 digits, then one '=' (RFC 8941 senders pad; accept both) */
+    b64_len = len;
+    if (b64_len == 44 && h[43] == '=')
+        b64_len = 43;
+    if (b64_len != 43)
+        return -1;
+    for (i = 0; i < b64_len; i++) {
+        int d = b64_digit((unsigned char)h[i]);
+
+        if (d < 0)
+            return -1;
+        acc = (acc << 6) | (uint32_t)d;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n >= sizeof(buf))
+                return -1;
+            buf[n++] = (unsigned char)(acc >> bits);
+        }
+    }
+    /* 43 digits = 258 bits: 32 bytes and 2 leftover bits, which must be 0 */
+    if (n != 32 || (acc & ((1u << bits) - 1)) != 0)
+        return -1;
+    memcpy(out, buf, 32);
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -24,8 +24,9 @@
 
 enum http_target_err {
     HTTP_TARGET_OK = 0,
-    HTTP_TARGET_BAD,     /* %00, invalid %-escape, control byte, not origin-form: 400 */
-    HTTP_TARGET_TOO_LONG /* decoded path over the capacity: 414 */
+    HTTP_TARGET_BAD,      /* %00, invalid %-escape, control byte, not origin-form: 400 */
+    HTTP_TARGET_TOO_LONG, /* decoded path over the capacity: 414 */
+    HTTP_TARGET_SLASH     /* "%2F": never an alias of '/' (SPEC): 404 */
 };
 
 /* Extracts the path of a raw request-target (origin-form "/a/b?q", or
@@ -36,7 +37,9 @@ enum http_target_err {
  * (no NUL is appended) only on success.
  * Returns HTTP_TARGET_OK, HTTP_TARGET_BAD (empty, not starting with '/',
  * "%00", "%" not followed by two hex digits, a byte < 0x20 or 0x7f, decoded
- * or raw) or HTTP_TARGET_TOO_LONG. */
+ * or raw), HTTP_TARGET_SLASH (the path holds "%2F" or "%2f": a '/' inside a
+ * segment, which no published path can be, and never the same URL as the one
+ * with a real '/') or HTTP_TARGET_TOO_LONG. The first problem found wins. */
 int http_target_path(const char *target, size_t len, char *out, size_t cap, size_t *out_len);
 
 /* In-place percent-decoding of a NUL-terminated string for libmicrohttpd's
@@ -91,13 +94,31 @@ int http_parse_range(const char *h, size_t len, uint64_t size, uint64_t *first, 
 struct http_accept_encoding {
     int gzip;
     int br;
+    int zstd;
+    int dcz; /* RFC 9842 dictionary-compressed zstd: only when listed by name */
 };
 
 /* Parses an Accept-Encoding field value h[0..len). A coding listed with
- * q=0 is never acceptable; "*" gives its q to codings not listed; codings not
- * listed without "*" get 0. Malformed elements are skipped. h == NULL (no
- * header) gives 0 for both. Always writes *out. */
+ * q=0 is never acceptable; "*" gives its q to gzip, br and zstd when not
+ * listed (never to dcz, which a client must name: it also needs
+ * Available-Dictionary); codings not listed without "*" get 0. Malformed
+ * elements are skipped. h == NULL (no header) gives 0 for all. Always
+ * writes *out. */
 void http_parse_accept_encoding(const char *h, size_t len, struct http_accept_encoding *out);
+
+/* Which stored encoding to send: for each candidate e (bit e of avail set,
+ * STORE_ENC_* numbering: 1 gzip, 2 br, 3 zstd) its q from *q; the highest
+ * q > 0 wins, ties in the order br, zstd, gzip; 0 (identity) when none is
+ * acceptable. Pure; identity is always available. */
+int http_choose_encoding(const struct http_accept_encoding *q, unsigned avail);
+
+/* Parses an Available-Dictionary field value h[0..len) (RFC 9842: a
+ * structured-field byte sequence, ":" base64 ":", holding a SHA-256) into
+ * out. Surrounding blanks are allowed, base64 padding optional, and
+ * nothing else: parameters, other lengths, other alphabets, bad padding are
+ * refused (the request is then answered without a dictionary). Writes out
+ * only on success. Returns 0, or -1. */
+int http_parse_available_dictionary(const char *h, size_t len, unsigned char out[32]);
 
 /* ------------------------------------------------------------------ */
 /* Credentials                                                          */

@@ -196,6 +196,7 @@ static int serve_main(const struct config *cfg)
     int pub_fd = -1, adm_fd = -1, rc = EXIT_FAIL, err, sig;
     int pub_quiesced = 0, adm_quiesced = 0;
     uint64_t deadline;
+    long holder = 0;
 
     memset(&srv, 0, sizeof(srv));
     srv.cfg = cfg;
@@ -246,6 +247,14 @@ static int serve_main(const struct config *cfg)
 
     raise_fd_limit(cfg);
 
+    /* A store another server holds is named before its ports are (a second
+     * serve on the same store most likely also asks for the same ports). */
+    if (store_holder(cfg->store, &holder) == STORE_OK) {
+        log_error("store %s is held by another origind (pid %ld): one server per store; stop it "
+                  "first, or give this server its own --store",
+                  cfg->store, holder);
+        goto out;
+    }
     /* Sockets first (OpenBSD httpd's order): a taken port fails before the
      * store or a token file is created. */
     pub_fd = listen_on("public", cfg->listen);
@@ -260,6 +269,14 @@ static int serve_main(const struct config *cfg)
     so.max_readers = (unsigned)cfg->max_readers;
     so.max_blob = cfg->max_blob_bytes;
     err = store_open(cfg->store, &so, &srv.st);
+    if (err == STORE_ELOCKED) {
+        holder = 0;
+        (void)store_holder(cfg->store, &holder);
+        log_error("store %s is held by another origind (pid %ld): one server per store; stop it "
+                  "first, or give this server its own --store",
+                  cfg->store, holder);
+        goto out;
+    }
     if (err != STORE_OK) {
         log_error("cannot open store %s: %s", cfg->store, store_strerror(err));
         goto out;
@@ -283,7 +300,8 @@ static int serve_main(const struct config *cfg)
             goto out;
     }
     srv.metrics = metrics_new();
-    if (srv.metrics == NULL)
+    srv.fetch = peer_fetch_stats_new();
+    if (srv.metrics == NULL || srv.fetch == NULL)
         goto out;
     if (cfg->response_cache > 0) {
         srv.rcache = resp_cache_new((size_t)cfg->response_cache, RESP_CACHE_TTL_NS);
@@ -373,7 +391,9 @@ static int serve_main(const struct config *cfg)
 
         nanosleep(&ts, NULL);
     }
-    /* resumes any connection still waiting for a heal, before MHD stops */
+    /* resumes any connection still waiting for a heal, before MHD stops;
+     * a POST /v1/fetch still pulling stops at its next transfer */
+    peer_fetch_stats_stop(srv.fetch);
     peers_stop(srv.peers);
     srv.peers = NULL;
     if (atomic_load(&srv.in_flight) > 0 || server_unacked_bytes(&srv) > 0)
@@ -382,6 +402,7 @@ static int serve_main(const struct config *cfg)
     log_info("stopped");
     rc = EXIT_OK;
 out:
+    peer_fetch_stats_stop(srv.fetch);
     peers_stop(srv.peers);
     /* a quiesced daemon's socket is ours to close, after MHD_stop_daemon;
      * an unquiesced one is closed by libmicrohttpd */
@@ -397,6 +418,7 @@ out:
     store_close(srv.st);
     access_log_close(srv.alog);
     metrics_free(srv.metrics);
+    peer_fetch_stats_free(srv.fetch); /* after the daemons: no fetch runs */
     auth_close(srv.auth);
     tls_pair_free(srv.admin_tls);
     tls_pair_free(srv.pub_tls);
@@ -483,6 +505,10 @@ static int stats_main(const struct config *cfg)
                   s.last_release[0] ? s.last_release : NULL, "last_release_time",
                   (json_int_t)s.last_release_time, "map_size", (json_int_t)s.map_size, "map_used",
                   (json_int_t)s.map_used, "retention", admin_retention_json(&s));
+    if (j != NULL) { /* dcz deltas: count, and the bytes of the pages they use */
+        json_object_set_new(j, "deltas", json_integer((json_int_t)s.deltas));
+        json_object_set_new(j, "delta_bytes", json_integer((json_int_t)s.delta_bytes));
+    }
     if (j == NULL || json_dumpf(j, stdout, JSON_INDENT(2)) != 0) {
         json_decref(j);
         return EXIT_FAIL;

@@ -82,18 +82,21 @@ static void anti_entropy(struct peers *p, size_t i, uint64_t *divergence)
     *divergence += missing;
     run = missing > 0;
     if (!run) {
-        /* same releases: still a pass if the peer has more blobs, or more
-         * variants (one that failed to arrive, or uploaded later) */
+        /* same releases: still a pass if the peer has more blobs, more
+         * variants or more deltas (one that failed to arrive, uploaded
+         * later, or not copied by a heal, which copies variants only) */
         struct buf body = {NULL, 0, 0, 0};
 
         if (peer_get_body(&x, API_PATH_STATUS, &body, &status) == 0) {
             struct store_stats s;
-            uint64_t peer_blobs, peer_variants;
+            uint64_t peer_blobs, peer_variants, peer_deltas = 0;
 
             if (api_status_decode((const char *)body.p, body.len, &peer_blobs, &peer_variants) != 0)
                 peer_refused(&x, "status", "no store blob and variant counts");
             else if (store_stats(p->st, &s) == STORE_OK &&
-                     (peer_blobs > s.blobs || peer_variants > s.variants))
+                     (peer_blobs > s.blobs || peer_variants > s.variants ||
+                      (api_status_deltas((const char *)body.p, body.len, &peer_deltas) == 0 &&
+                       peer_deltas > s.deltas)))
                 run = 1;
             peer_buf_free(&body);
         }
@@ -102,7 +105,8 @@ static void anti_entropy(struct peers *p, size_t i, uint64_t *divergence)
         int r;
 
         log_warn("anti-entropy: %s has %llu releases this node lacks%s; catching up", p->url[i],
-                 (unsigned long long)missing, missing ? "" : " (and more blobs or variants)");
+                 (unsigned long long)missing,
+                 missing ? "" : " (and more blobs, variants or deltas)");
         r = peer_sync_pass(&x);
         log_info("anti-entropy from %s: %llu blobs, %llu variants, %llu releases fetched, %s",
                  p->url[i], (unsigned long long)x.fetched, (unsigned long long)x.vfetched,

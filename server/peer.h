@@ -1,6 +1,6 @@
 /*
  * peer.h - catching a node up from its peers, keeping it there, and healing
- * misses: the client side of the admin API (README "Admin API").
+ * misses: the client side of the admin API (docs/admin-api.md).
  *
  * A peer is another node's admin base URL ("http://10.0.0.2:8081"); it is
  * reached with the same bearer token as this node's admin listener
@@ -48,6 +48,7 @@
 #define ORIGIND_PEER_H
 
 #include "config.h"
+#include "store.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -117,5 +118,59 @@ int peers_heal(struct peers *p, const char *path, size_t len, int corrupt, peers
  * be NULL (the gauge only, no counters). Returns 0, or -1 on ENOMEM (*text
  * unchanged). Thread-safe. */
 int peers_metrics_append(struct peers *p, int catching_up, char **text, size_t *len);
+
+/* ------------------------------------------------------------------ */
+/* POST /v1/fetch: the seed push's pull (peer_fetch.c)                  */
+
+/* The counters of every fetch a node ran (opaque; /metrics). */
+struct peer_fetch_stats;
+
+/* Allocates zeroed counters (free with peer_fetch_stats_free). NULL on
+ * ENOMEM. */
+struct peer_fetch_stats *peer_fetch_stats_new(void);
+/* Makes every fetch in progress stop soon (its transfers are aborted from
+ * their progress callback; what was committed stays). Thread-safe. */
+void peer_fetch_stats_stop(struct peer_fetch_stats *s);
+/* Frees s (no fetch may still use it). NULL is a no-op. */
+void peer_fetch_stats_free(struct peer_fetch_stats *s);
+/* Appends origind_fetch_* (Prometheus text) to the malloc'd *text of *len
+ * bytes, reallocating it. Returns 0, or -1 on ENOMEM (*text unchanged).
+ * s may be NULL (nothing appended). Thread-safe. */
+int peer_fetch_metrics_append(struct peer_fetch_stats *s, char **text, size_t *len);
+
+/* What one fetch did (peer_fetch_digests). */
+struct peer_fetch_result {
+    uint64_t fetched, variants, bytes; /* blobs, variants and their bytes stored now */
+    uint64_t present;                  /* listed digests held before the fetch */
+    uint64_t bad;                      /* transfers refused: bytes that did not verify */
+    uint64_t failed;                   /* transfers that failed otherwise */
+};
+
+/* Pulls every digests[i] (i < n) the store lacks, with the variants
+ * variants[i] names (a mask of 1 << STORE_ENC_*; variants NULL: every
+ * variant, a 404 meaning none), sizes[i] its size when sizes is not NULL
+ * (the most bytes taken for it, and what batches are sized by), from the
+ * admin URLs from[0..nfrom) (no trailing '/'), in that
+ * order: what one source could not give (unreachable, died mid-way, 404,
+ * bytes that do not verify) is asked of the next. Transfers are the
+ * catch-up's (peer_client.c: --peer-jobs parallel keep-alive GETs of
+ * /v1/blobs/<hex>[/<enc>], bearer: the peer token of auth, TLS trusting
+ * cfg->peer_cacert, stalls given up after 30 s or --peer-timeout); every
+ * blob is re-hashed and every variant decoded by the store, and stored in
+ * batches (at most PEER_FETCH_BATCH digests and about 64 MiB of blobs;
+ * without sizes, PEER_FETCH_BATCH_UNSIZED digests), each committed before
+ * the next starts. Returns 0 once done, with *res filled and still_missing[i] (n
+ * bytes, caller's) set to 1 for each digest the store still lacks; -1 when
+ * a batch could not be committed (store full or I/O error: logged; what
+ * was committed before stays) or memory ran out. Thread-safe (its own curl
+ * handles; several fetches may run at once). */
+int peer_fetch_digests(struct store *st, const struct config *cfg, struct auth *auth,
+                       struct peer_fetch_stats *stats, const char *const *from, size_t nfrom,
+                       const unsigned char (*digests)[STORE_DIGEST_LEN], const uint64_t *sizes,
+                       const unsigned *variants, size_t n, unsigned char *still_missing,
+                       struct peer_fetch_result *res);
+
+#define PEER_FETCH_BATCH         256
+#define PEER_FETCH_BATCH_UNSIZED 16
 
 #endif /* ORIGIND_PEER_H */

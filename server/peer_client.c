@@ -226,11 +226,13 @@ void peer_fetch_many(struct ctx *x, struct fetch *f, size_t n)
         return;
     }
 
-    while ((next < n || running > 0) && !atomic_load(x->stop)) {
+    while (((next < n && !x->down) || running > 0) && !atomic_load(x->stop)) {
         CURLMsg *m;
         int left;
 
-        while (next < n && running < x->jobs) {
+        /* once a transfer could not connect or stalled, nothing more is
+         * started: a hung peer costs one stall, not one per blob */
+        while (next < n && running < x->jobs && !x->down) {
             struct fetch *j = &f[next++];
             CURL *e = curl_easy_init();
             char hex[STORE_HEX_LEN + 1];
@@ -267,6 +269,10 @@ void peer_fetch_many(struct ctx *x, struct fetch *f, size_t n)
                 continue;
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
             curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
+            j->status = m->data.result == CURLE_OK ? code : 0;
+            if (m->data.result == CURLE_COULDNT_CONNECT ||
+                m->data.result == CURLE_OPERATION_TIMEDOUT)
+                x->down = 1;
             if (m->data.result == CURLE_OK && code == 200) {
                 j->ok = 1;
             } else if (!(j->optional && m->data.result == CURLE_OK && code == 404)) {
@@ -298,7 +304,7 @@ void peer_fetch_many(struct ctx *x, struct fetch *f, size_t n)
         curl_multi_remove_handle(x->multi, live[k]);
         curl_easy_cleanup(live[k]);
     }
-    x->failed += running;
+    x->failed += running + (n - next); /* in flight, and never started */
 }
 
 int peer_ctx_init(struct ctx *x, struct store *st, const char *base, const char *cacert,

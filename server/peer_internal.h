@@ -9,6 +9,8 @@
  *                  tombstones) and its resume cursor; `origind sync`;
  *   peer_heal.c    the read-through heal of a public miss (its queue and
  *                  thread);
+ *   peer_fetch.c   POST /v1/fetch's pull of listed digests from named
+ *                  nodes (the seed push);
  *   peer.c         the peer set of `serve`: the sync thread (catch-up, then
  *                  anti-entropy), --peers-dns refresh, start/stop, metrics.
  *
@@ -69,6 +71,7 @@ struct fetch {
     uint64_t size;
     struct buf body;
     int ok;
+    long status; /* the HTTP status answered, 0: no answer (transport error) */
 };
 
 /* One pass against one peer; owned by one thread. */
@@ -93,6 +96,11 @@ struct ctx {
     /* this pass */
     uint64_t listed, fetched, fetched_bytes, vfetched, bad, failed, published, conflicts;
     int incompatible; /* the peer speaks another API version (logged once) */
+    /* dcz deltas the peer lists and this store lacks: (target, dictionary)
+     * pairs, fetched once the blobs are in (peer_sync.c; malloc'd) */
+    unsigned char (*dpend)[2 * STORE_DIGEST_LEN];
+    size_t ndpend, capdpend;
+    uint64_t dfetched;
 };
 
 /* One public miss waiting for a heal. */
@@ -161,7 +169,9 @@ json_t *peer_get_json(void *arg, const char *rel, long *status);
 void peer_refused(struct ctx *x, const char *what, const char *why);
 
 /* Fetches every f[0..n) with at most x->jobs transfers at once on keep-alive
- * connections; sets f[i].ok for each 200 whose body fit. */
+ * connections; sets f[i].ok for each 200 whose body fit and f[i].status.
+ * A transfer that cannot connect or stalls sets x->down: nothing more is
+ * started (the rest count as failed), so a hung peer costs one stall. */
 void peer_fetch_many(struct ctx *x, struct fetch *f, size_t n);
 
 /* ---- peer_sync.c ---- */
@@ -180,6 +190,15 @@ int peer_sync_releases(struct ctx *x, int publish, uint64_t *missing_out);
  * that the peer had and this store lacks, nothing refused), 0 if it ran but
  * is incomplete, -1 if the peer could not be reached. */
 int peer_sync_pass(struct ctx *x);
+
+/* ---- peer_promote.c ---- */
+
+/* Reads the peer's promotion and adopts it here when it orders after this
+ * node's own (and its release is here, complete, with the promoted digest;
+ * otherwise a later pass tries again; a record this node refuses is
+ * logged). Returns 0, or -1 (peer unreachable, answer refused by the strict
+ * decoder, store unreadable). */
+int peer_promotion_sync(struct ctx *x);
 
 /* ---- peer.c ---- */
 

@@ -187,6 +187,81 @@ static void progress(struct ctx *x, int last)
             (unsigned long long)x->bad, (unsigned long long)x->failed);
 }
 
+/* Remembers the deltas page[0..n) lists that this store lacks: they are
+ * fetched after the blobs (a dictionary may come later in digest order). */
+static void note_deltas(struct ctx *x, const struct api_blob_entry *page, size_t n)
+{
+    struct store_reader *rd = NULL;
+    size_t i;
+    unsigned k;
+
+    if (store_reader_begin(x->st, &rd) != STORE_OK)
+        return;
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < page[i].ndeltas; k++) {
+            struct store_blob b;
+
+            if (store_get_delta(rd, page[i].digest, page[i].deltas[k], &b) == STORE_OK)
+                continue;
+            if (x->ndpend == x->capdpend) {
+                size_t ncap = x->capdpend ? 2 * x->capdpend : 64;
+                void *np = realloc(x->dpend, ncap * sizeof(*x->dpend));
+
+                if (np == NULL)
+                    break;
+                x->dpend = np;
+                x->capdpend = ncap;
+            }
+            memcpy(x->dpend[x->ndpend], page[i].digest, STORE_DIGEST_LEN);
+            memcpy(x->dpend[x->ndpend] + STORE_DIGEST_LEN, page[i].deltas[k], STORE_DIGEST_LEN);
+            x->ndpend++;
+        }
+    }
+    store_reader_end(rd);
+}
+
+/* Step 3 of a pass: the deltas noted while listing, each verified by the
+ * store against its two blobs (store_put_delta) before it is kept. A
+ * delta whose blobs are not both here is skipped (the next pass retries). */
+static void sync_deltas(struct ctx *x)
+{
+    size_t i;
+
+    for (i = 0; i < x->ndpend && !atomic_load(x->stop); i++) {
+        char th[STORE_HEX_LEN + 1], dh[STORE_HEX_LEN + 1], rel[200];
+        struct buf body = {NULL, 0, 0, 0};
+        long status;
+        int err, created = 0;
+
+        store_digest_to_hex(x->dpend[i], th);
+        store_digest_to_hex(x->dpend[i] + STORE_DIGEST_LEN, dh);
+        snprintf(rel, sizeof(rel), API_PATH_BLOBS "/%s/dcz/%s", th, dh);
+        if (peer_get_body(x, rel, &body, &status) != 0) {
+            if (status != 404) /* pruned there meanwhile: nothing to copy */
+                x->failed++;
+            continue;
+        }
+        err = store_put_delta(x->st, x->dpend[i], x->dpend[i] + STORE_DIGEST_LEN, body.p, body.len,
+                              &created);
+        peer_buf_free(&body);
+        if (err == STORE_OK) {
+            x->dfetched += created;
+        } else if (err == STORE_EVARIANT) {
+            log_error("peer %s sent a delta %.16s.../dcz/%.16s... that does not decode: refused",
+                      x->base, th, dh);
+            x->bad++;
+            atomic_fetch_add(&x->cnt->bad, 1);
+        } else if (err != STORE_ENOTFOUND) {
+            log_warn("sync: delta %.16s.../dcz/%.16s... from %s: %s", th, dh, x->base,
+                     store_strerror(err));
+            x->failed++;
+        }
+    }
+    free(x->dpend);
+    x->dpend = NULL;
+    x->ndpend = x->capdpend = 0;
+}
+
 /* Step 1 of a pass: every blob and listed variant the peer has and the local
  * store lacks. Returns 0 when the listing was walked to its end, -1 if it
  * was cut short (peer unreachable, store error, stopped). */
@@ -244,6 +319,7 @@ static int sync_blobs(struct ctx *x)
             sizes[i] = page[i].size;
             vmask[i] = page[i].variants;
         }
+        note_deltas(x, page, n);
         free(page);
         x->listed += n;
         if (n > 0 && store_missing(x->st, (const unsigned char(*)[STORE_DIGEST_LEN])digests, n,
@@ -380,16 +456,16 @@ static int fetch_release(struct ctx *x, const char *id)
         if (err != STORE_EMISSING || attempt == 1 || ml.n == 0)
             break;
         /* blobs pushed to the peer after our listing passed them */
-        f = calloc(ml.n * 3, sizeof(*f));
+        f = calloc(ml.n * STORE_ENC_COUNT, sizeof(*f));
         if (f == NULL)
             break;
-        for (i = 0; i < ml.n * 3; i++) {
-            memcpy(f[i].digest, ml.d[i / 3], STORE_DIGEST_LEN);
-            f[i].enc = (int)(i % 3);
+        for (i = 0; i < ml.n * STORE_ENC_COUNT; i++) {
+            memcpy(f[i].digest, ml.d[i / STORE_ENC_COUNT], STORE_DIGEST_LEN);
+            f[i].enc = (int)(i % STORE_ENC_COUNT);
             f[i].optional = f[i].enc != STORE_ENC_IDENTITY;
             f[i].size = x->max_blob;
         }
-        peer_fetch_and_store(x, f, ml.n * 3);
+        peer_fetch_and_store(x, f, ml.n * STORE_ENC_COUNT);
         free(f);
         f = NULL;
     }
@@ -496,6 +572,9 @@ int peer_sync_releases(struct ctx *x, int publish, uint64_t *missing_out)
     }
     json_decref(w.local);
     peer_buf_free(&body);
+    /* then the peer's promotion, once its releases are here */
+    if (!peer_expired(x) && peer_promotion_sync(x) != 0)
+        w.rc = -1;
     if (missing_out != NULL)
         *missing_out = w.missing;
     return peer_expired(x) && publish && w.missing > 0 ? -1 : w.rc;
@@ -508,9 +587,14 @@ int peer_sync_pass(struct ctx *x)
 
     atomic_fetch_add(&x->cnt->runs, 1);
     blobs = sync_blobs(x);
-    if (blobs != 0 && x->listed == 0 && x->fetched == 0)
+    if (blobs != 0 && x->listed == 0 && x->fetched == 0) {
+        free(x->dpend);
+        x->dpend = NULL;
+        x->ndpend = x->capdpend = 0;
         return -1;
+    }
     rels = peer_sync_releases(x, 1, NULL);
+    sync_deltas(x);
     progress(x, 1);
     if (blobs == 0 && rels == 0 && x->bad == 0 && x->failed == 0 && x->conflicts == 0) {
         cursor_clear(x);
@@ -552,6 +636,16 @@ int peer_sync_main(const struct config *cfg)
     so.max_readers = (unsigned)cfg->max_readers;
     so.max_blob = cfg->max_blob_bytes;
     err = store_open(cfg->store, &so, &st);
+    if (err == STORE_ELOCKED) {
+        long pid = 0;
+
+        (void)store_holder(cfg->store, &pid);
+        log_error("store %s is held by origind serve (pid %ld): a running server catches up by "
+                  "itself (serve --peer URL) and prunes through origin-ingest prune; stop it "
+                  "first to sync by hand",
+                  cfg->store, pid);
+        goto out;
+    }
     if (err != STORE_OK) {
         log_error("cannot open store %s: %s", cfg->store, store_strerror(err));
         goto out;

@@ -16,6 +16,9 @@
 #include "server.h"
 #include "tls.h"
 
+#include "admin_promote.h"
+#include "api.h"
+#include "api_dict.h"
 #include "cors.h"
 #include "http.h"
 #include "peer.h"
@@ -27,6 +30,9 @@
 #include <unistd.h>
 
 #define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
+/* The release document: short, so a CDN absorbs the polling of open tabs
+ * and a promotion is seen within seconds (SPEC: at most 15 s). */
+#define CACHE_RELEASE_DOC "public, max-age=5"
 
 /* Each connection's libmicrohttpd memory pool: the request line and headers
  * are read into its first half (growable into the rest), the answer's
@@ -43,8 +49,8 @@
 #endif
 
 /* Adds the cross-origin headers (cors.h) and Vary (vary_ae: the answer
- * depends on Accept-Encoding) to resp. In the default any-origin mode these
- * are static strings: nothing is looked up or formatted per request. */
+ * depends on Accept-Encoding; 2: and on Available-Dictionary) to resp. In the default any-origin
+ * mode these are static strings: nothing is looked up or formatted per request. */
 static void public_headers(struct req *r, struct MHD_Connection *c, struct MHD_Response *resp,
                            int vary_ae)
 {
@@ -142,14 +148,13 @@ static enum MHD_Result answer_healthz(struct req *r, struct MHD_Connection *c)
 
 /* Picks the representation to send: for a compressible type, a stored
  * variant (bit e of variants set: encoding e is stored) the client accepts
- * with the highest q (br on a tie), else identity. Also the response
- * cache's resp_cache_choose_fn (arg: the connection). */
+ * with the highest q (ties: br, zstd, gzip), else identity. Also the
+ * response cache's resp_cache_choose_fn (arg: the connection). */
 static int choose_encoding(void *arg, unsigned variants, int compressible)
 {
     struct MHD_Connection *c = arg;
     const char *ae;
     struct http_accept_encoding q;
-    int best = STORE_ENC_IDENTITY, best_q = 0;
 
     if (!compressible)
         return STORE_ENC_IDENTITY;
@@ -157,13 +162,31 @@ static int choose_encoding(void *arg, unsigned variants, int compressible)
     if (ae == NULL)
         return STORE_ENC_IDENTITY;
     http_parse_accept_encoding(ae, strlen(ae), &q);
-    if ((variants & (1U << STORE_ENC_BR)) != 0 && q.br > best_q) {
-        best = STORE_ENC_BR;
-        best_q = q.br;
-    }
-    if ((variants & (1U << STORE_ENC_GZIP)) != 0 && q.gzip > best_q)
-        best = STORE_ENC_GZIP;
-    return best;
+    return http_choose_encoding(&q, variants);
+}
+
+/* The dictionary delta to send instead (RFC 9842), if any: the request
+ * names dcz in Accept-Encoding and a well-formed Available-Dictionary, the
+ * file is eligible (api_dict.h), and the store holds a delta from that
+ * dictionary to this blob. Fills *out and *dict and returns 1; 0 for
+ * everything else (the usual answer then). */
+static int choose_delta(struct req *r, struct MHD_Connection *c, const char *path, size_t path_len,
+                        const struct store_asset *a, struct store_blob *out,
+                        unsigned char dict[STORE_DIGEST_LEN])
+{
+    const char *ad = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Available-Dictionary");
+    const char *ae;
+    struct http_accept_encoding q;
+
+    if (ad == NULL || http_parse_available_dictionary(ad, strlen(ad), dict) != 0)
+        return 0;
+    ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    if (ae == NULL)
+        return 0;
+    http_parse_accept_encoding(ae, strlen(ae), &q);
+    if (q.dcz <= 0 || !api_dict_eligible(path, path_len, a->type, a->type_len))
+        return 0;
+    return store_get_delta(r->reader, a->digest, dict, out) == STORE_OK && out->data != NULL;
 }
 
 /* The stored-variants mask of a (see choose_encoding). */
@@ -188,7 +211,7 @@ static int cacheable(const struct req *r, struct MHD_Connection *c)
 {
     static const char *const varying[] = {MHD_HTTP_HEADER_RANGE, MHD_HTTP_HEADER_IF_NONE_MATCH,
                                           MHD_HTTP_HEADER_IF_MODIFIED_SINCE,
-                                          MHD_HTTP_HEADER_IF_RANGE};
+                                          MHD_HTTP_HEADER_IF_RANGE, "Available-Dictionary"};
     size_t i;
 
     if (r->srv->rcache == NULL || r->srv->cfg->cors.n != 0 || atomic_load(&r->srv->closing))
@@ -200,13 +223,52 @@ static int cacheable(const struct req *r, struct MHD_Connection *c)
     return 1;
 }
 
-/* Adds the validators and caching headers of 200/206/304 (Vary: public_queue). */
-static void add_validators(struct MHD_Response *resp, const char *etag, const char *lastmod)
+/* Adds the validators and caching headers of 200/206/304 (Vary: public_queue),
+ * and Use-As-Dictionary when use_dict is not NULL. */
+static void add_validators(struct MHD_Response *resp, const char *etag, const char *lastmod,
+                           const char *use_dict)
 {
+    if (use_dict != NULL)
+        MHD_add_response_header(resp, "Use-As-Dictionary", use_dict);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, lastmod);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, CACHE_IMMUTABLE);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
+}
+
+/* GET/HEAD /.well-known/origind/release: the current promotion as the
+ * release document of api.h (the same bytes and ETag on every node that
+ * holds the same promotion), 304 on a matching If-None-Match, 404 no-store
+ * before any promotion. Cross-origin headers as every answer. */
+static enum MHD_Result answer_release_doc(struct req *r, struct MHD_Connection *c)
+{
+    char doc[1024], etag[API_RELEASE_DOC_ETAG_LEN + 1];
+    const char *inm;
+    struct MHD_Response *resp;
+    size_t len = 0;
+    int got = admin_release_doc(r->srv->st, doc, sizeof(doc), &len, etag);
+    unsigned status = MHD_HTTP_OK;
+
+    if (got < 0)
+        return public_text(r, c, MHD_HTTP_SERVICE_UNAVAILABLE, "store not readable");
+    if (got == 0) {
+        r->cache = "miss";
+        return public_text(r, c, MHD_HTTP_NOT_FOUND, "no release promoted yet");
+    }
+    r->cache = "hit";
+    inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (inm != NULL && http_if_none_match(inm, strlen(inm), etag, strlen(etag)))
+        status = MHD_HTTP_NOT_MODIFIED;
+    resp = MHD_create_response_from_buffer(status == MHD_HTTP_OK ? len : 0, doc,
+                                           MHD_RESPMEM_MUST_COPY);
+    if (resp == NULL)
+        return MHD_NO;
+    if (status == MHD_HTTP_OK)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, CACHE_RELEASE_DOC);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
+    return public_queue(r, c, status, resp, status == MHD_HTTP_OK ? len : 0, 0);
 }
 
 /* 1 if the request is a conditional GET that the representation satisfies
@@ -240,6 +302,19 @@ static int if_range_ok(struct MHD_Connection *c, const char *etag, int64_t publi
     return http_parse_date(ir, strlen(ir), &t) == 0 && t == published;
 }
 
+/* 1 if a body of n bytes goes out with sendfile (--sendfile-min/-max).
+ * Never over TLS: libmicrohttpd cannot sendfile through GnuTLS, so it would
+ * read the file into its pool-sized write buffer and send many small TLS
+ * records (issue 27: 100 KiB over HTTPS at 0.35x of nginx); from the map, one
+ * gnutls_record_send() takes a whole 16 KiB record at a time. */
+static int use_sendfile(const struct server *srv, uint64_t n)
+{
+    const struct config *cfg = srv->cfg;
+
+    return srv->pub_tls == NULL && cfg->sendfile_min > 0 && n >= cfg->sendfile_min &&
+           (cfg->sendfile_max == 0 || n < cfg->sendfile_max);
+}
+
 /* A response carrying n bytes of b from byte first on, without copying
  * them here: sendfile from the data file for bodies from --sendfile-min to
  * under --sendfile-max bytes (64 KiB to 1 MiB by default) while the store
@@ -255,12 +330,10 @@ static int if_range_ok(struct MHD_Connection *c, const char *etag, int64_t publi
 static struct MHD_Response *body_response(struct server *srv, struct store_reader *rd,
                                           const struct store_blob *b, uint64_t first, size_t n)
 {
-    const struct config *cfg = srv->cfg;
     struct MHD_Response *resp;
     int fd;
 
-    if (cfg->sendfile_min > 0 && n >= cfg->sendfile_min &&
-        (cfg->sendfile_max == 0 || n < cfg->sendfile_max) && store_zero_copy(rd)) {
+    if (use_sendfile(srv, n) && store_zero_copy(rd)) {
         /* libmicrohttpd closes the descriptor it is given */
         fd = dup(store_data_fd(srv->st));
         if (fd >= 0) {
@@ -309,10 +382,13 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     struct server *srv = r->srv;
     struct store_asset a;
     char etag[STORE_HEX_LEN + 8], lastmod[HTTP_DATE_LEN + 1], type[STORE_TYPE_MAX + 1];
-    char hex[STORE_HEX_LEN + 1], crange[80];
-    const char *range;
+    char hex[STORE_HEX_LEN + 1], crange[80], use_dict[API_DICT_HEADER_MAX];
+    unsigned char dict[STORE_DIGEST_LEN];
+    const char *range, *ud = NULL;
     struct MHD_Response *resp;
     const struct store_blob *body;
+    struct store_blob delta;
+    int vary;
     uint64_t first = 0, last = 0, epoch = store_prune_epoch(srv->st), n_cached = 0;
     int err, enc, compressible, rr = HTTP_RANGE_NONE, cache_it, head_only = 0;
     int head = req_method_is(r, "HEAD");
@@ -353,7 +429,7 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     if (err == STORE_EGONE) {
         /* every release naming it was pruned; never healed from a peer */
         r->cache = "gone";
-        return req_text(r, c, MHD_HTTP_GONE, "gone", 1);
+        return public_text(r, c, MHD_HTTP_GONE, "gone");
     }
     if (err == STORE_ENOTFOUND || (err == STORE_ECORRUPT && r->heal != 0)) {
         r->cache = "miss";
@@ -368,13 +444,29 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     memcpy(type, a.type, tlen);
     type[tlen] = '\0';
     compressible = store_type_compressible(a.type, a.type_len);
-    enc = choose_encoding(c, asset_variants(&a), compressible);
-    body = &a.body[enc];
+    vary = compressible;
     store_digest_to_hex(a.digest, hex);
-    snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
-             enc == STORE_ENC_BR     ? "-br"
-             : enc == STORE_ENC_GZIP ? "-gz"
-                                     : "");
+    if (compressible &&
+        api_dict_header(path, path_len, a.type, a.type_len, use_dict, sizeof(use_dict)) > 0)
+        ud = use_dict;
+    if (ud != NULL && choose_delta(r, c, path, path_len, &a, &delta, dict)) {
+        char dhex[STORE_HEX_LEN + 1];
+
+        enc = -1; /* dcz: never cached, its own ETag, Vary names both headers */
+        body = &delta;
+        cache_it = 0;
+        vary = 2;
+        store_digest_to_hex(dict, dhex);
+        snprintf(etag, sizeof(etag), "\"%.32s-dcz-%.16s\"", hex, dhex);
+    } else {
+        enc = choose_encoding(c, asset_variants(&a), compressible);
+        body = &a.body[enc];
+        snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
+                 enc == STORE_ENC_BR     ? "-br"
+                 : enc == STORE_ENC_GZIP ? "-gz"
+                 : enc == STORE_ENC_ZSTD ? "-zs"
+                                         : "");
+    }
     http_format_date(a.published, lastmod);
 
     if (not_modified(c, etag, a.published)) {
@@ -385,8 +477,8 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
             MHD_create_response_from_buffer(body->len, (void *)body->data, MHD_RESPMEM_PERSISTENT);
         if (resp == NULL)
             return MHD_NO;
-        add_validators(resp, etag, lastmod);
-        return public_queue(r, c, MHD_HTTP_NOT_MODIFIED, resp, 0, compressible);
+        add_validators(resp, etag, lastmod, ud);
+        return public_queue(r, c, MHD_HTTP_NOT_MODIFIED, resp, 0, vary);
     }
     range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
     if (range != NULL && if_range_ok(c, etag, a.published))
@@ -398,7 +490,7 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
         snprintf(crange, sizeof(crange), "bytes */%zu", body->len);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-        return public_queue(r, c, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, 0, compressible);
+        return public_queue(r, c, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp, 0, vary);
     }
     if (rr == HTTP_RANGE_OK) {
         size_t n = (size_t)(last - first + 1);
@@ -415,8 +507,7 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
         if (resp == NULL)
             return MHD_NO;
         head_only = 1;
-    } else if (cache_it && body->len <= RESP_CACHE_MAX_BODY &&
-               (srv->cfg->sendfile_min == 0 || body->len < srv->cfg->sendfile_min)) {
+    } else if (cache_it && body->len <= RESP_CACHE_MAX_BODY && !use_sendfile(srv, body->len)) {
         /* a private copy: the cached answer outlives this reader */
         resp =
             MHD_create_response_from_buffer(body->len, (void *)body->data, MHD_RESPMEM_MUST_COPY);
@@ -430,11 +521,12 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     if (enc != STORE_ENC_IDENTITY)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, store_encoding_name(enc));
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                enc < 0 ? "dcz" : store_encoding_name(enc));
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-    add_validators(resp, etag, lastmod);
+    add_validators(resp, etag, lastmod, ud);
     if (rr == HTTP_RANGE_OK)
-        return public_queue(r, c, MHD_HTTP_PARTIAL_CONTENT, resp, last - first + 1, compressible);
+        return public_queue(r, c, MHD_HTTP_PARTIAL_CONTENT, resp, last - first + 1, vary);
     if (cache_it) {
         enum MHD_Result ret;
 
@@ -444,7 +536,7 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
                        compressible, epoch, r->start_ns, resp, body->len);
         return ret;
     }
-    return public_queue(r, c, MHD_HTTP_OK, resp, body->len, compressible);
+    return public_queue(r, c, MHD_HTTP_OK, resp, body->len, vary);
 }
 
 /* 1 if the request announces a body (Content-Length > 0 or chunked). */
@@ -478,6 +570,8 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
             r->method_len = sizeof(r->method) - 1;
         memcpy(r->method, method, r->method_len);
         r->method[r->method_len] = '\0';
+        if (req_line_cut(r, version))
+            return public_text(r, c, MHD_HTTP_BAD_REQUEST, "NUL byte in the request line");
         /* Requests with a body are refused at once: queueing early makes
          * libmicrohttpd skip the body and close the connection. */
         if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
@@ -510,6 +604,10 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
     tr = http_target_path(r->target, r->target_len, path, sizeof(path), &path_len);
     if (tr == HTTP_TARGET_TOO_LONG)
         return public_text(r, c, MHD_HTTP_URI_TOO_LONG, "request target too long");
+    if (tr == HTTP_TARGET_SLASH) {
+        r->cache = "miss";
+        return public_text(r, c, MHD_HTTP_NOT_FOUND, "not found (%2F is not a path separator)");
+    }
     if (tr != HTTP_TARGET_OK)
         return public_text(r, c, MHD_HTTP_BAD_REQUEST, "malformed request target");
     if (path_len == 8 && memcmp(path, "/healthz", 8) == 0)
@@ -523,6 +621,9 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
     }
     if (req_method_is(r, "OPTIONS"))
         return answer_options(r, c);
+    if (path_len == sizeof(API_RELEASE_DOC_PATH) - 1 &&
+        memcmp(path, API_RELEASE_DOC_PATH, path_len) == 0)
+        return answer_release_doc(r, c);
     if (has_dot_segment(path, path_len) || memchr(path, '\\', path_len) != NULL)
         return public_text(r, c, MHD_HTTP_BAD_REQUEST, "malformed path");
     if (store_path_valid(path, path_len) != STORE_OK) {

@@ -17,15 +17,15 @@
  * found them ends: store.h, page lifetime rule), and HEAD-only answers of
  * any size, whose body is never read (libmicrohttpd sends a HEAD answer's
  * Content-Length and headers only). One entry per path holds the
- * identity, gzip and br answers, which of them the store has, and whether
+ * identity, gzip, br and zstd answers, which of them the store has, and whether
  * the type is compressible, so the encoding is chosen without the store.
  *
  * Staleness: a published path never changes its bytes (store.h); it can
  * only become gone by a prune. An entry remembers store_prune_epoch() at the
  * time its lookup started and is dropped on use once the epoch moved (a
- * prune in this process); entries also expire ttl_ns after they were made,
- * which bounds how long a prune by another process (origind sync) goes
- * unseen.
+ * prune in this process: the only one that can prune the store, since it
+ * holds the store's writer lock); entries also expire ttl_ns after they were
+ * made, a backstop that bounds any staleness the epoch would miss.
  *
  * Threading: any thread; 16 shards, each under its own mutex.
  */
@@ -39,8 +39,9 @@
 struct resp_cache;
 
 /* How many encodings an entry holds (store.h's STORE_ENC_*: identity,
- * gzip, br). */
-#define RESP_CACHE_ENCS 3
+ * gzip, br, zstd). dcz answers are never cached: they depend on the
+ * request's Available-Dictionary. */
+#define RESP_CACHE_ENCS 4
 
 /* Creates a cache holding at most max_bytes (bodies plus an estimate of
  * each response's headers and bookkeeping) of answers made at most ttl_ns

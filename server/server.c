@@ -71,6 +71,10 @@ void *req_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
     r->srv = srv;
     r->listener = lc->which;
     r->start_ns = server_now_ns();
+    if (uri == NULL)
+        uri = ""; /* no request-target: libmicrohttpd refuses the line later */
+    else
+        r->target_raw = uri;
     r->target_len = strlen(uri);
     r->target = strdup(uri);
     r->cache = "-";
@@ -80,6 +84,38 @@ void *req_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
     }
     atomic_fetch_add(&srv->in_flight, 1);
     return r;
+}
+
+/* libmicrohttpd 0.9.75 (connection.c, parse_initial_message_line) takes the
+ * request-target as the bytes between the method's space and the last space
+ * of the line, ends it with a NUL in place, and points the version just past
+ * that NUL; the URI callback and the handler then see C strings, so a raw NUL
+ * in the target cuts it ("GET /x.css\0.js" was answered as /x.css) and
+ * nothing in its API reports the line's length. The version pointer still
+ * says where the target ended: a span longer than the C string means a NUL
+ * inside it. (Other control bytes survive to http_target_path, which answers
+ * 400.) A libmicrohttpd that lays the line out differently makes this test
+ * answer 0, never a false 400. */
+int req_line_cut(struct req *r, const char *version)
+{
+    size_t span;
+    char *whole;
+
+    if (r->target_raw == NULL || version == NULL || version <= r->target_raw ||
+        strncmp(version, "HTTP/", 5) != 0)
+        return 0;
+    span = (size_t)(version - r->target_raw) - 1;
+    if (span <= r->target_len || span > HTTP_PATH_MAX * 16)
+        return 0;
+    whole = malloc(span + 1);
+    if (whole != NULL) {
+        memcpy(whole, r->target_raw, span);
+        whole[span] = '\0';
+        free(r->target);
+        r->target = whole;
+        r->target_len = span;
+    }
+    return 1;
 }
 
 void server_client_addr(struct MHD_Connection *c, char *out, size_t cap)
@@ -124,7 +160,9 @@ void req_completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
     if (srv->alog != NULL) {
         /* log the path without its query string */
         path = r->target;
-        path_len = strcspn(r->target, "?");
+        path_len = r->target_len;
+        if (memchr(path, '?', path_len) != NULL)
+            path_len = (size_t)((const char *)memchr(path, '?', path_len) - path);
         server_client_addr(c, remote, sizeof(remote));
         rec.listener = r->listener == METRICS_ADMIN ? "admin" : "public";
         rec.remote = remote;
@@ -258,8 +296,10 @@ enum MHD_Result req_queue_ref(struct req *r, struct MHD_Connection *c, unsigned 
         return MHD_NO;
     if (atomic_load(&r->srv->closing))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    if (r->listener == METRICS_ADMIN) /* every admin answer states the API version */
+    if (r->listener == METRICS_ADMIN) { /* every admin answer states the API version */
         MHD_add_response_header(resp, API_VERSION_HEADER, API_VERSION_STR);
+        MHD_add_response_header(resp, API_ENCODINGS_HEADER, API_ENCODINGS);
+    }
     ret = MHD_queue_response(c, status, resp);
     if (ret == MHD_YES) {
         r->status = status;

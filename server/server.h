@@ -23,6 +23,7 @@ struct spool;
 struct server;
 struct conn_node;
 struct peers;
+struct peer_fetch_stats;
 struct resp_cache;
 struct tls_pair;
 
@@ -49,6 +50,7 @@ struct server {
     atomic_int closing;             /* listeners quiesced: answer with Connection: close */
     atomic_int catching_up;         /* --peer: catching up, /healthz answers 503 (peer.c) */
     struct peers *peers;            /* NULL without --peer */
+    struct peer_fetch_stats *fetch; /* POST /v1/fetch's counters and stop flag (peer.h) */
     struct resp_cache *rcache;      /* NULL: --response-cache 0 (resp_cache.h) */
     atomic_uint_fast64_t in_flight; /* requests between URI and completion, both listeners */
     struct MHD_Daemon *public_d, *admin_d;
@@ -66,6 +68,10 @@ struct req {
     uint64_t start_ns;
     char *target; /* the raw request-target, as received (owned) */
     size_t target_len;
+    /* Where libmicrohttpd's request-target began in its read buffer; only
+     * compared with the version pointer (req_line_cut), never kept past the
+     * first access-handler call. NULL if there was none. */
+    const char *target_raw;
     char method[16];
     size_t method_len;
     unsigned calls;    /* access handler calls so far */
@@ -90,6 +96,13 @@ struct req {
 
 /* The client address of c as text ("-" if unknown) in out[0..cap). */
 void server_client_addr(struct MHD_Connection *c, char *out, size_t cap);
+
+/* 1 if the request line held a NUL inside its request-target, which
+ * libmicrohttpd would silently cut there; then r->target becomes the whole
+ * target as received (NULs included: the access log escapes them), for the
+ * log. version is the access handler's version argument; call this on its
+ * first call only (the read buffer is still the one parsed). */
+int req_line_cut(struct req *r, const char *version);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t server_now_ns(void);

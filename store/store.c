@@ -1,15 +1,22 @@
 /*
- * store.c - the origind asset store on LMDB: opening, the reader pool,
- * putting blobs and variants, publishing releases, reading, stats, fsck and
- * backup (the fault-injection counters live in store_fault.c).
+ * store.c - the origind asset store on LMDB: opening (and the writer lock,
+ * store_lock.c), the reader pool, putting blobs and variants, publishing
+ * releases, reading, stats.
  *
- * For: everything that touches the LMDB environment. Not for: pure helpers
- * (store_util.c), decoding variants (store_codec.c), or anything HTTP.
+ * For: what the records of the layout below mean. Not for: encoding records
+ * (store_record.c), fsck and backup (store_fsck.c), pruning and the page pin
+ * (store_prune.c, store_pin.c), pure helpers (store_util.c), decoding
+ * variants (store_codec.c), fault points (store_fault.c), or anything HTTP.
  *
  * On-disk layout (named databases in one environment, a directory):
  *   blobs     digest[32]                 -> the raw bytes (contiguous in the map)
- *   variants  digest[32] enc[1]          -> the precompressed bytes
- *   paths     path key (see path_key())  -> digest[32] published[8] type_len[1] type
+ *   variants  digest[32] enc[1]          -> the precompressed bytes; enc 1 gzip,
+ *                                           2 br, 3 zstd (3: since 0.2; an older
+ *                                           build never serves it, its fsck
+ *                                           reports it as not decoding, and its
+ *                                           prune leaves it behind)
+ *   deltas    see store_delta.c
+ *   paths     path key (see store__path_key())  -> digest[32] published[8] type_len[1] type
  *   releases  id                         -> created[8] seq[8] count[8] entries
  *             entry: path_len[2] path digest[32] type_len[1] type, sorted by path
  *   relorder  seq[8] (big-endian)        -> id, so releases list in publish order
@@ -38,8 +45,6 @@
 #define DEFAULT_MAX_BLOB   (1ull << 30)
 #define DEFAULT_GRACE_S    60u
 #define POOL_KEEP          256u /* ended readers kept for reuse */
-#define PATH_KEY_PREFIX    447u /* longer: prefix, NUL, SHA-256 of the path */
-#define COUNTERS_FIXED_LEN (8 * 8)
 
 /* ------------------------------------------------------------------ */
 /* Types                                                                */
@@ -50,200 +55,6 @@ struct store_batch {
     struct counters c;
     int failed; /* an error that leaves only abort possible */
 };
-
-/* ------------------------------------------------------------------ */
-/* Small helpers                                                        */
-
-static int map_mdb(int rc)
-{
-    switch (rc) {
-    case MDB_SUCCESS:
-        return STORE_OK;
-    case MDB_NOTFOUND:
-        return STORE_ENOTFOUND;
-    case MDB_MAP_FULL:
-    case ENOSPC:
-    case EDQUOT:
-        return STORE_EFULL;
-    case MDB_READERS_FULL:
-    case MDB_MAP_RESIZED:
-    case EAGAIN:
-    case EBUSY:
-        return STORE_EBUSY;
-    case ENOMEM:
-        return STORE_ENOMEM;
-    case MDB_INVALID:
-    case MDB_VERSION_MISMATCH:
-    case MDB_CORRUPTED:
-    case MDB_PAGE_NOTFOUND:
-    case MDB_INCOMPATIBLE:
-    case MDB_BAD_VALSIZE:
-        return STORE_ECORRUPT;
-    default:
-        return STORE_EIO;
-    }
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-    int i;
-
-    for (i = 7; i >= 0; i--) {
-        p[i] = (unsigned char)(v & 0xff);
-        v >>= 8;
-    }
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    int i;
-
-    for (i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* The key under which a path is bound: the path itself when short enough for
- * LMDB's key limit, else a prefix, a NUL (never in a valid path) and the
- * path's SHA-256. buf must hold PATH_KEY_DIRECT bytes. */
-static void path_key(const char *path, size_t len, unsigned char *buf, MDB_val *key)
-{
-    if (len <= PATH_KEY_DIRECT) {
-        key->mv_data = (void *)path;
-        key->mv_size = len;
-        return;
-    }
-    memcpy(buf, path, PATH_KEY_PREFIX);
-    buf[PATH_KEY_PREFIX] = 0;
-    store_sha256(path, len, buf + PATH_KEY_PREFIX + 1);
-    key->mv_data = buf;
-    key->mv_size = PATH_KEY_PREFIX + 1 + STORE_DIGEST_LEN;
-}
-
-static int db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned flags)
-{
-    if (store__fault_hit(STORE_FAULT_WRITE))
-        return STORE_EFAULT;
-    return map_mdb(mdb_put(txn, dbi, key, val, flags));
-}
-
-/* 1 if the filesystem holding env's data file has less than 1 MiB left for
- * this process. LMDB reports a short write as EIO (mdb_page_flush), and a
- * filesystem that fills up mid-write gives exactly that, not ENOSPC. */
-static int fs_full(MDB_env *env)
-{
-    mdb_filehandle_t fd;
-    struct statvfs sv;
-
-    if (env == NULL || mdb_env_get_fd(env, &fd) != MDB_SUCCESS || fstatvfs(fd, &sv) != 0)
-        return 0;
-    return (uint64_t)sv.f_bavail * sv.f_frsize < 1024 * 1024;
-}
-
-/* Commits txn (always consumed, even on failure). An I/O error on a full
- * filesystem is STORE_EFULL. */
-static int txn_commit(MDB_txn *txn)
-{
-    MDB_env *env = mdb_txn_env(txn);
-    int rc;
-
-    if (store__fault_hit(STORE_FAULT_COMMIT)) {
-        mdb_txn_abort(txn);
-        return STORE_EFAULT;
-    }
-    rc = map_mdb(mdb_txn_commit(txn));
-    if (rc == STORE_EIO && fs_full(env))
-        rc = STORE_EFULL;
-    return rc;
-}
-
-static int counters_read(struct store *st, MDB_txn *txn, struct counters *c)
-{
-    MDB_val key = {8, "counters"}, val;
-    const unsigned char *p;
-    int rc;
-
-    memset(c, 0, sizeof(*c));
-    rc = mdb_get(txn, st->meta, &key, &val);
-    if (rc != MDB_SUCCESS)
-        return rc == MDB_NOTFOUND ? STORE_ECORRUPT : map_mdb(rc);
-    if (val.mv_size < COUNTERS_FIXED_LEN || val.mv_size > COUNTERS_FIXED_LEN + STORE_ID_MAX)
-        return STORE_ECORRUPT;
-    p = val.mv_data;
-    c->blobs = get_u64(p);
-    c->blob_bytes = get_u64(p + 8);
-    c->variants = get_u64(p + 16);
-    c->variant_bytes = get_u64(p + 24);
-    c->paths = get_u64(p + 32);
-    c->releases = get_u64(p + 40);
-    c->seq = get_u64(p + 48);
-    c->last_time = (int64_t)get_u64(p + 56);
-    c->last_len = val.mv_size - COUNTERS_FIXED_LEN;
-    memcpy(c->last, p + COUNTERS_FIXED_LEN, c->last_len);
-    c->last[c->last_len] = '\0';
-    return STORE_OK;
-}
-
-static int counters_write(struct store *st, MDB_txn *txn, const struct counters *c)
-{
-    unsigned char buf[COUNTERS_FIXED_LEN + STORE_ID_MAX];
-    MDB_val key = {8, "counters"}, val;
-
-    put_u64(buf, c->blobs);
-    put_u64(buf + 8, c->blob_bytes);
-    put_u64(buf + 16, c->variants);
-    put_u64(buf + 24, c->variant_bytes);
-    put_u64(buf + 32, c->paths);
-    put_u64(buf + 40, c->releases);
-    put_u64(buf + 48, c->seq);
-    put_u64(buf + 56, (uint64_t)c->last_time);
-    memcpy(buf + COUNTERS_FIXED_LEN, c->last, c->last_len);
-    val.mv_data = buf;
-    val.mv_size = COUNTERS_FIXED_LEN + c->last_len;
-    return db_put(txn, st->meta, &key, &val, 0);
-}
-
-/* The same helpers for the store's other files (store_internal.h). */
-int store__map_mdb(int rc)
-{
-    return map_mdb(rc);
-}
-
-uint64_t store__get_u64(const unsigned char *p)
-{
-    return get_u64(p);
-}
-
-void store__put_u64(unsigned char *p, uint64_t v)
-{
-    put_u64(p, v);
-}
-
-void store__path_key(const char *path, size_t len, unsigned char *buf, MDB_val *key)
-{
-    path_key(path, len, buf, key);
-}
-
-int store__db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned flags)
-{
-    return db_put(txn, dbi, key, val, flags);
-}
-
-int store__txn_commit(MDB_txn *txn)
-{
-    return txn_commit(txn);
-}
-
-int store__counters_read(struct store *st, MDB_txn *txn, struct counters *c)
-{
-    return counters_read(st, txn, c);
-}
-
-int store__counters_write(struct store *st, MDB_txn *txn, const struct counters *c)
-{
-    return counters_write(st, txn, c);
-}
 
 /* ------------------------------------------------------------------ */
 /* Opening and closing                                                  */
@@ -263,7 +74,7 @@ static int open_dbis(struct store *st, MDB_txn *txn, unsigned create)
         if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
             return STORE_ECORRUPT; /* another LMDB application's environment */
         if (rc != MDB_SUCCESS)
-            return map_mdb(rc);
+            return store__map_mdb(rc);
     }
     return STORE_OK;
 }
@@ -278,13 +89,13 @@ static int open_layout(struct store *st)
     MDB_val key = {6, "format"}, val;
     int rc;
 
-    rc = map_mdb(mdb_txn_begin(st->env, NULL, st->read_only ? MDB_RDONLY : 0, &txn));
+    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, st->read_only ? MDB_RDONLY : 0, &txn));
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_dbi_open(txn, NULL, 0, &main_dbi));
+    rc = store__map_mdb(mdb_dbi_open(txn, NULL, 0, &main_dbi));
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_stat(txn, main_dbi, &ms));
+    rc = store__map_mdb(mdb_stat(txn, main_dbi, &ms));
     if (rc != STORE_OK)
         goto out;
     if (ms.ms_entries == 0) {
@@ -295,15 +106,17 @@ static int open_layout(struct store *st)
             goto out;
         }
         rc = open_dbis(st, txn, 1);
+        if (rc == STORE_OK)
+            rc = store__delta_open(st, txn);
         if (rc != STORE_OK)
             goto out;
         val.mv_data = FORMAT_MARKER;
         val.mv_size = strlen(FORMAT_MARKER);
-        rc = map_mdb(mdb_put(txn, st->meta, &key, &val, 0));
+        rc = store__map_mdb(mdb_put(txn, st->meta, &key, &val, 0));
         if (rc != STORE_OK)
             goto out;
         memset(&c, 0, sizeof(c));
-        rc = counters_write(st, txn, &c);
+        rc = store__counters_write(st, txn, &c);
         if (rc != STORE_OK)
             goto out;
         rc = store__prune_open(st, txn);
@@ -311,6 +124,8 @@ static int open_layout(struct store *st)
             goto out;
     } else {
         rc = open_dbis(st, txn, 0);
+        if (rc == STORE_OK)
+            rc = store__delta_open(st, txn);
         if (rc != STORE_OK)
             goto out;
         rc = store__prune_open(st, txn);
@@ -319,11 +134,11 @@ static int open_layout(struct store *st)
         rc = mdb_get(txn, st->meta, &key, &val);
         if (rc != MDB_SUCCESS || val.mv_size != strlen(FORMAT_MARKER) ||
             memcmp(val.mv_data, FORMAT_MARKER, val.mv_size) != 0) {
-            rc = rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? STORE_ECORRUPT : map_mdb(rc);
+            rc = rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? STORE_ECORRUPT : store__map_mdb(rc);
             goto out;
         }
     }
-    rc = map_mdb(mdb_txn_commit(txn)); /* keeps the dbi handles */
+    rc = store__map_mdb(mdb_txn_commit(txn)); /* keeps the dbi handles */
     txn = NULL;
 out:
     if (txn != NULL)
@@ -423,6 +238,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
     st->max_blob = o.max_blob;
     st->read_only = o.read_only;
     st->fd = -1;
+    st->lock_fd = -1;
     st->grace_ns =
         (uint64_t)(o.zero_copy_grace != 0 ? o.zero_copy_grace : DEFAULT_GRACE_S) * 1000000000ull;
     grace = getenv("ORIGIND_ZERO_COPY_GRACE");
@@ -447,25 +263,32 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
         rc = STORE_EIO;
         goto out;
     }
-    rc = map_mdb(mdb_env_create(&st->env));
+    /* One writer per store (store_lock.c): before LMDB opens, so a store held
+     * by another process is never written, nor even upgraded, by this one. */
+    if (!o.read_only) {
+        rc = store__lock_take(dir, &st->lock_fd);
+        if (rc != STORE_OK)
+            goto out;
+    }
+    rc = store__map_mdb(mdb_env_create(&st->env));
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_env_set_mapsize(st->env, (size_t)o.map_size));
+    rc = store__map_mdb(mdb_env_set_mapsize(st->env, (size_t)o.map_size));
     if (rc == STORE_OK)
-        rc = map_mdb(mdb_env_set_maxreaders(st->env, o.max_readers));
+        rc = store__map_mdb(mdb_env_set_maxreaders(st->env, o.max_readers));
     if (rc == STORE_OK)
-        rc = map_mdb(mdb_env_set_maxdbs(st->env, 16));
+        rc = store__map_mdb(mdb_env_set_maxdbs(st->env, 16));
     if (rc != STORE_OK)
         goto out;
     mrc = mdb_env_open(st->env, dir, MDB_NOTLS | (o.read_only ? MDB_RDONLY : 0), 0640);
     if (mrc != MDB_SUCCESS) {
-        rc = map_mdb(mrc); /* MDB_INVALID etc: not an LMDB file -> STORE_ECORRUPT */
+        rc = store__map_mdb(mrc); /* MDB_INVALID etc: not an LMDB file -> STORE_ECORRUPT */
         goto out;
     }
     rc = open_layout(st);
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_env_get_fd(st->env, &st->fd));
+    rc = store__map_mdb(mdb_env_get_fd(st->env, &st->fd));
     if (rc != STORE_OK)
         goto out;
     rc = find_mapaddr(st->fd, &st->mapaddr);
@@ -477,6 +300,7 @@ out:
     if (st != NULL) {
         if (st->env != NULL)
             mdb_env_close(st->env);
+        store__lock_drop(st->lock_fd);
         pthread_mutex_destroy(&st->pool_lock);
         pthread_mutex_destroy(&st->pin_lock);
         free(st->dir);
@@ -498,6 +322,7 @@ void store_close(struct store *st)
         free(r);
     }
     mdb_env_close(st->env);
+    store__lock_drop(st->lock_fd); /* after LMDB: no write can follow it */
     pthread_mutex_destroy(&st->pool_lock);
     pthread_mutex_destroy(&st->pin_lock);
     free(st->dir);
@@ -531,7 +356,7 @@ int store_reader_begin(struct store *st, struct store_reader **out)
     pthread_mutex_unlock(&st->pool_lock);
 
     if (r != NULL) {
-        rc = map_mdb(mdb_txn_renew(r->txn));
+        rc = store__map_mdb(mdb_txn_renew(r->txn));
         if (rc != STORE_OK) {
             mdb_txn_abort(r->txn);
             free(r);
@@ -546,7 +371,7 @@ int store_reader_begin(struct store *st, struct store_reader **out)
     r->st = st;
     r->zero_copy = 0;
     r->next = NULL;
-    rc = map_mdb(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn));
+    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn));
     if (rc != STORE_OK) {
         free(r);
         return rc;
@@ -595,10 +420,10 @@ int store_batch_begin(struct store *st, struct store_batch **out)
     memset(b, 0, sizeof(*b));
     b->st = st;
     store__pin_release(st, 0);
-    rc = map_mdb(mdb_txn_begin(st->env, NULL, 0, &b->txn));
+    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, 0, &b->txn));
     if (rc != STORE_OK)
         goto out;
-    rc = counters_read(st, b->txn, &b->c);
+    rc = store__counters_read(st, b->txn, &b->c);
 out:
     if (rc != STORE_OK) {
         if (b->txn != NULL)
@@ -621,7 +446,7 @@ static int batch_reserve_copy(struct store_batch *b, MDB_dbi dbi, MDB_val *key, 
 
     val.mv_size = len;
     val.mv_data = NULL;
-    rc = db_put(b->txn, dbi, key, &val, MDB_RESERVE);
+    rc = store__db_put(b->txn, dbi, key, &val, MDB_RESERVE);
     if (rc != STORE_OK) {
         b->failed = rc;
         return rc;
@@ -654,7 +479,7 @@ static int batch_put(struct store_batch *b, const unsigned char digest[STORE_DIG
         return STORE_OK;
     }
     if (rc != MDB_NOTFOUND) {
-        b->failed = map_mdb(rc);
+        b->failed = store__map_mdb(rc);
         return b->failed;
     }
     if (!verified) {
@@ -692,7 +517,7 @@ static int batch_put_variant(struct store_batch *b, const unsigned char digest[S
 
     if (b->failed)
         return b->failed;
-    if (enc != STORE_ENC_GZIP && enc != STORE_ENC_BR)
+    if (enc < STORE_ENC_GZIP || enc >= STORE_ENC_COUNT)
         return STORE_EINVAL;
     if (data == NULL && len > 0)
         return STORE_EINVAL;
@@ -702,7 +527,7 @@ static int batch_put_variant(struct store_batch *b, const unsigned char digest[S
     if (rc != MDB_SUCCESS) {
         if (rc == MDB_NOTFOUND)
             return STORE_ENOTFOUND;
-        b->failed = map_mdb(rc);
+        b->failed = store__map_mdb(rc);
         return b->failed;
     }
     memcpy(vkey, digest, STORE_DIGEST_LEN);
@@ -719,7 +544,7 @@ static int batch_put_variant(struct store_batch *b, const unsigned char digest[S
             return STORE_OK;
         }
         if (rc != MDB_NOTFOUND) {
-            b->failed = map_mdb(rc);
+            b->failed = store__map_mdb(rc);
             return b->failed;
         }
     }
@@ -758,12 +583,12 @@ int store_batch_commit(struct store_batch *b)
         mdb_txn_abort(b->txn);
         goto out;
     }
-    rc = counters_write(b->st, b->txn, &b->c);
+    rc = store__counters_write(b->st, b->txn, &b->c);
     if (rc != STORE_OK) {
         mdb_txn_abort(b->txn);
         goto out;
     }
-    rc = txn_commit(b->txn);
+    rc = store__txn_commit(b->txn);
 out:
     free(b);
     return rc;
@@ -793,7 +618,7 @@ static int present(struct store *st, MDB_dbi dbi, const void *k, size_t klen)
         return 1;
     if (rc == MDB_NOTFOUND)
         return 0;
-    return -map_mdb(rc);
+    return -store__map_mdb(rc);
 }
 
 int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], const void *data,
@@ -853,7 +678,7 @@ int store_put_variant(struct store *st, const unsigned char digest[STORE_DIGEST_
 
     uint64_t size = UINT64_MAX;
 
-    if (enc != STORE_ENC_GZIP && enc != STORE_ENC_BR)
+    if (enc < STORE_ENC_GZIP || enc >= STORE_ENC_COUNT)
         return STORE_EINVAL;
     if (data == NULL && len > 0)
         return STORE_EINVAL;
@@ -915,7 +740,7 @@ int store_missing(struct store *st, const unsigned char (*digests)[STORE_DIGEST_
         key.mv_data = (void *)digests[i];
         rc = mdb_get(r->txn, st->blobs, &key, &val);
         if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
-            rc = map_mdb(rc);
+            rc = store__map_mdb(rc);
             goto out;
         }
         missing[i] = rc == MDB_NOTFOUND;
@@ -954,12 +779,6 @@ static int cmp_file_digest(const void *pa, const void *pb)
     int c = memcmp(a->digest, b->digest, STORE_DIGEST_LEN);
 
     return c != 0 ? c : cmp_file_path(pa, pb);
-}
-
-static int same_entry(const struct store_file *a, const struct store_file *b)
-{
-    return memcmp(a->digest, b->digest, STORE_DIGEST_LEN) == 0 &&
-           cmp_bytes(a->type, a->type_len, b->type, b->type_len) == 0;
 }
 
 static void report(store_problem_fn fn, void *arg, enum store_problem_kind kind, const char *path,
@@ -1016,11 +835,11 @@ static int republish_check(struct store *st, const char *id, size_t id_len,
         return -rc;
     rc = mdb_get(r->txn, st->releases, &key, &val);
     if (rc != MDB_SUCCESS) {
-        rc = rc == MDB_NOTFOUND ? 0 : -map_mdb(rc);
+        rc = rc == MDB_NOTFOUND ? 0 : -store__map_mdb(rc);
         goto out;
     }
     if (val.mv_size != RELEASE_HEAD_LEN + entries_len ||
-        get_u64((unsigned char *)val.mv_data + 16) != u ||
+        store__get_u64((unsigned char *)val.mv_data + 16) != u ||
         (entries_len > 0 &&
          memcmp((unsigned char *)val.mv_data + RELEASE_HEAD_LEN, entries, entries_len) != 0)) {
         rc = 0;
@@ -1037,7 +856,7 @@ static int republish_check(struct store *st, const char *id, size_t id_len,
             goto out;
         }
         if (rc != MDB_SUCCESS) {
-            rc = -map_mdb(rc);
+            rc = -store__map_mdb(rc);
             goto out;
         }
     }
@@ -1067,7 +886,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     if (sorted == NULL)
         goto out;
 
-    /* 1. Every entry valid; sorted by path; identical duplicates counted once. */
+    /* 1. Every entry valid; sorted by path; a path given twice is a bad entry. */
     for (i = 0; i < n; i++) {
         const struct store_file *f = &files[i];
 
@@ -1083,11 +902,9 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     qsort(sorted, m, sizeof(*sorted), cmp_file_path);
     for (i = 0; i < m; i++) {
         if (u > 0 && cmp_file_path(&sorted[i], &sorted[u - 1]) == 0) {
-            if (!same_entry(sorted[i], sorted[u - 1])) {
-                report(problem, arg, STORE_PROBLEM_BAD_ENTRY, sorted[i]->path, sorted[i]->path_len,
-                       sorted[i]->digest);
-                bad = 1;
-            }
+            report(problem, arg, STORE_PROBLEM_BAD_ENTRY, sorted[i]->path, sorted[i]->path_len,
+                   sorted[i]->digest);
+            bad = 1;
             continue;
         }
         sorted[u++] = sorted[i];
@@ -1133,7 +950,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     }
 
     store__pin_release(st, 0);
-    rc = map_mdb(mdb_txn_begin(st->env, NULL, 0, &txn));
+    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, 0, &txn));
     if (rc != STORE_OK)
         goto out;
     /* A pruned release id never comes back, whoever publishes it. */
@@ -1153,7 +970,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
                    bydigest[i]->digest);
             nmissing++;
         } else if (rc != MDB_SUCCESS) {
-            rc = map_mdb(rc);
+            rc = store__map_mdb(rc);
             goto out;
         }
     }
@@ -1168,7 +985,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     for (i = 0; i < u; i++) {
         unsigned char kbuf[PATH_KEY_DIRECT];
 
-        path_key(sorted[i]->path, sorted[i]->path_len, kbuf, &key);
+        store__path_key(sorted[i]->path, sorted[i]->path_len, kbuf, &key);
         rc = mdb_get(txn, st->paths, &key, &val);
         if (rc == MDB_NOTFOUND) {
             isnew[i] = 1;
@@ -1176,7 +993,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
             continue;
         }
         if (rc != MDB_SUCCESS) {
-            rc = map_mdb(rc);
+            rc = store__map_mdb(rc);
             goto out;
         }
         isnew[i] = 0;
@@ -1220,7 +1037,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     rc = mdb_get(txn, st->releases, &key, &val);
     if (rc == MDB_SUCCESS) {
         if (val.mv_size == RELEASE_HEAD_LEN + entries_len &&
-            get_u64((unsigned char *)val.mv_data + 16) == u &&
+            store__get_u64((unsigned char *)val.mv_data + 16) == u &&
             (entries_len == 0 ||
              memcmp((unsigned char *)val.mv_data + RELEASE_HEAD_LEN, entries, entries_len) == 0)) {
             if (created != NULL)
@@ -1230,7 +1047,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
         }
         relconflict = 1;
     } else if (rc != MDB_NOTFOUND) {
-        rc = map_mdb(rc);
+        rc = store__map_mdb(rc);
         goto out;
     }
 
@@ -1242,14 +1059,14 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     }
 
     /* 5. Write: new paths, the release, its place in publish order, counters. */
-    rc = counters_read(st, txn, &c);
+    rc = store__counters_read(st, txn, &c);
     if (rc != STORE_OK)
         goto out;
     for (i = 0; i < u; i++) {
         unsigned char kbuf[PATH_KEY_DIRECT];
         unsigned char pval[STORE_DIGEST_LEN + 9 + STORE_TYPE_MAX];
 
-        path_key(sorted[i]->path, sorted[i]->path_len, kbuf, &key);
+        store__path_key(sorted[i]->path, sorted[i]->path_len, kbuf, &key);
         if (!isnew[i]) {
             /* same digest: a path gone by a prune is live again */
             rc = store__path_revive(st, txn, &key);
@@ -1258,13 +1075,13 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
             continue;
         }
         memcpy(pval, sorted[i]->digest, STORE_DIGEST_LEN);
-        put_u64(pval + STORE_DIGEST_LEN,
+        store__put_u64(pval + STORE_DIGEST_LEN,
                 (uint64_t)(sorted[i]->published > 0 ? sorted[i]->published : now));
         pval[STORE_DIGEST_LEN + 8] = (unsigned char)sorted[i]->type_len;
         memcpy(pval + STORE_DIGEST_LEN + 9, sorted[i]->type, sorted[i]->type_len);
         val.mv_data = pval;
         val.mv_size = STORE_DIGEST_LEN + 9 + sorted[i]->type_len;
-        rc = db_put(txn, st->paths, &key, &val, 0);
+        rc = store__db_put(txn, st->paths, &key, &val, 0);
         if (rc != STORE_OK)
             goto out;
     }
@@ -1273,24 +1090,24 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     key.mv_data = (void *)id;
     val.mv_size = RELEASE_HEAD_LEN + entries_len;
     val.mv_data = NULL;
-    rc = db_put(txn, st->releases, &key, &val, MDB_RESERVE);
+    rc = store__db_put(txn, st->releases, &key, &val, MDB_RESERVE);
     if (rc != STORE_OK)
         goto out;
     relval = val.mv_data;
-    put_u64(relval, (uint64_t)now);
-    put_u64(relval + 8, c.seq);
-    put_u64(relval + 16, u);
+    store__put_u64(relval, (uint64_t)now);
+    store__put_u64(relval + 8, c.seq);
+    store__put_u64(relval + 16, u);
     if (entries_len > 0)
         memcpy(relval + RELEASE_HEAD_LEN, entries, entries_len);
     {
         unsigned char seqkey[8];
 
-        put_u64(seqkey, c.seq);
+        store__put_u64(seqkey, c.seq);
         key.mv_size = 8;
         key.mv_data = seqkey;
         val.mv_size = id_len;
         val.mv_data = (void *)id;
-        rc = db_put(txn, st->relorder, &key, &val, 0);
+        rc = store__db_put(txn, st->relorder, &key, &val, 0);
         if (rc != STORE_OK)
             goto out;
     }
@@ -1300,10 +1117,10 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     memcpy(c.last, id, id_len);
     c.last[id_len] = '\0';
     c.last_len = id_len;
-    rc = counters_write(st, txn, &c);
+    rc = store__counters_write(st, txn, &c);
     if (rc != STORE_OK)
         goto out;
-    rc = txn_commit(txn);
+    rc = store__txn_commit(txn);
     txn = NULL;
     if (rc == STORE_OK && created != NULL)
         *created = 1;
@@ -1341,7 +1158,7 @@ int store_get_blob(struct store_reader *r, const unsigned char digest[STORE_DIGE
         key.mv_size = STORE_DIGEST_LEN;
         key.mv_data = (void *)digest;
         rc = mdb_get(r->txn, st->blobs, &key, &val);
-    } else if (enc == STORE_ENC_GZIP || enc == STORE_ENC_BR) {
+    } else if (enc >= STORE_ENC_GZIP && enc < STORE_ENC_COUNT) {
         memcpy(vkey, digest, STORE_DIGEST_LEN);
         vkey[STORE_DIGEST_LEN] = (unsigned char)enc;
         key.mv_size = sizeof(vkey);
@@ -1351,7 +1168,7 @@ int store_get_blob(struct store_reader *r, const unsigned char digest[STORE_DIGE
         return STORE_ENOTFOUND;
     }
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     fill_blob(st, &val, out);
     return STORE_OK;
 }
@@ -1367,10 +1184,10 @@ int store_lookup(struct store_reader *r, const char *path, size_t len, struct st
 
     if (path == NULL || len == 0 || len > STORE_PATH_MAX)
         return STORE_ENOTFOUND;
-    path_key(path, len, kbuf, &key);
+    store__path_key(path, len, kbuf, &key);
     rc = mdb_get(r->txn, st->paths, &key, &val);
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     p = val.mv_data;
     if (val.mv_size < STORE_DIGEST_LEN + 9 ||
         val.mv_size != (size_t)STORE_DIGEST_LEN + 9 + p[STORE_DIGEST_LEN + 8])
@@ -1380,7 +1197,7 @@ int store_lookup(struct store_reader *r, const char *path, size_t len, struct st
         return rc > 0 ? STORE_EGONE : -rc;
     memset(&a, 0, sizeof(a));
     memcpy(a.digest, p, STORE_DIGEST_LEN);
-    a.published = (int64_t)get_u64(p + STORE_DIGEST_LEN);
+    a.published = (int64_t)store__get_u64(p + STORE_DIGEST_LEN);
     a.type_len = p[STORE_DIGEST_LEN + 8];
     a.type = (const char *)p + STORE_DIGEST_LEN + 9;
     rc = store_get_blob(r, a.digest, STORE_ENC_IDENTITY, &a.body[STORE_ENC_IDENTITY]);
@@ -1426,7 +1243,7 @@ int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t 
 
     rc = mdb_cursor_open(r->txn, r->st->blobs, &cur);
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     if (after != NULL) {
         key.mv_size = STORE_DIGEST_LEN;
         key.mv_data = (void *)after;
@@ -1447,7 +1264,7 @@ int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t 
     }
     mdb_cursor_close(cur);
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     return STORE_OK;
 }
 
@@ -1460,7 +1277,7 @@ static int release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_
 
     if (val->mv_size < RELEASE_HEAD_LEN)
         return STORE_ECORRUPT;
-    n = get_u64(p + 16);
+    n = store__get_u64(p + 16);
     if (count != NULL)
         *count = n;
     p += RELEASE_HEAD_LEN;
@@ -1510,7 +1327,7 @@ static int served_cb(void *arg, const struct store_file *file)
     unsigned char kbuf[PATH_KEY_DIRECT];
     MDB_val key, val;
 
-    path_key(f.path, f.path_len, kbuf, &key);
+    store__path_key(f.path, f.path_len, kbuf, &key);
     if (mdb_get(sv->r->txn, sv->r->st->paths, &key, &val) == MDB_SUCCESS &&
         val.mv_size >= STORE_DIGEST_LEN + 9) {
         const unsigned char *p = val.mv_data;
@@ -1518,7 +1335,7 @@ static int served_cb(void *arg, const struct store_file *file)
 
         if (val.mv_size == STORE_DIGEST_LEN + 9 + tl &&
             memcmp(p, f.digest, STORE_DIGEST_LEN) == 0) {
-            f.published = (int64_t)get_u64(p + STORE_DIGEST_LEN);
+            f.published = (int64_t)store__get_u64(p + STORE_DIGEST_LEN);
             f.type = (const char *)p + STORE_DIGEST_LEN + 9;
             f.type_len = tl;
         }
@@ -1536,11 +1353,11 @@ int store_release_get(struct store_reader *r, const char *id, size_t id_len, int
         return STORE_EINVAL;
     rc = mdb_get(r->txn, r->st->releases, &key, &val);
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     if (val.mv_size < RELEASE_HEAD_LEN)
         return STORE_ECORRUPT;
     if (created != NULL)
-        *created = (int64_t)get_u64(val.mv_data);
+        *created = (int64_t)store__get_u64(val.mv_data);
     if (fn == NULL)
         return release_walk(&val, NULL, NULL, NULL);
     {
@@ -1558,7 +1375,7 @@ int store_release_list(struct store_reader *r, store_release_fn fn, void *arg)
 
     rc = mdb_cursor_open(r->txn, r->st->relorder, &cur);
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
     while (rc == MDB_SUCCESS) {
         rc = mdb_get(r->txn, r->st->releases, &val, &rel);
@@ -1566,20 +1383,21 @@ int store_release_list(struct store_reader *r, store_release_fn fn, void *arg)
             rc = rc == MDB_SUCCESS ? MDB_CORRUPTED : rc;
             break;
         }
-        if (fn(arg, val.mv_data, val.mv_size, (int64_t)get_u64(rel.mv_data),
-               (size_t)get_u64((unsigned char *)rel.mv_data + 16)) != 0)
+        if (fn(arg, val.mv_data, val.mv_size, (int64_t)store__get_u64(rel.mv_data),
+               (size_t)store__get_u64((unsigned char *)rel.mv_data + 16)) != 0)
             break;
         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
     }
     mdb_cursor_close(cur);
     if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     return STORE_OK;
 }
 
 int store_stats(struct store *st, struct store_stats *out)
 {
     struct store_reader *r;
+    struct store_stats s;
     struct counters c;
     MDB_envinfo info;
     MDB_stat ms;
@@ -1589,31 +1407,35 @@ int store_stats(struct store *st, struct store_stats *out)
     rc = store_reader_begin(st, &r);
     if (rc != STORE_OK)
         return rc;
-    rc = counters_read(st, r->txn, &c);
+    rc = store__counters_read(st, r->txn, &c);
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_env_info(st->env, &info));
+    rc = store__map_mdb(mdb_env_info(st->env, &info));
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_env_stat(st->env, &ms));
+    rc = store__map_mdb(mdb_env_stat(st->env, &ms));
     if (rc != STORE_OK)
         goto out;
-    rc = map_mdb(mdb_env_get_flags(st->env, &flags));
+    rc = store__map_mdb(mdb_env_get_flags(st->env, &flags));
     if (rc != STORE_OK)
         goto out;
-    memset(out, 0, sizeof(*out));
-    out->blobs = c.blobs;
-    out->blob_bytes = c.blob_bytes;
-    out->variants = c.variants;
-    out->variant_bytes = c.variant_bytes;
-    out->paths = c.paths;
-    out->releases = c.releases;
-    memcpy(out->last_release, c.last, c.last_len + 1);
-    out->last_release_time = c.last_time;
-    out->map_size = info.me_mapsize;
-    out->map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
-    out->durable = (flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC)) == 0;
-    rc = store__prune_stats(st, r->txn, out);
+    memset(&s, 0, sizeof(s));
+    s.blobs = c.blobs;
+    s.blob_bytes = c.blob_bytes;
+    s.variants = c.variants;
+    s.variant_bytes = c.variant_bytes;
+    s.paths = c.paths;
+    s.releases = c.releases;
+    memcpy(s.last_release, c.last, c.last_len + 1);
+    s.last_release_time = c.last_time;
+    s.map_size = info.me_mapsize;
+    s.map_used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+    s.durable = (flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC)) == 0;
+    rc = store__prune_stats(st, r->txn, &s);
+    if (rc == STORE_OK)
+        rc = store__delta_stats(st, r->txn, &s);
+    if (rc == STORE_OK)
+        *out = s; /* written only on success */
 out:
     store_reader_end(r);
     return rc;
@@ -1622,52 +1444,96 @@ out:
 /* ------------------------------------------------------------------ */
 /* Maintenance                                                          */
 
+/* A list of digests that paths or release entries name (fsck_state). */
+struct fsck_refs {
+    unsigned char (*d)[STORE_DIGEST_LEN];
+    size_t n, cap;
+};
+
+/* fsck is a sort-merge, so that its cost per blob does not grow with the
+ * store (issue 19: per GB, 1.4-1.6x worse at 1M blobs than at 100k, from a
+ * search or a B-tree descent per path, entry and variant, each a cache miss
+ * once the tree or the array outgrows the caches). The blob walk, in key
+ * order, collects every digest and size (sorted for free); the variant walk,
+ * in the same key order, merges against it; paths and release entries
+ * append the digests they name, which are sorted (radix) and merged once at
+ * the end. Every pass is sequential. */
 struct fsck_state {
     store_bad_fn bad;
     void *arg;
     uint64_t checked, problems;
     uint64_t blobs, blob_bytes, variants, variant_bytes; /* summed, to check the counters */
-    /* Every blob digest, in key order (the blobs walk comes first): paths and
-     * release entries are checked against this array rather than by one
-     * B-tree descent each, whose cost grows with the tree (cache misses;
-     * issue 19: fsck per GB was 1.6x worse at 1M blobs than at 100k). */
-    unsigned char (*have)[STORE_DIGEST_LEN];
+    unsigned char (*have)[STORE_DIGEST_LEN];             /* every blob digest, key order */
+    uint64_t *have_size;                                 /* and its size */
     size_t nhave, cap;
+    size_t vpos;                  /* the variant walk's merge position in have */
+    struct fsck_refs paths, rels; /* digests that paths and release entries name */
 };
 
-/* 1 if digest d is in fs->have. SHA-256 digests are uniform, so an
- * interpolation search on their first 8 bytes lands next to the answer in
- * a couple of probes; after 8 probes it falls back to bisection, so a
- * skewed array (a hand-made store) still costs O(log n). */
-static int fsck_has_blob(const struct fsck_state *fs, const unsigned char *d)
+/* Appends d to refs. Returns STORE_OK or STORE_ENOMEM. */
+static int fsck_ref_add(struct fsck_refs *refs, const unsigned char *d)
 {
-    size_t lo = 0, hi = fs->nhave; /* the answer lies in [lo, hi) */
-    uint64_t k = get_u64(d);
-    int probes = 0;
+    if (refs->n == refs->cap) {
+        size_t cap = refs->cap ? refs->cap * 2 : 1024;
+        void *p = realloc(refs->d, cap * sizeof(*refs->d));
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c;
-
-        if (probes++ < 8) {
-            uint64_t a = get_u64(fs->have[lo]), b = get_u64(fs->have[hi - 1]);
-
-            if (k < a || k > b)
-                return 0;
-            if (b > a)
-                mid = lo + (size_t)((double)(k - a) / (double)(b - a) * (double)(hi - 1 - lo));
-            if (mid >= hi)
-                mid = hi - 1;
-        }
-        c = memcmp(fs->have[mid], d, STORE_DIGEST_LEN);
-        if (c == 0)
-            return 1;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+        if (p == NULL)
+            return STORE_ENOMEM;
+        refs->d = p;
+        refs->cap = cap;
     }
-    return 0;
+    memcpy(refs->d[refs->n++], d, STORE_DIGEST_LEN);
+    return STORE_OK;
+}
+
+/* Sorts a[0..n) by memcmp order in place: an American flag sort (MSD radix,
+ * in place) on the first byte, then on the second, then insertion sort of
+ * each run sharing both (a handful each: SHA-256 digests are uniform). */
+static void fsck_sort(unsigned char (*a)[STORE_DIGEST_LEN], size_t n, int byte)
+{
+    size_t count[256], start[256], next[256], i, b;
+    unsigned char tmp[STORE_DIGEST_LEN];
+
+    if (n < 32 || byte == 2) {
+        for (i = 1; i < n; i++) {
+            size_t j = i;
+
+            memcpy(tmp, a[i], STORE_DIGEST_LEN);
+            while (j > 0 && memcmp(a[j - 1], tmp, STORE_DIGEST_LEN) > 0) {
+                memcpy(a[j], a[j - 1], STORE_DIGEST_LEN);
+                j--;
+            }
+            memcpy(a[j], tmp, STORE_DIGEST_LEN);
+        }
+        return;
+    }
+    memset(count, 0, sizeof(count));
+    for (i = 0; i < n; i++)
+        count[a[i][byte]]++;
+    for (b = 0, i = 0; b < 256; b++) {
+        start[b] = next[b] = i;
+        i += count[b];
+    }
+    for (b = 0; b < 256; b++) {
+        size_t end = start[b] + count[b];
+
+        while (next[b] < end) {
+            unsigned char v = a[next[b]][byte];
+
+            if (v == b) {
+                next[b]++;
+                continue;
+            }
+            /* swap it into its bucket; what comes back is placed next */
+            memcpy(tmp, a[next[v]], STORE_DIGEST_LEN);
+            memcpy(a[next[v]], a[next[b]], STORE_DIGEST_LEN);
+            memcpy(a[next[b]], tmp, STORE_DIGEST_LEN);
+            next[v]++;
+        }
+    }
+    for (b = 0; b < 256; b++)
+        if (count[b] > 1)
+            fsck_sort(a + start[b], count[b], byte + 1);
 }
 
 static void fsck_bad(struct fsck_state *fs, const unsigned char *digest, int enc, const char *why)
@@ -1677,6 +1543,23 @@ static void fsck_bad(struct fsck_state *fs, const unsigned char *digest, int enc
     fs->problems++;
     if (fs->bad != NULL)
         fs->bad(fs->arg, digest != NULL ? digest : zero, enc, why);
+}
+
+/* Sorts refs and reports each entry absent from fs->have (every
+ * occurrence) as why. */
+static void fsck_merge(struct fsck_state *fs, struct fsck_refs *refs, const char *why)
+{
+    size_t i, j = 0;
+
+    fsck_sort(refs->d, refs->n, 0);
+    for (i = 0; i < refs->n; i++) {
+        int c = 1;
+
+        while (j < fs->nhave && (c = memcmp(fs->have[j], refs->d[i], STORE_DIGEST_LEN)) < 0)
+            j++;
+        if (j == fs->nhave || c != 0)
+            fsck_bad(fs, refs->d[i], -1, why);
+    }
 }
 
 /* Calls check(fs, r, key, val) on every record of dbi. */
@@ -1690,7 +1573,7 @@ static int fsck_walk(struct store_reader *r, MDB_dbi dbi, struct fsck_state *fs,
 
     rc = mdb_cursor_open(r->txn, dbi, &cur);
     if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
+        return store__map_mdb(rc);
     rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
     while (rc == MDB_SUCCESS) {
         int crc = check(fs, r, &key, &val);
@@ -1702,7 +1585,7 @@ static int fsck_walk(struct store_reader *r, MDB_dbi dbi, struct fsck_state *fs,
         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
     }
     mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? STORE_OK : map_mdb(rc);
+    return rc == MDB_NOTFOUND ? STORE_OK : store__map_mdb(rc);
 }
 
 static int check_blob(struct fsck_state *fs, struct store_reader *r, const MDB_val *key,
@@ -1724,8 +1607,13 @@ static int check_blob(struct fsck_state *fs, struct store_reader *r, const MDB_v
         if (p == NULL)
             return STORE_ENOMEM;
         fs->have = p;
+        p = realloc(fs->have_size, cap * sizeof(*fs->have_size));
+        if (p == NULL)
+            return STORE_ENOMEM;
+        fs->have_size = p;
         fs->cap = cap;
     }
+    fs->have_size[fs->nhave] = val->mv_size;
     memcpy(fs->have[fs->nhave++], key->mv_data, STORE_DIGEST_LEN);
     store_sha256(val->mv_data, val->mv_size, got);
     if (memcmp(got, key->mv_data, STORE_DIGEST_LEN) != 0)
@@ -1737,9 +1625,9 @@ static int check_variant(struct fsck_state *fs, struct store_reader *r, const MD
                          const MDB_val *val)
 {
     const unsigned char *k = key->mv_data;
-    MDB_val bkey = {STORE_DIGEST_LEN, key->mv_data}, bval;
-    int rc, enc;
+    int rc = 1, enc;
 
+    (void)r;
     fs->checked++;
     fs->variants++;
     fs->variant_bytes += val->mv_size;
@@ -1748,19 +1636,25 @@ static int check_variant(struct fsck_state *fs, struct store_reader *r, const MD
         return STORE_OK;
     }
     enc = k[STORE_DIGEST_LEN];
-    rc = mdb_get(r->txn, r->st->blobs, &bkey, &bval);
-    if (rc == MDB_NOTFOUND) {
+    /* variant keys are digest||enc: the same order as the blob walk's */
+    while (fs->vpos < fs->nhave && (rc = memcmp(fs->have[fs->vpos], k, STORE_DIGEST_LEN)) < 0)
+        fs->vpos++;
+    if (fs->vpos == fs->nhave || rc != 0) {
         fsck_bad(fs, k, enc, "variant of an absent blob");
         return STORE_OK;
     }
-    if (rc != MDB_SUCCESS)
-        return map_mdb(rc);
-    rc = store__variant_verify(enc, val->mv_data, val->mv_size, bval.mv_size, k);
+    rc = store__variant_verify(enc, val->mv_data, val->mv_size, fs->have_size[fs->vpos], k);
     if (rc == STORE_ENOMEM || rc == STORE_EFAULT)
         return rc;
     if (rc != STORE_OK)
         fsck_bad(fs, k, enc, "variant does not decode to its blob");
     return STORE_OK;
+}
+
+/* store__delta_fsck's report: enc -1, like the other non-variant problems. */
+static void fsck_bad_delta(void *arg, const unsigned char *digest, const char *why)
+{
+    fsck_bad(arg, digest, -1, why);
 }
 
 static int check_path(struct fsck_state *fs, struct store_reader *r, const MDB_val *key,
@@ -1779,10 +1673,8 @@ static int check_path(struct fsck_state *fs, struct store_reader *r, const MDB_v
     if (rc < 0)
         return -rc;
     if (rc == 1)
-        return STORE_OK; /* pruned: stays bound, its blob may be gone */
-    if (!fsck_has_blob(fs, p))
-        fsck_bad(fs, p, -1, "path bound to an absent blob");
-    return STORE_OK;
+        return STORE_OK;                /* pruned: stays bound, its blob may be gone */
+    return fsck_ref_add(&fs->paths, p); /* checked by fsck_merge */
 }
 
 struct release_check {
@@ -1796,9 +1688,8 @@ static int check_release_file(void *arg, const struct store_file *f)
     struct release_check *rc = arg;
 
     rc->fs->checked++;
-    if (!fsck_has_blob(rc->fs, f->digest))
-        fsck_bad(rc->fs, f->digest, -1, "release names an absent blob");
-    return 0;
+    rc->err = fsck_ref_add(&rc->fs->rels, f->digest); /* checked by fsck_merge */
+    return rc->err != STORE_OK;
 }
 
 static int check_release(struct fsck_state *fs, struct store_reader *r, const MDB_val *key,
@@ -1812,7 +1703,7 @@ static int check_release(struct fsck_state *fs, struct store_reader *r, const MD
         fsck_bad(fs, NULL, -1, "a pruned release is still present");
     else if (trc != STORE_OK)
         return trc;
-    if (release_walk(val, check_release_file, &rc, NULL) != STORE_OK)
+    if (release_walk(val, check_release_file, &rc, NULL) != STORE_OK && rc.err == STORE_OK)
         fsck_bad(fs, NULL, -1, "release record malformed");
     return rc.err;
 }
@@ -1830,10 +1721,11 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
     rc = store_reader_begin(st, &r);
     if (rc != STORE_OK)
         return rc;
-    if (counters_read(st, r->txn, &c) == STORE_OK && c.blobs > 0 &&
+    if (store__counters_read(st, r->txn, &c) == STORE_OK && c.blobs > 0 &&
         c.blobs < SIZE_MAX / sizeof(*fs.have)) {
         fs.have = malloc((size_t)c.blobs * sizeof(*fs.have)); /* NULL: grown while walking */
-        fs.cap = fs.have != NULL ? (size_t)c.blobs : 0;
+        fs.have_size = malloc((size_t)c.blobs * sizeof(*fs.have_size));
+        fs.cap = fs.have != NULL && fs.have_size != NULL ? (size_t)c.blobs : 0;
     }
     rc = fsck_walk(r, st->blobs, &fs, check_blob);
     if (rc == STORE_OK)
@@ -1842,9 +1734,13 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
         rc = fsck_walk(r, st->paths, &fs, check_path);
     if (rc == STORE_OK)
         rc = fsck_walk(r, st->releases, &fs, check_release);
+    if (rc == STORE_OK)
+        rc = store__delta_fsck(r, &fs.checked, fsck_bad_delta, &fs);
     if (rc != STORE_OK)
         goto out;
-    rc = counters_read(st, r->txn, &c);
+    fsck_merge(&fs, &fs.paths, "path bound to an absent blob");
+    fsck_merge(&fs, &fs.rels, "release names an absent blob");
+    rc = store__counters_read(st, r->txn, &c);
     if (rc != STORE_OK) {
         fsck_bad(&fs, NULL, -1, "counters missing or malformed");
     } else if (c.blobs != fs.blobs || c.blob_bytes != fs.blob_bytes || c.variants != fs.variants ||
@@ -1856,6 +1752,9 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
     rc = fs.problems == 0 ? STORE_OK : STORE_ECORRUPT;
 out:
     free(fs.have);
+    free(fs.have_size);
+    free(fs.paths.d);
+    free(fs.rels.d);
     store_reader_end(r);
     return rc;
 }
@@ -1872,7 +1771,9 @@ int store_backup(struct store *st, const char *path, int fd)
     }
     if (fd < 0)
         return STORE_EINVAL;
-    rc = map_mdb(mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT));
+    rc = store__map_mdb(mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT));
+    if (rc == STORE_ENOTFOUND)
+        rc = STORE_EIO; /* not an answer a copy can give: keep the Returns list true */
     if (rc == STORE_OK && own >= 0 && fsync(own) != 0)
         rc = errno == ENOSPC || errno == EDQUOT ? STORE_EFULL : STORE_EIO;
     if (own >= 0) {

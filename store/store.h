@@ -8,8 +8,12 @@
  * What is stored
  *   blobs      SHA-256 digest -> the exact bytes. Written once, never changed;
  *              removed only by store_prune() once no kept release uses them.
- *   variants   (digest, encoding) -> precompressed bytes (gzip, br), each
- *              checked on the way in to decode to exactly the blob.
+ *   variants   (digest, encoding) -> precompressed bytes (gzip, br, zstd),
+ *              each checked on the way in to decode to exactly the blob.
+ *   deltas     (target digest, dictionary digest) -> a dictionary-compressed
+ *              delta (RFC 9842 "dcz": header + zstd frame with the
+ *              dictionary blob as raw prefix), checked on the way in to
+ *              decode, with the dictionary blob, to exactly the target.
  *   paths      "/assets/app.3f2a9c1e5b7d0a41.css" -> (digest, content type,
  *              first publish time in the fleet, as origin-ingest stamped
  *              it or a peer carried it). Bound once, forever (invariant 2).
@@ -19,6 +23,8 @@
  *              published again (STORE_EPRUNED), by any path into the store.
  *   gone       paths whose every release was pruned. They stay bound to
  *              their digest; store_lookup() says STORE_EGONE.
+ *   promotion  the live release, its digest, the floor and when, plus the
+ *              promotions before it (store_promote; store_promote.c).
  *
  * Durability: every successful write call returns only after LMDB has
  * committed and synced (fdatasync). kill -9 at any point loses at most the
@@ -55,9 +61,17 @@
  *         its commit, ended only when no zero-copy reader is in flight and
  *         zero_copy_grace seconds passed since the last one ended (time for
  *         the kernel to drain its socket queues). Until then freed pages are
- *         not reused (the data file may grow). Prune in the serving process
- *         (the admin endpoint does): a prune by another process sees none of
- *         this process's in-flight zero-copy readers.
+ *         not reused (the data file may grow).
+ *     In one sentence: every page-freeing commit happens in the process that
+ *     pins its in-flight zero-copy responses, because only the one process
+ *     holding the writer lock (below) can commit at all.
+ *   - One writer per store (SPEC invariant 8). A writable store_open() takes
+ *     an exclusive lock on DIR/writer.lock (flock(2), with the holder's pid
+ *     inside) before LMDB opens, and holds it until store_close(); a second
+ *     writable open, in this process or another, fails with STORE_ELOCKED
+ *     and store_holder() names the holder. The kernel drops the lock when
+ *     the holder exits, kill -9 included. Read-only opens (fsck, stats,
+ *     backup) take no lock and may run beside the holder: they never commit.
  *   - Map-size rule between processes: every process that opens a store
  *     must give the same map_size. When another process has grown the map,
  *     LMDB refuses this process's next transaction (MDB_MAP_RESIZED), which
@@ -96,10 +110,11 @@ enum store_err {
     STORE_EIO,       /* I/O error from the OS; see errno in the log */
     STORE_ENOMEM,    /* allocation failed */
     STORE_ECORRUPT,  /* the environment is damaged or not an origind store */
-    STORE_EBUSY,     /* too many readers, or the store is locked */
+    STORE_EBUSY,     /* too many readers, or the map was resized by another process */
     STORE_EFAULT,    /* failure injected by store_fault_set() (tests only) */
     STORE_EGONE,     /* path bound, but every release naming it was pruned */
     STORE_EPRUNED,   /* release id was pruned (tombstone): never published again */
+    STORE_ELOCKED,   /* a writable open of a store another process holds */
 };
 
 /* A static, one-line English description of err. Never NULL. */
@@ -109,12 +124,13 @@ enum store_encoding {
     STORE_ENC_IDENTITY = 0,
     STORE_ENC_GZIP = 1,
     STORE_ENC_BR = 2,
+    STORE_ENC_ZSTD = 3, /* since 0.2: older builds ignore these records (see fsck) */
 };
-#define STORE_ENC_COUNT 3
+#define STORE_ENC_COUNT 4
 
-/* "identity", "gzip", "br"; NULL for an unknown value. */
+/* "identity", "gzip", "br", "zstd"; NULL for an unknown value. */
 const char *store_encoding_name(int enc);
-/* Parses "gzip"/"br"/"identity" of length len; -1 if unknown. */
+/* Parses "gzip"/"br"/"zstd"/"identity" of length len; -1 if unknown. */
 int store_encoding_parse(const char *name, size_t len);
 
 /* ------------------------------------------------------------------ */
@@ -157,18 +173,29 @@ struct store_options {
     uint64_t map_size;        /* capacity in bytes; 0: 64 GiB. Rounded to pages. */
     unsigned max_readers;     /* concurrent readers; 0: 4096 */
     uint64_t max_blob;        /* largest blob accepted; 0: 1 GiB */
-    int read_only;            /* open without write access (fsck, stats) */
+    int read_only;            /* open without write access and without the writer
+                                 lock (fsck, stats, backup) */
     unsigned zero_copy_grace; /* seconds, see the page lifetime rule; 0: 60, or
                                  ORIGIND_ZERO_COPY_GRACE from the environment */
 };
 
 /* Opens the store in directory dir, creating the directory (0750) and the
- * environment if needed. opt may be NULL for defaults. On success *out is a
- * handle the caller closes with store_close().
- * Returns STORE_OK, STORE_EIO (cannot create/open; errno kept), STORE_ECORRUPT
- * (not an LMDB environment or not an origind store), STORE_EBUSY, STORE_ENOMEM,
- * STORE_EINVAL. */
+ * environment if needed. Unless opt->read_only, takes the store's writer lock
+ * first (Caveats: one writer per store) and holds it until store_close().
+ * opt may be NULL for defaults. On success *out is a handle the caller closes
+ * with store_close().
+ * Returns STORE_OK, STORE_ELOCKED (another process, or another handle in this
+ * one, holds the writer lock: see store_holder()), STORE_EIO (cannot
+ * create/open; errno kept), STORE_ECORRUPT (not an LMDB environment or not an
+ * origind store), STORE_EBUSY, STORE_ENOMEM, STORE_EINVAL. */
 int store_open(const char *dir, const struct store_options *opt, struct store **out);
+
+/* Who holds the writer lock of the store in dir: on STORE_OK *pid is the
+ * holder's process id (0 if it has not written it yet). Returns STORE_OK,
+ * STORE_ENOTFOUND (nobody holds it), STORE_EIO, STORE_EINVAL. Reads only;
+ * for an error message after STORE_ELOCKED (the holder may exit between the
+ * two calls). */
+int store_holder(const char *dir, long *pid);
 
 /* Closes the store. Every reader and batch must have ended. NULL is a no-op. */
 void store_close(struct store *st);
@@ -226,11 +253,12 @@ int store_batch_commit(struct store_batch *b);
 /* Discards everything in the batch and frees b. NULL is a no-op. */
 void store_batch_abort(struct store_batch *b);
 
-/* Stores a precompressed variant (STORE_ENC_GZIP or STORE_ENC_BR) of an
- * existing blob. The store decodes data in a streaming pass, never producing
- * more than the blob's size, and accepts it only if the decoded bytes equal
- * the blob exactly (size and SHA-256). *created as for store_put_blob. The
- * decoding runs before LMDB's writer lock is taken.
+/* Stores a precompressed variant (STORE_ENC_GZIP, STORE_ENC_BR or
+ * STORE_ENC_ZSTD: one frame, a window of at most 8 MiB) of an existing blob.
+ * The store decodes data in a streaming pass, never producing more than the
+ * blob's size, and accepts it only if the decoded bytes equal the blob
+ * exactly (size and SHA-256). *created as for store_put_blob. The decoding
+ * runs before LMDB's writer lock is taken.
  * Returns STORE_OK, STORE_ENOTFOUND (blob not present), STORE_EVARIANT,
  * STORE_EINVAL (bad encoding, or data NULL with len > 0), STORE_ETOOBIG
  * (len > max_blob), STORE_EBUSY, STORE_EFULL, STORE_EIO, STORE_ENOMEM,
@@ -278,8 +306,8 @@ typedef void (*store_problem_fn)(void *arg, enum store_problem_kind kind, const 
  * stay, and the release records the type the path serves, not the one
  * given. Publishing the same id with the same set of (path, digest, type)
  * again, types as the paths serve them, is a no-op (*created = 0). files
- * need not be sorted; the same path twice with the same digest and type
- * counts once.
+ * need not be sorted; a path given twice, even with the same digest and
+ * type, is a BAD_ENTRY problem (reported once per extra copy).
  * Every problem is reported through problem (may be NULL) before returning:
  * A path that a prune left gone (STORE_EGONE) is live again when a release
  * binds it to the same digest; another digest is still a conflict.
@@ -332,7 +360,7 @@ struct store_asset {
     int64_t published; /* unix seconds of first publish */
     const char *type;  /* borrowed from the reader, not NUL-terminated */
     size_t type_len;
-    /* [STORE_ENC_IDENTITY] always set; the gzip and br variants when stored
+    /* [STORE_ENC_IDENTITY] always set; the gzip, br and zstd variants when stored
      * and the type is compressible (store_type_compressible: only those are
      * ever served), else data NULL */
     struct store_blob body[STORE_ENC_COUNT];
@@ -353,9 +381,9 @@ int store_get_blob(struct store_reader *r, const unsigned char digest[STORE_DIGE
 
 /* Lists blobs in digest order, starting strictly after *after (NULL: from the
  * first), calling fn for at most limit of them. variants is a bit mask of
- * (1 << STORE_ENC_GZIP) | (1 << STORE_ENC_BR). fn returns 0 to go on, non-zero
- * to stop. Returns STORE_OK, or a mapped LMDB error (STORE_EIO,
- * STORE_ECORRUPT, STORE_ENOMEM). */
+ * (1 << STORE_ENC_GZIP) | (1 << STORE_ENC_BR) | (1 << STORE_ENC_ZSTD). fn returns 0 to go on,
+ * non-zero to stop. Returns STORE_OK, or a mapped LMDB error (STORE_EIO, STORE_ECORRUPT,
+ * STORE_ENOMEM). */
 typedef int (*store_blob_fn)(void *arg, const unsigned char digest[STORE_DIGEST_LEN], uint64_t size,
                              unsigned variants);
 int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t limit,
@@ -383,7 +411,7 @@ int store_release_list(struct store_reader *r, store_release_fn fn, void *arg);
 
 struct store_stats {
     uint64_t blobs, blob_bytes;       /* identity blobs */
-    uint64_t variants, variant_bytes; /* gzip + br */
+    uint64_t variants, variant_bytes; /* gzip + br + zstd (deltas: below) */
     uint64_t paths, releases;
     char last_release[STORE_ID_MAX + 1]; /* "" if none */
     int64_t last_release_time;           /* 0 if none */
@@ -393,13 +421,53 @@ struct store_stats {
     uint64_t gone_paths;                 /* paths answering STORE_EGONE */
     uint64_t free_bytes;                 /* freed pages in the data file: reused by later
                                             writes, left out by store_backup() */
+    uint64_t deltas, delta_bytes;        /* dcz deltas, and the bytes of the pages they use */
     int durable; /* 1: the environment syncs every commit (none of MDB_NOSYNC,
                   * MDB_NOMETASYNC, MDB_MAPASYNC is set); 0 otherwise */
 };
-/* Fills *out from one consistent snapshot. Returns STORE_OK, STORE_EBUSY,
- * STORE_ENOMEM, STORE_EFAULT, STORE_ECORRUPT (counters unreadable),
- * STORE_EIO. */
+/* Fills *out from one consistent snapshot; *out is written only on
+ * STORE_OK. Returns STORE_OK, STORE_EBUSY, STORE_ENOMEM, STORE_EFAULT,
+ * STORE_ECORRUPT (counters unreadable), STORE_EIO. */
 int store_stats(struct store *st, struct store_stats *out);
+
+/* ------------------------------------------------------------------ */
+/* Dictionary deltas (store_delta.c; RFC 9842 "dcz")                    */
+
+/* Every stored delta starts with this 8-byte sequence (a zstd skippable
+ * frame of 32 bytes), then the dictionary's SHA-256, then one zstd frame
+ * compressed with the dictionary blob as raw-content prefix
+ * (ZSTD_CCtx_refPrefix). The whole is the response body of
+ * Content-Encoding: dcz. */
+#define STORE_DCZ_MAGIC      "\x5e\x2a\x4d\x18\x20\x00\x00\x00"
+#define STORE_DCZ_HEADER_LEN (8 + STORE_DIGEST_LEN)
+
+/* Stores data[0..len), a dcz delta from blob dict to blob target, after
+ * checking it: both blobs present, the header names dict, and the frame
+ * decodes (with dict's bytes as prefix, bounded by target's size) to
+ * exactly target. The decoding runs before LMDB's writer lock is taken.
+ * *created (may be NULL) as for store_put_blob. Durable on return.
+ * Returns STORE_OK, STORE_ENOTFOUND (target or dictionary blob absent),
+ * STORE_EVARIANT (does not decode to target), STORE_EINVAL (empty data, or
+ * target == dict), STORE_ETOOBIG (len > max_blob), STORE_EBUSY,
+ * STORE_EFULL, STORE_EIO (also: opened read-only), STORE_ENOMEM,
+ * STORE_ECORRUPT, STORE_EFAULT. */
+int store_put_delta(struct store *st, const unsigned char target[STORE_DIGEST_LEN],
+                    const unsigned char dict[STORE_DIGEST_LEN], const void *data, size_t len,
+                    int *created);
+
+/* The delta from dict to target, as stored (header included: the dcz body).
+ * out->data is valid until r ends; out->offset as in store_blob. Returns
+ * STORE_OK, STORE_ENOTFOUND, or a mapped LMDB error (STORE_EIO,
+ * STORE_ECORRUPT). */
+int store_get_delta(struct store_reader *r, const unsigned char target[STORE_DIGEST_LEN],
+                    const unsigned char dict[STORE_DIGEST_LEN], struct store_blob *out);
+
+/* Calls fn once per delta held for target (dictionary digest and the
+ * delta's length, in dictionary order); fn returns non-zero to stop.
+ * Returns STORE_OK, or a mapped LMDB error. */
+typedef int (*store_delta_fn)(void *arg, const unsigned char dict[STORE_DIGEST_LEN], uint64_t len);
+int store_list_deltas(struct store_reader *r, const unsigned char target[STORE_DIGEST_LEN],
+                      store_delta_fn fn, void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Retention (store_prune.c)                                            */
@@ -426,22 +494,21 @@ typedef void (*store_prune_fn)(void *arg, const char *id, size_t id_len, int sta
 struct store_prune_totals {
     uint64_t pruned, already, absent; /* ids by state */
     uint64_t blobs, variants, bytes, paths_gone;
+    uint64_t deltas; /* dcz deltas removed with their target or dictionary (bytes: in bytes) */
 };
 
 /* Prunes the n releases ids in one durable write transaction: each present
  * one is removed and every id gets a tombstone; a blob (and its variants) is
  * removed when a pruned release names it and no kept release does (blobs no
  * release names -- an upload whose publish has not come yet -- are left
- * alone); a path no kept release names is marked gone, and stays bound.
- * kill -9 at any point leaves the store before or after the whole prune.
- * Running the same prune again is a no-op (every id "already").
- * With dry_run nothing changes: the same answers from a read transaction.
- * fn (may be NULL) is called per id, before the commit (a failed commit
- * means none of it happened); *out (may be NULL) gets the totals on success.
- * Pruning every release is allowed (the policy is the caller's).
- * Returns STORE_OK, STORE_EINVAL (bad or repeated id, or ids NULL with n > 0),
- * STORE_EIO (also: opened read-only and not dry_run), STORE_EBUSY,
- * STORE_EFULL, STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. */
+ * alone), and with it every delta whose target or dictionary it is; a path no kept release names is
+ * marked gone, and stays bound. kill -9 at any point leaves the store before or after the whole
+ * prune. Running the same prune again is a no-op (every id "already"). With dry_run nothing
+ * changes: the same answers from a read transaction. fn (may be NULL) is called per id, before the
+ * commit (a failed commit means none of it happened); *out (may be NULL) gets the totals on
+ * success. Pruning every release is allowed (the policy is the caller's). Returns STORE_OK,
+ * STORE_EINVAL (bad or repeated id, or ids NULL with n > 0), STORE_EIO (also: opened read-only and
+ * not dry_run), STORE_EBUSY, STORE_EFULL, STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. */
 int store_prune(struct store *st, const struct store_id *ids, size_t n, int64_t now, int dry_run,
                 store_prune_fn fn, void *arg, struct store_prune_totals *out);
 
@@ -455,6 +522,59 @@ int store_tombstone_list(struct store_reader *r, const char *after, size_t after
 /* STORE_OK and *pruned (may be NULL) when id has a tombstone; STORE_ENOTFOUND
  * when not; STORE_EINVAL (bad id), or a mapped LMDB error. */
 int store_tombstone_get(struct store_reader *r, const char *id, size_t id_len, int64_t *pruned);
+
+/* ------------------------------------------------------------------ */
+/* Promotion (store_promote.c)                                          */
+
+/* Which release is live on the fleet. origin-ingest promote chooses every
+ * field and sends the same record to every node; peers carry it verbatim,
+ * so every node holds the same bytes (and the release document built from
+ * them is identical everywhere). */
+struct store_promotion {
+    /* The fleet-wide order: origin-ingest picks max(generation on every
+     * node) + 1; store_promotion_cmp breaks ties. Never 0 in a record. */
+    uint64_t generation;
+    int64_t promoted_at;                    /* unix seconds, origin-ingest's clock */
+    unsigned char digest[STORE_DIGEST_LEN]; /* the release digest (api.h) of release */
+    char release[STORE_ID_MAX + 1];         /* the live release, NUL-terminated */
+    char floor[STORE_ID_MAX + 1];           /* the oldest release a tab may run; "" none */
+};
+
+/* How many promotions a store remembers (newest first; older ones fall off). */
+#define STORE_PROMOTION_HISTORY 64
+
+/* The fleet-wide order of two promotions: by generation, then promoted_at,
+ * then release id, floor id and digest bytes (so two promoters that picked
+ * the same generation still order the same way on every node, and no node's
+ * clock takes part). Returns <0, 0 (the same promotion) or >0. */
+int store_promotion_cmp(const struct store_promotion *a, const struct store_promotion *b);
+
+/* Reads the promotions recorded here, newest first, into hist[0..max) and
+ * their number into *n (0: never promoted; hist[0] is the current one).
+ * Returns STORE_OK, STORE_ECORRUPT (malformed record), or a mapped LMDB
+ * error (STORE_EIO). *n is written only on success. */
+int store_promotion_get(struct store_reader *r, struct store_promotion *hist, size_t max,
+                        size_t *n);
+
+/* Checks p against what r sees: its release is here (STORE_ENOTFOUND, or
+ * STORE_EPRUNED when it has a tombstone), its floor (if any) is here
+ * (STORE_EMISSING otherwise) and was published here no later than the
+ * release (by publish time, then publish order; STORE_ECONFLICT if later).
+ * The release digest is not checked (api.h computes it; the caller compares).
+ * Returns STORE_OK, those, STORE_EINVAL (bad id), STORE_ECORRUPT, STORE_EIO. */
+int store_promotion_check(struct store_reader *r, const struct store_promotion *p);
+
+/* Records p durably if it orders after the current promotion
+ * (store_promotion_cmp): *created (may be NULL) = 1. The same promotion
+ * again is a no-op (*created = 0). In the same write transaction the checks
+ * of store_promotion_check are made again, so a prune cannot slip between.
+ * Returns STORE_OK, STORE_ECONFLICT (p orders before the current one: the
+ * newer stays; or its floor is newer than its release), STORE_ENOTFOUND,
+ * STORE_EPRUNED, STORE_EMISSING (floor), STORE_EINVAL (generation 0,
+ * promoted_at <= 0, bad id), STORE_EIO (also: opened read-only), STORE_EBUSY,
+ * STORE_EFULL, STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. Nothing changes
+ * on error. */
+int store_promote(struct store *st, const struct store_promotion *p, int *created);
 
 /* ------------------------------------------------------------------ */
 /* Maintenance                                                          */
@@ -473,8 +593,11 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
 /* Writes a consistent, compacted copy of the live store to the file at path
  * (created, must not exist) or, when path is NULL, to fd. Readers and writers
  * go on meanwhile. Tombstones and gone marks are copied; pruned blobs are
- * not (the copy is as small as the kept data). Returns STORE_OK, STORE_EIO,
- * STORE_EFULL, STORE_EINVAL (path NULL and fd < 0). */
+ * not (the copy is as small as the kept data). Returns STORE_OK, STORE_EIO
+ * (also: path exists), STORE_EFULL, STORE_EBUSY (max_readers in use, or the
+ * map was resized by another process), STORE_ENOMEM, STORE_ECORRUPT (LMDB
+ * found a damaged page while copying), STORE_EINVAL (path NULL and fd < 0).
+ * A failed copy to path removes the partial file. */
 int store_backup(struct store *st, const char *path, int fd);
 
 /* ------------------------------------------------------------------ */

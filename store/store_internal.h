@@ -40,9 +40,12 @@ struct store {
     MDB_dbi blobs, variants, paths, releases, relorder, meta;
     MDB_dbi tombstones, gone; /* store_prune.c; valid only when has_prune_dbs */
     int has_prune_dbs;        /* 0: a read-only open of a store never opened since */
+    MDB_dbi deltas;           /* store_delta.c; valid only when has_deltas */
+    int has_deltas;           /* 0: a read-only open of a store no delta-aware build wrote */
     uint64_t max_blob;
     int read_only;
     int fd;
+    int lock_fd; /* the writer lock (store_lock.c); -1 when read-only */
     char *dir;
     char *mapaddr; /* base of the memory map: offsets are pointers minus this */
     pthread_mutex_t pool_lock;
@@ -69,6 +72,15 @@ struct store {
  * file and of a candidate mapping) are the same environment's meta page 0,
  * whatever commits happened between the two reads; 0 otherwise. */
 int store__meta_same_env(const unsigned char *a, const unsigned char *b);
+
+/* Takes the store's writer lock in dir (store_lock.c) and writes this
+ * process's pid into it; *fd_out (written only on success) holds the lock
+ * until store__lock_drop(). Returns STORE_OK, STORE_ELOCKED (another open
+ * file description holds it: store_holder() names it), STORE_EIO (errno
+ * kept), STORE_EINVAL (path too long). */
+int store__lock_take(const char *dir, int *fd_out);
+/* Releases the lock taken by store__lock_take(); -1 is a no-op. */
+void store__lock_drop(int fd);
 
 /* 1 if an armed fault at point fires now (its countdown reached zero);
  * always 0 in a build without ORIGIND_TEST_HOOKS (store_fault.c). */
@@ -98,25 +110,59 @@ static inline void *store__alloc(size_t n, int *err)
 void store__fault_from_env(const char *spec);
 #endif
 
-/* Decodes data (enc: STORE_ENC_GZIP or STORE_ENC_BR) in a streaming pass,
- * hashing the output, and checks it is exactly size bytes with SHA-256
- * digest. Never produces more than size + 1 bytes. Trailing bytes after the
- * compressed stream are refused.
+/* Decodes data (enc: STORE_ENC_GZIP, STORE_ENC_BR or STORE_ENC_ZSTD: one
+ * frame, nothing after it, no skippable frame, window <= 8 MiB) in a
+ * streaming pass, hashing the output, and checks it is exactly size bytes
+ * with SHA-256 digest. Never produces more than size + 1 bytes. Trailing
+ * bytes after the compressed stream are refused.
  * Returns STORE_OK, STORE_EVARIANT, STORE_EINVAL (bad enc), STORE_ENOMEM,
  * STORE_EFAULT. */
 int store__variant_verify(int enc, const void *data, size_t len, uint64_t size,
                           const unsigned char digest[STORE_DIGEST_LEN]);
 
+/* Checks a dcz delta data[0..len): the 40-byte header (STORE_DCZ_MAGIC and
+ * dict_digest), then one zstd frame that, with dict[0..dict_len) as raw
+ * prefix, decodes to exactly size bytes with SHA-256 digest. The window may
+ * be what RFC 9842 lets a browser decode (8 MiB, or 1.25 x the dictionary,
+ * at most 128 MiB). Returns STORE_OK, STORE_EVARIANT, STORE_ENOMEM,
+ * STORE_EFAULT. */
+int store__delta_verify(const void *data, size_t len, uint64_t size,
+                        const unsigned char digest[STORE_DIGEST_LEN], const void *dict,
+                        size_t dict_len, const unsigned char dict_digest[STORE_DIGEST_LEN]);
+
+/* store_delta.c: hooks the rest of the store calls. */
+/* Opens (creating when writable) the deltas database in txn. */
+int store__delta_open(struct store *st, MDB_txn *txn);
+/* Removes (counts only, when dry) every delta whose target or dictionary
+ * removed() says is being removed, adding to *count and *bytes. */
+int store__delta_prune(struct store *st, MDB_txn *txn,
+                       int (*removed)(void *arg, const unsigned char *digest), void *arg, int dry,
+                       uint64_t *count, uint64_t *bytes);
+/* Decodes every delta against its blobs; bad() per problem (digest: the
+ * target, NULL for a malformed key); *checked counts them. */
+int store__delta_fsck(struct store_reader *r, uint64_t *checked,
+                      void (*bad)(void *arg, const unsigned char *digest, const char *why),
+                      void *arg);
+/* Fills out->deltas and out->delta_bytes (pages the database uses). */
+int store__delta_stats(struct store *st, MDB_txn *txn, struct store_stats *out);
+
+/* store_record.c: the record layer every store file uses. */
 /* Maps an LMDB return code to a STORE_* code (the only place that does). */
 int store__map_mdb(int rc);
+/* Big-endian u64 at p (8 bytes). */
 uint64_t store__get_u64(const unsigned char *p);
 void store__put_u64(unsigned char *p, uint64_t v);
-/* The paths-DB key of path (see store.c); buf holds PATH_KEY_DIRECT bytes. */
+/* The paths-DB key of path: the path itself up to PATH_KEY_DIRECT bytes,
+ * else a prefix, a NUL and the path's SHA-256; buf holds PATH_KEY_DIRECT
+ * bytes and key may point into it or into path. */
 void store__path_key(const char *path, size_t len, unsigned char *buf, MDB_val *key);
 /* mdb_put through the WRITE fault point; returns a STORE_* code. */
 int store__db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned flags);
-/* Commits txn through the COMMIT fault point (txn always consumed). */
+/* Commits txn through the COMMIT fault point (txn always consumed); an I/O
+ * error on a filesystem with under 1 MiB left is STORE_EFULL. */
 int store__txn_commit(MDB_txn *txn);
+/* The counters record (meta "counters"): read (STORE_ECORRUPT when absent or
+ * malformed) and written in the caller's transaction. */
 int store__counters_read(struct store *st, MDB_txn *txn, struct counters *c);
 int store__counters_write(struct store *st, MDB_txn *txn, const struct counters *c);
 /* Walks a release record's entries (fn may be NULL); *count (may be NULL)

@@ -442,6 +442,12 @@ static int kept_file(void *arg, const struct store_file *f)
     return 0;
 }
 
+/* store__delta_prune's test: is digest one of the blobs this prune removes? */
+static int removed_has(void *arg, const unsigned char *digest)
+{
+    return dset_has(arg, digest);
+}
+
 struct drop_ctx {
     struct store *st;
     MDB_txn *txn;
@@ -752,6 +758,16 @@ int store_prune(struct store *st, const struct store_id *ids, size_t n, int64_t 
         c.variant_bytes -= d.variant_bytes;
         if (fn != NULL)
             fn(arg, ids[i].id, ids[i].len, state, d.blobs, d.variants, bytes);
+    }
+    /* deltas from or to a removed blob go with it (store_delta.c) */
+    if (removed.n > 0) {
+        uint64_t dbytes = 0;
+
+        rc = store__delta_prune(st, txn, removed_has, &removed, dry_run, &tot.deltas, &dbytes);
+        if (rc != STORE_OK)
+            goto out;
+        tot.bytes += dbytes;
+        ps[2] += dbytes;
     }
     if (!dry_run && tot.pruned + tot.absent > 0) {
         if (was_last)

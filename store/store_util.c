@@ -40,7 +40,9 @@ const char *store_strerror(int err)
     case STORE_ECORRUPT:
         return "store damaged or not an origind store";
     case STORE_EBUSY:
-        return "too many readers, or store locked";
+        return "too many readers, or the map was resized by another process";
+    case STORE_ELOCKED:
+        return "store held by another process (one writer per store)";
     case STORE_EFAULT:
         return "injected fault";
     case STORE_EGONE:
@@ -61,6 +63,8 @@ const char *store_encoding_name(int enc)
         return "gzip";
     case STORE_ENC_BR:
         return "br";
+    case STORE_ENC_ZSTD:
+        return "zstd";
     default:
         return NULL;
     }
@@ -76,6 +80,8 @@ int store_encoding_parse(const char *name, size_t len)
         return STORE_ENC_GZIP;
     if (len == 2 && memcmp(name, "br", 2) == 0)
         return STORE_ENC_BR;
+    if (len == 4 && memcmp(name, "zstd", 4) == 0)
+        return STORE_ENC_ZSTD;
     return -1;
 }
 

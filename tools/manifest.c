@@ -9,18 +9,15 @@
 
 #include "api.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
 
 #include "naming.h"
+#include "outfile.h"
 
 void ingest_sri(const unsigned char *digest, char *out, size_t outlen)
 {
@@ -40,53 +37,6 @@ static char *url_of(const struct ingest_file *f, const char *base)
     ingest_buf_add(&b, base ? base : "", bl);
     ingest_url_encode_path(&b, f->path, strlen(f->path));
     return b.data;
-}
-
-static int write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
-{
-    struct ingest_buf tmp = {0};
-    int fd, rc = INGEST_EXIT_LOCAL;
-    size_t off = 0;
-
-    ingest_buf_addf(&tmp, "%s.tmp.XXXXXX", path);
-    fd = mkostemp(tmp.data, O_CLOEXEC);
-    if (fd < 0) {
-        ingest_errf(err, errlen, "cannot write manifest %s: %s", path, strerror(errno));
-        goto out;
-    }
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            ingest_errf(err, errlen, "cannot write manifest %s: %s", path, strerror(errno));
-            goto out;
-        }
-        off += (size_t)w;
-    }
-    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-        ingest_errf(err, errlen, "cannot write manifest %s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        ingest_errf(err, errlen, "cannot write manifest %s: %s", path, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp.data, path) != 0) {
-        ingest_errf(err, errlen, "cannot write manifest %s: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = INGEST_EXIT_OK;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (rc != INGEST_EXIT_OK)
-        unlink(tmp.data);
-    ingest_buf_free(&tmp);
-    return rc;
 }
 
 char *ingest_manifest_render(const struct ingest_site *s, enum ingest_manifest_format fmt,
@@ -148,7 +98,7 @@ int ingest_manifest_write(const struct ingest_site *s, const char *path,
 
     if (text == NULL)
         return INGEST_EXIT_LOCAL;
-    rc = write_atomic(path, text, len, err, errlen);
+    rc = ingest_outfile_write(path, "manifest", text, len, err, errlen);
     free(text);
     return rc;
 }

@@ -12,11 +12,14 @@ enum ingest_manifest_format {
     INGEST_MANIFEST_FULL, /* {"css/app.css": {"url", "sha256", "size", "type", "integrity"}} */
 };
 
-/* Writes the manifest of s to path atomically (temporary file in the same
- * directory, fsync, rename). URLs are public_base (may be NULL or "", a
- * trailing '/' dropped) followed by the percent-encoded published path.
+/* Writes the manifest of s to path by outfile.h's rules: "-" is stdout; a
+ * symlink is written through to its target; the target is replaced
+ * atomically (temporary file in its directory, fsync, rename); anything
+ * but a regular file is refused. URLs are public_base (may be NULL or "",
+ * a trailing '/' dropped) followed by the percent-encoded published path.
  * Keys are the source paths (relative to DIR), in walk order.
- * Returns INGEST_EXIT_OK or INGEST_EXIT_LOCAL (err filled). */
+ * Returns INGEST_EXIT_OK, INGEST_EXIT_USAGE (a target refused) or
+ * INGEST_EXIT_LOCAL (an I/O error); err filled on failure. */
 int ingest_manifest_write(const struct ingest_site *s, const char *path,
                           enum ingest_manifest_format fmt, const char *public_base, char *err,
                           size_t errlen);

@@ -5,7 +5,7 @@
  * from the build directory (pread, no copy of the site in memory), the
  * release listing and the prune request of `prune`, retrying transient
  * failures, and turning each answer into a per-node outcome.
- * Not for: deciding exit codes across nodes or printing (ingest_main.c),
+ * Not for: deciding exit codes across nodes or printing (report.c, cmd_*.c),
  * parsing JSON bodies (api/).
  */
 #include "node.h"
@@ -34,6 +34,7 @@
 #define CONNECT_MS   3000L
 #define UPLOAD_BUFSZ (512L * 1024)
 #define PRUNE_WAIT_S 900L /* a node answers a prune only once its store is done */
+#define FETCH_WAIT_S 900L /* ... and a fetch once what it pulled is committed */
 
 enum req_kind {
     REQ_MISSING,
@@ -47,6 +48,8 @@ enum req_kind {
     REQ_PRUNE,
     REQ_BLOB_SIZE,
     REQ_PROBE,
+    REQ_EXCHANGE, /* ingest_client_exchange(): the answer goes to the caller */
+    REQ_FETCH,
 };
 
 struct item {
@@ -106,6 +109,7 @@ struct ingest_client {
     int (*list_fn)(void *arg, size_t node, const char *id, int64_t created, uint64_t files);
     void (*prune_fn)(void *arg, size_t node, const struct api_prune_answer *a);
     int (*release_fn)(void *arg, size_t node, const struct api_release *r);
+    ingest_exchange_fn *exchange_fn;
     uint64_t *sizes; /* ingest_client_blob_sizes() fills it */
     void *fn_arg;
     size_t fn_node; /* the node whose answer is being decoded */
@@ -297,7 +301,10 @@ static int start(struct ingest_client *c, struct req *r)
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, r->kind == REQ_PRUNE ? PRUNE_WAIT_S : 60L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                     r->kind == REQ_PRUNE   ? PRUNE_WAIT_S
+                     : r->kind == REQ_FETCH ? FETCH_WAIT_S
+                                            : 60L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
@@ -423,6 +430,10 @@ static const char *kind_name(enum req_kind k)
         return "blob size read";
     case REQ_PROBE:
         return "release probe";
+    case REQ_EXCHANGE:
+        return "request";
+    case REQ_FETCH:
+        return "fetch from seeds";
     }
     return "request";
 }
@@ -487,9 +498,50 @@ static void count_items(struct ingest_node *nd, const struct req *r)
     nd->bytes_sent += r->body_len;
 }
 
+/* A 200 to POST /v1/fetch: what the node still lacks is what it says. */
+static void on_fetched(struct ingest_client *c, const struct req *r)
+{
+    struct ingest_node *nd = &c->nodes[r->node];
+    struct api_fetch_answer a;
+    char why[API_WHY_MAX];
+    size_t i, b;
+
+    if (api_fetch_answer_decode(r->resp.data, r->resp.len, &a, why, sizeof(why)) != 0) {
+        node_fail(c, r->node, INGEST_EXIT_NODE, "malformed fetch answer: %s", why);
+        return;
+    }
+    memset(nd->lacks, 0, c->s->nblobs);
+    nd->missing = 0;
+    for (i = 0; i < a.nmissing; i++) {
+        b = ingest_site_find_blob(c->s, a.missing[i]);
+        if (b == (size_t)-1) {
+            node_fail(c, r->node, INGEST_EXIT_NODE, "fetch answer names a blob not asked for");
+            break;
+        }
+        if (!nd->lacks[b]) {
+            nd->lacks[b] = 1;
+            nd->missing++;
+        }
+    }
+    nd->fetched += (size_t)a.fetched;
+    nd->fetched_variants += (size_t)a.variants;
+    nd->fetched_bytes += a.bytes;
+    api_fetch_answer_free(&a);
+}
+
 static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob);
 static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct req *r);
 static void deliver_release(struct ingest_client *c, const struct req *r);
+
+/* Hands an exchange's answer to the caller (ingest_client_exchange). */
+static void deliver_exchange(struct ingest_client *c, const struct req *r, long status)
+{
+    char why[400] = "";
+
+    if (c->exchange_fn(c->fn_arg, r->node, status, r->resp.data != NULL ? r->resp.data : "",
+                       r->resp.len, why, sizeof(why)) != 0)
+        node_fail(c, r->node, INGEST_EXIT_NODE, "%s", why[0] ? why : "refused");
+}
 
 static int on_listed_release(void *arg, const char *id, int64_t created, uint64_t files)
 {
@@ -536,6 +588,12 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
         break;
     case REQ_PROBE:
         memcpy(nd->probed, r->probe_digest, sizeof(nd->probed));
+        break;
+    case REQ_EXCHANGE:
+        deliver_exchange(c, r, status);
+        break;
+    case REQ_FETCH:
+        on_fetched(c, r);
         break;
     case REQ_BLOB_SIZE:
         if (r->clen < 0)
@@ -607,6 +665,18 @@ static void on_refusal(struct ingest_client *c, struct req *r, long status)
                   "422 on publish: node lacks %zu blob(s) (first %s): %s", n, first, why);
         return;
     }
+    if (r->kind == REQ_EXCHANGE) {
+        deliver_exchange(c, r, status); /* the caller knows what its refusals mean */
+        return;
+    }
+    if (r->kind == REQ_FETCH) {
+        /* a node without /v1/fetch (404), or one that refuses this request:
+         * not a failed node, one to upload to directly */
+        nd->fetch_refused = 1;
+        snprintf(nd->fetch_note, sizeof(nd->fetch_note), "it refused the fetch: HTTP %ld: %.200s",
+                 status, why[0] ? why : "(no reason given)");
+        return;
+    }
     if (r->kind == REQ_PROBE) {
         /* 404 (no such release yet) or anything a proxy or an old node may
          * answer: push as usual; the next phases name real failures */
@@ -625,6 +695,35 @@ static void on_refusal(struct ingest_client *c, struct req *r, long status)
               why[0] ? why : "(no reason given)");
 }
 
+/* Reads the node's Origind-Encodings header (api.h) into nd->encodings;
+ * an answer without it leaves what is known. */
+static void note_encodings(CURL *easy, struct ingest_node *nd)
+{
+    struct curl_header *h = NULL;
+    const char *p;
+    unsigned m = 0;
+
+    if (curl_easy_header(easy, API_ENCODINGS_HEADER, 0, CURLH_HEADER, -1, &h) != CURLHE_OK ||
+        h == NULL)
+        return;
+    for (p = h->value; *p != '\0';) {
+        size_t n;
+        int enc;
+
+        p += strspn(p, " \t,");
+        n = strcspn(p, " \t,");
+        if (n == 0)
+            break;
+        enc = store_encoding_parse(p, n);
+        if (enc > STORE_ENC_IDENTITY)
+            m |= 1u << enc;
+        else if (n == 3 && memcmp(p, "dcz", 3) == 0)
+            m |= INGEST_ENC_DCZ;
+        p += n;
+    }
+    nd->encodings = m;
+}
+
 static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
 {
     struct ingest_node *nd = &c->nodes[r->node];
@@ -633,6 +732,12 @@ static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
     int retry = 0;
 
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    {
+        curl_off_t up = 0; /* what went out, whatever the answer */
+
+        if (curl_easy_getinfo(r->easy, CURLINFO_SIZE_UPLOAD_T, &up) == CURLE_OK && up > 0)
+            nd->bytes_uploaded += (uint64_t)up;
+    }
     if (rc == CURLE_OK && status > 0) {
         /* every answer of an origind admin listener states its API version:
          * a 2xx body is trusted only from a compatible node; another answer
@@ -654,6 +759,8 @@ static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
             return;
         }
     }
+    if (rc == CURLE_OK && status >= 200 && status <= 299)
+        note_encodings(r->easy, nd);
     r->clen = -1;
     if (r->kind == REQ_BLOB_SIZE)
         curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &r->clen);
@@ -834,6 +941,7 @@ struct ingest_client *ingest_client_new(const char *const *urls, size_t n, struc
             ul--;
         c->nodes[i].url = ingest_xstrndup(urls[i], ul);
         c->nodes[i].lacks = ingest_xcalloc(s->nblobs ? s->nblobs : 1, 1);
+        c->nodes[i].encodings = (1u << STORE_ENC_GZIP) | (1u << STORE_ENC_BR);
         c->hdr_json[i] = headers(o->token, "application/json");
         c->hdr_bundle[i] = headers(o->token, "application/x-origind-bundle");
         c->hdr_octet[i] = headers(o->token, "application/octet-stream");
@@ -877,6 +985,11 @@ void ingest_client_free(struct ingest_client *c)
     free(c->release_id);
     free(c);
     curl_global_cleanup();
+}
+
+struct ingest_site *ingest_client_site(struct ingest_client *c)
+{
+    return c->s;
 }
 
 struct ingest_node *ingest_client_nodes(struct ingest_client *c, size_t *n)
@@ -974,7 +1087,7 @@ static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob)
         struct ingest_buf path = {0};
         struct req *r;
 
-        if (b->var[enc].data == NULL)
+        if (b->var[enc].data == NULL || !(c->nodes[ni].encodings & (1u << enc)))
             continue;
         ingest_buf_addf(&path, "/v1/blobs/%s/%s", hex, store_encoding_name(enc));
         r = req_new(c, ni, REQ_VARIANT, "PUT", path.data);
@@ -1020,7 +1133,7 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
         r->body_len = bl->size;
         nd->bytes_planned += bl->size;
         for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT; enc++)
-            nd->bytes_planned += bl->var[enc].len;
+            nd->bytes_planned += (nd->encodings & (1u << enc)) ? bl->var[enc].len : 0;
         enqueue(c, r, 0);
     }
     for (b = 0; b < c->s->nblobs; b++) {
@@ -1033,7 +1146,9 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
          * spools a larger one to a temporary file first */
         need = REC_HDR + bl->size;
         for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT; enc++)
-            need += bl->var[enc].data != NULL ? REC_HDR + bl->var[enc].len : 0;
+            need += bl->var[enc].data != NULL && (nd->encodings & (1u << enc))
+                        ? REC_HDR + bl->var[enc].len
+                        : 0;
         if (bundle != NULL && bundle->body_len + need > c->o.bundle_bytes) {
             enqueue(c, bundle, 0);
             bundle = NULL;
@@ -1041,7 +1156,8 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
         for (enc = 0; enc < STORE_ENC_COUNT; enc++) {
             uint64_t len = enc == STORE_ENC_IDENTITY ? bl->size : bl->var[enc].len;
 
-            if (enc != STORE_ENC_IDENTITY && bl->var[enc].data == NULL)
+            if (enc != STORE_ENC_IDENTITY &&
+                (bl->var[enc].data == NULL || !(nd->encodings & (1u << enc))))
                 continue;
             if (bundle == NULL) {
                 bundle = req_new(c, ni, REQ_BUNDLE, "POST", "/v1/bundle");
@@ -1069,11 +1185,34 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
 
 void ingest_client_upload(struct ingest_client *c)
 {
+    ingest_client_upload_only(c, NULL);
+}
+
+void ingest_client_upload_only(struct ingest_client *c, const unsigned char *only)
+{
     size_t i;
 
     for (i = 0; i < c->n; i++) {
-        if (!c->nodes[i].failed && !c->nodes[i].unchanged)
+        if (!c->nodes[i].failed && !c->nodes[i].unchanged && (only == NULL || only[i]))
             plan_uploads(c, i);
+    }
+    run(c);
+}
+
+void ingest_client_fetch(struct ingest_client *c, char *const *bodies, const size_t *lens)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        struct req *r;
+
+        if (c->nodes[i].failed || bodies[i] == NULL)
+            continue;
+        r = req_new(c, i, REQ_FETCH, "POST", API_PATH_FETCH);
+        r->hdrs = c->hdr_json[i];
+        r->mem = bodies[i];
+        r->mem_len = lens[i];
+        enqueue(c, r, 0);
     }
     run(c);
 }
@@ -1260,4 +1399,26 @@ void ingest_client_prune(struct ingest_client *c, const char *body, size_t len,
     }
     run(c);
     c->prune_fn = NULL;
+}
+
+void ingest_client_exchange(struct ingest_client *c, const char *method, const char *path,
+                            const char *body, size_t len, ingest_exchange_fn *fn, void *arg)
+{
+    size_t i;
+
+    c->exchange_fn = fn;
+    c->fn_arg = arg;
+    for (i = 0; i < c->n; i++) {
+        struct req *r;
+
+        if (c->nodes[i].failed)
+            continue;
+        r = req_new(c, i, REQ_EXCHANGE, method, path);
+        r->hdrs = body != NULL ? c->hdr_json[i] : c->hdr_none[i];
+        r->mem = body;
+        r->mem_len = len;
+        enqueue(c, r, 0);
+    }
+    run(c);
+    c->exchange_fn = NULL;
 }

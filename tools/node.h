@@ -63,7 +63,35 @@ struct ingest_node {
     uint64_t bytes_progress; /* bytes handed to the network, retries included */
 
     unsigned char *lacks; /* per blob of the site: 1 if this node lacks it */
+    /* Encodings the node stores (its Origind-Encodings header, api.h): bit
+     * STORE_ENC_* set, INGEST_ENC_DCZ for deltas; gzip and br until a node
+     * says otherwise (the builds before the header). */
+    unsigned encodings;
+
+    /* Measured by libcurl (CURLINFO_SIZE_UPLOAD_T of every finished
+     * transfer to this node, request bodies of every kind, retries
+     * included): what the runner really sent it. */
+    uint64_t bytes_uploaded;
+
+    /* Seed push (tools/seed.c; 0 without --seed-nodes). */
+    int seed_role;           /* enum ingest_seed_role */
+    size_t fetched;          /* blobs it fetched from other nodes (POST /v1/fetch) */
+    size_t fetched_variants; /* variants it fetched with them */
+    uint64_t fetched_bytes;  /* their bytes */
+    int fetch_refused;       /* it refused the fetch (4xx): the caller uploads directly */
+    char fetch_note[300];    /* why it was uploaded to directly ("" if it was not) */
 };
+
+/* What a node is in a seed push. */
+enum ingest_seed_role {
+    INGEST_ROLE_NONE = 0, /* plain push (or it needed nothing) */
+    INGEST_ROLE_SEED,     /* uploaded to by the runner, then a source */
+    INGEST_ROLE_FETCHED,  /* fetched everything it lacked from other nodes */
+    INGEST_ROLE_DIRECT,   /* a fetcher that fell back to a direct upload */
+};
+
+/* Bit of struct ingest_node.encodings: the node takes dcz deltas. */
+#define INGEST_ENC_DCZ (1u << 8)
 
 struct ingest_client_opts {
     const char *token;     /* bearer token (borrowed; never printed) */
@@ -86,6 +114,9 @@ struct ingest_client; /* opaque */
 struct ingest_client *ingest_client_new(const char *const *urls, size_t n, struct ingest_site *s,
                                         const struct ingest_client_opts *o);
 void ingest_client_free(struct ingest_client *c);
+
+/* The site the client was made with (borrowed). */
+struct ingest_site *ingest_client_site(struct ingest_client *c);
 
 /* The nodes (borrowed, valid until ingest_client_free) and their number. */
 struct ingest_node *ingest_client_nodes(struct ingest_client *c, size_t *n);
@@ -111,6 +142,23 @@ void ingest_client_missing(struct ingest_client *c);
 /* (Nodes marked unchanged are skipped by missing, upload and publish.) */
 /* Uploads to each node what it lacks (with the variants held in s->blobs). */
 void ingest_client_upload(struct ingest_client *c);
+
+/* Uploads what it lacks to each node ni with only[ni] != 0 (and healthy,
+ * not unchanged); the others are left alone. */
+void ingest_client_upload_only(struct ingest_client *c, const unsigned char *only);
+
+/* POSTs bodies[ni] (lens[ni] bytes; api_fetch_request_encode(); NULL: no
+ * request to that node) to /v1/fetch of each healthy node, all at once. A
+ * node answers once what it fetched is committed, so it has up to 900 s
+ * without a byte. On a 200 (api_fetch_answer_decode): node->lacks holds
+ * exactly the digests it answered as missing (node->missing their count)
+ * and fetched, fetched_variants and fetched_bytes grow. A 4xx but 401 (a
+ * node without /v1/fetch answers 404): the node is not failed, but
+ * fetch_refused is set and fetch_note says why (the caller uploads to it
+ * directly). Connection errors and 5xx are retried, then fail the node
+ * (INGEST_EXIT_NODE) like any request; a 401 or an answer that does not
+ * decode fails it at once. bodies stay the caller's. */
+void ingest_client_fetch(struct ingest_client *c, char *const *bodies, const size_t *lens);
 
 /* Publishes release id (body: ingest_json_release_request()) on each node. */
 void ingest_client_publish(struct ingest_client *c, const char *id);
@@ -154,6 +202,21 @@ void ingest_client_list_releases(struct ingest_client *c,
 void ingest_client_prune(struct ingest_client *c, const char *body, size_t len,
                          void (*fn)(void *arg, size_t node, const struct api_prune_answer *a),
                          void *arg);
+
+/* One request to every healthy node: method (static string) to path (under
+ * the node's admin URL) with body[0..len) as JSON (NULL: no body; borrowed
+ * until return), retried as every request (connection errors, 5xx but 501,
+ * 505, 507). The final answer of each node that is not retried (2xx, 4xx,
+ * 501, 505, 507) goes to fn(arg, node index, status,
+ * body, body_len, why, why_size) (body borrowed for the call, never NULL);
+ * fn returns 0 to accept it, or non-zero after writing a one-line reason
+ * into why: the node is then failed with INGEST_EXIT_NODE and that reason.
+ * A node that fails otherwise (unreachable, 5xx after retries, 401,
+ * another API version) is failed as in every phase and fn is not called. */
+typedef int ingest_exchange_fn(void *arg, size_t node, long status, const char *body, size_t len,
+                               char *why, size_t why_size);
+void ingest_client_exchange(struct ingest_client *c, const char *method, const char *path,
+                            const char *body, size_t len, ingest_exchange_fn *fn, void *arg);
 
 /* Marks every healthy node failed with class and message (used when a local
  * error stops the push before publishing). */

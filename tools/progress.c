@@ -2,7 +2,7 @@
  * progress.c - progress and messages on stderr: a self-rewriting bar on a
  * terminal, concise lines otherwise (CI logs).
  *
- * Not for: the machine-readable --json summary (stdout, ingest_main.c), or
+ * Not for: the machine-readable --json summary (stdout, report.c), or
  * anything secret (the token is never passed here).
  */
 #include "progress.h"

@@ -4,7 +4,7 @@
  * For: which releases to keep (--keep-last, --keep-newer-than, --keep, on
  * the union of every node's list), refusing a policy that keeps nothing,
  * sending one prune set to every node, the dry-run report and the exit
- * code. Not for: option parsing (ingest_main.c's table), HTTP, retries, TLS
+ * code. Not for: option parsing (opts.c's table), HTTP, retries, TLS
  * and the API version check (node.c), the request and answer bodies
  * (api/api_prune.c), nor what a node does with the set (store_prune).
  *
@@ -33,6 +33,7 @@
 #include "api.h"
 #include "ingest.h"
 #include "node.h"
+#include "promote.h"
 
 /* ------------------------------------------------------------------ */
 /* Policy                                                               */
@@ -70,7 +71,15 @@ int64_t ingest_prune_duration(const char *s)
 
 int ingest_prune_policy_empty(const struct ingest_prune_policy *p)
 {
-    return p->keep_last == 0 && p->newer_than < 0 && p->nkeep == 0;
+    return p->keep_last == 0 && p->newer_than < 0 && p->nkeep == 0 && p->keep_promoted == 0;
+}
+
+const char *ingest_keep_why_name(unsigned i)
+{
+    static const char *const names[INGEST_KEEP_WHY_COUNT] = {
+        "keep-last", "newer-than", "keep", "promoted", "after-promotion", "live", "floor"};
+
+    return i < INGEST_KEEP_WHY_COUNT ? names[i] : "?";
 }
 
 int ingest_prune_merge(struct ingest_prune_rel **rels, size_t *n, const char *id, int64_t created)
@@ -113,12 +122,63 @@ size_t ingest_prune_decide(struct ingest_prune_rel *rels, size_t n,
     if (n > 0)
         qsort(rels, n, sizeof(*rels), cmp_newest_first);
     for (i = 0; i < n; i++) {
-        rels[i].keep = i < p->keep_last;
+        rels[i].why = i < p->keep_last ? INGEST_KEEP_LAST : 0;
         if (p->newer_than >= 0 && rels[i].created > now - p->newer_than)
-            rels[i].keep = 1;
+            rels[i].why |= INGEST_KEEP_NEWER;
         for (j = 0; j < p->nkeep; j++)
             if (strcmp(p->keep[j], rels[i].id) == 0)
-                rels[i].keep = 1;
+                rels[i].why |= INGEST_KEEP_ID;
+        rels[i].keep = rels[i].why != 0;
+        kept += rels[i].keep != 0;
+    }
+    return kept;
+}
+
+static struct ingest_prune_rel *find_rel(struct ingest_prune_rel *rels, size_t n, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(rels[i].id, id) == 0)
+            return &rels[i];
+    return NULL;
+}
+
+size_t ingest_prune_decide_promoted(struct ingest_prune_rel *rels, size_t n,
+                                    const struct ingest_prune_policy *p,
+                                    const struct store_promotion *hist, size_t nhist)
+{
+    struct ingest_prune_rel *r;
+    size_t i, j, distinct = 0, kept = 0;
+
+    if (nhist > 0) {
+        int64_t after = hist[0].promoted_at;
+
+        r = find_rel(rels, n, hist[0].release);
+        if (r != NULL) {
+            r->why |= INGEST_KEEP_LIVE;
+            if (r->created < after)
+                after = r->created;
+        }
+        r = hist[0].floor[0] != '\0' ? find_rel(rels, n, hist[0].floor) : NULL;
+        if (r != NULL)
+            r->why |= INGEST_KEEP_FLOOR;
+        for (i = 0; i < nhist && distinct < p->keep_promoted; i++) {
+            for (j = 0; j < i && strcmp(hist[j].release, hist[i].release) != 0; j++)
+                ;
+            if (j < i)
+                continue; /* promoted again later: counted once */
+            distinct++;
+            r = find_rel(rels, n, hist[i].release);
+            if (r != NULL)
+                r->why |= INGEST_KEEP_PROMOTED;
+        }
+        for (i = 0; p->keep_promoted > 0 && i < n; i++)
+            if (rels[i].created > after)
+                rels[i].why |= INGEST_KEEP_AFTER;
+    }
+    for (i = 0; i < n; i++) {
+        rels[i].keep = rels[i].why != 0;
         kept += rels[i].keep != 0;
     }
     return kept;
@@ -126,6 +186,48 @@ size_t ingest_prune_decide(struct ingest_prune_rel *rels, size_t n,
 
 /* ------------------------------------------------------------------ */
 /* The run                                                              */
+
+static int cmp_promotion_desc(const void *a, const void *b)
+{
+    return -store_promotion_cmp(a, b);
+}
+
+/* Every promotion any node remembers, newest first, into *out (malloc'd,
+ * caller frees; identical records once). Returns the count. */
+static size_t merge_histories(const struct ingest_promotions *ps, size_t nn,
+                              struct store_promotion **out)
+{
+    size_t i, k, n = 0, total = 0;
+    struct store_promotion *all;
+
+    for (i = 0; i < nn; i++)
+        total += ps[i].n;
+    all = ingest_xcalloc(total + 1, sizeof(*all));
+    for (i = 0; i < nn; i++)
+        for (k = 0; k < ps[i].n; k++)
+            all[n++] = ps[i].hist[k];
+    if (n > 1)
+        qsort(all, n, sizeof(*all), cmp_promotion_desc);
+    for (i = k = 0; i < n; i++)
+        if (k == 0 || store_promotion_cmp(&all[k - 1], &all[i]) != 0)
+            all[k++] = all[i];
+    *out = all;
+    return k;
+}
+
+/* "keep-last, live" for why into buf. */
+static const char *why_text(unsigned why, char *buf, size_t cap)
+{
+    unsigned i;
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < INGEST_KEEP_WHY_COUNT; i++)
+        if (why & (1u << i))
+            len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s%s", len ? ", " : "",
+                                    ingest_keep_why_name(i));
+    return buf;
+}
 
 struct run {
     const struct ingest_prune_opts *o;
@@ -202,8 +304,11 @@ int ingest_prune_run(const struct ingest_prune_opts *o)
     struct ingest_client *client = NULL;
     struct ingest_node *nodes;
     struct run r;
+    struct ingest_promotions *ps = NULL;
+    struct store_promotion *hist = NULL;
+    size_t nhist = 0;
     const char **ids = NULL;
-    json_t *report = NULL, *keep, *prune, *nodes_out;
+    json_t *report = NULL, *keep, *prune, *nodes_out, *whys;
     char *body = NULL;
     size_t nn, i, nkept, nprune = 0, body_len = 0;
     int rc = INGEST_EXIT_OK;
@@ -240,9 +345,27 @@ int ingest_prune_run(const struct ingest_prune_opts *o)
     }
     if (rc != INGEST_EXIT_OK)
         goto out;
+    /* and what they promoted: the live release is never pruned */
+    ps = ingest_xcalloc(nn, sizeof(*ps));
+    ingest_promotions_read(client, ps);
+    for (i = 0; i < nn; i++) {
+        if (nodes[i].failed) {
+            fprintf(stderr,
+                    "origin-ingest prune: node %s: reading promotions: %s; nothing pruned\n",
+                    o->nodes[i], nodes[i].error);
+            rc = INGEST_EXIT_NODE;
+        }
+    }
+    if (rc != INGEST_EXIT_OK)
+        goto out;
+    nhist = merge_histories(ps, nn, &hist);
+    if (o->policy.keep_promoted > 0 && nhist == 0)
+        fprintf(stderr, "origin-ingest prune: note: no node has a promotion: --keep-promoted "
+                        "keeps nothing\n");
 
-    /* 2. The kept set: the union of the three policies, on the union of lists. */
-    nkept = ingest_prune_decide(r.rels, r.nrels, &o->policy, now);
+    /* 2. The kept set: the union of the policies, on the union of lists. */
+    ingest_prune_decide(r.rels, r.nrels, &o->policy, now);
+    nkept = ingest_prune_decide_promoted(r.rels, r.nrels, &o->policy, hist, nhist);
     if (r.nrels > 0 && nkept == 0) {
         fprintf(stderr,
                 "origin-ingest prune: refusing: the policy keeps none of the %zu "
@@ -255,23 +378,41 @@ int ingest_prune_run(const struct ingest_prune_opts *o)
     /* 3. The same set to every node. */
     ids = calloc(r.nrels + 1, sizeof(*ids));
     r.answers = calloc(nn + 1, sizeof(*r.answers));
-    report = json_pack("{s:b,s:[],s:[],s:[]}", "dry_run", o->dry_run, "keep", "prune", "nodes");
+    report = json_pack("{s:b,s:[],s:{},s:[],s:[]}", "dry_run", o->dry_run, "keep", "why", "prune",
+                       "nodes");
     if (ids == NULL || r.answers == NULL || report == NULL)
         goto oom;
     keep = json_object_get(report, "keep");
     prune = json_object_get(report, "prune");
     nodes_out = json_object_get(report, "nodes");
+    whys = json_object_get(report, "why");
     for (i = 0; i < r.nrels; i++) {
         json_array_append_new(r.rels[i].keep ? keep : prune, json_string(r.rels[i].id));
         if (!r.rels[i].keep)
             ids[nprune++] = r.rels[i].id;
+        if (r.rels[i].keep) {
+            json_t *reasons = json_array();
+            unsigned b;
+
+            for (b = 0; b < INGEST_KEEP_WHY_COUNT; b++)
+                if (r.rels[i].why & (1u << b))
+                    json_array_append_new(reasons, json_string(ingest_keep_why_name(b)));
+            json_object_set_new(whys, r.rels[i].id, reasons);
+        }
     }
     body = api_prune_request_encode(ids, nprune, o->dry_run, &body_len);
     if (body == NULL)
         goto oom;
-    if (!o->json)
+    if (!o->json) {
+        char wbuf[200];
+
         printf("%s %zu of %zu releases, keeping %zu, on %zu nodes\n",
                o->dry_run ? "would prune" : "pruning", nprune, r.nrels, nkept, nn);
+        for (i = 0; i < r.nrels; i++)
+            if (r.rels[i].keep)
+                printf("  keep %s: %s\n", r.rels[i].id,
+                       why_text(r.rels[i].why, wbuf, sizeof(wbuf)));
+    }
     if (nprune > 0)
         ingest_client_prune(client, body, body_len, on_pruned, &r);
     if (r.oom)
@@ -305,6 +446,8 @@ out:
     for (i = 0; r.answers != NULL && i < nn; i++)
         json_decref(r.answers[i]);
     free(r.answers);
+    free(ps);
+    free(hist);
     json_decref(report);
     free(body);
     free(ids);

@@ -4,10 +4,11 @@
  * (gzip with zlib, br with the brotli decoder), hash it, and name every URL
  * whose answer is not the file's bytes (through.h has the rules).
  *
- * For: loading the release's file list from one node (one GET, parsed by
- * answer.c), the fetch plan (files x the three Accept-Encoding values), the
+ * For: loading the release's file list from one node (one GET, decoded by
+ * api_release_decode() in api/api.c, an error answer by api/api_answer.c),
+ * the fetch plan (files x the three Accept-Encoding values), the
  * libcurl multi loop, streaming decode + SHA-256, the report.
- * Not for: the command line, exit codes (ingest_main.c), pushing (node.c).
+ * Not for: the command line, exit codes (cmd_verify.c), pushing (node.c).
  */
 #include "through.h"
 
@@ -21,13 +22,17 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "ingest.h"
 #include "api.h"
+#include "api_dict.h"
 #include "tls_client.h"
 #include "naming.h"
 
-#define ASKS             3
+#define ASKS             5
+#define ASK_ZSTD         3
+#define ASK_DCZ          4 /* only for files with a dictionary */
 #define DECODE_CHUNK     65536
 #define HEADER_VALUE     256
 #define REASON_MAX       640
@@ -36,9 +41,9 @@
 #define RELEASE_BODY_MAX (512u << 20) /* a release listing is JSON of its files */
 
 /* What is asked, the way CloudFront forwards it (NULL: no header, identity). */
-static const char *const ask_value[ASKS] = {NULL, "gzip", "br,gzip"};
+static const char *const ask_value[ASKS] = {NULL, "gzip", "br,gzip", "zstd", "dcz, br, zstd, gzip"};
 
-enum enc { ENC_UNSET, ENC_IDENTITY, ENC_GZIP, ENC_BR, ENC_OTHER };
+enum enc { ENC_UNSET, ENC_IDENTITY, ENC_GZIP, ENC_BR, ENC_ZSTD, ENC_DCZ, ENC_OTHER };
 
 struct fetch {
     size_t file; /* index into the caller's files */
@@ -56,6 +61,10 @@ struct fetch {
     int z_init, z_end;
     BrotliDecoderState *br;
     int br_end;
+    ZSTD_DCtx *zs; /* zstd and dcz */
+    int zs_end;
+    unsigned char dcz_hdr[STORE_DCZ_HEADER_LEN];
+    size_t dcz_got;
     char reason[REASON_MAX]; /* set when the answer is already known to be wrong */
 };
 
@@ -119,6 +128,10 @@ static void decoder_free(struct fetch *f)
         BrotliDecoderDestroyInstance(f->br);
     f->br = NULL;
     f->br_end = 0;
+    ZSTD_freeDCtx(f->zs);
+    f->zs = NULL;
+    f->zs_end = 0;
+    f->dcz_got = 0;
     EVP_MD_CTX_free(f->md);
     f->md = NULL;
     f->enc = ENC_UNSET;
@@ -143,10 +156,90 @@ static int decoder_start(struct fetch *f)
         f->br = BrotliDecoderCreateInstance(NULL, NULL, NULL);
         if (f->br == NULL)
             return -1;
+    } else if (strcasecmp(f->cenc, "zstd") == 0 || strcasecmp(f->cenc, "dcz") == 0) {
+        f->enc = strcasecmp(f->cenc, "zstd") == 0 ? ENC_ZSTD : ENC_DCZ;
+        f->zs = ZSTD_createDCtx();
+        /* what a browser decodes: 8 MiB for zstd (RFC 9659), up to 128 MiB for dcz */
+        if (f->zs == NULL || ZSTD_isError(ZSTD_DCtx_setParameter(f->zs, ZSTD_d_windowLogMax,
+                                                                 f->enc == ENC_ZSTD ? 23 : 27)))
+            return -1;
     } else {
         f->enc = ENC_OTHER;
     }
     return 0;
+}
+
+/* Feeds n bytes of a zstd frame (after a dcz header) to f's decoder. */
+static void zstd_feed(struct fetch *f, struct run *r, const char *data, size_t n)
+{
+    ZSTD_inBuffer in = {data, n, 0};
+
+    while (in.pos < in.size && f->reason[0] == '\0') {
+        ZSTD_outBuffer out = {r->decoded, DECODE_CHUNK, 0};
+        size_t zr;
+
+        if (f->zs_end) {
+            snprintf(f->reason, sizeof(f->reason), "bytes after the end of the %s frame", f->cenc);
+            return;
+        }
+        zr = ZSTD_decompressStream(f->zs, &out, &in);
+        if (ZSTD_isError(zr)) {
+            snprintf(f->reason, sizeof(f->reason), "Content-Encoding %s does not decode: %s",
+                     f->cenc, ZSTD_getErrorName(zr));
+            return;
+        }
+        EVP_DigestUpdate(f->md, r->decoded, out.pos);
+        if (zr == 0)
+            f->zs_end = 1;
+    }
+    /* flush what the decoder still holds for a completely given frame */
+    while (!f->zs_end && f->reason[0] == '\0') {
+        ZSTD_outBuffer out = {r->decoded, DECODE_CHUNK, 0};
+        size_t zr = ZSTD_decompressStream(f->zs, &out, &in);
+
+        if (ZSTD_isError(zr)) {
+            snprintf(f->reason, sizeof(f->reason), "Content-Encoding %s does not decode: %s",
+                     f->cenc, ZSTD_getErrorName(zr));
+            return;
+        }
+        EVP_DigestUpdate(f->md, r->decoded, out.pos);
+        if (zr == 0)
+            f->zs_end = 1;
+        if (out.pos < out.size)
+            break; /* needs more input */
+    }
+}
+
+/* A dcz body: its 40-byte header must name the file's dictionary, then the
+ * frame decodes with the dictionary's bytes as prefix. */
+static void dcz_feed(struct fetch *f, struct run *r, const char *data, size_t n)
+{
+    const struct ingest_through_file *file = &r->files[f->file];
+
+    if (f->dcz_got < STORE_DCZ_HEADER_LEN) {
+        size_t take = STORE_DCZ_HEADER_LEN - f->dcz_got;
+
+        if (take > n)
+            take = n;
+        memcpy(f->dcz_hdr + f->dcz_got, data, take);
+        f->dcz_got += take;
+        data += take;
+        n -= take;
+        if (f->dcz_got < STORE_DCZ_HEADER_LEN)
+            return;
+        if (file->dict == NULL || memcmp(f->dcz_hdr, STORE_DCZ_MAGIC, 8) != 0 ||
+            memcmp(f->dcz_hdr + 8, file->dict_digest, STORE_DIGEST_LEN) != 0) {
+            snprintf(f->reason, sizeof(f->reason),
+                     "dcz header is not the one of the dictionary offered");
+            return;
+        }
+        if (ZSTD_isError(ZSTD_DCtx_refPrefix(f->zs, file->dict, file->dict_len))) {
+            snprintf(f->reason, sizeof(f->reason), "cannot load the dictionary");
+            return;
+        }
+    }
+    if (n > 0)
+        zstd_feed(f, r, data, n);
 }
 
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg)
@@ -210,6 +303,12 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg)
         }
         break;
     }
+    case ENC_ZSTD:
+        zstd_feed(f, r, data, n);
+        break;
+    case ENC_DCZ:
+        dcz_feed(f, r, data, n);
+        break;
     default:
         break;
     }
@@ -255,16 +354,21 @@ static int judge(struct run *r, struct fetch *f, CURLcode rc)
         return 0;
     }
     if (f->enc == ENC_OTHER || (f->enc == ENC_BR && f->ask < 2) ||
-        (f->enc == ENC_GZIP && f->ask < 1)) {
+        (f->enc == ENC_GZIP && f->ask < 1) || (f->enc == ENC_ZSTD && f->ask < ASK_ZSTD) ||
+        (f->enc == ENC_DCZ && f->ask != ASK_DCZ) || (f->ask == ASK_ZSTD && f->enc == ENC_BR) ||
+        (f->ask == ASK_ZSTD && f->enc == ENC_GZIP)) {
         snprintf(reason, sizeof(reason), "Content-Encoding %s was not offered", f->cenc);
         wrong(r, f, reason);
         return 0;
     }
-    if ((f->enc == ENC_GZIP && !f->z_end) || (f->enc == ENC_BR && !f->br_end)) {
+    if ((f->enc == ENC_GZIP && !f->z_end) || (f->enc == ENC_BR && !f->br_end) ||
+        ((f->enc == ENC_ZSTD || f->enc == ENC_DCZ) && !f->zs_end)) {
         snprintf(reason, sizeof(reason), "Content-Encoding %s stream is truncated", f->cenc);
         wrong(r, f, reason);
         return 0;
     }
+    if (f->ask == ASK_DCZ && f->enc == ENC_DCZ)
+        r->res->dcz_answers++;
     EVP_DigestFinal_ex(f->md, got, &glen);
     if (glen != STORE_DIGEST_LEN || memcmp(got, file->digest, STORE_DIGEST_LEN) != 0) {
         store_digest_to_hex(got, gh);
@@ -288,6 +392,27 @@ static double now_s(void)
     return ingest_now();
 }
 
+/* Appends the standard base64 of in[0..n) to the NUL-terminated out. */
+static void b64_append(char *out, size_t cap, const unsigned char *in, size_t n)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = strlen(out), i;
+
+    for (i = 0; i < n && o + 5 < cap; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+
+        if (i + 1 < n)
+            v |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= in[i + 2];
+        out[o++] = a[v >> 18];
+        out[o++] = a[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? a[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? a[v & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
 static int start(struct run *r, CURLM *m, struct fetch *f, void **ctx, double deadline)
 {
     long left_ms = TRANSFER_SECS * 1000L;
@@ -305,6 +430,14 @@ static int start(struct run *r, CURLM *m, struct fetch *f, void **ctx, double de
 
             snprintf(h, sizeof(h), "Accept-Encoding: %s", ask_value[f->ask]);
             f->hdr = curl_slist_append(NULL, h);
+            if (f->ask == ASK_DCZ && f->hdr != NULL) {
+                char ad[120];
+
+                snprintf(ad, sizeof(ad), "Available-Dictionary: :");
+                b64_append(ad, sizeof(ad), r->files[f->file].dict_digest, STORE_DIGEST_LEN);
+                snprintf(ad + strlen(ad), sizeof(ad) - strlen(ad), ":");
+                f->hdr = curl_slist_append(f->hdr, ad);
+            }
         } else {
             f->hdr = curl_slist_append(NULL, "Accept-Encoding:"); /* none sent */
         }
@@ -378,7 +511,7 @@ int ingest_through_check(const struct ingest_through_file *files, size_t n,
     struct run r;
     struct fetch *fs = NULL;
     void **ctx = NULL;
-    size_t *idx = NULL, nidx = 0, nf, next = 0, i, *queue = NULL, qhead = 0, qtail = 0;
+    size_t *idx = NULL, nidx = 0, nf, next = 0, i, *queue = NULL, qhead = 0, qtail = 0, planned = 0;
     unsigned jobs = opts->jobs < 1 ? 1 : opts->jobs > JOBS_MAX ? JOBS_MAX : opts->jobs;
     double deadline = opts->timeout_s ? now_s() + opts->timeout_s : 0;
     CURLM *m = NULL;
@@ -411,6 +544,7 @@ int ingest_through_check(const struct ingest_through_file *files, size_t n,
     for (i = 0; i < nf; i++) {
         fs[i].file = idx[i / ASKS];
         fs[i].ask = (int)(i % ASKS);
+        planned += fs[i].ask != ASK_DCZ || files[fs[i].file].dict != NULL;
     }
     m = curl_multi_init();
     if (m == NULL) {
@@ -425,6 +559,10 @@ int ingest_through_check(const struct ingest_through_file *files, size_t n,
         while ((unsigned)in_flight < jobs && (qhead < qtail || next < nf)) {
             size_t k = qhead < qtail ? queue[qhead++] : next++;
 
+            if (fs[k].ask == ASK_DCZ && files[fs[k].file].dict == NULL)
+                continue; /* nothing to offer */
+            if (fs[k].ask == ASK_DCZ && fs[k].attempt == 0)
+                res->dcz_asked++;
             if (start(&r, m, &fs[k], &ctx[2 * k], deadline) != 0) {
                 res->timed_out = deadline > 0 && now_s() >= deadline;
                 if (!res->timed_out)
@@ -460,7 +598,7 @@ int ingest_through_check(const struct ingest_through_file *files, size_t n,
     if (res->timed_out)
         ingest_buf_addf(&r.report,
                         "time budget of %u s spent: %zu fetches not checked (counted as wrong)\n",
-                        opts->timeout_s, nf - res->fetches);
+                        opts->timeout_s, planned - res->fetches);
     rc = res->wrong > 0 ? 1 : 0;
 out:
     for (i = 0; i < nf; i++) {
@@ -504,6 +642,7 @@ static int add_file_cb(void *arg, const char *path, size_t path_len, const unsig
         rel->files = ingest_xrealloc(rel->files, rel->cap * sizeof(*rel->files));
     }
     f = &rel->files[rel->n++];
+    memset(f, 0, sizeof(*f));
     f->path = ingest_xstrndup(path, path_len);
     memcpy(f->digest, digest, STORE_DIGEST_LEN);
     f->type = type ? ingest_xstrdup(type) : NULL;
@@ -592,6 +731,96 @@ out:
     return ret;
 }
 
+/* GET node + rel with the token; the body in *body. Returns the status, 0
+ * when there was no answer. */
+static long node_get(const char *node, const char *token, const char *cacert, const char *rel,
+                     struct ingest_buf *body)
+{
+    struct ingest_buf url = {0}, auth = {0};
+    struct curl_slist *hdr = NULL;
+    CURL *e = curl_easy_init();
+    long status = 0;
+    size_t nl = strlen(node);
+
+    while (nl > 0 && node[nl - 1] == '/')
+        nl--;
+    ingest_buf_add(&url, node, nl);
+    ingest_buf_addf(&url, "%s", rel);
+    ingest_buf_addf(&auth, "Authorization: Bearer %s", token);
+    hdr = curl_slist_append(NULL, auth.data);
+    if (e != NULL && hdr != NULL) {
+        curl_easy_setopt(e, CURLOPT_URL, url.data);
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect_cb);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, body);
+        curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)TRANSFER_SECS);
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        tls_client_setopt(e, cacert);
+        if (curl_easy_perform(e) == CURLE_OK)
+            curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    }
+    curl_easy_cleanup(e);
+    curl_slist_free_all(hdr);
+    explicit_bzero(auth.data, auth.len);
+    ingest_buf_free(&auth);
+    ingest_buf_free(&url);
+    return status;
+}
+
+size_t ingest_through_find_dicts(const char *node, const char *token, const char *cacert,
+                                 struct ingest_through_release *rel)
+{
+    size_t i, found = 0;
+
+    for (i = 0; i < rel->n; i++) {
+        struct ingest_through_file *f = &rel->files[i];
+        unsigned char pred[STORE_DIGEST_LEN], next[STORE_DIGEST_LEN], sum[STORE_DIGEST_LEN];
+        struct api_blob_entry ent;
+        struct ingest_buf body = {0}, q = {0};
+        char hex[STORE_HEX_LEN + 1], why[API_WHY_MAX];
+        size_t n = 0;
+        int k, has_next = 0, zero = 1;
+
+        if (f->type == NULL ||
+            !api_dict_eligible(f->path, strlen(f->path), f->type, strlen(f->type)))
+            continue;
+        /* the listing entry of exactly this digest: after its predecessor */
+        memcpy(pred, f->digest, STORE_DIGEST_LEN);
+        for (k = STORE_DIGEST_LEN - 1; k >= 0; k--) {
+            if (pred[k]-- != 0)
+                break;
+        }
+        for (k = 0; k < STORE_DIGEST_LEN; k++)
+            zero &= f->digest[k] == 0;
+        store_digest_to_hex(pred, hex);
+        ingest_buf_addf(&q, "/v1/blobs?limit=1%s%s", zero ? "" : "&after=", zero ? "" : hex);
+        if (node_get(node, token, cacert, q.data, &body) != 200 ||
+            api_blob_page_decode(body.data, body.len, zero ? NULL : pred, &ent, 1, &n, &has_next,
+                                 next, why, sizeof(why)) != 0 ||
+            n != 1 || memcmp(ent.digest, f->digest, STORE_DIGEST_LEN) != 0 || ent.ndeltas == 0)
+            goto next_file;
+        ingest_buf_free(&body);
+        store_digest_to_hex(ent.deltas[0], hex);
+        ingest_buf_free(&q);
+        ingest_buf_addf(&q, "/v1/blobs/%s", hex);
+        if (node_get(node, token, cacert, q.data, &body) != 200)
+            goto next_file;
+        store_sha256(body.data, body.len, sum);
+        if (memcmp(sum, ent.deltas[0], STORE_DIGEST_LEN) != 0)
+            goto next_file;
+        f->dict = (unsigned char *)body.data; /* owned by rel now */
+        f->dict_len = body.len;
+        memcpy(f->dict_digest, ent.deltas[0], STORE_DIGEST_LEN);
+        memset(&body, 0, sizeof(body));
+        found++;
+    next_file:
+        ingest_buf_free(&body);
+        ingest_buf_free(&q);
+    }
+    return found;
+}
+
 void ingest_through_release_free(struct ingest_through_release *rel)
 {
     size_t i;
@@ -599,6 +828,7 @@ void ingest_through_release_free(struct ingest_through_release *rel)
     for (i = 0; i < rel->n; i++) {
         free((char *)rel->files[i].path);
         free((char *)rel->files[i].type);
+        free((unsigned char *)rel->files[i].dict);
     }
     free(rel->files);
     memset(rel, 0, sizeof(*rel));

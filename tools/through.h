@@ -4,11 +4,17 @@
  * the bytes against the release's digests. The last gate of a deploy: it
  * proves what the CDN now serves, not what the nodes hold.
  *
- * Every file is fetched three times, with the Accept-Encoding values
- * CloudFront sends (none, "gzip", "br,gzip"), so each stored encoding is
- * exercised. A response is right when it is a 200 whose body, decoded per
- * its Content-Encoding (identity, gzip or br), has the file's SHA-256, and
- * whose Content-Type is the release's. Anything else (another status, a
+ * Every file is fetched four times, with the Accept-Encoding values
+ * CloudFront sends (none, "gzip", "br,gzip") and "zstd" (what a CDN that
+ * passes it through forwards), so each stored encoding is exercised; a file
+ * for which the node holds a dcz delta (ingest_through_find_dicts) a fifth
+ * time, as a browser holding the older version asks ("dcz, br, zstd, gzip"
+ * and Available-Dictionary). A response is right when it is a 200 whose
+ * body, decoded per its Content-Encoding (identity, gzip, br, zstd, or dcz
+ * with the dictionary's bytes), has the file's SHA-256, and whose
+ * Content-Type is the release's. A fifth fetch answered without dcz is not
+ * wrong (a CDN may not forward Available-Dictionary: see
+ * deploy/cloudfront-dictionary.md) but counted apart. Anything else (another status, a
  * decoding error, an encoding that was not offered, other bytes, other type,
  * a transfer error after retries) names the URL as wrong.
  *
@@ -27,6 +33,11 @@ struct ingest_through_file {
     const char *path; /* published path, decoded ("/assets/app.3f2a9c1e5b7d0a41.css") */
     unsigned char digest[STORE_DIGEST_LEN];
     const char *type; /* Content-Type the release names; NULL: not checked */
+    /* a dictionary the node holds a dcz delta from (set by
+     * ingest_through_find_dicts; dict NULL: none) */
+    const unsigned char *dict;
+    size_t dict_len;
+    unsigned char dict_digest[STORE_DIGEST_LEN];
 };
 
 struct ingest_through_opts {
@@ -39,10 +50,11 @@ struct ingest_through_opts {
 };
 
 struct ingest_through_result {
-    size_t files;   /* files checked (sample or all) */
-    size_t fetches; /* responses checked (3 per file) */
-    size_t wrong;   /* of them wrong */
-    int timed_out;  /* the time budget ended the check: unchecked fetches count as wrong */
+    size_t files;                  /* files checked (sample or all) */
+    size_t fetches;                /* responses checked (4 per file, 5 with a dictionary) */
+    size_t wrong;                  /* of them wrong */
+    size_t dcz_asked, dcz_answers; /* fetches offering a dictionary; of them answered dcz */
+    int timed_out; /* the time budget ended the check: unchecked fetches count as wrong */
     /* One line per wrong fetch: "URL (Accept-Encoding: X): reason\n"; NULL
      * if none. malloc'd, the caller frees it. */
     char *report;
@@ -64,6 +76,14 @@ struct ingest_through_release {
 int ingest_through_load_release(const char *node, const char *token, const char *cacert,
                                 const char *id, unsigned retries,
                                 struct ingest_through_release *out, char *err, size_t errlen);
+
+/* For every file of rel of an eligible type (api_dict.h), asks node which
+ * dictionaries it holds a dcz delta from (GET /v1/blobs, one entry) and
+ * fetches the first one's bytes (checked against its digest) into the
+ * file. Best effort: a file whose dictionary cannot be had is checked
+ * without one. Returns the number of files given a dictionary. */
+size_t ingest_through_find_dicts(const char *node, const char *token, const char *cacert,
+                                 struct ingest_through_release *rel);
 
 /* Frees what ingest_through_load_release() filled; leaves *rel empty. */
 void ingest_through_release_free(struct ingest_through_release *rel);

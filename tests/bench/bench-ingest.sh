@@ -13,13 +13,19 @@
 #   1% changed  50 files modified, new release vs rsync
 #   20k files   a 20,000-file release, first push and unchanged re-push
 #   scaling     first push and unchanged re-push to 1, 3, 8 fresh nodes (BENCH_NODES), with
-#               the client's CPU time, the bytes it uploaded, and a least-squares line
-#               (seconds per node) extrapolated to 50 nodes
+#               the client's CPU time, the bytes it uploaded (measured by libcurl: every
+#               request body it sent, retries and JSON included) and a least-squares line
+#               (seconds per node) extrapolated to 50 nodes; with BENCH_SEED_NODES="K ..."
+#               each node count is also pushed with --seed-nodes K (runner uploads to K
+#               nodes, the others fetch from them), and the uploaded bytes are given as a
+#               multiple of the site's new bytes
 # and prints medians and ratios. --record appends them to tests/bench/RESULTS.md (## Ingest).
 # Env: BENCH_DIR (default /var/tmp/origind-bench-ingest, must not be tmpfs), BENCH_RUNS (3),
 #      BENCH_FILES (5000), BENCH_BIG_FILES (20000), ORIGIND_BIN_DIR (default build/bin),
 #      BENCH_COMPRESS (1; 0 skips the br+gzip runs, which take minutes when the cache is cold),
-#      BENCH_NODES ("1 3 8"; node counts of the scaling runs, "" skips them).
+#      BENCH_NODES ("1 3 8"; node counts of the scaling runs, "" skips them),
+#      BENCH_SEED_NODES ("" ; seed counts K to push the scaling runs with too, e.g. "2"),
+#      BENCH_ONLY ("" ; "scaling" runs only the scaling runs: no rsync, compression or 20k).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -35,6 +41,8 @@ NFILES="${BENCH_FILES:-5000}"
 NBIG="${BENCH_BIG_FILES:-20000}"
 COMPRESS="${BENCH_COMPRESS:-1}"
 SCALE_NODES="${BENCH_NODES-1 3 8}"
+SEED_KS="${BENCH_SEED_NODES-}"
+ONLY="${BENCH_ONLY-}"
 rm -rf "$B"
 mkdir -p "$B"
 FSTYPE="$(stat -f -c %T "$B")"
@@ -154,6 +162,7 @@ ingest() { # ingest RELEASE DIR [ARGS...]; fails the bench on a non-zero exit
 echo "bench: generating $NFILES files in $B/site ($FSTYPE)"
 BYTES=$(gen_site "$B/site" "$NFILES" 1 "$((NFILES * 20000))")
 echo "bench: $BYTES bytes"
+if [ "$ONLY" != scaling ]; then
 cp -a "$B/site" "$B/site-changed"
 python3 - "$B/site-changed" <<'PY'
 import os, sys
@@ -211,30 +220,37 @@ for run in $(seq 1 "$RUNS"); do
     t=$(now); ingest big "$B/site20k" --compress none; T_BIG0+=("$(echo "$(now) - $t" | bc)")
 done
 stop_nodes
+fi
 
 # Scaling with the number of nodes: fresh nodes, first push then unchanged re-push, the
 # client's user+system CPU (GNU time) and the upload bytes its --json summary reports.
 SCALE_ROWS=""
 SCALE_PTS=""
+SEED_PTS=""
 for n in $SCALE_NODES; do
-    declare -a S1=() S0=() SC=()
+  for k in 0 $SEED_KS; do
+    [ "$k" = 0 ] || [ "$k" -lt "$n" ] || continue
+    declare -a S1=() S0=() SC=() SU=()
     sbytes=0
     for run in $(seq 1 "$RUNS"); do
         start_nodes "n$n-$run" "$n"
         sync
         t=$(now)
         /usr/bin/time -f "%U %S" -o "$B/time.txt" "$ING" push "${NODE_ARGS[@]}" --token-file "$TOKEN_FILE" \
-            --release r1 --quiet --json --compress none "$B/site" >"$B/push.json"
+            --release r1 --quiet --json --compress none --seed-nodes "$k" "$B/site" >"$B/push.json"
         S1+=("$(echo "$(now) - $t" | bc)")
         SC+=("$(awk '{print $1 + $2}' "$B/time.txt")")
+        # measured: libcurl's upload counter summed over every transfer (bodies, JSON, retries)
+        SU+=("$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["uploaded_bytes"])' "$B/push.json")")
         sbytes=$(python3 -c 'import json,sys; print(sum(n["bytes_sent"] for n in json.load(open(sys.argv[1]))["nodes"]))' "$B/push.json")
         t=$(now); ingest r1 "$B/site" --compress none; S0+=("$(echo "$(now) - $t" | bc)")
         stop_nodes
     done
-    m1=$(median "${S1[@]}"); m0=$(median "${S0[@]}"); mc=$(median "${SC[@]}")
-    SCALE_PTS="$SCALE_PTS $n:$m1:$m0"
-    SCALE_ROWS="$SCALE_ROWS| $n | $m1 | $(python3 -c 'import sys; print("%.3f" % (float(sys.argv[1]) / int(sys.argv[2])))' "$m1" "$n") | $mc | $((sbytes / 1000000)) | $m0 |
+    m1=$(median "${S1[@]}"); m0=$(median "${S0[@]}"); mc=$(median "${SC[@]}"); mu=$(median "${SU[@]}")
+    if [ "$k" = 0 ]; then SCALE_PTS="$SCALE_PTS $n:$m1:$m0"; else SEED_PTS="$SEED_PTS $n:$m1:$m0"; fi
+    SCALE_ROWS="$SCALE_ROWS| $n | $k | $m1 | $(python3 -c 'import sys; print("%.3f" % (float(sys.argv[1]) / int(sys.argv[2])))' "$m1" "$n") | $mc | $(python3 -c 'import sys; print("%.1f" % (float(sys.argv[1]) / 1e6))' "$mu") | $(ratio "$mu" "$BYTES") | $((sbytes / 1000000)) | $m0 |
 "
+  done
 done
 SCALE_FIT=""
 if [ -n "$SCALE_PTS" ]; then
@@ -257,7 +273,35 @@ else:
 PY
 )"
 fi
+if [ -n "$SEED_PTS" ]; then
+    SCALE_FIT="$SCALE_FIT
+With --seed-nodes $SEED_KS: $(python3 - $SEED_PTS <<'PY'
+import sys
+pts = [tuple(float(x) for x in a.split(":")) for a in sys.argv[1:]]
+xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+if len(set(xs)) < 2:
+    print("(one node count: no fit)")
+else:
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    print("first push %.3f s + %.3f s/node (50 nodes: %.1f s); wall time at the largest count / the smallest: %.2fx."
+          % (my - b * mx, b, my - b * mx + 50 * b, ys[-1] / ys[0]))
+PY
+)"
+fi
+SCALE_TABLE="| nodes | seed nodes K | first push (s) | per node (s) | client CPU (s) | uploaded, measured (MB) | uploaded / new bytes | blob bytes acknowledged (MB) | unchanged re-push (s) |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+$SCALE_ROWS
+$SCALE_FIT"
 
+if [ "$ONLY" = scaling ]; then
+REPORT="$(cat <<TXT
+Site: $NFILES files, $BYTES bytes ($FSTYPE, $BENCH_HOST_NOTE); scaling runs only (BENCH_ONLY=scaling), $RUNS run(s) each, medians. Load average (1/5/15 min) at start: $LOAD_START, at end: $(cut -d" " -f1-3 /proc/loadavg). Fresh nodes on loopback, --compress none; client CPU = origin-ingest's user+system seconds; uploaded = libcurl's CURLINFO_SIZE_UPLOAD_T summed over every transfer the runner made (blob bodies, JSON requests, retries).
+
+$SCALE_TABLE
+TXT
+)"
+else
 RS1=$(median "${T_RS1[@]}"); IN1=$(median "${T_IN1[@]}")
 RS0=$(median "${T_RS0[@]}"); IN0=$(median "${T_IN0[@]}")
 RSC=$(median "${T_RSC[@]}"); INC=$(median "${T_INC[@]}")
@@ -276,16 +320,14 @@ Site: $NFILES files, $BYTES bytes ($FSTYPE, $BENCH_HOST_NOTE); 3 origind nodes v
 | 20,000-file release ($BIGBYTES bytes), first push, --compress none | $BIG1 | | |
 | 20,000-file release, unchanged re-push | $BIG0 | | |
 
-Scaling with the number of nodes (fresh nodes on this machine, --compress none; client CPU = origin-ingest's user+system seconds; uploaded = request bytes every node acknowledged):
+Scaling with the number of nodes (fresh nodes on this machine, --compress none; client CPU = origin-ingest's user+system seconds; uploaded = libcurl's upload counter summed over every transfer; blob bytes = request bytes every node acknowledged):
 
-| nodes | first push (s) | per node (s) | client CPU (s) | uploaded (MB) | unchanged re-push (s) |
-|---:|---:|---:|---:|---:|---:|
-$SCALE_ROWS
-$SCALE_FIT
+$SCALE_TABLE
 
 raw: first ingest [${T_IN1[*]}] rsync [${T_RS1[*]}]; unchanged ingest [${T_IN0[*]}] rsync [${T_RS0[*]}]; changed ingest [${T_INC[*]}] rsync [${T_RSC[*]}]; br+gzip cold [${T_CZC[*]}] warm [${T_CZW[*]}]; 20k re-push [${T_BIG0[*]}]
 TXT
 )"
+fi
 echo
 echo "$REPORT"
 if [ "$RECORD" = 1 ]; then

@@ -45,6 +45,12 @@
 #   BENCH_SERVER_CPU (0) BENCH_CLIENT_CPU (1)        BENCH_DIR  work dir (default: mktemp in /var/tmp)
 #   ORIGIND_BIN_DIR  use these binaries (default: build/bin, built with cmake if needed)
 #   BENCH_KEEP=1   keep the work dir (stores, nginx conf, raw wrk output)
+#   BENCH_TLS=1    every server speaks HTTPS with the same ECDSA P-256 certificate (made
+#                  here by tests/lib.sh), TLS 1.2 and 1.3, session resumption off for all
+#                  (nginx: ssl_session_cache off, ssl_session_tickets off; h2o:
+#                  ssl-session-resumption mode off; origind/GnuTLS resumes nothing by
+#                  default); wrk speaks TLS (it does not verify). HEAD mode is left out (ab).
+#                  tests/bench/bench-tls.sh runs this with the TLS sizes and modes.
 # Quick run while developing: BENCH_SECONDS=3 BENCH_ROUNDS=1 tests/bench/bench-serve.sh
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -71,6 +77,8 @@ WARMUP="${BENCH_WARMUP:-2}"
 SIZES="${BENCH_SIZES:-2k 100k 10m}"
 KINDS="${BENCH_KINDS:-css png}"
 MODES="${BENCH_MODES:-keepalive close head}"
+TLS="${BENCH_TLS:-0}"
+if [ "$TLS" = 1 ]; then MODES="${MODES//head/}"; fi
 # wrk's HEAD would wait for a body: HEAD goes through ab
 H2O="${BENCH_H2O:-1}"
 SCPU="${BENCH_SERVER_CPU:-0}"
@@ -134,7 +142,7 @@ mkdir -p "$SITE" "$WWW/assets"
 python3 - "$SITE" <<'PY'
 import os, random, sys
 root = sys.argv[1]
-sizes = {"2k": 2048, "100k": 100 * 1024, "10m": 10 * 1024 * 1024}
+sizes = {"2k": 2048, "100k": 100 * 1024, "1m": 1024 * 1024, "10m": 10 * 1024 * 1024}
 for tag, n in sizes.items():
     rnd = random.Random("origind-bench-" + tag)
     # text/css-like, compressible: rules built from a small vocabulary
@@ -154,10 +162,34 @@ for tag, n in sizes.items():
 PY
 cp "$SITE"/* "$WWW/assets/"
 
+# ---------------------------------------------------------------- TLS (BENCH_TLS=1)
+OD_TLS=()
+NG_LISTEN_SSL=""
+NG_SSL=""
+H2_SSL=""
+SCHEME=http
+CURL_TLS=()
+if [ "$TLS" = 1 ]; then
+    tls_make_certs "$B/certs"
+    SCHEME=https
+    CURL_TLS=(--cacert "$B/certs/ca.pem")
+    OD_TLS=(--tls-cert "$B/certs/server.pem" --tls-key "$B/certs/server.key")
+    NG_LISTEN_SSL=" ssl"
+    NG_SSL="ssl_certificate $B/certs/server.pem; ssl_certificate_key $B/certs/server.key;
+        ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache off; ssl_session_tickets off;"
+    H2_SSL="  ssl:
+    certificate-file: $B/certs/server.pem
+    key-file: $B/certs/server.key
+    minimum-version: TLSv1.2
+ssl-session-resumption:
+  mode: off"
+fi
+curl() { command curl "${CURL_TLS[@]}" "$@"; }
+
 # ---------------------------------------------------------------- origind
 STORE="$B/store"
 # shellcheck disable=SC2086 # ORIGIND_ARGS is a list of flags
-origind_start "$STORE" --threads 1 --log-level warn --drain-seconds 0 ${ORIGIND_ARGS:-}
+origind_start "$STORE" --threads 1 --log-level warn --drain-seconds 0 "${OD_TLS[@]}" ${ORIGIND_ARGS:-}
 OD_PID="$NODE_PID"
 OD_URL="$NODE_PUBLIC"
 taskset -a -cp "$SCPU" "$OD_PID" >/dev/null # every thread (admin threads inherit it)
@@ -217,7 +249,8 @@ http {
     uwsgi_temp_path $NG/tmp/uwsgi;
     scgi_temp_path $NG/tmp/scgi;
     server {
-        listen 127.0.0.1:$NG_PORT;
+        listen 127.0.0.1:$NG_PORT$NG_LISTEN_SSL;
+        $NG_SSL
         root $WWW;
         location / {
             add_header Cache-Control "public, max-age=31536000, immutable";
@@ -227,7 +260,7 @@ http {
 EOF
 taskset -c "$SCPU" nginx -p "$NG" -c "$NG/nginx.conf" -g 'daemon off;' &
 NGINX_PID=$!
-NG_URL="http://127.0.0.1:$NG_PORT"
+NG_URL="$SCHEME://127.0.0.1:$NG_PORT"
 for i in $(seq 1 100); do
     curl -fsS -o /dev/null "$NG_URL/assets/bench-2k.css" 2>/dev/null && break
     kill -0 "$NGINX_PID" 2>/dev/null || { cat "$NG/logs/error.log" >&2; echo "bench-serve: nginx failed" >&2; exit 1; }
@@ -250,6 +283,7 @@ error-log: $H2/error.log
 listen:
   host: 127.0.0.1
   port: $H2_PORT
+$H2_SSL
 hosts:
   default:
     paths:
@@ -259,7 +293,7 @@ hosts:
 EOF
     taskset -c "$SCPU" h2o -c "$H2/h2o.conf" >"$H2/stdout.log" 2>&1 &
     H2O_PID=$!
-    H2_URL="http://127.0.0.1:$H2_PORT"
+    H2_URL="$SCHEME://127.0.0.1:$H2_PORT"
     for _ in $(seq 1 100); do
         curl -fsS -o /dev/null "$H2_URL/assets/bench-2k.css" 2>/dev/null && break
         kill -0 "$H2O_PID" 2>/dev/null || { cat "$H2/error.log" "$H2/stdout.log" >&2; echo "bench-serve: h2o failed" >&2; exit 1; }
@@ -510,18 +544,27 @@ cat "$MEMREP"
 
 if [ "$RECORD" = 1 ]; then
     RES_MD="$HERE/RESULTS.md"
+    SERVE_H="## Serving"
+    MEM_H="## Memory"
+    BODY_PATH="bodies under 64 KiB from the LMDB map, larger ones with sendfile."
+    if [ "$TLS" = 1 ]; then
+        SERVE_H="## Serving over HTTPS"
+        MEM_H="## Memory over HTTPS"
+        BODY_PATH="every body from the LMDB map (no sendfile through GnuTLS)."
+        WRK_CMD="$WRK_CMD (https://, BENCH_TLS=1: ECDSA P-256, TLS 1.2/1.3, no session resumption)"
+    fi
     SERVE_SEC="$B/serving-section.md"
     MEM_SEC="$B/memory-section.md"
     {
-        echo "## Serving"
+        echo "$SERVE_H"
         echo
-        echo "Measured $DATE by \`tests/bench/bench-serve.sh --record\`"
+        echo "Measured $DATE by \`$( [ "$TLS" = 1 ] && echo 'BENCH_TLS=1 ')tests/bench/bench-serve.sh --record\`"
         echo "(BENCH_SECONDS=$SECONDS_PER_RUN BENCH_ROUNDS=$ROUNDS BENCH_CONNS=$CONNS BENCH_WARMUP=$WARMUP)."
         echo
         echo "- Machine: $HOST_NOTE; shared with other jobs: load average before $LOAD_BEFORE, after $LOAD_AFTER."
         echo "- Versions: $VERS."
         echo "- origind: \`taskset -c $SCPU origind serve --store DIR --threads 1 --log-level warn\` (all threads pinned),"
-        echo "  assets pushed with \`$PUSH_CMD\`; bodies under 64 KiB from the LMDB map, larger ones with sendfile."
+        echo "  assets pushed with \`$PUSH_CMD\`; $BODY_PATH"
         echo "- nginx: \`taskset -c $SCPU nginx -p DIR -c nginx.conf -g 'daemon off;'\`, one worker, sendfile on,"
         echo "  tcp_nopush on, open_file_cache, access_log off, keepalive_requests 10000000, same files on disk."
         echo "- h2o: \`taskset -c $SCPU h2o -c h2o.conf\`, num-threads 1, file.dir on the same files, same Cache-Control, no access log."
@@ -534,17 +577,17 @@ if [ "$RECORD" = 1 ]; then
         cat "$REPORT"
     } >"$SERVE_SEC"
     {
-        echo "## Memory"
+        echo "$MEM_H"
         echo
-        echo "Measured in the same run as ## Serving ($DATE), from /proc/PID/status."
+        echo "Measured in the same run as $SERVE_H ($DATE), from /proc/PID/status."
         echo
         cat "$MEMREP"
     } >"$MEM_SEC"
-    python3 - "$RES_MD" "$SERVE_SEC" "$MEM_SEC" <<'PY'
+    python3 - "$RES_MD" "$SERVE_SEC" "$MEM_SEC" "$SERVE_H" "$MEM_H" <<'PY'
 import os, re, sys
-path, serve, mem = sys.argv[1:4]
+path, serve, mem, serve_h, mem_h = sys.argv[1:6]
 BEGIN, END = "<!-- bench-serve.sh --record: begin -->", "<!-- bench-serve.sh --record: end -->"
-gen = {"## Serving": open(serve).read(), "## Memory": open(mem).read()}
+gen = {serve_h: open(serve).read(), mem_h: open(mem).read()}
 def body(head):  # the generated text without its heading, between markers
     return BEGIN + "\n" + gen[head].split("\n", 1)[1].strip("\n") + "\n" + END
 if os.path.exists(path):
@@ -566,7 +609,7 @@ for s in secs:
         else:
             s = head + "\n\n" + body(head) + "\n\n"
     outs.append(s if s.endswith("\n") else s + "\n")
-for h in ("## Serving", "## Memory"):
+for h in (serve_h, mem_h):
     if h not in seen:
         if outs and not outs[-1].endswith("\n\n"):
             outs[-1] += "\n"
@@ -575,5 +618,5 @@ pre = pre.rstrip("\n") + "\n\n"
 open(path + ".tmp", "w").write((pre + "".join(outs)).rstrip("\n") + "\n")
 os.replace(path + ".tmp", path)
 PY
-    echo "== recorded in $RES_MD (## Serving, ## Memory)"
+    echo "== recorded in $RES_MD ($SERVE_H, $MEM_H)"
 fi

@@ -1,44 +1,18 @@
 #!/usr/bin/env bash
-# bench-tls.sh - what TLS costs per request on the public listener: two nodes
-# from the same build, one plain HTTP, one --tls-cert (a P-256 certificate
-# made here), the same 2 KiB and 1 MiB assets. A small measurement, not a
-# load test: 100 new connections per case with curl (time_total: connect +
-# handshake + request), then ab keep-alive at 4 connections.
-# Usage: tests/bench/bench-tls.sh [BUILD_DIR]   (default build)
+# bench-tls.sh - origind vs nginx vs h2o over HTTPS, side by side: bench-serve.sh with
+# BENCH_TLS=1 (the same ECDSA P-256 certificate for all three, TLS 1.2/1.3, session
+# resumption off for all, one server core, wrk on the other), at the sizes CloudFront
+# fetches most (2 KiB, 100 KiB, 1 MiB), keep-alive with 32 connections and a new
+# connection per request (handshakes/s).
+#
+#   tests/bench/bench-tls.sh [--record]    (writes "## Serving over HTTPS" in RESULTS.md)
+#
+# Every variable of bench-serve.sh applies; these defaults differ: BENCH_SIZES="2k 100k 1m",
+# BENCH_KINDS=png, BENCH_MODES="keepalive close", BENCH_CONNS=32.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-export ORIGIND_BIN_DIR="$PWD/${1:-build}/bin"
-. tests/lib.sh
-W="$(origind_tmpdir)"
-tls_make_certs "$W/c"
-mkdir -p "$W/site"
-head -c 2048 /dev/urandom >"$W/site/small.bin"
-head -c 1048576 /dev/urandom >"$W/site/big.bin"
-origind_start "$W/plain" >/dev/null
-PP="$NODE_PUBLIC"
-"$ORIGIN_INGEST" push --node "$NODE_ADMIN" --token-file "$NODE_TOKEN_FILE" --release b --keep-names \
-    --cache-dir none --quiet "$W/site"
-origind_start "$W/tls" --tls-cert "$W/c/server.pem" --tls-key "$W/c/server.key" >/dev/null
-TP="$NODE_PUBLIC"
-"$ORIGIN_INGEST" push --node "$NODE_ADMIN" --token-file "$NODE_TOKEN_FILE" --release b --keep-names \
-    --cache-dir none --quiet "$W/site"
-echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-for f in small.bin big.bin; do
-    for u in "$PP" "$TP"; do
-        for _ in $(seq 1 100); do
-            curl -s -o /dev/null --cacert "$W/c/ca.pem" -w '%{time_total}\n' "$u/assets/$f"
-        done | sort -n | awk -v l="$f ${u%%:*}" '{a[NR] = $1}
-            END {printf "%-15s new connection each: median %.2f ms, p90 %.2f ms\n", l, a[int(NR / 2)] * 1000, a[int(NR * 0.9)] * 1000}'
-    done
-done
-for f in small.bin big.bin; do
-    n=3000
-    [ "$f" = big.bin ] && n=400
-    for u in "$PP" "$TP"; do
-        ab -q -k -n "$n" -c 4 "$u/assets/$f" 2>&1 | awk -v l="$f ${u%%:*}" '
-            /^Requests per second/ {r = $4} /^Failed requests/ {e = $3}
-            /^Time per request:.*\(mean\)$/ {t = $4}
-            END {printf "%-15s keep-alive, ab -k -c 4: %.0f req/s, %.3f ms mean, %s failed\n", l, r, t, e}'
-    done
-done
-echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+export BENCH_TLS=1
+export BENCH_SIZES="${BENCH_SIZES:-2k 100k 1m}"
+export BENCH_KINDS="${BENCH_KINDS:-png}"
+export BENCH_MODES="${BENCH_MODES:-keepalive close}"
+export BENCH_CONNS="${BENCH_CONNS:-32}"
+exec "$(dirname "$0")/bench-serve.sh" "$@"

@@ -196,6 +196,10 @@ while IFS= read -r -d '' f; do
         if bash -n "$f"; then good "bash -n ${f#$D/}"; else bad "bash -n ${f#$D/}"; fi ;;
     *.rb) check_ruby "$f" ;;
     *.md) check_md "$f" ;;
+    *.js) # CloudFront Functions (their behaviour: cloudfront_function.sh)
+        if ! command -v node >/dev/null; then good "${f#$D/}: not parsed (no node)"
+        elif node --check "$f" 2>/dev/null; then good "node --check ${f#$D/}"
+        else bad "node --check ${f#$D/}"; fi ;;
     *) bad "deploy/${f#$D/}: no check for this kind of file (add one to tests/e2e/deploy_kit.sh)" ;;
     esac
 done < <(find "$D" -type f -print0 | sort -z)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # package.sh - the Debian package (ctest: e2e_package): scripts/package.sh
 # builds it from the binaries under test, lintian finds no error or warning,
-# dpkg-deb -x extracts the layout the README promises, the extracted
+# dpkg-deb -x extracts the layout docs/operating.md promises, the extracted
 # binaries run (--version, serve on port 0 and a push through them), and
 # systemd-analyze verifies the unit as installed (its ExecStart resolves
 # inside the extracted tree).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rolling_deploy.sh - the end-to-end proof (ctest: e2e_rolling_deploy).
 #
-# Reproduces the original failure (../../README.md, "the question") with real
+# Reproduces the original failure (../../README.md, "The problem") with real
 # parts, then shows origind removes it. The same nginx plays CDN and load
 # balancer in both halves: round-robin over the nodes, proxy_cache honouring
 # the origin's Cache-Control, cache key = path AND query string (as CloudFront

@@ -57,22 +57,22 @@ python3 - "$T/cold.json" "$nfiles" <<'EOPY' || fail "verify --through --json sum
 import json, sys
 d = json.load(open(sys.argv[1]))["through"]
 n = int(sys.argv[2])
-assert d["files"] == n and d["responses"] == 3 * n and d["wrong"] == 0 and d["problems"] == [], d
+assert d["files"] == n and d["responses"] == 4 * n and d["wrong"] == 0 and d["problems"] == [], d
 EOPY
 rc=0
 verify --through "$CDN" 2>"$T/warm.err" || rc=$?
 [ "$rc" = 0 ] || { cat "$T/warm.err" >&2; fail "verify --through a warm nginx cache: exit $rc"; }
-grep -q "through $CDN: $nfiles files, $((3 * nfiles)) responses" "$T/warm.err" ||
+grep -q "through $CDN: $nfiles files, $((4 * nfiles)) responses" "$T/warm.err" ||
     fail "summary line: $(cat "$T/warm.err")"
 hits="$(grep -c 'cache=HIT' "$N/logs/access.log" || true)"
-[ "$hits" -ge "$((3 * nfiles))" ] || fail "second pass: $hits cache hits, want $((3 * nfiles))"
+[ "$hits" -ge "$((4 * nfiles))" ] || fail "second pass: $hits cache hits, want $((4 * nfiles))"
 # The br and gzip variants the node stores were what came back.
 for enc in br gzip; do
     curl -s -o /dev/null -D "$T/h" -H "Accept-Encoding: $([ $enc = br ] && echo br,gzip || echo gzip)" \
         "$CDN$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["css/app.css"])' "$T/manifest.json")"
     expect_eq "Content-Encoding through nginx" "$(header_of "$T/h" Content-Encoding)" "$enc"
 done
-ok "verify --through nginx: $nfiles files x 3 encodings, cold and from the cache"
+ok "verify --through nginx: $nfiles files x 4 Accept-Encodings, cold and from the cache"
 
 # 2. A proxy that breaks one file's answers, the way a CDN can: the mode in
 # $T/mode (read on every request) says how. Every mode must exit 6 naming
@@ -147,17 +147,17 @@ through_mode() {
         n=$((n + 1))
     done
     expect_eq "$mode: URLs named" "$(grep -c "through: WRONG" "$T/$mode.err")" "$n"
-    grep -q "$n of $((3 * nfiles)) responses WRONG" "$T/$mode.err" || fail "$mode summary: $(cat "$T/$mode.err")"
+    grep -q "$n of $((4 * nfiles)) responses WRONG" "$T/$mode.err" || fail "$mode summary: $(cat "$T/$mode.err")"
 }
-through_mode flip "none gzip br,gzip" "(identity bytes have sha256|br decodes to sha256|.* does not decode)"
-ok "verify --through a byte-altering proxy: exit 6, $target named (identity, gzip, br)"
-through_mode br-unasked "none gzip" "Content-Encoding br was not offered"
+through_mode flip "none gzip br,gzip zstd" "(identity bytes have sha256|(br|zstd) decodes to sha256|.* does not decode)"
+ok "verify --through a byte-altering proxy: exit 6, $target named (identity, gzip, br, zstd)"
+through_mode br-unasked "none gzip zstd" "Content-Encoding br was not offered"
 ok "verify --through a CDN that serves br to a client that did not offer it: exit 6, named"
-through_mode type "none gzip br,gzip" 'Content-Type "text/plain", want '
+through_mode type "none gzip br,gzip zstd" 'Content-Type "text/plain", want '
 ok "verify --through a CDN with a wrong Content-Type: exit 6, named"
-through_mode status "none gzip br,gzip" "status 404, want 200"
+through_mode status "none gzip br,gzip zstd" "status 404, want 200"
 ok "verify --through a CDN answering 404: exit 6, named"
-through_mode truncated "none gzip br,gzip" "(transfer failed|.* stream is truncated|.* does not decode|identity bytes have sha256)"
+through_mode truncated "none gzip br,gzip zstd" "(transfer failed|.* stream is truncated|.* does not decode|identity bytes have sha256)"
 ok "verify --through a CDN that cuts the body short: exit 6, named"
 echo flip >"$T/mode"
 

@@ -34,8 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     http_parse_accept_encoding(h, size, &q);
     CHECK(q.gzip >= 0 && q.gzip <= 1000 && q.br >= 0 && q.br <= 1000);
+    CHECK(q.zstd >= 0 && q.zstd <= 1000 && q.dcz >= 0 && q.dcz <= 1000);
     http_parse_accept_encoding(NULL, 0, &q);
-    CHECK(q.gzip == 0 && q.br == 0);
+    CHECK(q.gzip == 0 && q.br == 0 && q.zstd == 0 && q.dcz == 0);
 
     if (http_bearer_token(h, size, &tok, &tok_len) == 0) {
         CHECK(tok_len > 0 && tok >= h && tok + tok_len <= h + size);

@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (got <= 0)
             break;
         CHECK(rec.index == count);
-        CHECK(rec.kind <= STORE_ENC_BR);
+        CHECK(rec.kind < STORE_ENC_COUNT);
         CHECK(rec.digest == body + prev + 1);
         CHECK(rec.data == body + prev + ADMIN_BUNDLE_HDR_LEN);
         CHECK(off == prev + ADMIN_BUNDLE_HDR_LEN + rec.len && off <= size);

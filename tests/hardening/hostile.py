@@ -272,7 +272,7 @@ def smuggling(public, admin, token):
                 problems.append("%s: no answer and no close within 5 s" % name)
             continue
         if codes[0] not in (400, 411):
-            problems.append("%s: answered %s, not 400/411 (README)" % (name, codes))
+            problems.append("%s: answered %s, not 400/411 (docs/admin-api.md)" % (name, codes))
         elif any(200 <= c < 300 for c in codes[1:]):
             problems.append("%s: the smuggled request was served (%s)" % (name, codes))
     # the public listener: a GET with a body is refused, never a second answer
@@ -286,7 +286,7 @@ def smuggling(public, admin, token):
     if not codes and not closed:
         problems.append("public GET with a body: no answer and no close within 5 s")
     elif codes and codes[0] != 400:
-        problems.append("public GET with a body: %s, not 400 (README)" % codes)
+        problems.append("public GET with a body: %s, not 400 (docs/security.md)" % codes)
     print("attack smuggling: %s" % seen)
     if problems:
         fail("smuggling: " + "; ".join(problems))

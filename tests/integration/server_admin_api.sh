@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The admin API of README.md: uploads (201/200/422/413/411/400), variants, missing,
+# The admin API of docs/admin-api.md: uploads (201/200/422/413/411/400), variants, missing,
 # releases (201/200/422/409/400), listings with a cursor, bundle, status, metrics.
 . "$(dirname "$0")/helpers.sh"
 origind_start "$WORK/store" --max-blob-bytes 20M --max-bundle-bytes 30M
@@ -15,7 +15,8 @@ Z=$(printf 'other' | sha256sum | cut -c1-64)
 expect_status "wrong digest" 422 "${AUTH[@]}" -X PUT --data-binary @"$WORK/h.txt" "$A/v1/blobs/$Z"
 expect_status "upper-case hex ok" 200 "${AUTH[@]}" -X PUT --data-binary @"$WORK/h.txt" "$A/v1/blobs/${H^^}"
 expect_status "bad digest in path" 400 "${AUTH[@]}" -X PUT --data-binary @"$WORK/h.txt" "$A/v1/blobs/abc"
-expect_status "bad encoding in path" 400 "${AUTH[@]}" -X PUT --data-binary @"$WORK/h.txt" "$A/v1/blobs/$H/zstd"
+expect_status "bad encoding in path" 400 "${AUTH[@]}" -X PUT --data-binary @"$WORK/h.txt" "$A/v1/blobs/$H/deflate"
+expect_status "zstd that is not zstd" 422 "${AUTH[@]}" -X PUT --data-binary @"$WORK/h.txt" "$A/v1/blobs/$H/zstd"
 expect_status "chunked upload" 411 "${AUTH[@]}" -X PUT -H "Transfer-Encoding: chunked" --data-binary @"$WORK/h.txt" "$A/v1/blobs/$H"
 expect_status "no body" 411 "${AUTH[@]}" -X PUT "$A/v1/blobs/$H"
 head -c $((21 * 1024 * 1024)) /dev/urandom >"$WORK/huge.bin"
@@ -85,6 +86,20 @@ expect_status "release id reused" 409 "${AUTH[@]}" -X PUT --data-binary "$(rel /
 expect_status "bad path" 400 "${AUTH[@]}" -X PUT --data-binary "$(rel /a/../h "$H")" "$A/v1/releases/r4"
 expect_status "bad id" 400 "${AUTH[@]}" -X PUT --data-binary "$(rel /x "$H")" "$A/v1/releases/bad%20id"
 expect_status "malformed json" 400 "${AUTH[@]}" -X PUT --data-binary '{"files":' "$A/v1/releases/r5"
+dup="{\"files\":[{\"path\":\"/d.txt\",\"sha256\":\"$H\",\"type\":\"text/plain\"},{\"path\":\"/d.txt\",\"sha256\":\"$H\",\"type\":\"text/plain\"}]}"
+curl -sS "${AUTH[@]}" -o "$WORK/r.out" -w '%{http_code}' -X PUT --data-binary "$dup" "$A/v1/releases/r6" >"$WORK/code"
+expect_eq "the same entry twice" "$(cat "$WORK/code")" 400
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [b["path"] for b in d["bad"]]==["/d.txt"], d' "$WORK/r.out"
+expect_status "nothing of r6 stored" 404 "${AUTH[@]}" "$A/v1/releases/r6"
+# reserved paths (SPEC): 422 naming each, nothing published
+res="{\"files\":[{\"path\":\"/healthz\",\"sha256\":\"$H\",\"type\":\"text/plain\"},{\"path\":\"/ok.txt\",\"sha256\":\"$H\",\"type\":\"text/plain\"},{\"path\":\"/.well-known/origind/release\",\"sha256\":\"$H\",\"type\":\"application/json\"}]}"
+curl -sS "${AUTH[@]}" -o "$WORK/r.out" -w '%{http_code}' -X PUT --data-binary "$res" "$A/v1/releases/r7" >"$WORK/code"
+expect_eq "reserved paths" "$(cat "$WORK/code")" 422
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert sorted(d["reserved"])==["/.well-known/origind/release","/healthz"] and "reserved" in d["error"], d' "$WORK/r.out"
+expect_status "nothing of r7 stored" 404 "${AUTH[@]}" "$A/v1/releases/r7"
+expect_eq "nothing of r7 visible" "$(curl -sS -o /dev/null -w '%{http_code}' "$NODE_PUBLIC/ok.txt")" 404
+expect_eq "healthz still the health check" "$(curl -sS "$NODE_PUBLIC/healthz")" ok
+expect_eq "nothing of r6 visible" "$(curl -sS -o /dev/null -w '%{http_code}' "$NODE_PUBLIC/d.txt")" 404
 expect_eq "nothing of r2/r3 visible" "$(curl -sS -o /dev/null -w '%{http_code}' "$NODE_PUBLIC/z.txt")" 404
 curl -sS "${AUTH[@]}" "$A/v1/releases/r1" >"$WORK/r.out"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["id"]=="r1" and d["files"][0]["path"]=="/h.txt" and d["created"]>0, d' "$WORK/r.out"
@@ -124,6 +139,8 @@ d = b"bundle blob d\n"
 open(w + "/bad.bundle", "wb").write(rec(0, hashlib.sha256(c).digest(), c) + rec(0, hashlib.sha256(d).digest(), d + b"x"))
 open(w + "/trunc.bundle", "wb").write(good[:-5])
 open(w + "/c.digest", "w").write(hashlib.sha256(c).hexdigest())
+e = b"bundle blob e, never sent\n" * 20
+open(w + "/orphan.bundle", "wb").write(rec(0, hashlib.sha256(c).digest(), c) + rec(1, hashlib.sha256(e).digest(), gzip.compress(e)))
 PY
 BH=(-H "Content-Type: application/x-origind-bundle")
 out="$(curl -sS "${AUTH[@]}" "${BH[@]}" --data-binary @"$WORK/good.bundle" "$A/v1/bundle")"
@@ -136,6 +153,9 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["index"]==
 C=$(cat "$WORK/c.digest")
 out="$(curl -sS "${AUTH[@]}" --data-binary "{\"digests\":[\"$C\"]}" "$A/v1/missing")"
 expect_eq "bad bundle stored nothing" "$out" "{\"missing\":[\"$C\"]}"
+curl -sS "${AUTH[@]}" "${BH[@]}" -o "$WORK/b.out" -w '%{http_code}' --data-binary @"$WORK/orphan.bundle" "$A/v1/bundle" >"$WORK/code"
+expect_eq "variant without its blob" "$(cat "$WORK/code")" 422
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["index"]==1 and "blob not present" in d["error"] and d["kind"]=="gzip", d' "$WORK/b.out"
 expect_status "truncated bundle" 400 "${AUTH[@]}" "${BH[@]}" --data-binary @"$WORK/trunc.bundle" "$A/v1/bundle"
 head -c $((31 * 1024 * 1024)) /dev/zero >"$WORK/big.bundle"
 expect_status "bundle over the cap" 413 "${AUTH[@]}" "${BH[@]}" --data-binary @"$WORK/big.bundle" "$A/v1/bundle"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Contract edges the other server tests leave out (SPEC, README): If-Range with
+# Contract edges the other server tests leave out (SPEC, docs/): If-Range with
 # a date; no chunked encoding on 200/206/304/variant/HEAD answers; HEAD and
 # Allow on the admin listener; a listing limit above 10,000; a bundle that
 # does not fit answers 507 and stores none of its records.
@@ -66,7 +66,7 @@ for m in "DELETE /v1/blobs/$H GET, HEAD, PUT" "GET /v1/missing POST" "PUT /v1/st
 done
 ok "admin listener: HEAD without a body, 405 with the route's Allow"
 
-# listing limit: 1..10000 (README)
+# listing limit: 1..10000 (docs/admin-api.md)
 expect_status "limit 10000" 200 "${AUTH[@]}" "$A/v1/blobs?limit=10000"
 curl -sS "${AUTH[@]}" -o "$WORK/lim" -w '%{http_code}' "$A/v1/blobs?limit=10001" >"$WORK/limc"
 expect_eq "limit 10001" "$(cat "$WORK/limc")" 400

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross-origin headers (SPEC "Cross-origin use"): Access-Control-Allow-Origin and
-# Timing-Allow-Origin on every public answer (200, HEAD, 206, 304, 404, 416, 405, 400,
-# 403, healthz), OPTIONS preflights, --cors-origin matching and non-matching, Vary, the
+# Timing-Allow-Origin on every public answer (200, HEAD, 206, 304, 404, 410, 414, 416,
+# 405, 400, 403, 503, healthz), OPTIONS preflights, --cors-origin matching and non-matching, Vary, the
 # option's validation. Never Access-Control-Allow-Credentials.
 . "$(dirname "$0")/helpers.sh"
 
@@ -81,7 +81,44 @@ expect_eq "preflight length" "$(h pre content-length)" ""
 dump pre2 -X OPTIONS "$P/assets/nope.js"
 any_origin pre2 204 ""
 ok "OPTIONS preflight: 204, methods, headers, max-age, no body"
+
+# --- every other status the public listener sends itself ----------------------
+# (200 204 206 304 400 403 404 405 416 are above; 410, 414, the NUL line's 400,
+# %2F's 404 and the draining 503 here. 500 "store error" and 503 "store busy"
+# answer through the same public_text() and cannot be caused from outside.
+# libmicrohttpd's own refusals of unparsable requests (a request line it cannot
+# split, headers over the pool) carry no CORS header: no browser sends those.)
+printf 'only in r-gone\n' >"$WORK/gone.css"
+publish r-gone /assets/gone.css "$WORK/gone.css" "text/css; charset=utf-8"
+admin_curl -o /dev/null -X POST --data-binary '{"prune":["r-gone"]}' "$NODE_ADMIN/v1/prune"
+dump gone -H "Origin: $SITE" "$P/assets/gone.css"
+any_origin gone 410 ""
+expect_eq "410 cache-control" "$(h gone cache-control)" no-store
+dump long -H "Origin: $SITE" "$P/assets/$(printf 'a%.0s' $(seq 1 1100)).css"
+any_origin long 414 ""
+dump slash -H "Origin: $SITE" "$P/assets%2Fapp.css"
+any_origin slash 404 ""
+expect_eq "%2F cache-control" "$(h slash cache-control)" no-store
+printf 'GET /assets/app.css\0.js HTTP/1.1\r\nHost: x\r\nOrigin: %s\r\nConnection: close\r\n\r\n' "$SITE" |
+    raw_http "$P" >"$WORK/nul.raw"
+tr -d '\r' <"$WORK/nul.raw" | sed '/^$/q' >"$WORK/nul.h"
+any_origin nul 400 ""
+ok "410, 414, 404 for %2F and 400 for a NUL in the request line carry ACAO/TAO *"
 origind_stop
+
+# --- draining: /healthz 503 (and assets still 200) carry it too ---------------
+origind_start "$WORK/store" --drain-seconds 5
+kill -TERM "$NODE_PID"
+for _ in $(seq 1 50); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$NODE_PUBLIC/healthz")" = 503 ] && break
+    sleep 0.1
+done
+dump drain -H "Origin: $SITE" "$NODE_PUBLIC/healthz"
+any_origin drain 503 ""
+dump drain200 -H "Origin: $SITE" "$NODE_PUBLIC/assets/font.woff2"
+any_origin drain200 200 ""
+wait "$NODE_PID" || true
+ok "draining: 503 healthz and 200 assets carry ACAO/TAO *"
 
 # --- the origin secret's 403 carries it too ----------------------------------
 printf 'cf-origin-secret-123\n' >"$WORK/secret"

@@ -33,9 +33,11 @@ publish r1 /app.css "$WORK/app.css" "text/css; charset=utf-8" /logo.png "$WORK/l
     image/png /big.bin "$WORK/big.bin" application/octet-stream
 put_variant "$WORK/app.css" gzip "$WORK/app.css.gz"
 put_variant "$WORK/app.css" br "$WORK/app.css.br"
+zstd -q -19 -c "$WORK/app.css" >"$WORK/app.css.zst" || fail "zstd"
+put_variant "$WORK/app.css" zstd "$WORK/app.css.zst"
 
 # the first answers come from the store; a path is cached on its second miss
-for enc in identity gzip br; do
+for enc in identity gzip zstd br; do
     a1="$(answer "$NODE_PUBLIC/app.css" -H "Accept-Encoding: $enc")"
     a2="$(answer "$NODE_PUBLIC/app.css" -H "Accept-Encoding: $enc")"
     h0="$(hits)"
@@ -46,13 +48,16 @@ for enc in identity gzip br; do
     expect_eq "$enc: second answer = first" "$a2" "$a1"
     case "$enc" in
     identity) want="$(sha256sum <"$WORK/app.css" | cut -c1-64)" ;;
-    *) want="$(sha256sum <"$WORK/app.css.$([ "$enc" = gzip ] && echo gz || echo br)" | cut -c1-64)" ;;
+    gzip) want="$(sha256sum <"$WORK/app.css.gz" | cut -c1-64)" ;;
+    zstd) want="$(sha256sum <"$WORK/app.css.zst" | cut -c1-64)" ;;
+    *) want="$(sha256sum <"$WORK/app.css.br" | cut -c1-64)" ;;
     esac
     expect_eq "$enc bytes" "$(echo "$a3" | tail -1)" "$want"
+    [ "$enc" = identity ] || echo "$a3" | grep -q -i "^content-encoding: $enc" || fail "cached $enc answer lost Content-Encoding"
 done
 echo "$a3" | grep -q -i '^vary: accept-encoding' || fail "cached br answer lost Vary"
 echo "$a3" | grep -q -i '^access-control-allow-origin: \*' || fail "cached answer lost ACAO"
-ok "identity, gzip and br: cached answers equal the store's, counted as hits"
+ok "identity, gzip, br and zstd: cached answers equal the store's, counted as hits"
 
 # HEAD of a cached path: same headers, no body
 h0="$(hits)"

@@ -206,6 +206,29 @@ expect_status "bad file keeps T2" 200 --cacert "$C/ca.pem" -H "Authorization: Be
 expect_status "bad file does not bring T1 back" 401 --cacert "$C/ca.pem" -H "Authorization: Bearer $T1" "$A/v1/status"
 ok "rotation: a removed token is refused after SIGHUP; a file that does not parse keeps the old set"
 
+# --- the last read token can be revoked: an emptied read-token file is no read token ---
+printf '%s\n' "$T2" >"$WORK/admin.tokens"
+: >"$WORK/read.tokens"
+kill -HUP "$NODE_PID"
+for _ in $(seq 1 50); do
+    grep -q "token files reloaded: 1 admin and 0 read tokens" "$NODE_STDERR" && break
+    sleep 0.1
+done
+grep -q "token files reloaded: 1 admin and 0 read tokens" "$NODE_STDERR" ||
+    fail "an emptied read-token file was not reloaded: $(grep 'auth:' "$NODE_STDERR" | tail -2)"
+expect_status "revoked read token" 401 --cacert "$C/ca.pem" -H "Authorization: Bearer $R1" "$A/v1/status"
+expect_status "admin token kept" 200 --cacert "$C/ca.pem" -H "Authorization: Bearer $T2" "$A/v1/status"
+: >"$WORK/admin.tokens"
+kill -HUP "$NODE_PID"
+for _ in $(seq 1 50); do
+    [ "$(grep -c "token files not reloaded" "$NODE_STDERR")" -ge 2 ] && break
+    sleep 0.1
+done
+grep -q "admin token file: .*holds no token" "$NODE_STDERR" || fail "an emptied admin file was accepted"
+expect_status "an emptied admin file keeps T2" 200 --cacert "$C/ca.pem" -H "Authorization: Bearer $T2" "$A/v1/status"
+printf '%s\n' "$T2" >"$WORK/admin.tokens"
+ok "an emptied read-token file revokes every read token on SIGHUP; an emptied admin file is refused"
+
 # --- audit lines ---
 grep '^origind: audit: ' "$NODE_STDERR" >"$WORK/audit" || fail "no audit lines"
 grep -q "client=127.0.0.1 token=$(fp "$T1") action=publish subject=r1 status=201 outcome=ok created=1" "$WORK/audit" ||

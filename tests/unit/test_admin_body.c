@@ -483,10 +483,10 @@ static void test_bundle(void **state)
     /* unknown kind (checked before the length) */
     len = 0;
     put_record(buf, &len, STORE_ENC_BR, da, 0, "", 0);
-    put_record(buf, &len, STORE_ENC_BR + 1, da, 1000, "", 0);
+    put_record(buf, &len, STORE_ENC_COUNT, da, 1000, "", 0);
     assert_int_equal(frame(buf, len, &last, why), 1);
     assert_int_equal(last, -1);
-    assert_string_equal(why, "record 1: unknown kind 3");
+    assert_string_equal(why, "record 1: unknown kind 4");
 
     /* on error *off stays at the bad record; why may be NULL */
     off = 0;

@@ -41,6 +41,11 @@ static void test_target(void **state)
     assert_int_equal(http_target_path(S(""), out, sizeof(out), &n), HTTP_TARGET_BAD);
     assert_int_equal(http_target_path(S("/a\x01"), out, sizeof(out), &n), HTTP_TARGET_BAD);
     assert_int_equal(http_target_path(S("/abcdef"), out, 4, &n), HTTP_TARGET_TOO_LONG);
+    /* %2F is never an alias of '/' (either case; the query is not the path) */
+    assert_int_equal(http_target_path(S("/assets%2Fapp.css"), out, sizeof(out), &n),
+                     HTTP_TARGET_SLASH);
+    assert_int_equal(http_target_path(S("/a%2fb"), out, sizeof(out), &n), HTTP_TARGET_SLASH);
+    assert_int_equal(http_target_path(S("/a/b?x=%2F"), out, sizeof(out), &n), HTTP_TARGET_OK);
 }
 
 static void test_unescape(void **state)
@@ -145,6 +150,76 @@ static void test_accept_encoding(void **state)
     assert_true(q.gzip == 0 && q.br == 0);
     http_parse_accept_encoding(S(";;;,,,;q="), &q);
     assert_true(q.gzip == 0 && q.br == 0);
+    /* zstd takes "*"'s q like gzip and br; dcz only when named */
+    http_parse_accept_encoding(S("gzip, deflate, br, zstd, dcb, dcz"), &q);
+    assert_true(q.gzip == 1000 && q.br == 1000 && q.zstd == 1000 && q.dcz == 1000);
+    http_parse_accept_encoding(S("*;q=0.3"), &q);
+    assert_true(q.zstd == 300 && q.dcz == 0);
+    http_parse_accept_encoding(S("ZSTD;q=0.7, dcz;q=0"), &q);
+    assert_true(q.zstd == 700 && q.dcz == 0 && q.br == 0);
+}
+
+/* Which stored encoding: the highest q among those stored; ties br, zstd, gzip. */
+static void test_choose_encoding(void **state)
+{
+    struct http_accept_encoding q;
+    const unsigned all = 0xf, gz = 1u << 1, br = 1u << 2, zs = 1u << 3;
+
+    http_parse_accept_encoding(S("gzip, deflate, br, zstd"), &q);
+    assert_int_equal(http_choose_encoding(&q, all), 2);
+    assert_int_equal(http_choose_encoding(&q, 1 | gz | zs), 3);
+    assert_int_equal(http_choose_encoding(&q, 1 | gz), 1);
+    assert_int_equal(http_choose_encoding(&q, 1), 0);
+    http_parse_accept_encoding(S("br;q=0.5, zstd;q=0.6, gzip;q=0.6"), &q);
+    assert_int_equal(http_choose_encoding(&q, all), 3);
+    assert_int_equal(http_choose_encoding(&q, 1 | br | gz), 1);
+    http_parse_accept_encoding(S("zstd;q=0, gzip;q=0, br;q=0"), &q);
+    assert_int_equal(http_choose_encoding(&q, all), 0);
+    http_parse_accept_encoding(S("dcz"), &q);
+    assert_int_equal(http_choose_encoding(&q, all), 0); /* dcz is not a stored variant */
+}
+
+static void test_available_dictionary(void **state)
+{
+    /* SHA-256("abc") */
+    static const unsigned char want[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                           0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+                                           0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+                                           0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+    unsigned char d[32];
+
+    memset(d, 0, sizeof(d));
+    assert_int_equal(
+        http_parse_available_dictionary(S(":ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=:"), d), 0);
+    assert_memory_equal(d, want, 32);
+    memset(d, 0, sizeof(d));
+    assert_int_equal(
+        http_parse_available_dictionary(S(" \t:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0:  "), d),
+        0);
+    assert_memory_equal(d, want, 32);
+    /* refused: no colons, url-safe alphabet, a parameter, other lengths, bad
+     * padding, trailing bits set, hex */
+    assert_int_equal(
+        http_parse_available_dictionary(S("ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="), d), -1);
+    assert_int_equal(
+        http_parse_available_dictionary(S(":ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0=:"), d),
+        -1);
+    assert_int_equal(
+        http_parse_available_dictionary(S(":ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=:;a=1"), d),
+        -1);
+    assert_int_equal(http_parse_available_dictionary(S(":AAAA:"), d), -1);
+    assert_int_equal(
+        http_parse_available_dictionary(S(":ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0==:"), d),
+        -1);
+    assert_int_equal(
+        http_parse_available_dictionary(S(":ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa1=:"), d),
+        -1);
+    assert_int_equal(http_parse_available_dictionary(S("::"), d), -1);
+    assert_int_equal(http_parse_available_dictionary(S(""), d), -1);
+    assert_int_equal(http_parse_available_dictionary(NULL, 0, d), -1);
+    assert_int_equal(http_parse_available_dictionary(
+                         S("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), d),
+                     -1);
 }
 
 static void test_bearer(void **state)
@@ -181,10 +256,11 @@ static void test_log_escape(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_target),        cmocka_unit_test(test_unescape),
-        cmocka_unit_test(test_if_none_match), cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_range),         cmocka_unit_test(test_accept_encoding),
-        cmocka_unit_test(test_bearer),        cmocka_unit_test(test_log_escape),
+        cmocka_unit_test(test_target),          cmocka_unit_test(test_unescape),
+        cmocka_unit_test(test_if_none_match),   cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_range),           cmocka_unit_test(test_accept_encoding),
+        cmocka_unit_test(test_choose_encoding), cmocka_unit_test(test_available_dictionary),
+        cmocka_unit_test(test_bearer),          cmocka_unit_test(test_log_escape),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

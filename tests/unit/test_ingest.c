@@ -1,9 +1,9 @@
 /*
  * test_ingest.c - cmocka unit tests for the pure parts of origin-ingest
- * (tools/): published names, URL encoding, the MIME table, the parsers of
- * node answers, the manifest and request bodies, the prune policy
- * (prune.c) and the prune request and answer (api/api_prune.c), and the
- * util.c helpers.
+ * (tools/): published names, reserved paths (api_path_reserved), URL
+ * encoding, the MIME table, the parsers of node answers, the manifest and
+ * request bodies, the prune policy (prune.c) and the prune request and
+ * answer (api/api_prune.c), and the util.c helpers.
  *
  * For: tools/ functions called directly, through the ingest_core library the
  * origin-ingest binary is built from.
@@ -349,6 +349,56 @@ static void test_name_refusals(void **state)
     free(longname);
 }
 
+/* api_path_reserved (api/api.c): the one rule the server's publish (422)
+ * and origin-ingest's push (exit 2) share. */
+static int reserved(const char *p)
+{
+    return api_path_reserved(p, strlen(p));
+}
+
+static void test_path_reserved(void **state)
+{
+    static const char *const yes[] = {
+        "/healthz",
+        "/.well-known/origind/",
+        "/.well-known/origind/release",
+        "/.well-known/origind/a/b.css",
+    };
+    static const char *const no[] = {
+        "",
+        "/",
+        "/healthz/",
+        "/healthz/x",
+        "/healthz.css",
+        "/healthzz",
+        "/healthy",
+        "/HEALTHZ",
+        "/assets/healthz",
+        "healthz",
+        "/.well-known/origind",
+        "/.well-known/origindx/a",
+        "/.well-known/Origind/release",
+        "/.well-known/other/x",
+        "/assets/.well-known/origind/release",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (reserved(yes[i]) != 1)
+            fail_msg("not reserved: %s", yes[i]);
+    }
+    for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        if (reserved(no[i]) != 0)
+            fail_msg("reserved: %s", no[i]);
+    }
+    /* the length is what counts, not a NUL */
+    assert_int_equal(api_path_reserved("/healthzXYZ", 8), 1);
+    assert_int_equal(api_path_reserved("/healthz", 7), 0);
+    assert_int_equal(api_path_reserved("/.well-known/origind/", 20), 0);
+    assert_int_equal(api_path_reserved(NULL, 0), 0);
+}
+
 static void test_utf8_valid(void **state)
 {
     (void)state;
@@ -614,7 +664,7 @@ static void test_answer_missing_bad(void **state)
                                         collect_digest, &c, err, sizeof(err)),
                      7);
     assert_int_equal(c.n, 1);
-    assert_true(strlen(err) > 0);
+    assert_string_equal(err, "answer lists a digest that was not asked about");
 }
 
 static void test_answer_missing_huge(void **state)
@@ -645,6 +695,7 @@ static void test_answer_missing_huge(void **state)
 
 struct conflicts {
     size_t n;
+    size_t len[4]; /* strlen of each path */
     char path[4][64];
     char hex[4][STORE_HEX_LEN + 1]; /* "" for NULL */
 };
@@ -655,6 +706,7 @@ static void collect_conflict(void *arg, const char *path, const char *hex)
 
     assert_non_null(path);
     if (c->n < 4) {
+        c->len[c->n] = strlen(path);
         snprintf(c->path[c->n], sizeof(c->path[0]), "%s", path);
         snprintf(c->hex[c->n], sizeof(c->hex[0]), "%s", hex ? hex : "");
     }
@@ -695,6 +747,30 @@ static void test_answer_conflicts(void **state)
                   &c),
         1);
     assert_string_equal(c.hex[0], "");
+
+    /* a node's path reaches the terminal: control characters (C0, DEL, C1
+     * as UTF-8) replaced, well-formed UTF-8 kept, cut to STORE_PATH_MAX */
+    assert_int_equal(conflicts("{\"conflicts\":[{\"path\":\"/a\\u001b]0;pwned\\u0007b\\n\\r\"},"
+                               "{\"path\":\"/\\u009b31m\\u007f\\u0085x\"},"
+                               "{\"path\":\"/\u00e9t\u00e9/\u4e2d.css\"}]}",
+                               &c),
+                     3);
+    assert_string_equal(c.path[0], "/a?]0;pwned?b??");
+    assert_string_equal(c.path[1], "/??31m???x"); /* a '?' per byte */
+    assert_string_equal(c.path[2], "/\u00e9t\u00e9/\u4e2d.css");
+    {
+        struct ingest_buf b = {0};
+        size_t i;
+
+        ingest_buf_add(&b, "{\"conflicts\":[{\"path\":\"/", 23);
+        for (i = 0; i < 2 * STORE_PATH_MAX; i++)
+            ingest_buf_add(&b, "x", 1);
+        ingest_buf_add(&b, "\"}]}", 4);
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(api_answer_conflicts(b.data, b.len, collect_conflict, &c), 1);
+        assert_int_equal(c.len[0], STORE_PATH_MAX);
+        ingest_buf_free(&b);
+    }
 
     /* entries without a string path are skipped */
     assert_int_equal(conflicts("{\"conflicts\":[{\"sha256\":\"" HEXA "\"},{\"path\":7},3,null,"
@@ -798,6 +874,16 @@ static void test_answer_error(void **state)
     assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "line one");
     b = "tab\there";
     assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "tab?here");
+    /* C1 controls (CSI as U+009B) and malformed UTF-8 too; good UTF-8 kept */
+    b = "{\"error\":\"\\u009b2J\\u0085 \u00e9\u4e2d\"}";
+    assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "??2J?? \u00e9\u4e2d");
+    b = "raw \x9b"
+        "2J \xff\xc3 \xc0\xaf \xed\xa0\x80 \xc3\xa9";
+    assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "raw ?2J ?? ?? ??? \u00e9");
+    /* truncated without splitting a character */
+    b = "a\u00e9";
+    assert_string_equal(answer_error(b, strlen(b), out, 3), "a");
+    assert_string_equal(answer_error(b, strlen(b), out, 4), "a\u00e9");
     /* JSON without a string "error": the body's first line too */
     b = "{\"message\":\"x\"}";
     assert_string_equal(answer_error(b, strlen(b), out, sizeof(out)), "{\"message\":\"x\"}");
@@ -1138,13 +1224,14 @@ static void test_manifest_errors_and_empty(void **state)
     assert_int_equal(ingest_manifest_write(&s, path, INGEST_MANIFEST_FLAT, NULL, err, sizeof(err)),
                      INGEST_EXIT_LOCAL);
     assert_non_null(strstr(err, "m.json"));
-    /* the path is a directory: rename fails, the temporary file is removed */
+    /* the path is a directory: refused (outfile.c) before any temporary
+     * file exists, so the directory is left empty */
     snprintf(path, sizeof(path), "%s/d", tmpdir);
     assert_int_equal(mkdir(path, 0755), 0);
     err[0] = '\0';
     assert_int_equal(ingest_manifest_write(&s, path, INGEST_MANIFEST_FULL, NULL, err, sizeof(err)),
-                     INGEST_EXIT_LOCAL);
-    assert_true(strlen(err) > 0);
+                     INGEST_EXIT_USAGE);
+    assert_non_null(strstr(err, "a directory"));
     assert_int_equal(rmdir(path), 0);
     /* an empty site: "{}" */
     memset(&empty, 0, sizeof(empty));
@@ -1442,7 +1529,7 @@ static void test_prune_duration(void **state)
 static void test_prune_policy_empty(void **state)
 {
     const char *keep[] = {"r1"};
-    struct ingest_prune_policy p = {0, -1, NULL, 0};
+    struct ingest_prune_policy p = {0, -1, NULL, 0, 0};
 
     (void)state;
     assert_int_equal(ingest_prune_policy_empty(&p), 1); /* nothing given */
@@ -1469,12 +1556,71 @@ static int prune_kept(const struct ingest_prune_rel *rels, size_t n, const char 
     return -1;
 }
 
+static struct store_promotion promoted(uint64_t gen, int64_t at, const char *rel, const char *floor)
+{
+    struct store_promotion x;
+
+    memset(&x, 0, sizeof(x));
+    x.generation = gen;
+    x.promoted_at = at;
+    snprintf(x.release, sizeof(x.release), "%s", rel);
+    snprintf(x.floor, sizeof(x.floor), "%s", floor);
+    return x;
+}
+
+/* --keep-promoted: the last N distinct promoted releases, everything pushed
+ * after the newest promotion, and always the live release and its floor. */
+static void test_prune_decide_promoted(void **state)
+{
+    struct ingest_prune_rel *rels = NULL;
+    struct ingest_prune_policy p = {0, -1, NULL, 0, 0};
+    struct store_promotion hist[4];
+    size_t n = 0, i;
+    const char *ids[] = {"r1", "r2", "r3", "s4", "s5", "s6", "r7", "s8"};
+
+    (void)state;
+    for (i = 0; i < 8; i++)
+        assert_int_equal(ingest_prune_merge(&rels, &n, ids[i], 100 * (int64_t)(i + 1)), 0);
+    /* promoted r1, r2, r3 and r7 (r3 twice), newest first; r7 at 750 with floor r3 */
+    hist[0] = promoted(5, 750, "r7", "r3");
+    hist[1] = promoted(4, 450, "r3", "");
+    hist[2] = promoted(3, 350, "r2", "");
+    hist[3] = promoted(2, 340, "r3", "");
+    p.keep_last = 1; /* s8, the newest */
+    ingest_prune_decide(rels, n, &p, 1000);
+    /* without --keep-promoted: only keep-last, the live release and the floor */
+    assert_int_equal(ingest_prune_decide_promoted(rels, n, &p, hist, 4), 3);
+    assert_int_equal(prune_kept(rels, n, "s8"), 1);
+    assert_int_equal(prune_kept(rels, n, "r7"), 1);
+    assert_int_equal(prune_kept(rels, n, "r3"), 1);
+    assert_int_equal(prune_kept(rels, n, "s6"), 0);
+    for (i = 0; i < n; i++)
+        if (strcmp(rels[i].id, "r3") == 0)
+            assert_int_equal(rels[i].why, INGEST_KEEP_FLOOR);
+    /* --keep-promoted 3: r7, r3, r2 (r3 counted once) and all pushed after r7 */
+    p.keep_promoted = 3;
+    ingest_prune_decide(rels, n, &p, 1000);
+    assert_int_equal(ingest_prune_decide_promoted(rels, n, &p, hist, 4), 4);
+    assert_int_equal(prune_kept(rels, n, "r2"), 1);
+    assert_int_equal(prune_kept(rels, n, "r1"), 0);
+    assert_int_equal(prune_kept(rels, n, "s4"), 0); /* staging builds never promoted */
+    assert_int_equal(prune_kept(rels, n, "s6"), 0);
+    for (i = 0; i < n; i++)
+        if (strcmp(rels[i].id, "s8") == 0)
+            assert_int_equal(rels[i].why, INGEST_KEEP_LAST | INGEST_KEEP_AFTER);
+    /* no promotion anywhere: nothing added */
+    ingest_prune_decide(rels, n, &p, 1000);
+    assert_int_equal(ingest_prune_decide_promoted(rels, n, &p, hist, 0), 1);
+    assert_string_equal(ingest_keep_why_name(6), "floor");
+    free(rels);
+}
+
 static void test_prune_decide(void **state)
 {
     const int64_t now = 1000000;
     const char *keep[] = {"old", "not-on-any-node"};
     struct ingest_prune_rel *rels = NULL;
-    struct ingest_prune_policy p = {0, -1, NULL, 0};
+    struct ingest_prune_policy p = {0, -1, NULL, 0, 0};
     size_t n = 0;
 
     (void)state;
@@ -1666,6 +1812,7 @@ int main(void)
         cmocka_unit_test(test_name_refusals),
         cmocka_unit_test(test_name_source),
         cmocka_unit_test(test_walk_order),
+        cmocka_unit_test(test_path_reserved),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_url_encode),
         cmocka_unit_test(test_mime_table),
@@ -1690,6 +1837,7 @@ int main(void)
         cmocka_unit_test(test_prune_duration),
         cmocka_unit_test(test_prune_policy_empty),
         cmocka_unit_test(test_prune_decide),
+        cmocka_unit_test(test_prune_decide_promoted),
         cmocka_unit_test(test_prune_request),
         cmocka_unit_test(test_prune_answer),
     };

@@ -45,7 +45,7 @@ static void test_list(void **state)
     int loose = -1;
 
     WRITE("# rotation\r\n  tok-one  \r\n\n\t\n#tok-not\ntok_two", 0600);
-    assert_int_equal(secret_file_read_list(path, &l, &loose, err, sizeof(err)), SECRET_OK);
+    assert_int_equal(secret_file_read_list(path, 0, &l, &loose, err, sizeof(err)), SECRET_OK);
     assert_int_equal(loose, 0);
     assert_int_equal(l.n, 2);
     assert_string_equal(l.tok[0], "tok-one");
@@ -94,12 +94,19 @@ static void test_refused(void **state)
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         write_file(cases[i].data, strlen(cases[i].data), 0600);
-        assert_int_equal(secret_file_read_list(path, &l, &loose, err, sizeof(err)), SECRET_EFORMAT);
+        assert_int_equal(secret_file_read_list(path, 0, &l, &loose, err, sizeof(err)),
+                         SECRET_EFORMAT);
         assert_non_null(strstr(err, cases[i].why));
         assert_null(strstr(err, "good"));
         assert_null(strstr(err, "token\n"));
         assert_int_equal(l.n, 0);
     }
+    /* with SECRET_LIST_EMPTY_OK, no token is an empty list (revocation) */
+    write_file("# all revoked\n\n", 15, 0600);
+    assert_int_equal(
+        secret_file_read_list(path, SECRET_LIST_EMPTY_OK, &l, &loose, err, sizeof(err)), SECRET_OK);
+    assert_int_equal(l.n, 0);
+    secret_list_free(&l);
     unlink(path);
 }
 
@@ -114,28 +121,28 @@ static void test_limits(void **state)
     /* a token of exactly SECRET_TOKEN_MAX bytes is fine, one more is not */
     memset(buf, 'k', SECRET_TOKEN_MAX);
     write_file(buf, SECRET_TOKEN_MAX, 0600);
-    assert_int_equal(secret_file_read_list(path, &l, &loose, err, sizeof(err)), SECRET_OK);
+    assert_int_equal(secret_file_read_list(path, 0, &l, &loose, err, sizeof(err)), SECRET_OK);
     assert_int_equal(l.len[0], SECRET_TOKEN_MAX);
     secret_list_free(&l);
     memset(buf, 'k', SECRET_TOKEN_MAX + 1);
     write_file(buf, SECRET_TOKEN_MAX + 1, 0600);
-    assert_int_equal(secret_file_read_list(path, &l, &loose, err, sizeof(err)), SECRET_EFORMAT);
+    assert_int_equal(secret_file_read_list(path, 0, &l, &loose, err, sizeof(err)), SECRET_EFORMAT);
     assert_non_null(strstr(err, "at most"));
     /* SECRET_LIST_MAX tokens are fine, one more is not */
     for (i = 0; i <= SECRET_LIST_MAX; i++)
         n += (size_t)snprintf(buf + n, 16, "t%d\n", i);
     write_file(buf, n - 4, 0600); /* without the last one */
-    assert_int_equal(secret_file_read_list(path, &l, &loose, err, sizeof(err)), SECRET_OK);
+    assert_int_equal(secret_file_read_list(path, 0, &l, &loose, err, sizeof(err)), SECRET_OK);
     assert_int_equal(l.n, SECRET_LIST_MAX);
     secret_list_free(&l);
     write_file(buf, n, 0600);
-    assert_int_equal(secret_file_read_list(path, &l, &loose, err, sizeof(err)), SECRET_EFORMAT);
+    assert_int_equal(secret_file_read_list(path, 0, &l, &loose, err, sizeof(err)), SECRET_EFORMAT);
     assert_non_null(strstr(err, "more than"));
     /* a file over SECRET_FILE_MAX is refused before any parsing */
     memset(buf, '\n', SECRET_FILE_MAX + 1);
     buf[0] = 'x';
     write_file(buf, SECRET_FILE_MAX + 1, 0600);
-    assert_int_equal(secret_file_read_list(path, &l, &loose, err, sizeof(err)), SECRET_EFORMAT);
+    assert_int_equal(secret_file_read_list(path, 0, &l, &loose, err, sizeof(err)), SECRET_EFORMAT);
     assert_non_null(strstr(err, "larger than"));
     free(buf);
     unlink(path);
@@ -147,11 +154,11 @@ static void test_io_and_mode(void **state)
     char err[256];
     int loose = 0;
 
-    assert_int_equal(secret_file_read_list("/nonexistent/secret", &l, &loose, err, sizeof(err)),
+    assert_int_equal(secret_file_read_list("/nonexistent/secret", 0, &l, &loose, err, sizeof(err)),
                      SECRET_EIO);
     assert_non_null(strstr(err, "cannot open /nonexistent/secret"));
     WRITE("tok\n", 0644);
-    assert_int_equal(secret_file_read_list(path, &l, &loose, err, sizeof(err)), SECRET_OK);
+    assert_int_equal(secret_file_read_list(path, 0, &l, &loose, err, sizeof(err)), SECRET_OK);
     assert_int_equal(loose, 1); /* others may read */
     secret_list_free(&l);
     unlink(path);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <brotli/encode.h>
+#include <zstd.h>
 #include <lmdb.h>
 #include <zlib.h>
 
@@ -164,6 +165,43 @@ static void on_bad(void *arg, const unsigned char digest[32], int enc, const cha
     (void)why;
 }
 
+/* One zstd frame of in[0..len), with dict as raw prefix when not NULL
+ * (what origin-ingest makes for a dcz delta). Caller frees. */
+static unsigned char *zstd_bytes(const void *in, size_t len, const void *dict, size_t dict_len,
+                                 size_t *out_len)
+{
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    size_t cap = ZSTD_compressBound(len);
+    unsigned char *out = malloc(cap);
+
+    assert_non_null(cc);
+    assert_non_null(out);
+    assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, 19)));
+    if (dict != NULL)
+        assert_false(ZSTD_isError(ZSTD_CCtx_refPrefix(cc, dict, dict_len)));
+    *out_len = ZSTD_compress2(cc, out, cap, in, len);
+    assert_false(ZSTD_isError(*out_len));
+    ZSTD_freeCCtx(cc);
+    return out;
+}
+
+/* A dcz body: the 40-byte header naming dict, then the frame. Caller frees. */
+static unsigned char *dcz_bytes(const void *in, size_t len, const void *dict, size_t dict_len,
+                                size_t *out_len)
+{
+    size_t zlen;
+    unsigned char *z = zstd_bytes(in, len, dict, dict_len, &zlen);
+    unsigned char *out = malloc(STORE_DCZ_HEADER_LEN + zlen);
+
+    assert_non_null(out);
+    memcpy(out, STORE_DCZ_MAGIC, 8);
+    store_sha256(dict, dict_len, out + 8);
+    memcpy(out + STORE_DCZ_HEADER_LEN, z, zlen);
+    free(z);
+    *out_len = STORE_DCZ_HEADER_LEN + zlen;
+    return out;
+}
+
 static void assert_fsck_ok(struct store *st)
 {
     int bad = 0;
@@ -266,7 +304,10 @@ static void test_strings(void **state)
     assert_string_equal(store_encoding_name(STORE_ENC_GZIP), "gzip");
     assert_string_equal(store_encoding_name(STORE_ENC_BR), "br");
     assert_string_equal(store_encoding_name(STORE_ENC_IDENTITY), "identity");
-    assert_null(store_encoding_name(3));
+    assert_string_equal(store_encoding_name(STORE_ENC_ZSTD), "zstd");
+    assert_null(store_encoding_name(STORE_ENC_COUNT));
+    assert_int_equal(store_encoding_parse("zstd", 4), STORE_ENC_ZSTD);
+    assert_int_equal(store_encoding_parse("dcz", 3), -1);
     assert_int_equal(store_encoding_parse("br", 2), STORE_ENC_BR);
     assert_int_equal(store_encoding_parse("gzip", 4), STORE_ENC_GZIP);
     assert_int_equal(store_encoding_parse("identity", 8), STORE_ENC_IDENTITY);
@@ -708,6 +749,201 @@ static void test_batch(void **state)
 
 /* ------------------------------------------------------------------ */
 /* Variants                                                             */
+
+/* zstd: verified by decoding like gzip and br (one frame, nothing after it,
+ * a window a browser decodes), served by lookup for a compressible type. */
+static void test_zstd_variant(void **state)
+{
+    struct fx *fx = *state;
+    unsigned char text[30000], d[32], *zs, *two, skip[12];
+    size_t zs_len, i;
+    struct store_reader *r;
+    struct store_asset a;
+    struct store_file f;
+    struct store_stats s;
+    int created = -1;
+
+    for (i = 0; i < sizeof(text); i++)
+        text[i] = (unsigned char)("export const x = 1;\n"[i % 20] + (i % 997 == 0));
+    store_sha256(text, sizeof(text), d);
+    zs = zstd_bytes(text, sizeof(text), NULL, 0, &zs_len);
+    assert_int_equal(store_put_variant(fx->st, d, STORE_ENC_ZSTD, zs, zs_len, &created),
+                     STORE_ENOTFOUND);
+    assert_int_equal(store_put_blob(fx->st, d, text, sizeof(text), NULL), STORE_OK);
+    /* truncated, a byte after the frame, two frames, a skippable frame: refused */
+    assert_int_equal(store_put_variant(fx->st, d, STORE_ENC_ZSTD, zs, zs_len - 1, &created),
+                     STORE_EVARIANT);
+    two = malloc(2 * zs_len);
+    assert_non_null(two);
+    memcpy(two, zs, zs_len);
+    two[zs_len] = 0;
+    assert_int_equal(store_put_variant(fx->st, d, STORE_ENC_ZSTD, two, zs_len + 1, &created),
+                     STORE_EVARIANT);
+    memcpy(two + zs_len, zs, zs_len);
+    assert_int_equal(store_put_variant(fx->st, d, STORE_ENC_ZSTD, two, 2 * zs_len, &created),
+                     STORE_EVARIANT);
+    memcpy(skip,
+           "\x50\x2a\x4d\x18\x04\x00\x00\x00"
+           "abcd",
+           12);
+    assert_int_equal(store_put_variant(fx->st, d, STORE_ENC_ZSTD, skip, 12, &created),
+                     STORE_EVARIANT);
+    /* a frame of other bytes: refused */
+    {
+        size_t olen;
+        unsigned char *other = zstd_bytes(text, sizeof(text) - 1, NULL, 0, &olen);
+
+        assert_int_equal(store_put_variant(fx->st, d, STORE_ENC_ZSTD, other, olen, &created),
+                         STORE_EVARIANT);
+        free(other);
+    }
+    assert_int_equal(store_put_variant(fx->st, d, STORE_ENC_ZSTD, zs, zs_len, &created), STORE_OK);
+    assert_int_equal(created, 1);
+    assert_int_equal(store_put_variant(fx->st, d, STORE_ENC_ZSTD, zs, zs_len, &created), STORE_OK);
+    assert_int_equal(created, 0);
+    f.path = "/a/app.0123456789abcdef.js";
+    f.path_len = strlen(f.path);
+    memcpy(f.digest, d, 32);
+    f.type = "text/javascript; charset=utf-8";
+    f.type_len = strlen(f.type);
+    f.published = 0;
+    assert_int_equal(store_publish(fx->st, "r1", 2, &f, 1, 1000, NULL, NULL, NULL), STORE_OK);
+    assert_int_equal(store_reader_begin(fx->st, &r), STORE_OK);
+    assert_int_equal(store_lookup(r, f.path, f.path_len, &a), STORE_OK);
+    assert_int_equal(a.body[STORE_ENC_ZSTD].len, zs_len);
+    assert_memory_equal(a.body[STORE_ENC_ZSTD].data, zs, zs_len);
+    store_reader_end(r);
+    assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+    assert_int_equal(s.variants, 1);
+    assert_fsck_ok(fx->st);
+    free(two);
+    free(zs);
+}
+
+static int on_delta(void *arg, const unsigned char dict[32], uint64_t len)
+{
+    unsigned char *got = arg;
+
+    memcpy(got, dict, 32);
+    (void)len;
+    return 0;
+}
+
+/* dcz deltas: kept only when they decode, with the dictionary blob, to
+ * exactly the target; found by (target, dictionary); gone with either blob
+ * when a prune removes it; checked by fsck. */
+static void test_deltas(void **state)
+{
+    struct fx *fx = *state;
+    unsigned char v1[40000], v2[40000], v3[40000], d1[32], d2[32], got[32], *dz, *bad;
+    size_t dz_len, bad_len, i;
+    struct store_reader *r;
+    struct store_blob b;
+    struct store_stats s;
+    struct store_file f[2];
+    struct store_id id = {"r1", 2};
+    struct store_prune_totals tot;
+    int created = -1;
+
+    uint32_t x = 12345;
+
+    /* pseudo-random letters: every match of a delta must come from the
+     * dictionary, so a frame made against another one cannot decode */
+    for (i = 0; i < sizeof(v1); i++) {
+        x = x * 1103515245u + 12345u;
+        v1[i] = (unsigned char)('a' + (x >> 16) % 26);
+    }
+    memcpy(v2, v1, sizeof(v2));
+    memcpy(v2 + 20000, "a small change in release 2", 27);
+    store_sha256(v1, sizeof(v1), d1);
+    store_sha256(v2, sizeof(v2), d2);
+    dz = dcz_bytes(v2, sizeof(v2), v1, sizeof(v1), &dz_len);
+    assert_true(dz_len < 1000); /* a delta, not a compressed copy */
+
+    assert_int_equal(store_put_delta(fx->st, d2, d1, dz, dz_len, &created), STORE_ENOTFOUND);
+    assert_int_equal(store_put_blob(fx->st, d2, v2, sizeof(v2), NULL), STORE_OK);
+    assert_int_equal(store_put_delta(fx->st, d2, d1, dz, dz_len, &created), STORE_ENOTFOUND);
+    assert_int_equal(store_put_blob(fx->st, d1, v1, sizeof(v1), NULL), STORE_OK);
+    assert_int_equal(store_put_delta(fx->st, d2, d2, dz, dz_len, &created), STORE_EINVAL);
+    /* truncated; header naming another dictionary; frame against another prefix */
+    assert_int_equal(store_put_delta(fx->st, d2, d1, dz, dz_len - 1, &created), STORE_EVARIANT);
+    assert_int_equal(store_put_delta(fx->st, d2, d1, dz, 20, &created), STORE_EVARIANT);
+    bad = malloc(dz_len);
+    assert_non_null(bad);
+    memcpy(bad, dz, dz_len);
+    bad[10] ^= 1;
+    assert_int_equal(store_put_delta(fx->st, d2, d1, bad, dz_len, &created), STORE_EVARIANT);
+    free(bad);
+    /* made against v3 (v2 with another change): the header names v3, and
+     * with v1's digest put in, the frame still needs v3's bytes */
+    memcpy(v3, v2, sizeof(v3));
+    memcpy(v3 + 9000, "another change, in release 3", 28);
+    bad = dcz_bytes(v2, sizeof(v2), v3, sizeof(v3), &bad_len);
+    assert_int_equal(store_put_delta(fx->st, d2, d1, bad, bad_len, &created), STORE_EVARIANT);
+    memcpy(bad + 8, d1, 32);
+    assert_int_equal(store_put_delta(fx->st, d2, d1, bad, bad_len, &created), STORE_EVARIANT);
+    free(bad);
+    /* the delta of v1 from v2 is not one of v2 from v1 */
+    bad = dcz_bytes(v1, sizeof(v1), v2, sizeof(v2), &bad_len);
+    assert_int_equal(store_put_delta(fx->st, d2, d1, bad, bad_len, &created), STORE_EVARIANT);
+    free(bad);
+
+#ifdef ORIGIND_TEST_HOOKS
+    /* a failed write or commit stores nothing (then the same put succeeds) */
+    store_fault_set(STORE_FAULT_WRITE, 1);
+    assert_int_equal(store_put_delta(fx->st, d2, d1, dz, dz_len, &created), STORE_EFAULT);
+    store_fault_set(STORE_FAULT_COMMIT, 1);
+    assert_int_equal(store_put_delta(fx->st, d2, d1, dz, dz_len, &created), STORE_EFAULT);
+    assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+    assert_int_equal(s.deltas, 0);
+#endif
+    assert_int_equal(store_put_delta(fx->st, d2, d1, dz, dz_len, &created), STORE_OK);
+    assert_int_equal(created, 1);
+    assert_int_equal(store_put_delta(fx->st, d2, d1, dz, dz_len, &created), STORE_OK);
+    assert_int_equal(created, 0);
+    assert_int_equal(store_reader_begin(fx->st, &r), STORE_OK);
+    assert_int_equal(store_get_delta(r, d2, d1, &b), STORE_OK);
+    assert_int_equal(b.len, dz_len);
+    assert_memory_equal(b.data, dz, dz_len);
+    assert_int_equal(store_get_delta(r, d1, d2, &b), STORE_ENOTFOUND);
+    memset(got, 0, 32);
+    assert_int_equal(store_list_deltas(r, d2, on_delta, got), STORE_OK);
+    assert_memory_equal(got, d1, 32);
+    store_reader_end(r);
+    assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+    assert_int_equal(s.deltas, 1);
+    assert_true(s.delta_bytes > 0);
+    assert_fsck_ok(fx->st);
+
+    /* release r1 holds v1 (the dictionary), r2 holds v2: pruning r1
+     * removes v1 and the delta with it; v2 stays */
+    memset(f, 0, sizeof(f));
+    f[0].path = "/a/app.1111111111111111.js";
+    memcpy(f[0].digest, d1, 32);
+    f[1].path = "/a/app.2222222222222222.js";
+    memcpy(f[1].digest, d2, 32);
+    for (i = 0; i < 2; i++) {
+        f[i].path_len = strlen(f[i].path);
+        f[i].type = "text/javascript";
+        f[i].type_len = strlen(f[i].type);
+    }
+    assert_int_equal(store_publish(fx->st, "r1", 2, &f[0], 1, 1000, NULL, NULL, NULL), STORE_OK);
+    assert_int_equal(store_publish(fx->st, "r2", 2, &f[1], 1, 1001, NULL, NULL, NULL), STORE_OK);
+    assert_int_equal(store_prune(fx->st, &id, 1, 2000, 1, NULL, NULL, &tot), STORE_OK);
+    assert_int_equal(tot.deltas, 1); /* dry run: counted, kept */
+    assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+    assert_int_equal(s.deltas, 1);
+    assert_int_equal(store_prune(fx->st, &id, 1, 2000, 0, NULL, NULL, &tot), STORE_OK);
+    assert_int_equal(tot.deltas, 1);
+    assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+    assert_int_equal(s.deltas, 0);
+    assert_int_equal(store_reader_begin(fx->st, &r), STORE_OK);
+    assert_int_equal(store_get_delta(r, d2, d1, &b), STORE_ENOTFOUND);
+    assert_int_equal(store_get_blob(r, d2, STORE_ENC_IDENTITY, &b), STORE_OK);
+    store_reader_end(r);
+    assert_fsck_ok(fx->st);
+    free(dz);
+}
 
 static void test_variants(void **state)
 {
@@ -1183,12 +1419,20 @@ static void test_publish_release_conflict_and_noop(void **state)
     assert_int_equal(store_publish(fx->st, "v1", 2, files, 2, 10, &created, NULL, NULL), STORE_OK);
     assert_int_equal(created, 1);
 
-    /* Same content, other order, an identical duplicate: a no-op. */
+    /* Same content, other order: a no-op. */
     again[0] = file_of("/a.css", d2, "text/css");
     again[1] = file_of("/b.css", d1, "text/css");
     again[2] = file_of("/a.css", d2, "text/css");
-    assert_int_equal(store_publish(fx->st, "v1", 2, again, 3, 20, &created, NULL, NULL), STORE_OK);
+    assert_int_equal(store_publish(fx->st, "v1", 2, again, 2, 20, &created, NULL, NULL), STORE_OK);
     assert_int_equal(created, 0);
+    /* An identical duplicate is a bad entry, named once (issue 23: it was
+     * accepted and counted twice in the answer). */
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(store_publish(fx->st, "v1", 2, again, 3, 20, &created, on_problem, &p),
+                     STORE_EINVAL);
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.kind[0], STORE_PROBLEM_BAD_ENTRY);
+    assert_string_equal(p.path[0], "/a.css");
     assert_int_equal(store_stats(fx->st, &s), STORE_OK);
     assert_int_equal(s.releases, 1);
     assert_int_equal(s.last_release_time, 10);
@@ -1456,6 +1700,11 @@ static void test_map_full(void **state)
     rm_rf(dir);
 }
 
+#ifdef ORIGIND_TEST_HOOKS
+/* Fault injection (store_fault_set) exists only in builds with the test
+ * hooks: these helpers and test_fault_injection are compiled, and the test
+ * registered, only there (a Release build has neither). */
+
 /* One complete workload: a batch of blobs and a variant, then a release. */
 static int workload(struct store *st, int round, int *stage)
 {
@@ -1539,7 +1788,6 @@ static void check_workload_atomic(struct store *st, int round)
     assert_fsck_ok(st);
 }
 
-#ifdef ORIGIND_TEST_HOOKS
 static void test_fault_injection(void **state)
 {
     struct fx *fx = *state;
@@ -1598,6 +1846,72 @@ static void test_fault_injection(void **state)
     assert_fsck_ok(fx->st);
 }
 #endif /* ORIGIND_TEST_HOOKS */
+
+/* store_stats writes *out only on success: a damaged retention record
+ * (read after the counters) is STORE_ECORRUPT and leaves *out as it was
+ * (it used to be half filled). */
+static void test_stats_out_on_success(void **state)
+{
+    struct fx *fx = *state;
+    struct store_stats s, before;
+    char sdir[128];
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {10, "prunestats"}, v = {5, "short"};
+
+    snprintf(sdir, sizeof(sdir), "%s/s", fx->dir);
+    store_close(fx->st);
+    fx->st = NULL;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+    assert_int_equal(mdb_env_set_mapsize(env, (size_t)TEST_MAP_SIZE), 0);
+    assert_int_equal(mdb_env_open(env, sdir, 0, 0640), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    assert_int_equal(store_open(sdir, &test_opts, &fx->st), STORE_OK);
+    memset(&s, 0xab, sizeof(s));
+    before = s;
+    assert_int_equal(store_stats(fx->st, &s), STORE_ECORRUPT);
+    assert_memory_equal(&s, &before, sizeof(s));
+}
+
+/* One writer per store: a second writable open of a held store, in this
+ * process or any other, is STORE_ELOCKED and store_holder() names this pid;
+ * a read-only open runs beside it; the lock goes with the handle. */
+static void test_writer_lock(void **state)
+{
+    struct fx *fx = *state;
+    struct store_options ro = test_opts;
+    struct store *second = NULL, *reader = NULL;
+    char sdir[128];
+    long pid = -1;
+    struct store_stats s;
+
+    snprintf(sdir, sizeof(sdir), "%s/s", fx->dir);
+    assert_int_equal(store_open(sdir, &test_opts, &second), STORE_ELOCKED);
+    assert_null(second);
+    assert_int_equal(store_holder(sdir, &pid), STORE_OK);
+    assert_int_equal(pid, (long)getpid());
+    assert_string_equal(store_strerror(STORE_ELOCKED),
+                        "store held by another process (one writer per store)");
+
+    ro.read_only = 1;
+    assert_int_equal(store_open(sdir, &ro, &reader), STORE_OK);
+    assert_int_equal(store_stats(reader, &s), STORE_OK);
+    store_close(reader);
+    /* closing the reader did not drop the writer's lock */
+    assert_int_equal(store_open(sdir, &test_opts, &second), STORE_ELOCKED);
+
+    store_close(fx->st);
+    fx->st = NULL;
+    assert_int_equal(store_holder(sdir, &pid), STORE_ENOTFOUND);
+    assert_int_equal(store_open(sdir, &test_opts, &fx->st), STORE_OK);
+    assert_int_equal(store_holder(NULL, &pid), STORE_EINVAL);
+}
 
 static void test_backup(void **state)
 {
@@ -1733,6 +2047,55 @@ static void test_fsck_absent_blob(void **state)
             hits += memcmp(seen.d[j], sorted[gone[k]], 32) == 0;
         assert_int_equal(hits, 2);
     }
+}
+
+/* fsck merges the variant walk against the blob walk (both in digest
+ * order): every variant of a present blob verifies against that blob's
+ * size, and a variant whose blob is gone is named, whatever its place. */
+static void count_variant_absent(void *arg, const unsigned char *digest, int enc, const char *why)
+{
+    int *n = arg;
+
+    (void)digest;
+    (void)enc;
+    if (strcmp(why, "variant of an absent blob") == 0)
+        (*n)++;
+}
+
+static void test_fsck_variant_merge(void **state)
+{
+    struct fx *fx = *state;
+    enum { N = 200 };
+    static unsigned char d[N][32];
+    unsigned char buf[2000], *gz;
+    MDB_txn *txn;
+    size_t gz_len;
+    int i, created, absent = 0, gone = 0;
+
+    for (i = 0; i < N; i++) {
+        put_seed(fx->st, 5000 + (uint64_t)i, 300 + (size_t)i, d[i]);
+        if (i % 3 != 0)
+            continue;
+        fill(buf, 300 + (size_t)i, 5000 + (uint64_t)i);
+        gz = gzip_bytes(buf, 300 + (size_t)i, &gz_len);
+        assert_int_equal(store_put_variant(fx->st, d[i], STORE_ENC_GZIP, gz, gz_len, &created),
+                         STORE_OK);
+        free(gz);
+    }
+    assert_fsck_ok(fx->st);
+    /* remove two blobs that have a variant, and one that has none */
+    assert_int_equal(mdb_txn_begin(fx->st->env, NULL, 0, &txn), MDB_SUCCESS);
+    for (i = 0; i < N && gone < 3; i++) {
+        MDB_val key = {32, d[i]};
+
+        if ((gone < 2 && i % 3 == 0 && i > 0) || (gone == 2 && i % 3 == 1)) {
+            assert_int_equal(mdb_del(txn, fx->st->blobs, &key, NULL), MDB_SUCCESS);
+            gone++;
+        }
+    }
+    assert_int_equal(mdb_txn_commit(txn), MDB_SUCCESS);
+    assert_int_equal(store_fsck(fx->st, NULL, count_variant_absent, &absent), STORE_ECORRUPT);
+    assert_int_equal(absent, 2);
 }
 
 static void test_fsck_corruption(void **state)
@@ -2097,9 +2460,14 @@ int main(int argc, char **argv)
 #ifdef ORIGIND_TEST_HOOKS
         cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
 #endif
+        cmocka_unit_test_setup_teardown(test_writer_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats_out_on_success, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zstd_variant, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deltas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_absent_blob, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsck_variant_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_pool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
     };

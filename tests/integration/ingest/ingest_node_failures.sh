@@ -79,7 +79,7 @@ for i in $(seq 50); do [ -s "$WORK/q503" ] && [ -s "$WORK/q400" ] && break; slee
 run_ingest prune --node "http://127.0.0.1:$(cat "$WORK/q503")" --token-file "$TOKEN_FILE" \
     --keep-last 1 --dry-run --json
 [ "$RC" = 0 ] || fail "prune via a 503 node: exit $RC: $(cat "$WORK/err")"
-expect_eq "prune 503: requests (2 refused, listing, prune)" "$(cat "$WORK/d503")" 4
+expect_eq "prune 503: requests (2 refused, listing, promotions, prune)" "$(cat "$WORK/d503")" 5
 expect_eq "prune 503: the node's answer" "$(json_get "$WORK/out" "d['nodes'][0]['ok']")" True
 run_ingest prune --node "http://127.0.0.1:$(cat "$WORK/q400")" --token-file "$TOKEN_FILE" --keep-last 1
 expect_eq "prune 400 exit" "$RC" 4

@@ -81,7 +81,7 @@ expect_eq "unknown path" "$(status_of "$WORK/h404")" 404
 expect_eq "unknown path cache" "$(header_of "$WORK/h404" Cache-Control)" no-store
 [ $(((t1 - t0) / 1000000)) -lt 5500 ] || fail "a miss took $(((t1 - t0) / 1000000)) ms"
 expect_eq "the first miss asked the peers" "$(misses)" $((m0 + 1))
-# README: after a heal that found nothing, other unknown paths get their 404
+# docs/operating.md: after a heal that found nothing, other unknown paths get their 404
 # at once for 1 s (no heal), and after that second a miss asks the peers again
 curl -sS -D "$WORK/h404b" -o /dev/null "$PUBLIC_H/assets/never-published-2.css"
 t2=$(date +%s%N)

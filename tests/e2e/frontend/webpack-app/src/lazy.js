@@ -1,0 +1,3 @@
+export function lazy() {
+  return 'lazy chunk of ' + __APP_VERSION__;
+}
