@@ -7,8 +7,9 @@
 # Measured on the 2-core CI machine (RelWithDebInfo, ctest -j1 under nice,
 # with other work running: generous on purpose), seconds, rounded up. A new
 # test gets a row once measured (ctest prints the times; scripts/test.sh the
-# ten slowest). peer_mixed includes its first build of the previous release
-# (shared between build trees by scripts/test.sh).
+# ten slowest). peer_mixed and peer_mixed_zstd include their first build of an
+# earlier release (shared between build trees by scripts/test.sh);
+# e2e_reload_guard includes its npm ci.
 #
 # Each CMakeLists.txt that adds tests calls origind_test_times() at its end:
 # set_tests_properties() reaches only the tests of its own directory.
@@ -23,88 +24,107 @@ endif()
 
 set(ORIGIND_TEST_SECONDS
   hardening_tls_hostile_timeout     121
-  peer_mixed                         60
   server_keepalive_idle              77
+  e2e_reload_guard                   60
+  peer_mixed                         60
+  hardening_crash_push               51
   hardening_tls_hostile              51
   peer_catchup                       51
-  hardening_crash_push               51
   e2e_rolling_deploy                 38
   hardening_hostile_clients          37
   peer_sync                          36
-  unit_store_valgrind                33
   crash_store                        33
+  unit_store_valgrind                33
   server_bad_requests                31
   crash_prune                        30
   server_response_cache              27
+  ingest_seed                        24
   hardening_security                 23
   hardening_faults                   21
   peer_nginx                         21
-  peer_strict                        16
+  peer_mixed_zstd                    18
   lint_shellcheck                    16
-  server_prune_load                  14
+  peer_strict                        16
+  e2e_browser_dictionary             14
   e2e_quickstart                     14
-  peer_prune                         13
+  server_prune_load                  14
   peer_bad_peer                      13
+  peer_prune                         13
   hardening_admin_slowloris          12
   e2e_browser_assets                 11
   ingest_changing_dir                10
+  ingest_deltas                      10
   peer_hang                          10
+  peer_prune_promoted                10
+  unit_store_concurrent              10
   unit_store_prune_valgrind          10
   e2e_verify_through                  9
   ingest_node_failures                9
-  server_drain                        8
-  peer_tls                            8
   e2e_package                         8
+  peer_promote                        8
+  peer_tls                            8
+  server_drain                        8
   unit_ingest_valgrind                8
   e2e_discovery                       7
   ingest_push                         7
+  peer_dictionary                     7
   peer_fleet                          7
-  peer_fleet_restart                  6
   hardening_disk_full                 6
-  server_tls_tokens                   5
+  peer_fleet_restart                  6
   ingest_dry_run                      5
-  server_contract_edges               5
   server_admin_api                    5
+  server_contract_edges               5
+  server_tls_tokens                   5
   hardening_smuggling                 4
   e2e_deploy_kit                      3
+  peer_one_writer                     3
   server_cli                          3
-  unit_store_prune                    3
+  server_dictionary                   3
   server_listen_close                 3
-  server_admin_auth                   2
-
-  lint_test_times                     1
+  unit_store_promote_valgrind         3
+  unit_store_prune                    3
+  e2e_cloudfront_function             2
+  ingest_manifest                     2
+  ingest_reserved_paths               2
   lint_skip_report                    2
+  server_admin_auth                   2
   server_concurrent                   2
   server_cors                         2
-  ingest_manifest                     2
   e2e_observability                   1
-  server_prune                        1
-  server_conditional_range            1
-  ingest_cli                          1
-  server_headers                      1
-  server_store_full                   1
-  unit_store                          1
-  server_encoding                     1
-  ingest_conflict                     1
-  unit_ingest                         1
-  hardening_release_hooks             1
-  server_origin_secret                1
-  server_keepalive                    1
-  unit_store_concurrent               10
-  unit_secret_file                    1
-  fuzz_replay_answer                  1
-  fuzz_replay_release_body            1
-  fuzz_replay_list_params             1
-  server_unit_http                    1
-  server_unit_admin_body              1
-  fuzz_replay_target                  1
-  fuzz_replay_range                   1
-  fuzz_replay_if_none_match           1
   fuzz_replay_accept_encoding         1
-  fuzz_replay_missing_body            1
+  fuzz_replay_answer                  1
   fuzz_replay_bundle                  1
-  server_unit_cors                    1
   fuzz_replay_cors                    1
+  fuzz_replay_dictionary              1
+  fuzz_replay_fetch                   1
+  fuzz_replay_if_none_match           1
+  fuzz_replay_list_params             1
+  fuzz_replay_missing_body            1
+  fuzz_replay_promotion               1
+  fuzz_replay_range                   1
+  fuzz_replay_release_body            1
+  fuzz_replay_target                  1
+  hardening_release_hooks             1
+  ingest_cli                          1
+  ingest_conflict                     1
+  ingest_output_files                 1
+  lint_test_times                     1
+  server_conditional_range            1
+  server_encoding                     1
+  server_headers                      1
+  server_keepalive                    1
+  server_origin_secret                1
+  server_prune                        1
+  server_store_full                   1
+  server_unit_admin_body              1
+  server_unit_api_dict                1
+  server_unit_api_fetch               1
+  server_unit_cors                    1
+  server_unit_http                    1
+  unit_ingest                         1
+  unit_secret_file                    1
+  unit_store                          1
+  unit_store_promote                  1
 )
 
 function(origind_test_times)
