@@ -165,6 +165,16 @@ int store__txn_commit(MDB_txn *txn);
  * malformed) and written in the caller's transaction. */
 int store__counters_read(struct store *st, MDB_txn *txn, struct counters *c);
 int store__counters_write(struct store *st, MDB_txn *txn, const struct counters *c);
+/* The retention record (meta "prunestats", PRUNESTATS_LEN bytes: four u64,
+ * tombstones, blobs and bytes reclaimed, gone paths). read: v zeroed and
+ * *present 0 when absent; STORE_ECORRUPT when malformed. */
+#define PRUNESTATS_KEY "prunestats"
+#define PRUNESTATS_LEN 32
+int store__prunestats_read(struct store *st, MDB_txn *txn, uint64_t v[4], int *present);
+int store__prunestats_write(struct store *st, MDB_txn *txn, const uint64_t v[4]);
+/* 1 if r's snapshot holds the retention record (the store was ever pruned),
+ * or if that cannot be read (then zero copy is refused). */
+int store__prune_marker(struct store_reader *r);
 /* Walks a release record's entries (fn may be NULL); *count (may be NULL)
  * gets the entry count. Returns STORE_OK or STORE_ECORRUPT. */
 int store__release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_t *count);
@@ -180,6 +190,11 @@ int store__path_gone(struct store *st, MDB_txn *txn, MDB_val *key);
 int store__path_revive(struct store *st, MDB_txn *txn, MDB_val *key);
 /* Fills the prune fields of *out from txn. */
 int store__prune_stats(struct store *st, MDB_txn *txn, struct store_stats *out);
+
+/* store_pin.c: the page-lifetime rule that readers and prunes share. */
+/* Takes the pin (if none is held) before a prune's write transaction begins,
+ * so its snapshot is older than the prune's commit. Returns a STORE_* code. */
+int store__pin_take(struct store *st);
 /* Ends the pin once no zero-copy reader is in flight and the grace passed
  * (force: now, at close). Called before every write transaction. */
 void store__pin_release(struct store *st, int force);

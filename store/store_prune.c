@@ -25,9 +25,6 @@
 
 #include "store_internal.h"
 
-#define PRUNESTATS_KEY "prunestats"
-#define PRUNESTATS_LEN 32
-
 /* ------------------------------------------------------------------ */
 /* A set of 32-byte keys (digests, or SHA-256 of paths): open addressing. */
 
@@ -171,37 +168,6 @@ int store__path_gone(struct store *st, MDB_txn *txn, MDB_val *key)
     return rc == MDB_NOTFOUND ? 0 : -store__map_mdb(rc);
 }
 
-static int prunestats_read(struct store *st, MDB_txn *txn, uint64_t v[4], int *present)
-{
-    MDB_val key = {sizeof(PRUNESTATS_KEY) - 1, PRUNESTATS_KEY}, val;
-    int rc, i;
-
-    memset(v, 0, 4 * sizeof(v[0]));
-    *present = 0;
-    rc = mdb_get(txn, st->meta, &key, &val);
-    if (rc == MDB_NOTFOUND)
-        return STORE_OK;
-    if (rc != MDB_SUCCESS)
-        return store__map_mdb(rc);
-    if (val.mv_size != PRUNESTATS_LEN)
-        return STORE_ECORRUPT;
-    for (i = 0; i < 4; i++)
-        v[i] = store__get_u64((const unsigned char *)val.mv_data + 8 * i);
-    *present = 1;
-    return STORE_OK;
-}
-
-static int prunestats_write(struct store *st, MDB_txn *txn, const uint64_t v[4])
-{
-    unsigned char buf[PRUNESTATS_LEN];
-    MDB_val key = {sizeof(PRUNESTATS_KEY) - 1, PRUNESTATS_KEY}, val = {sizeof(buf), buf};
-    int i;
-
-    for (i = 0; i < 4; i++)
-        store__put_u64(buf + 8 * i, v[i]);
-    return store__db_put(txn, st->meta, &key, &val, 0);
-}
-
 int store__path_revive(struct store *st, MDB_txn *txn, MDB_val *key)
 {
     uint64_t v[4];
@@ -214,12 +180,12 @@ int store__path_revive(struct store *st, MDB_txn *txn, MDB_val *key)
         return STORE_OK;
     if (rc != MDB_SUCCESS)
         return store__map_mdb(rc);
-    rc = prunestats_read(st, txn, v, &present);
+    rc = store__prunestats_read(st, txn, v, &present);
     if (rc != STORE_OK)
         return rc;
     if (v[3] > 0)
         v[3]--;
-    return prunestats_write(st, txn, v);
+    return store__prunestats_write(st, txn, v);
 }
 
 /* Bytes in LMDB's freelist as of txn: pages freed (by prunes) that later
@@ -263,7 +229,7 @@ int store__prune_stats(struct store *st, MDB_txn *txn, struct store_stats *out)
     uint64_t v[4];
     int rc, present;
 
-    rc = prunestats_read(st, txn, v, &present);
+    rc = store__prunestats_read(st, txn, v, &present);
     if (rc != STORE_OK)
         return rc;
     out->tombstones = v[0];
@@ -274,80 +240,7 @@ int store__prune_stats(struct store *st, MDB_txn *txn, struct store_stats *out)
 }
 
 /* ------------------------------------------------------------------ */
-/* The page-lifetime rule: zero-copy permission and the pin             */
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* 1 if r's snapshot holds the prune marker (or cannot tell: then say so). */
-static int snapshot_pruned(struct store_reader *r)
-{
-    uint64_t v[4];
-    int present;
-
-    if (prunestats_read(r->st, r->txn, v, &present) != STORE_OK)
-        return 1;
-    return present;
-}
-
-uint64_t store_prune_epoch(const struct store *st)
-{
-    return atomic_load(&((struct store *)st)->prune_epoch);
-}
-
-int store_zero_copy(struct store_reader *r)
-{
-    struct store *st = r->st;
-
-    if (r->zero_copy)
-        return 1;
-    if (atomic_load(&st->pruned))
-        return 0;
-    /* Count first, then look again: a prune that sets the flag after this
-     * increment sees the reader in flight; one that set it before is seen
-     * by the second look. */
-    atomic_fetch_add(&st->zc_inflight, 1);
-    if (atomic_load(&st->pruned) || snapshot_pruned(r)) {
-        atomic_store(&st->pruned, 1);
-        atomic_fetch_sub(&st->zc_inflight, 1);
-        return 0;
-    }
-    r->zero_copy = 1;
-    return 1;
-}
-
-void store__zero_copy_end(struct store_reader *r)
-{
-    struct store *st = r->st;
-
-    atomic_store(&st->zc_last_end, now_ns());
-    atomic_fetch_sub(&st->zc_inflight, 1);
-    r->zero_copy = 0;
-}
-
-void store__pin_release(struct store *st, int force)
-{
-    MDB_txn *pin = NULL;
-
-    pthread_mutex_lock(&st->pin_lock);
-    if (st->pin != NULL) {
-        uint64_t last = atomic_load(&st->zc_last_end);
-
-        if (force || (atomic_load(&st->zc_inflight) == 0 &&
-                      (last == 0 || now_ns() - last >= st->grace_ns))) {
-            pin = st->pin;
-            st->pin = NULL;
-        }
-    }
-    pthread_mutex_unlock(&st->pin_lock);
-    if (pin != NULL)
-        mdb_txn_abort(pin);
-}
+/* The prune marker and the reuse of freed pages                        */
 
 /* One more (empty) commit right after a prune's. LMDB lets a write reuse
  * the pages freed by transaction T only from T + 2 on; without this, the
@@ -373,21 +266,6 @@ static void advance(struct store *st)
         return;
     }
     mdb_txn_commit(txn);
-}
-
-/* Takes the pin (if none is held) before a prune's write transaction
- * begins, so its snapshot is older than the prune's commit. */
-static int pin_take(struct store *st)
-{
-    int rc = STORE_OK;
-
-    pthread_mutex_lock(&st->pin_lock);
-    if (st->pin == NULL)
-        rc = store__map_mdb(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &st->pin));
-    if (rc != STORE_OK)
-        st->pin = NULL;
-    pthread_mutex_unlock(&st->pin_lock);
-    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -711,7 +589,7 @@ int store_prune(struct store *st, const struct store_id *ids, size_t n, int64_t 
     if (!dry_run && n > 0) {
         /* from here on no new zero-copy answer starts in this process */
         atomic_store(&st->pruned, 1);
-        rc = pin_take(st);
+        rc = store__pin_take(st);
         if (rc != STORE_OK)
             goto out;
     }
@@ -720,7 +598,7 @@ int store_prune(struct store *st, const struct store_id *ids, size_t n, int64_t 
         goto out;
     rc = store__counters_read(st, txn, &c);
     if (rc == STORE_OK)
-        rc = prunestats_read(st, txn, ps, &present);
+        rc = store__prunestats_read(st, txn, ps, &present);
     if (rc == STORE_OK)
         rc = collect_kept(st, txn, sorted, n, &kept_d, &kept_p);
     if (rc != STORE_OK)
@@ -775,7 +653,7 @@ int store_prune(struct store *st, const struct store_id *ids, size_t n, int64_t 
         if (rc == STORE_OK)
             rc = store__counters_write(st, txn, &c);
         if (rc == STORE_OK)
-            rc = prunestats_write(st, txn, ps);
+            rc = store__prunestats_write(st, txn, ps);
         if (rc != STORE_OK)
             goto out;
         rc = store__txn_commit(txn);

@@ -166,3 +166,85 @@ int store__counters_write(struct store *st, MDB_txn *txn, const struct counters 
     return store__db_put(txn, st->meta, &key, &val, 0);
 }
 
+/* Walks a release record's entries; fn may be NULL (validation only).
+ * Returns STORE_OK, STORE_ECORRUPT, or stops early when fn returns non-zero. */
+int store__release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_t *count)
+{
+    const unsigned char *p = val->mv_data, *end = p + val->mv_size;
+    uint64_t n, i;
+
+    if (val->mv_size < RELEASE_HEAD_LEN)
+        return STORE_ECORRUPT;
+    n = store__get_u64(p + 16);
+    if (count != NULL)
+        *count = n;
+    p += RELEASE_HEAD_LEN;
+    for (i = 0; i < n; i++) {
+        struct store_file f;
+
+        f.published = 0;
+        if (end - p < 2)
+            return STORE_ECORRUPT;
+        f.path_len = (size_t)p[0] << 8 | p[1];
+        p += 2;
+        if ((size_t)(end - p) < f.path_len + STORE_DIGEST_LEN + 1)
+            return STORE_ECORRUPT;
+        f.path = (const char *)p;
+        p += f.path_len;
+        memcpy(f.digest, p, STORE_DIGEST_LEN);
+        p += STORE_DIGEST_LEN;
+        f.type_len = *p++;
+        if ((size_t)(end - p) < f.type_len)
+            return STORE_ECORRUPT;
+        f.type = (const char *)p;
+        p += f.type_len;
+        if (fn != NULL && fn(arg, &f) != 0)
+            return STORE_OK;
+    }
+    return p == end ? STORE_OK : STORE_ECORRUPT;
+}
+
+/* The retention record (meta "prunestats", store_prune.c): tombstones,
+ * blobs and bytes reclaimed, gone paths; its presence marks a store that was
+ * ever pruned. */
+int store__prunestats_read(struct store *st, MDB_txn *txn, uint64_t v[4], int *present)
+{
+    MDB_val key = {sizeof(PRUNESTATS_KEY) - 1, PRUNESTATS_KEY}, val;
+    int rc, i;
+
+    memset(v, 0, 4 * sizeof(v[0]));
+    *present = 0;
+    rc = mdb_get(txn, st->meta, &key, &val);
+    if (rc == MDB_NOTFOUND)
+        return STORE_OK;
+    if (rc != MDB_SUCCESS)
+        return store__map_mdb(rc);
+    if (val.mv_size != PRUNESTATS_LEN)
+        return STORE_ECORRUPT;
+    for (i = 0; i < 4; i++)
+        v[i] = store__get_u64((const unsigned char *)val.mv_data + 8 * i);
+    *present = 1;
+    return STORE_OK;
+}
+
+int store__prunestats_write(struct store *st, MDB_txn *txn, const uint64_t v[4])
+{
+    unsigned char buf[PRUNESTATS_LEN];
+    MDB_val key = {sizeof(PRUNESTATS_KEY) - 1, PRUNESTATS_KEY}, val = {sizeof(buf), buf};
+    int i;
+
+    for (i = 0; i < 4; i++)
+        store__put_u64(buf + 8 * i, v[i]);
+    return store__db_put(txn, st->meta, &key, &val, 0);
+}
+
+/* 1 if r's snapshot holds the prune marker (or cannot tell: then say so). */
+int store__prune_marker(struct store_reader *r)
+{
+    uint64_t v[4];
+    int present;
+
+    if (store__prunestats_read(r->st, r->txn, v, &present) != STORE_OK)
+        return 1;
+    return present;
+}
