@@ -60,6 +60,7 @@ skips)
     [ $# = 5 ] || { echo "usage: ctest-report.sh skips PASS DIR ALLOWLIST STRICT" >&2; exit 2; }
     pass="$2" dir="$3" allow="$4" strict="$5"
     [ -f "$allow" ] || { echo "ctest-report: no allow-list $allow" >&2; exit 2; }
+    [ -f "$dir/ctest.out" ] || { echo "ctest-report: no $dir/ctest.out (ctest's output of the pass)" >&2; exit 2; }
     allowed="$(sed -e 's/#.*//' "$allow" | awk 'NF { print $1 }')"
     bad=0
     while IFS='|' read -r t sub why; do
