@@ -116,17 +116,6 @@ if [ "$quick" = 1 ]; then
   summary
   exit
 fi
-# A plain Release tree, the packager's command (issue 23): the test hooks are
-# off there, so this proves the whole tree, tests included, compiles without
-# them. Its ctest runs only what is compiled differently there (the C test
-# programs: unit, fuzz replays, the no-hooks check; ~5 s); the shell suites
-# run the same sources in the first pass.
-echo "== build (Release, no test hooks) and its compiled tests"
-cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-release -j2
-ctest_pass build-release --output-on-failure -j2 --timeout 600 --no-tests=error -LE valgrind \
-   -R '^(unit_|server_unit_|fuzz_replay_|hardening_release_hooks$)'
-
 echo "== build (ASan+UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DORIGIND_SANITIZE=ON -DORIGIND_TEST_HOOKS=ON "${compat[@]}" >/dev/null
 cmake --build build-asan -j2
