@@ -87,7 +87,7 @@ slowest)
             "$dir/ctest.out" | awk -F'\t' -v p="$pass" '{ r = $3; gsub(/^[ *]+/, "", r); sub(/ +$/, "", r)
                 printf "%s\t%s\t%s\t%s\n", $1, p, $2, r }'
     done | sort -t$'\t' -k1,1 -g -r | head -n "$n" |
-        awk -F'\t' '{ printf "  %8.1f s  %-6s %-34s %s\n", $1, $2, $3, $4 }'
+        awk -F'\t' '{ printf "  %8.1f s  %-7s %-34s %s\n", $1, $2, $3, $4 }'
     ;;
 *)
     echo "usage: ctest-report.sh skips|slowest ... (see the top of the file)" >&2

@@ -147,5 +147,6 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 echo "format: every C file matches .clang-format"
-echo "test.sh: every pass green ($total ctest runs over the four passes, analysis, format)"
+[ "$strict" = 1 ] && [ "$bad_skips" -gt 0 ] ||
+  echo "test.sh: every pass green ($total ctest runs over the four passes, analysis, format)"
 summary
