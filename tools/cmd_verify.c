@@ -207,7 +207,7 @@ static int verify_promotions(struct cfg *cfg, struct ingest_progress *prog, json
                           "release", p->release, "digest", hex, "floor",
                           p->floor[0] ? json_string(p->floor) : json_null(), "generation",
                           (json_int_t)p->generation, "promoted_at", (json_int_t)p->promoted_at);
-            if (store_promotion_cmp(p, newest) != 0) {
+            if (newest != NULL && store_promotion_cmp(p, newest) != 0) {
                 ingest_progress_error(prog,
                                       "node %s: promotion differs: release %s live (generation "
                                       "%llu), the newest on the nodes is %s (generation %llu)",

@@ -395,7 +395,7 @@ static double now_s(void)
 /* Appends the standard base64 of in[0..n) to the NUL-terminated out. */
 static void b64_append(char *out, size_t cap, const unsigned char *in, size_t n)
 {
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
     size_t o = strlen(out), i;
 
     for (i = 0; i < n && o + 5 < cap; i += 3) {
@@ -407,8 +407,8 @@ static void b64_append(char *out, size_t cap, const unsigned char *in, size_t n)
             v |= in[i + 2];
         out[o++] = a[v >> 18];
         out[o++] = a[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? a[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? a[v & 63] : '=';
+        out[o++] = a[i + 1 < n ? (v >> 6) & 63 : 64]; /* a[64]: the '=' pad */
+        out[o++] = a[i + 2 < n ? v & 63 : 64];
     }
     out[o] = '\0';
 }
