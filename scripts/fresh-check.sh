@@ -31,7 +31,8 @@
 #
 # The root: debootstrap's output, plus what a Debian install has and a chroot
 # needs: the full bookworm, bookworm-updates, bookworm-security sources; an
-# /etc/hosts (localhost and this host's name); and /usr/sbin/policy-rc.d saying
+# /etc/hosts (localhost and this host's name); the host's local CAs (if any);
+# and /usr/sbin/policy-rc.d saying
 # "exit 101", so that packages installed inside (nginx) do not start services:
 # systemd is not running in a chroot, an init script would start a system nginx
 # on the host's port 80 (the chroot shares the host's network), and it would be
@@ -370,6 +371,18 @@ printf '#!/bin/sh\n# fresh-check.sh: no service starts in this chroot (systemd i
 chmod 0755 "$ROOT/usr/sbin/policy-rc.d"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$(uname -n)" \
     >"$ROOT/etc/hosts"
+# The host's local CAs (/usr/local/share/ca-certificates: an egress proxy that
+# re-signs TLS, as on the machines this project's CI uses): a new machine on
+# the same network is given them by its admin, and npm (the browser tests'
+# front-end builds) cannot reach its registry without them. Nothing else of
+# the host's configuration goes in.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    mkdir -p "$ROOT/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    chroot "$ROOT" /usr/sbin/update-ca-certificates >/dev/null 2>&1 ||
+        { say "update-ca-certificates failed in the fresh root"; exit 1; }
+    say "the root trusts the host's local CAs too: $(cd /usr/local/share/ca-certificates && echo *.crt)"
+fi
 [ "$(stat -c %a "$ROOT/root")" = 700 ] || { say "/root in the fresh root is not mode 0700"; exit 1; }
 record ok "$(($(now) - t0))" "fresh Debian 12 root: debootstrap --variant=minbase $SUITE + ${BASE_PKGS//,/, }"
 

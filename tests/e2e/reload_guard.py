@@ -68,12 +68,9 @@ def setup_app(kind):
     app = os.path.join(FE, kind + "-app")
     shutil.copytree(os.path.join(REPO, "tests/e2e/frontend", kind + "-app"), app,
                     ignore=shutil.ignore_patterns("node_modules", "dist*"))
-    # --legacy-peer-deps: Debian 12's npm 9.2 (its own arborist) refuses the
-    # plugins' peer dependency on a file: link ("Found: vite@undefined",
-    # ERESOLVE) although the lockfile pins it; npm ci installs the lockfile
-    # exactly either way.
-    r = run(["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline", "--legacy-peer-deps"],
-            cwd=app, ok=False)
+    # (npm 9 reports a registry it cannot reach, e.g. an untrusted TLS proxy,
+    # as ERESOLVE "Found: vite@undefined": the error lines below say which.)
+    r = run(["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"], cwd=app, ok=False)
     if r.returncode != 0:
         errs = [l for l in r.stderr.splitlines() if "ERR!" in l and l.strip() != "npm ERR!"]
         raise RuntimeError("npm ci of the %s app failed (the npm registry unreachable and no npm cache?): %s"
