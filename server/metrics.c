@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define STATUS_MIN   100
 #define STATUS_SLOTS 500 /* 100..599 */
@@ -172,5 +173,29 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, char **out
     }
     *out = buf;
     *len = size;
+    return 0;
+}
+
+int metrics_text_append(FILE *f, char **buf, size_t *size, char **text, size_t *len)
+{
+    char *np;
+
+    if (fclose(f) != 0) {
+        free(*buf);
+        *buf = NULL;
+        return -1;
+    }
+    np = realloc(*text, *len + *size + 1);
+    if (np == NULL) {
+        free(*buf);
+        *buf = NULL;
+        return -1;
+    }
+    memcpy(np + *len, *buf, *size);
+    *len += *size;
+    np[*len] = '\0';
+    *text = np;
+    free(*buf);
+    *buf = NULL;
     return 0;
 }

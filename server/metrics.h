@@ -9,6 +9,7 @@
 #define ORIGIND_METRICS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 enum metrics_listener { METRICS_PUBLIC = 0, METRICS_ADMIN = 1, METRICS_LISTENERS };
@@ -48,5 +49,13 @@ void metrics_upload(struct metrics *m, enum metrics_upload result, uint64_t n);
 /* Renders the text exposition into a malloc'd buffer (caller frees *out).
  * Returns 0, or -1 on ENOMEM. */
 int metrics_render(struct metrics *m, const struct metrics_gauges *g, char **out, size_t *len);
+
+/* Closes f, a stream from open_memstream(buf, size), and appends what was
+ * written to it to the NUL-terminated *text of *len bytes (*text may be
+ * NULL with *len 0; it is realloc'd, caller frees). *buf is freed either way.
+ * Returns 0, or -1 (a write or allocation failed; *text unchanged). For the
+ * modules that add their own Prometheus lines to /metrics (peer.c,
+ * peer_fetch.c). */
+int metrics_text_append(FILE *f, char **buf, size_t *size, char **text, size_t *len);
 
 #endif /* ORIGIND_METRICS_H */

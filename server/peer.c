@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "discover.h"
 #include "log.h"
+#include "metrics.h"
 #include "secret_file.h"
 
 #include <curl/curl.h>
@@ -370,7 +371,6 @@ int peers_metrics_append(struct peers *p, int catching_up, char **text, size_t *
     char *buf = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&buf, &size);
-    char *np;
 
     if (f == NULL)
         return -1;
@@ -427,19 +427,5 @@ int peers_metrics_append(struct peers *p, int catching_up, char **text, size_t *
                 (unsigned long long)atomic_load(&p->cnt.heals_ok),
                 (unsigned long long)atomic_load(&p->cnt.heals_miss));
     }
-    if (fclose(f) != 0) {
-        free(buf);
-        return -1;
-    }
-    np = realloc(*text, *len + size + 1);
-    if (np == NULL) {
-        free(buf);
-        return -1;
-    }
-    memcpy(np + *len, buf, size);
-    *len += size;
-    np[*len] = '\0';
-    *text = np;
-    free(buf);
-    return 0;
+    return metrics_text_append(f, &buf, &size, text, len);
 }

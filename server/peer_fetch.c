@@ -16,6 +16,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "metrics.h"
 #include "secret_file.h"
 
 #include <stdio.h>
@@ -46,7 +47,7 @@ void peer_fetch_stats_free(struct peer_fetch_stats *s)
 
 int peer_fetch_metrics_append(struct peer_fetch_stats *s, char **text, size_t *len)
 {
-    char *buf = NULL, *np;
+    char *buf = NULL;
     size_t size = 0;
     FILE *f;
 
@@ -77,21 +78,7 @@ int peer_fetch_metrics_append(struct peer_fetch_stats *s, char **text, size_t *l
             (unsigned long long)atomic_load(&s->cnt.bad),
             (unsigned long long)atomic_load(&s->cnt.errors),
             (unsigned long long)atomic_load(&s->unfetched));
-    if (fclose(f) != 0) {
-        free(buf);
-        return -1;
-    }
-    np = realloc(*text, *len + size + 1);
-    if (np == NULL) {
-        free(buf);
-        return -1;
-    }
-    memcpy(np + *len, buf, size);
-    *len += size;
-    np[*len] = '\0';
-    *text = np;
-    free(buf);
-    return 0;
+    return metrics_text_append(f, &buf, &size, text, len);
 }
 
 /* 1 if digest i still wants its identity or any variant. */
