@@ -551,6 +551,7 @@ int main(int argc, char **argv)
     char err[512];
     size_t i;
     const char *fault = getenv("ORIGIND_FAULT");
+    const char *short_timeout = getenv("ORIGIND_TEST_CONNECTION_TIMEOUT");
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         config_usage(argc < 2 ? stderr : stdout, 0);
@@ -567,6 +568,16 @@ int main(int argc, char **argv)
         fprintf(stderr,
                 "origind: ORIGIND_FAULT is set, but this build has no fault-injection hooks "
                 "(built with ORIGIND_TEST_HOOKS=OFF): refusing to start; unset it\n");
+        return EXIT_FAIL;
+    }
+    /* The same rule for the one timing hook: --connection-timeout has a
+     * floor of 76 s (above the ALB's 60 s idle timeout), so the tests that
+     * prove idle and half-finished connections are closed at the timeout
+     * would wait 76 s each; a test build lets them set it in seconds. */
+    if (short_timeout != NULL && !store_test_hooks()) {
+        fprintf(stderr, "origind: ORIGIND_TEST_CONNECTION_TIMEOUT is set, but this build has no "
+                        "test hooks (built with ORIGIND_TEST_HOOKS=OFF): refusing to start; "
+                        "unset it\n");
         return EXIT_FAIL;
     }
     if (fault != NULL)
@@ -588,6 +599,22 @@ int main(int argc, char **argv)
         if (cfg.version) {
             printf("origind %s\n", ORIGIND_VERSION);
             return EXIT_OK;
+        }
+        if (short_timeout != NULL) {
+            char *end;
+            unsigned long v = strtoul(short_timeout, &end, 10);
+
+            if (*short_timeout == '\0' || *end != '\0' || v < 1 || v > 86400) {
+                fprintf(stderr,
+                        "origind: ORIGIND_TEST_CONNECTION_TIMEOUT=%s: want seconds, 1 to 86400\n",
+                        short_timeout);
+                return EXIT_USAGE;
+            }
+            fprintf(stderr,
+                    "origind: warning: ORIGIND_TEST_CONNECTION_TIMEOUT=%lu replaces "
+                    "--connection-timeout (test build)\n",
+                    v);
+            cfg.connection_timeout = v;
         }
         log_set_level((enum log_level)log_level_parse(cfg.log_level));
         return cmds[i].run(&cfg);

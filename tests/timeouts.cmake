@@ -23,8 +23,8 @@ else()
 endif()
 
 set(ORIGIND_TEST_SECONDS
-  hardening_tls_hostile_timeout     121
-  server_keepalive_idle              77
+  hardening_tls_hostile_timeout_76s 121
+  server_keepalive_idle_76s          77
   e2e_reload_guard                   60
   peer_mixed                         60
   hardening_crash_push               51
@@ -51,6 +51,7 @@ set(ORIGIND_TEST_SECONDS
   peer_bad_peer                      13
   peer_prune                         13
   hardening_admin_slowloris          12
+  server_keepalive_idle              12
   e2e_browser_assets                 11
   ingest_changing_dir                10
   ingest_deltas                      10

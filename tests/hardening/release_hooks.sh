@@ -31,8 +31,15 @@ for cmd in "serve --store $W/s1 --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0"
     grep -q "^origind: public " "$W/err" && fail "it started listening"
     [ "$(wc -l <"$W/err")" = 1 ] || fail "more than one line: $(cat "$W/err")"
 done
+rc=0
+ORIGIND_TEST_CONNECTION_TIMEOUT=5 timeout 10 "$REL" serve --store "$W/s1" --listen 127.0.0.1:0 \
+    --admin-listen 127.0.0.1:0 >"$W/out" 2>"$W/err" || rc=$?
+expect_eq "release build with ORIGIND_TEST_CONNECTION_TIMEOUT: exit" "$rc" 1
+grep -q "ORIGIND_TEST_CONNECTION_TIMEOUT is set, but this build has no test hooks.*refusing to start" "$W/err" ||
+    fail "no reason given: $(cat "$W/err")"
+[ "$(wc -l <"$W/err")" = 1 ] || fail "more than one line: $(cat "$W/err")"
 [ -e "$W/s1/data.mdb" ] && fail "the refused serve created a store"
-ok "release build: ORIGIND_FAULT refused at start with one line, nothing created"
+ok "release build: ORIGIND_FAULT and ORIGIND_TEST_CONNECTION_TIMEOUT refused at start with one line, nothing created"
 
 ORIGIND="$REL" origind_start "$W/s2" || fail "release build without ORIGIND_FAULT did not start"
 echo "x" >"$W/x.txt"

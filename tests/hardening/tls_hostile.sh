@@ -8,9 +8,11 @@
 # closed by the server after --connection-timeout (the minimum, 76 s): a
 # client that never finishes the handshake does not hold a slot for ever.
 # Afterwards the store is unchanged and fsck passes.
-# ORIGIND_QUICK=1 (ctest hardening_tls_hostile): the stalled handshakes are
-# held 8 s while the pipeline host is served, then closed here; the 76 s
-# close by the server is hardening_tls_hostile_timeout (label slow).
+# ctest hardening_tls_hostile: in a test-hooks build the server's timeout is
+# ORIGIND_TEST_CONNECTION_TIMEOUT=8 and the close is awaited; in a build
+# without hooks, ORIGIND_QUICK=1: the stalled handshakes are held 8 s while
+# the pipeline host is served, then closed here. At the real 76 s floor:
+# hardening_tls_hostile_timeout_76s (label slow: scripts/test.sh --full).
 # The probe bound: a probe may take at most HEALTHZ_MAX_MS (default: 300 ms,
 # or 8x the median of the probes made before the attacks, on a machine slower
 # than that), 5% of probes may exceed it (the load of a shared 2-core machine
@@ -19,13 +21,13 @@
 # unanswered for 10 s.
 . "$(dirname "$0")/hardening_lib.sh"
 TLSH="$HARD_DIR/tls_hostile.py"
-TIMEOUT=76
+TIMEOUT="${ORIGIND_TEST_CONNECTION_TIMEOUT:-76}" # what the server closes them after
 QUICK="${ORIGIND_QUICK:-0}"
 
 W="$(origind_tmpdir)"
 C="$W/certs"
 tls_make_certs "$C" || fail "openssl could not make the test certificates"
-origind_start "$W/store" --connection-timeout "$TIMEOUT" --admin-max-connections 16 \
+origind_start "$W/store" --connection-timeout 76 --admin-max-connections 16 \
     --admin-tls-cert "$C/server.pem" --admin-tls-key "$C/server.key" \
     --tls-cert "$C/server.pem" --tls-key "$C/server.key" || fail "origind did not start"
 mkdir -p "$W/site"
@@ -73,9 +75,7 @@ wait "$SP" || fail "public: $(cat "$W/stall_public.txt")"
 cat "$W/stall_admin.txt" "$W/stall_public.txt"
 st="$(python3 "$TLSH" get "$NODE_ADMIN" "$C/ca.pem" "$NODE_TOKEN" /v1/status)"
 expect_eq "admin after the stalls" "$st" 200
-if [ "$QUICK" = 1 ]; then
-    kill "$PROBER" 2>/dev/null || true # its lines are flushed one by one
-fi
+kill "$PROBER" 2>/dev/null || true # its lines are flushed one by one
 wait "$PROBER" || true
 
 n="$(wc -l <"$W/probe.txt")"
