@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
 # test.sh: the project's one test command (README, .ci/run).
-# Installs missing packages, builds (warnings are errors), runs every ctest suite,
-# builds a plain Release tree and runs its compiled tests, then rebuilds with
-# ASan+UBSan and runs the suites again.
-# Usage: scripts/test.sh [--quick] [--strict-skips]
-#   --quick         the first pass only (no sanitizers, analysis or format check)
+# Installs missing packages, builds (warnings are errors) and runs every test
+# once where it checks the most, in about 12 minutes on a 2-core machine:
+#   normal   (RelWithDebInfo): the third-party suites (browsers, npm builds,
+#            nginx, the package: label e2e), the unit tests (also under
+#            valgrind), the fuzz replays and the lint checks;
+#   asan     (ASan+UBSan, -O1): every server, ingest, peer, crash and
+#            hardening suite, and the unit tests again;
+#   release  (Release, no test hooks): the whole tree compiles without the
+#            hooks; its unit tests and fuzz replays, and the no-hooks check;
+#   tsan     (ThreadSanitizer): the concurrency suites;
+# then static analysis and the format check.
+# Usage: scripts/test.sh [--quick] [--full] [--strict-skips]
+#   --quick         the normal build, every suite once without sanitizers
+#                   (no release, sanitizer, analysis or format passes)
+#   --full          every suite in the normal and the ASan pass, the TSan pass
+#                   over every peer suite, and the tests labelled slow (the
+#                   real 76 s connection timeout): about 35 minutes
 #   --strict-skips  (also: CI=true in the environment, as .ci/run sets it) a skip
 #                   that tests/skips-allowed does not list fails the run
 # After every pass it prints each skipped test (or skipped part of a test) with
@@ -15,13 +27,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
+full=0
 strict=0
 [ "${CI:-}" != true ] || strict=1
 for a in "$@"; do
   case "$a" in
   --quick) quick=1 ;;
+  --full) full=1 ;;
   --strict-skips) strict=1 ;;
-  *) echo "test.sh: unknown argument $a (usage: scripts/test.sh [--quick] [--strict-skips])" >&2; exit 2 ;;
+  *) echo "test.sh: unknown argument $a (usage: scripts/test.sh [--quick] [--full] [--strict-skips])" >&2; exit 2 ;;
   esac
 done
 scripts/setup.sh --no-build
@@ -92,43 +106,65 @@ summary() {
   [ "$failed" = 0 ]
 }
 
+# Which tests each pass runs (ctest label expressions; the two default
+# selections are complements, less slow and bench: a test without a label
+# runs under ASan+UBSan). The suites that drive origind's C code through HTTP
+# run under ASan+UBSan; the ones that test it against third-party software
+# (label e2e), under valgrind, and the checks of the test machinery (lint) in
+# the normal build; --quick and --full run every suite in the normal build,
+# --full every one under ASan+UBSan as well.
+if [ "$full" = 1 ]; then
+  normal_sel=(-LE bench)
+  asan_sel=(-LE 'bench|valgrind')
+elif [ "$quick" = 1 ]; then
+  normal_sel=(-LE 'slow|bench')
+else
+  normal_sel=(-L 'e2e|lint|unit|fuzz|valgrind')
+  asan_sel=(-LE 'e2e|lint|valgrind|slow|bench')
+fi
+# The ThreadSanitizer pass: the suites whose threads share state (the
+# listeners' worker pools, the store's readers and writer, the peer threads);
+# --full adds every peer suite.
+tsan_re='^(server_concurrent|hardening_hostile_clients|hardening_faults|hardening_smuggling|unit_store_concurrent|peer_sync|peer_bad_peer)$'
+[ "$full" = 0 ] || tsan_re='^(server_concurrent|hardening_.*|unit_store_concurrent|peer_.*)$'
+
 # peer_mixed*'s builds of earlier releases: one root for every build tree below
 compat=(-DORIGIND_COMPAT_ROOT="$PWD/build-compat")
 echo "== build (RelWithDebInfo, -Werror)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_WERROR=ON -DORIGIND_TEST_HOOKS=ON "${compat[@]}" >/dev/null
 cmake --build build -j2
-echo "== tests"
-ctest_pass normal build --output-on-failure -j2 --timeout 600
+echo "== tests (${normal_sel[*]})"
+ctest_pass normal build --output-on-failure -j2 --timeout 600 "${normal_sel[@]}"
+
+if [ "$quick" = 1 ]; then
+  echo "test.sh --quick: the first pass only (no release, sanitizer, analysis or format passes)"
+  summary
+  exit
+fi
+echo "== build (ASan+UBSan, -O1)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG='-g -O1' -DORIGIND_WERROR=ON \
+   -DORIGIND_SANITIZE=ON -DORIGIND_TEST_HOOKS=ON "${compat[@]}" >/dev/null
+cmake --build build-asan -j2
+echo "== tests under ASan+UBSan (${asan_sel[*]})"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest_pass asan build-asan --output-on-failure -j2 --timeout 900 "${asan_sel[@]}"
 
 # A plain Release tree, the packager's command (issue 23): the test hooks are
 # off there, so this proves the whole tree, tests included, compiles without
 # them. Its ctest runs only what is compiled differently there (the C test
 # programs: unit, fuzz replays, the no-hooks check; ~5 s); the shell suites
-# run the same sources in the first pass.
+# run the same sources in the passes above.
 echo "== build (Release, no test hooks) and its compiled tests"
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release -j2
 ctest_pass release build-release --output-on-failure -j2 --timeout 600 --no-tests=error -LE valgrind \
    -R '^(unit_|server_unit_|fuzz_replay_|hardening_release_hooks$)'
 
-if [ "$quick" = 1 ]; then
-  echo "test.sh --quick: the first pass only (no sanitizers, analysis or format check)"
-  summary
-  exit
-fi
-echo "== build (ASan+UBSan)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DORIGIND_SANITIZE=ON -DORIGIND_TEST_HOOKS=ON "${compat[@]}" >/dev/null
-cmake --build build-asan -j2
-echo "== tests under ASan+UBSan"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-   ctest_pass asan build-asan --output-on-failure -j2 --timeout 900 -LE 'slow|bench'
-
-echo "== build (ThreadSanitizer) and the server's concurrency tests under it"
+echo "== build (ThreadSanitizer) and the concurrency suites under it"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DORIGIND_TSAN=ON -DORIGIND_TEST_HOOKS=ON "${compat[@]}" >/dev/null
 cmake --build build-tsan -j2
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-   ctest_pass tsan build-tsan --output-on-failure -j2 --timeout 600 --no-tests=error \
-   -R '^(server_concurrent|hardening_hostile_clients|hardening_faults|hardening_crash_push|hardening_smuggling|unit_store_concurrent|peer_sync|peer_catchup|peer_bad_peer|peer_nginx)$'
+   ctest_pass tsan build-tsan --output-on-failure -j2 --timeout 600 --no-tests=error -R "$tsan_re"
 
 echo "== static analysis (cppcheck, clang-tidy)"
 scripts/analyze.sh build-analyze
