@@ -177,7 +177,7 @@ void opt_man(FILE *f, const struct opt_table *t)
             roff_text(f, o->value);
             fputc('"', f);
         }
-        fputs("\n\\&", f);
+        fputs(o->help[0] == '.' || o->help[0] == '\'' ? "\n\\&" : "\n", f);
         roff_text(f, o->help);
         fputs(".\n(", f);
         man_cmds(f, t, o->cmds);

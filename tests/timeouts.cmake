@@ -108,6 +108,7 @@ set(ORIGIND_TEST_SECONDS
   ingest_cli                          1
   ingest_conflict                     1
   ingest_output_files                 1
+  lint_man_options                    1
   lint_test_times                     1
   server_conditional_range            1
   server_encoding                     1
