@@ -82,10 +82,11 @@ enum opt_next_rc {
                         operand too many */
 };
 
-/* The next option or operand, in argv order. *row and *value are written
- * only for OPT_OPTION and OPT_OPERAND; *value points into argv (borrowed
- * for as long as argv lives). After OPT_END every later call returns
- * OPT_END; after OPT_EUSAGE the parse is over (do not call again). */
+/* The next option or operand, in argv order. *row is written only for
+ * OPT_OPTION, *value only for OPT_OPTION and OPT_OPERAND; *value points
+ * into argv (borrowed for as long as argv lives). After OPT_END every later
+ * call returns OPT_END; after OPT_EUSAGE the parse is over (do not call
+ * again). */
 int opt_next(struct opt_parser *p, size_t *row, const char **value, char *err, size_t errlen);
 
 /* Prints to f the rows command bit cmd takes, in table order, each as
