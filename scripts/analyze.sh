@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# analyze.sh: static analysis of common/, store/, server/, tools/ and tests/fuzz with
+# analyze.sh: static analysis of common/, store/, server/, tools/, man/ and tests/fuzz with
 # cppcheck and clang-tidy. Exits non-zero on any finding that is not in the
 # EXPLAINED list below (file + check: line numbers move, the reasons do not).
 # Every explained entry says why it is not a bug; remove it when the code
@@ -41,12 +41,12 @@ echo "== cppcheck $(cppcheck --version | awk '{print $2}')"
 cppcheck --quiet --std=c11 --enable=warning,portability,performance --inline-suppr \
     --error-exitcode=1 -I api -I common -I store -I server -I tools -D_GNU_SOURCE -DORIGIND_VERSION='"x"' \
     --suppress=missingIncludeSystem --suppress=identicalInnerCondition:server/http.c \
-    api common store server tools tests/fuzz 2>"$out/cppcheck.txt" || rc=1
+    api common store server tools man tests/fuzz 2>"$out/cppcheck.txt" || rc=1
 if [ -s "$out/cppcheck.txt" ]; then cat "$out/cppcheck.txt"; rc=1; fi
 [ "$rc" = 0 ] && echo "cppcheck: no findings"
 
 echo "== clang-tidy $(clang-tidy --version | awk '/version/ {print $NF; exit}')"
-ls api/*.c common/*.c store/*.c server/*.c tools/*.c tests/fuzz/*.c |
+ls api/*.c common/*.c store/*.c server/*.c tools/*.c man/*.c tests/fuzz/*.c |
     xargs -P 2 -n 4 clang-tidy -p "$bdir" --quiet --checks="$CHECKS" >"$out/tidy.raw" 2>"$out/tidy.err" ||
     tidy_rc=$?
 # clang-tidy exits non-zero when it could not analyse a file (no compile

@@ -4,8 +4,9 @@
 #
 # Usage: scripts/package.sh [--bin-dir DIR] [--out DIR]
 #   --bin-dir DIR  package the origind and origin-ingest already built in DIR
-#                  (they are stripped on the way in) instead of making a
-#                  Release build in build/pkg-build (what a release does)
+#                  (they are stripped on the way in; DIR's mangen writes the
+#                  man pages) instead of making a Release build in
+#                  build/pkg-build (what a release does)
 #   --out DIR      where the .deb goes (default build/pkg)
 #
 # What goes in (a hand-made tree, built with dpkg-deb; no debhelper needed):
@@ -13,7 +14,8 @@
 #   /lib/systemd/system/origind.service           deploy/origind.service, as is
 #   /etc/origind/origind.env                      deploy/origind.env (a conffile)
 #   /usr/share/doc/origind/                       copyright, changelog, README.md, docs/, deploy/README.md
-#   /usr/share/man/man1/                          origind.1, origin-ingest.1
+#   /usr/share/man/man1/                          origind.1, origin-ingest.1: mangen's, from
+#                                                 man/*.1.in and the option tables
 #   maintainer scripts (scripts/debian/)          the origind system user, /var/lib/origind,
 #                                                 first-install secrets, enable and start the unit
 # The version is the binaries' --version and must head scripts/debian/changelog.
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --bin-dir) bin_dir="$(cd "${2:?--bin-dir needs DIR}" && pwd)"; shift 2 ;;
     --out) out_dir="${2:?--out needs DIR}"; shift 2 ;;
-    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "package.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -42,10 +44,10 @@ if [ -z "$bin_dir" ]; then
         LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" \
         cmake -S . -B build/pkg-build -DCMAKE_BUILD_TYPE=Release -DORIGIND_WERROR=ON \
         -DORIGIND_SANITIZE=OFF -DORIGIND_TSAN=OFF -DORIGIND_FUZZ=OFF >/dev/null
-    cmake --build build/pkg-build -j2 --target origind origin-ingest
+    cmake --build build/pkg-build -j2 --target origind origin-ingest mangen
     bin_dir="$REPO/build/pkg-build/bin"
 fi
-for b in origind origin-ingest; do
+for b in origind origin-ingest mangen; do
     [ -x "$bin_dir/$b" ] || { echo "package.sh: $bin_dir/$b not found" >&2; exit 1; }
 done
 
@@ -78,8 +80,10 @@ install -d "$root/usr/share/doc/origind/docs"
 install -m 0644 docs/*.md "$root/usr/share/doc/origind/docs/"
 install -m 0644 deploy/README.md "$root/usr/share/doc/origind/README.deploy.md"
 gzip -9n <"$SRC/changelog" >"$root/usr/share/doc/origind/changelog.gz"
-for m in origind.1 origin-ingest.1; do
-    gzip -9n <"$SRC/$m" >"$root/usr/share/man/man1/$m.gz"
+# The OPTIONS sections from the tables the packaged binaries were built with.
+for m in origind origin-ingest; do
+    "$bin_dir/mangen" "$m" "$REPO/man/$m.1.in" >"$work/$m.1"
+    gzip -9n <"$work/$m.1" >"$root/usr/share/man/man1/$m.1.gz"
 done
 chmod 0644 "$root"/usr/share/doc/origind/*.gz "$root"/usr/share/man/man1/*.gz
 for s in postinst prerm postrm; do

@@ -1,8 +1,11 @@
 /*
- * config.c - the option table and its parser (see config.h).
+ * config.c - origind's configuration from defaults, the environment and the
+ * command line (see config.h): each value checked and stored as its row in
+ * config_table.c says; the command line's syntax is common/opt.c's.
  *
- * Not for: acting on options (main.c opens files and sockets) or secrets
- * (only file names are configured; the files are read by main.c).
+ * Not for: the rows (config_table.c), acting on options (main.c opens files
+ * and sockets) or secrets (only file names are configured; the files are
+ * read by main.c).
  */
 #include "config.h"
 
@@ -16,157 +19,24 @@
 #include <string.h>
 #include <unistd.h>
 
-enum opt_kind {
-    OPT_STR,    /* any non-empty string */
-    OPT_ADDR,   /* ADDR:PORT */
-    OPT_UINT,   /* decimal, optional K/M/G/T suffix (powers of 1024) */
-    OPT_FLAG,   /* no value; sets 1 */
-    OPT_LEVEL,  /* a log level name */
-    OPT_LIST,   /* repeatable string, appended to cfg->peer[] */
-    OPT_ORIGINS /* comma-separated origins, parsed into cfg->cors */
-};
+#define GiB (1024ULL * 1024 * 1024)
+#define MiB (1024ULL * 1024)
 
-struct opt {
-    const char *name; /* long option, without "--" */
-    const char *env;  /* environment variable, NULL for none */
-    const char *def;  /* default as text, NULL for none */
-    enum opt_kind kind;
-    size_t offset; /* into struct config */
-    unsigned cmds; /* enum config_cmd mask */
-    uint64_t min, max;
-    const char *help;
-};
-
-#define STR_FIELD(f) offsetof(struct config, f)
-#define ALL_CMDS     (CONFIG_SERVE | CONFIG_FSCK | CONFIG_STATS | CONFIG_BACKUP | CONFIG_SYNC)
-#define GiB          (1024ULL * 1024 * 1024)
-#define MiB          (1024ULL * 1024)
-
-/* One row per option. "threads" default "0" means: the number of online
- * cores, resolved after parsing. */
-static const struct opt options[] = {
-    {"store", "ORIGIND_STORE", NULL, OPT_STR, STR_FIELD(store), ALL_CMDS, 0, 0,
-     "store directory (created if absent for serve)"},
-    {"listen", "ORIGIND_LISTEN", "127.0.0.1:8080", OPT_ADDR, STR_FIELD(listen), CONFIG_SERVE, 0, 0,
-     "public listener ADDR:PORT (port 0: any free port)"},
-    {"admin-listen", "ORIGIND_ADMIN_LISTEN", "127.0.0.1:8081", OPT_ADDR, STR_FIELD(admin_listen),
-     CONFIG_SERVE, 0, 0, "admin listener ADDR:PORT"},
-    {"admin-token-file", "ORIGIND_ADMIN_TOKEN_FILE", NULL, OPT_STR, STR_FIELD(admin_token_file),
-     CONFIG_SERVE, 0, 0,
-     "admin bearer tokens, one a line, all full rights (default: STORE/admin.token, created); "
-     "re-read on SIGHUP"},
-    {"read-token-file", "ORIGIND_READ_TOKEN_FILE", NULL, OPT_STR, STR_FIELD(read_token_file),
-     CONFIG_SERVE, 0, 0,
-     "file of read-only admin tokens, one a line (listings, blobs, releases, status, metrics)"},
-    {"admin-tls-cert", "ORIGIND_ADMIN_TLS_CERT", NULL, OPT_STR, STR_FIELD(admin_tls_cert),
-     CONFIG_SERVE, 0, 0, "PEM certificate chain: the admin listener speaks only HTTPS"},
-    {"admin-tls-key", "ORIGIND_ADMIN_TLS_KEY", NULL, OPT_STR, STR_FIELD(admin_tls_key),
-     CONFIG_SERVE, 0, 0, "PEM private key of --admin-tls-cert"},
-    {"tls-cert", "ORIGIND_TLS_CERT", NULL, OPT_STR, STR_FIELD(tls_cert), CONFIG_SERVE, 0, 0,
-     "PEM certificate chain: the public listener speaks only HTTPS"},
-    {"tls-key", "ORIGIND_TLS_KEY", NULL, OPT_STR, STR_FIELD(tls_key), CONFIG_SERVE, 0, 0,
-     "PEM private key of --tls-cert"},
-    {"origin-secret-file", "ORIGIND_ORIGIN_SECRET_FILE", NULL, OPT_STR,
-     STR_FIELD(origin_secret_file), CONFIG_SERVE, 0, 0,
-     "require X-Origin-Verify: <secret in FILE> on the public listener"},
-    {"cors-origin", "ORIGIND_CORS_ORIGIN", NULL, OPT_ORIGINS, STR_FIELD(cors_origin), CONFIG_SERVE,
-     0, 0,
-     "comma-separated origins (scheme://host[:port]) allowed to read assets cross-origin; "
-     "answers then echo the matching Origin with Vary: Origin (the CDN must forward and key on "
-     "Origin). Default: Access-Control-Allow-Origin: * on every public answer"},
-    {"threads", "ORIGIND_THREADS", "0", OPT_UINT, STR_FIELD(threads), CONFIG_SERVE, 0, 1024,
-     "public listener threads (0: one per online core)"},
-    {"sendfile-min", "ORIGIND_SENDFILE_MIN", "64K", OPT_UINT, STR_FIELD(sendfile_min), CONFIG_SERVE,
-     0, 1ULL << 46,
-     "send bodies from this many bytes on (and under --sendfile-max) with sendfile(2), others "
-     "from the memory map (0: never sendfile); a pruned store never uses sendfile"},
-    {"sendfile-max", "ORIGIND_SENDFILE_MAX", "1M", OPT_UINT, STR_FIELD(sendfile_max), CONFIG_SERVE,
-     0, 1ULL << 46,
-     "bodies from this many bytes on go from the memory map again (0: no limit); measured on "
-     "loopback, sendfile wins at 100 KiB and loses 2.6x at 10 MiB"},
-    {"tcp-notsent-lowat", "ORIGIND_TCP_NOTSENT_LOWAT", "512K", OPT_UINT,
-     STR_FIELD(tcp_notsent_lowat), CONFIG_SERVE, 0, 1ULL << 30,
-     "TCP_NOTSENT_LOWAT of every connection: bytes of an answer queued unsent in the kernel "
-     "(fairness between connections; 0: the kernel's default)"},
-    {"send-buffer", "ORIGIND_SEND_BUFFER", "0", OPT_UINT, STR_FIELD(send_buffer), CONFIG_SERVE, 0,
-     1ULL << 30,
-     "SO_SNDBUF of every connection (0: the kernel's autotuning; a fixed buffer caps each "
-     "connection at about twice this per round trip)"},
-    {"response-cache", "ORIGIND_RESPONSE_CACHE", "64M", OPT_UINT, STR_FIELD(response_cache),
-     CONFIG_SERVE, 0, 64 * GiB,
-     "memory for ready-made answers of assets up to 256 KiB (and under --sendfile-min) "
-     "(0: off)"},
-    {"drain-seconds", "ORIGIND_DRAIN_SECONDS", "10", OPT_UINT, STR_FIELD(drain_seconds),
-     CONFIG_SERVE, 0, 3600, "after SIGTERM, keep serving (healthz 503) this long"},
-    {"access-log", "ORIGIND_ACCESS_LOG", NULL, OPT_STR, STR_FIELD(access_log), CONFIG_SERVE, 0, 0,
-     "access log FILE, or - for stdout (default: none); reopened on SIGHUP"},
-    {"log-level", "ORIGIND_LOG_LEVEL", "info", OPT_LEVEL, STR_FIELD(log_level), ALL_CMDS, 0, 0,
-     "error, warn, info or debug (stderr)"},
-    {"max-blob-bytes", "ORIGIND_MAX_BLOB_BYTES", "1G", OPT_UINT, STR_FIELD(max_blob_bytes),
-     CONFIG_SERVE | CONFIG_SYNC, 1, 64 * GiB, "largest blob or variant accepted (413 above)"},
-    {"max-bundle-bytes", "ORIGIND_MAX_BUNDLE_BYTES", "256M", OPT_UINT, STR_FIELD(max_bundle_bytes),
-     CONFIG_SERVE, 1, 64 * GiB, "largest POST /v1/bundle body"},
-    {"max-json-bytes", "ORIGIND_MAX_JSON_BYTES", "128M", OPT_UINT, STR_FIELD(max_json_bytes),
-     CONFIG_SERVE, 1, 4 * GiB, "largest JSON request body (missing, releases)"},
-    {"map-size", "ORIGIND_MAP_SIZE", "64G", OPT_UINT, STR_FIELD(map_size), ALL_CMDS, 64 * 1024,
-     1ULL << 46, "store capacity (LMDB map size)"},
-    {"max-readers", "ORIGIND_MAX_READERS", "4096", OPT_UINT, STR_FIELD(max_readers), ALL_CMDS, 16,
-     1 << 20, "concurrent store readers (bounds in-flight responses)"},
-    {"max-connections", "ORIGIND_MAX_CONNECTIONS", "2048", OPT_UINT, STR_FIELD(max_connections),
-     CONFIG_SERVE, 1, 1 << 20, "public listener connection cap"},
-    {"admin-max-connections", "ORIGIND_ADMIN_MAX_CONNECTIONS", "64", OPT_UINT,
-     STR_FIELD(admin_max_connections), CONFIG_SERVE, 1, 4096,
-     "admin listener connection cap (one thread each)"},
-    {"connection-timeout", "ORIGIND_CONNECTION_TIMEOUT", "90", OPT_UINT,
-     STR_FIELD(connection_timeout), CONFIG_SERVE, 76, 86400,
-     "seconds an idle connection is kept (>= 76: above the ALB's 60 s)"},
-    {"out", "ORIGIND_BACKUP_OUT", NULL, OPT_STR, STR_FIELD(out), CONFIG_BACKUP, 0, 0,
-     "backup file to create (must not exist)"},
-    {"peer", "ORIGIND_PEERS", NULL, OPT_LIST, STR_FIELD(peer), CONFIG_SERVE, 0, 0,
-     "a peer's admin URL (repeatable; env: comma-separated): catch up, then heal misses"},
-    {"peers-dns", "ORIGIND_PEERS_DNS", NULL, OPT_STR, STR_FIELD(peers_dns), CONFIG_SERVE, 0, 0,
-     "HOST:PORT: every A/AAAA record of HOST is a peer http://ADDR:PORT (https:// with "
-     "--admin-tls-cert or --peer-cacert; this node left out), "
-     "re-resolved every --peer-interval"},
-    {"peer-interval", "ORIGIND_PEER_INTERVAL", "60", OPT_UINT, STR_FIELD(peer_interval),
-     CONFIG_SERVE, 1, 86400, "seconds between anti-entropy checks (and --peers-dns lookups)"},
-    {"peer-timeout", "ORIGIND_PEER_TIMEOUT", "120", OPT_UINT, STR_FIELD(peer_timeout), CONFIG_SERVE,
-     0, 86400,
-     "with no full catch-up pass by then, serve a non-empty store anyway (0: wait forever)"},
-    {"peer-jobs", "ORIGIND_PEER_JOBS", "8", OPT_UINT, STR_FIELD(peer_jobs),
-     CONFIG_SERVE | CONFIG_SYNC, 1, 64, "parallel blob transfers per peer"},
-    {"peer-token-file", "ORIGIND_PEER_TOKEN_FILE", NULL, OPT_STR, STR_FIELD(peer_token_file),
-     CONFIG_SERVE, 0, 0,
-     "the token sent to peers (a read token is enough; default: the first admin token)"},
-    {"peer-cacert", "ORIGIND_PEER_CACERT", NULL, OPT_STR, STR_FIELD(peer_cacert),
-     CONFIG_SERVE | CONFIG_SYNC, 0, 0,
-     "PEM CA file that https:// peers' certificates must chain to (default: the system's CAs)"},
-    {"from", "ORIGIND_SYNC_FROM", NULL, OPT_STR, STR_FIELD(from), CONFIG_SYNC, 0, 0,
-     "the peer's admin URL to catch up from"},
-    {"token-file", "ORIGIND_SYNC_TOKEN_FILE", NULL, OPT_STR, STR_FIELD(token_file), CONFIG_SYNC, 0,
-     0, "file holding a token of the peer (a read token is enough)"},
-    {"check", NULL, NULL, OPT_FLAG, STR_FIELD(check), CONFIG_SERVE, 0, 0,
-     "validate the configuration, print \"configuration OK\" and exit"},
-    {"help", NULL, NULL, OPT_FLAG, STR_FIELD(help), ALL_CMDS, 0, 0, "this help"},
-    {"version", NULL, NULL, OPT_FLAG, STR_FIELD(version), ALL_CMDS, 0, 0, "print the version"},
-};
-#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
-
+/* The name of subcommand cmd ("serve"). */
 static const char *cmd_name(enum config_cmd cmd)
 {
-    switch (cmd) {
-    case CONFIG_SERVE:
-        return "serve";
-    case CONFIG_FSCK:
-        return "fsck";
-    case CONFIG_STATS:
-        return "stats";
-    case CONFIG_BACKUP:
-        return "backup";
-    case CONFIG_SYNC:
-        return "sync";
+    size_t b;
+
+    for (b = 0; b < config_opt_table.ncmds; b++) {
+        if ((unsigned)cmd == 1u << b)
+            return config_opt_table.cmd_names[b];
     }
     return "?";
+}
+
+static const struct config_opt *row_at(size_t k)
+{
+    return (const struct config_opt *)(const void *)opt_row_at(&config_opt_table, k);
 }
 
 static void errf(char *err, size_t errlen, const char *fmt, ...)
@@ -273,17 +143,18 @@ int config_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len
     return 0;
 }
 
-/* Stores text value v of row o into cfg after validating it. */
-static int set_value(struct config *cfg, const struct opt *o, const char *v, const char *from,
-                     char *err, size_t errlen)
+/* Stores text value v of row r into cfg after validating it. */
+static int set_value(struct config *cfg, const struct config_opt *r, const char *v,
+                     const char *from, char *err, size_t errlen)
 {
-    char *field = (char *)cfg + o->offset;
+    const struct opt_row *o = &r->row;
+    char *field = (char *)cfg + r->check.offset;
 
-    switch (o->kind) {
-    case OPT_FLAG:
+    switch (r->check.kind) {
+    case CONFIG_FLAG:
         *(uint64_t *)(void *)field = 1;
         return 0;
-    case OPT_LIST:
+    case CONFIG_LIST:
         if (v[0] == '\0' || cfg->n_peer >= CONFIG_PEER_MAX) {
             errf(err, errlen, "%s: --%s needs a non-empty value (at most %d times)", from, o->name,
                  CONFIG_PEER_MAX);
@@ -291,13 +162,13 @@ static int set_value(struct config *cfg, const struct opt *o, const char *v, con
         }
         cfg->peer[cfg->n_peer++] = v;
         return 0;
-    case OPT_STR:
+    case CONFIG_STR:
         if (v[0] == '\0') {
             errf(err, errlen, "%s: --%s needs a non-empty value", from, o->name);
             return -1;
         }
         break;
-    case OPT_ADDR: {
+    case CONFIG_ADDR: {
         struct sockaddr_storage ss;
         socklen_t len;
 
@@ -308,7 +179,7 @@ static int set_value(struct config *cfg, const struct opt *o, const char *v, con
         }
         break;
     }
-    case OPT_ORIGINS: {
+    case CONFIG_ORIGINS: {
         const char *bad = v;
         size_t bad_len = strlen(v);
         int ce = cors_policy_parse(v, strlen(v), &cfg->cors, &bad, &bad_len);
@@ -320,18 +191,18 @@ static int set_value(struct config *cfg, const struct opt *o, const char *v, con
         }
         break;
     }
-    case OPT_LEVEL:
+    case CONFIG_LEVEL:
         if (log_level_parse(v) < 0) {
             errf(err, errlen, "%s: --%s: '%s' is not error, warn, info or debug", from, o->name, v);
             return -1;
         }
         break;
-    case OPT_UINT: {
+    case CONFIG_UINT: {
         uint64_t n;
 
-        if (parse_uint(v, &n) || n < o->min || n > o->max) {
+        if (parse_uint(v, &n) || n < r->check.min || n > r->check.max) {
             errf(err, errlen, "%s: --%s: '%s' is not a number in %llu..%llu", from, o->name, v,
-                 (unsigned long long)o->min, (unsigned long long)o->max);
+                 (unsigned long long)r->check.min, (unsigned long long)r->check.max);
             return -1;
         }
         *(uint64_t *)(void *)field = n;
@@ -345,62 +216,36 @@ static int set_value(struct config *cfg, const struct opt *o, const char *v, con
 int config_parse(struct config *cfg, enum config_cmd cmd, int argc, char **argv, char *err,
                  size_t errlen)
 {
+    struct opt_parser p;
+    char see[64];
+    const char *val;
     size_t k;
-    int i;
+    int rc;
 
     memset(cfg, 0, sizeof(*cfg));
-    for (k = 0; k < N_OPTIONS; k++) {
-        const struct opt *o = &options[k];
+    for (k = 0; k < config_opt_table.n; k++) {
+        const struct config_opt *r = row_at(k);
         const char *ev;
 
-        if (!(o->cmds & cmd))
+        if (!(r->row.cmds & cmd))
             continue;
-        if (o->def != NULL && set_value(cfg, o, o->def, "default", err, errlen))
+        if (r->row.def != NULL && set_value(cfg, r, r->row.def, "default", err, errlen))
             return -1;
-        ev = o->env != NULL ? getenv(o->env) : NULL;
-        if (ev != NULL && ev[0] != '\0' && set_value(cfg, o, ev, o->env, err, errlen))
-            return -1;
-    }
-    for (i = 0; i < argc; i++) {
-        const char *a = argv[i], *val = NULL, *eq;
-        const struct opt *o = NULL;
-        size_t nlen;
-
-        if (strncmp(a, "--", 2) != 0) {
-            errf(err, errlen, "unexpected argument '%s' (see origind %s --help)", a, cmd_name(cmd));
-            return -1;
-        }
-        a += 2;
-        eq = strchr(a, '=');
-        nlen = eq != NULL ? (size_t)(eq - a) : strlen(a);
-        for (k = 0; k < N_OPTIONS; k++) {
-            if ((options[k].cmds & cmd) && strlen(options[k].name) == nlen &&
-                memcmp(options[k].name, a, nlen) == 0) {
-                o = &options[k];
-                break;
-            }
-        }
-        if (o == NULL) {
-            errf(err, errlen, "unknown option '%s' for origind %s (see --help)", argv[i],
-                 cmd_name(cmd));
-            return -1;
-        }
-        if (o->kind == OPT_FLAG) {
-            if (eq != NULL) {
-                errf(err, errlen, "--%s takes no value", o->name);
-                return -1;
-            }
-        } else if (eq != NULL) {
-            val = eq + 1;
-        } else if (i + 1 < argc) {
-            val = argv[++i];
-        } else {
-            errf(err, errlen, "--%s needs a value", o->name);
-            return -1;
-        }
-        if (set_value(cfg, o, val, "command line", err, errlen))
+        ev = r->row.env != NULL ? getenv(r->row.env) : NULL;
+        if (ev != NULL && ev[0] != '\0' && set_value(cfg, r, ev, r->row.env, err, errlen))
             return -1;
     }
+    snprintf(see, sizeof(see), "origind %s", cmd_name(cmd));
+    opt_parser_init(&p, &config_opt_table, cmd, see, 0, argc, argv);
+    for (;;) {
+        rc = opt_next(&p, &k, &val, err, errlen);
+        if (rc != OPT_OPTION)
+            break;
+        if (set_value(cfg, row_at(k), val, "command line", err, errlen))
+            return -1;
+    }
+    if (rc != OPT_END)
+        return -1; /* no operands: max_args 0 */
     if (cfg->help || cfg->version)
         return 0;
     if (cfg->store == NULL) {
@@ -440,7 +285,6 @@ void config_usage(FILE *f, enum config_cmd cmd)
         "origind backup --store DIR --out FILE write a consistent, compacted hot snapshot",
         "origind sync --store DIR --from URL --token-file FILE   catch up from a peer, once",
     };
-    size_t k;
     unsigned c;
 
     fprintf(f, "usage:\n");
@@ -453,21 +297,5 @@ void config_usage(FILE *f, enum config_cmd cmd)
         return;
     }
     fprintf(f, "\noptions (each also from the environment variable shown):\n");
-    for (k = 0; k < N_OPTIONS; k++) {
-        const struct opt *o = &options[k];
-        const char *arg = o->kind == OPT_FLAG      ? ""
-                          : o->kind == OPT_ADDR    ? " ADDR:PORT"
-                          : o->kind == OPT_UINT    ? " N"
-                          : o->kind == OPT_ORIGINS ? " LIST"
-                                                   : " VALUE";
-
-        if (!(o->cmds & cmd))
-            continue;
-        fprintf(f, "  --%s%s\n      %s", o->name, arg, o->help);
-        if (o->env != NULL)
-            fprintf(f, "\n      env %s", o->env);
-        if (o->def != NULL)
-            fprintf(f, ", default %s", o->def);
-        fprintf(f, "\n");
-    }
+    opt_help(f, &config_opt_table, cmd);
 }

@@ -1,15 +1,17 @@
 /*
  * config.h - origind's command-line/environment configuration, as a table.
  *
- * Every option has one row in config.c: long name, environment variable,
- * default, validator and help line. Values come from the default, then the
- * environment, then the command line (last wins); everything is validated
+ * Every option has one row in config_table.c: long name, value name,
+ * environment variable, default, validator and help line. Values come from
+ * the default, then the environment, then the command line (last wins;
+ * the command line's syntax is common/opt.h's); everything is validated
  * before anything starts.
  */
 #ifndef ORIGIND_CONFIG_H
 #define ORIGIND_CONFIG_H
 
 #include "cors.h"
+#include "opt.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +77,33 @@ struct config {
     uint64_t help;    /* --help */
     uint64_t version; /* --version */
 };
+
+/* How config.c checks and stores a row's value. */
+enum config_kind {
+    CONFIG_STR,    /* any non-empty string */
+    CONFIG_ADDR,   /* ADDR:PORT */
+    CONFIG_UINT,   /* decimal, optional K/M/G/T suffix (powers of 1024), in min..max */
+    CONFIG_FLAG,   /* no value (the row's value name is NULL); sets 1 */
+    CONFIG_LEVEL,  /* a log level name */
+    CONFIG_LIST,   /* repeatable string, appended to cfg->peer[] */
+    CONFIG_ORIGINS /* comma-separated origins, parsed into cfg->cors */
+};
+
+struct config_check {
+    enum config_kind kind;
+    size_t offset; /* of the field in struct config */
+    uint64_t min, max;
+};
+
+/* A row of origind's option table: the engine's row first (opt.h). */
+struct config_opt {
+    struct opt_row row; /* cmds: enum config_cmd bits */
+    struct config_check check;
+};
+
+/* The table (config_table.c): rows of struct config_opt; cmd_names[b] is
+ * the subcommand of bit b of enum config_cmd. */
+extern const struct opt_table config_opt_table;
 
 /* Fills *cfg for subcommand cmd from defaults, the environment and
  * argv[0..argc) (the arguments after the subcommand name). On error returns

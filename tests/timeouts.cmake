@@ -109,6 +109,7 @@ set(ORIGIND_TEST_SECONDS
   ingest_cli                          1
   ingest_conflict                     1
   ingest_output_files                 1
+  lint_man_options                    1
   lint_test_times                     1
   server_conditional_range            1
   server_encoding                     1
@@ -123,6 +124,7 @@ set(ORIGIND_TEST_SECONDS
   server_unit_cors                    1
   server_unit_http                    1
   unit_ingest                         1
+  unit_opt                            1
   unit_secret_file                    1
   unit_store                          1
   unit_store_promote                  1

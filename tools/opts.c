@@ -1,11 +1,12 @@
 /*
- * opts.c - origin-ingest's option table and its parser: every flag with its
- * environment variable, default, commands and help line (one row each);
- * --help is printed from the table; every value is validated before any
- * command starts.
+ * opts.c - origin-ingest's options: the environment and argv (the syntax is
+ * common/opt.c's) read against the table (opts_table.c) into a struct cfg,
+ * every value validated before any command starts, and --help (the options
+ * part printed from the table).
  *
  * For: turning argv and the environment into a struct cfg (opts.h).
- * Not for: running a command (cmd_*.c, prune.c, promote.c).
+ * Not for: the rows (opts_table.c), running a command (cmd_*.c, prune.c,
+ * promote.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,106 +41,8 @@
 #include "walk.h"
 #include "opts.h"
 
-struct opt_row {
-    const char *name;
-    const char *env;
-    const char *metavar; /* NULL: a flag */
-    const char *def;     /* shown in --help; NULL: none */
-    unsigned cmds;
-    const char *help;
-};
-
-/* One row per option: name, environment variable, argument, default, commands, help. */
-static const struct opt_row opt_table[O_COUNT] = {
-    [O_NODE] = {"node", "ORIGIN_INGEST_NODES", "URL", NULL, CMD_NODES,
-                "admin base URL of a node; repeat for each node (env: comma-separated)"},
-    [O_NODES_DNS] = {"nodes-dns", "ORIGIN_INGEST_NODES_DNS", "HOST:PORT", NULL, CMD_NODES,
-                     "every A/AAAA record of HOST is a node http://ADDR:PORT (https:// with "
-                     "--cacert; with --node: both)"},
-    [O_TOKEN_FILE] = {"token-file", "ORIGIN_INGEST_TOKEN_FILE", "FILE", NULL, CMD_NODES,
-                      "file holding the admin bearer token"},
-    [O_RELEASE] = {"release", "ORIGIN_INGEST_RELEASE", "ID", NULL,
-                   CMD_PUSH | CMD_VERIFY | CMD_MANIFEST | CMD_PROMOTE,
-                   "release id, 1-128 bytes of [A-Za-z0-9._-]"},
-    [O_PREFIX] = {"prefix", "ORIGIN_INGEST_PREFIX", "PATH", "/assets", CMD_PUSH | CMD_MANIFEST,
-                  "published paths start with PATH (\"\" or \"/\": the root)"},
-    [O_KEEP_NAMES] = {"keep-names", "ORIGIN_INGEST_KEEP_NAMES", NULL, NULL, CMD_PUSH | CMD_MANIFEST,
-                      "publish names as they are (the build already hashes them; manifest: "
-                      "the release was pushed so)"},
-    [O_MANIFEST_OUT] = {"manifest-out", "ORIGIN_INGEST_MANIFEST_OUT", "FILE", NULL, CMD_PUSH,
-                        "write the JSON manifest (source path -> URL) on success; - for stdout "
-                        "(see \"output files\")"},
-    [O_MANIFEST_FORMAT] = {"manifest-format", "ORIGIN_INGEST_MANIFEST_FORMAT", "flat|full", "flat",
-                           CMD_PUSH | CMD_MANIFEST,
-                           "full: per path {url, sha256, size, type, integrity}"},
-    [O_PUBLIC_BASE] = {"public-base", "ORIGIN_INGEST_PUBLIC_BASE", "URL", NULL,
-                       CMD_PUSH | CMD_MANIFEST,
-                       "prefix manifest URLs with URL (e.g. https://cdn.example.com)"},
-    [O_COMPRESS] = {"compress", "ORIGIN_INGEST_COMPRESS", "LIST of br,gzip,zstd|none", "br,gzip",
-                    CMD_PUSH,
-                    "precompressed variants to upload for compressible types (zstd: nodes "
-                    "that list it in Origind-Encodings)"},
-    [O_DICT_DELTAS] = {"dict-deltas", "ORIGIN_INGEST_DICT_DELTAS", "N", "2", CMD_PUSH,
-                       "dcz deltas (RFC 9842) of changed JS, CSS, wasm and JSON files from their "
-                       "versions in the N previous releases, 0-16 (0: none)"},
-    [O_JOBS] = {"jobs", "ORIGIN_INGEST_JOBS", "N", "4", CMD_PUSH,
-                "parallel uploads per node (keep-alive connections), 1-64"},
-    [O_RETRIES] = {"retries", "ORIGIN_INGEST_RETRIES", "N", "5", CMD_NODES,
-                   "retries of a request after a connection error or 5xx, 0-30"},
-    [O_THREADS] = {"threads", "ORIGIN_INGEST_THREADS", "N", "online cores", CMD_PUSH,
-                   "threads for hashing and compression, 1-256"},
-    [O_CACHE_DIR] = {"cache-dir", "ORIGIN_INGEST_CACHE", "DIR",
-                     "${XDG_CACHE_HOME:-$HOME/.cache}/origin-ingest", CMD_PUSH,
-                     "compression cache (by digest); \"none\" disables it"},
-    [O_INCLUDE_HIDDEN] = {"include-hidden", "ORIGIN_INGEST_INCLUDE_HIDDEN", NULL, NULL, CMD_PUSH,
-                          "publish dotfiles and dot-directories too"},
-    [O_DRY_RUN] = {"dry-run", "ORIGIN_INGEST_DRY_RUN", NULL, NULL, CMD_PUSH | CMD_PRUNE,
-                   "push: hash, name and write the manifest, contact no node; prune: list per "
-                   "node what would go, change nothing"},
-    [O_JSON] = {"json", "ORIGIN_INGEST_JSON", NULL, NULL, CMD_PUSH | CMD_VERIFY | CMD_PRUNE,
-                "print one JSON summary on stdout and nothing else there"},
-    [O_QUIET] = {"quiet", "ORIGIN_INGEST_QUIET", NULL, NULL, CMD_PUSH | CMD_VERIFY | CMD_MANIFEST,
-                 "no progress or summary on stderr, only errors"},
-    [O_BUNDLE_BYTES] = {"bundle-bytes", "ORIGIN_INGEST_BUNDLE_BYTES", "N", "8388608", CMD_PUSH,
-                        "most bytes in one bundle request; larger files are uploaded alone"},
-    [O_THROUGH] = {"through", "ORIGIN_INGEST_THROUGH", "BASE_URL", NULL, CMD_VERIFY,
-                   "then fetch every file through BASE_URL (the CDN), identity, gzip, br, zstd "
-                   "and dcz, "
-                   "and check the bytes"},
-    [O_SAMPLE] = {"sample", "ORIGIN_INGEST_SAMPLE", "N", "all files", CMD_VERIFY,
-                  "--through checks N files chosen at random"},
-    [O_THROUGH_JOBS] = {"through-jobs", "ORIGIN_INGEST_THROUGH_JOBS", "N", "8", CMD_VERIFY,
-                        "--through transfers in flight at once, 1-64"},
-    [O_THROUGH_TIMEOUT] = {"through-timeout", "ORIGIN_INGEST_THROUGH_TIMEOUT", "SECONDS", "600",
-                           CMD_VERIFY, "--through must finish within SECONDS (0: no limit)"},
-    [O_CACERT] = {"cacert", "ORIGIN_INGEST_CACERT", "FILE", "the system's CAs", CMD_NODES,
-                  "PEM CA file that https:// nodes' certificates must chain to"},
-    [O_MANIFEST] = {"manifest", "ORIGIN_INGEST_MANIFEST", "FILE", NULL, CMD_VERIFY,
-                    "also check every node against this full manifest (from push)"},
-    [O_KEEP_LAST] = {"keep-last", "ORIGIN_INGEST_KEEP_LAST", "N", NULL, CMD_PRUNE,
-                     "keep the N newest releases (of the union of the nodes' lists)"},
-    [O_KEEP_NEWER_THAN] = {"keep-newer-than", "ORIGIN_INGEST_KEEP_NEWER_THAN", "DURATION", NULL,
-                           CMD_PRUNE, "keep releases created within DURATION: 90d, 12h, 30m, 45s"},
-    [O_KEEP] = {"keep", "ORIGIN_INGEST_KEEP", "ID", NULL, CMD_PRUNE,
-                "keep this release; repeat for each (env: comma-separated)"},
-    [O_SEED_NODES] = {"seed-nodes", "ORIGIN_INGEST_SEED_NODES", "K", "0", CMD_PUSH,
-                      "upload new blobs to K nodes only; every other node fetches them from "
-                      "those (POST /v1/fetch, verified as an upload), then the release is "
-                      "published everywhere; 0: upload to every node"},
-    [O_OUT] = {"out", "ORIGIN_INGEST_OUT", "FILE|-", "stdout", CMD_MANIFEST,
-               "write the manifest to FILE (atomically, like push --manifest-out; see "
-               "\"output files\")"},
-    [O_FLOOR] = {"floor", "ORIGIN_INGEST_FLOOR", "ID", "none", CMD_PROMOTE,
-                 "the oldest release a browser tab may keep running (not newer than --release)"},
-    [O_KEEP_PROMOTED] = {"keep-promoted", "ORIGIN_INGEST_KEEP_PROMOTED", "N", NULL, CMD_PRUNE,
-                         "keep the last N promoted releases and everything pushed after the "
-                         "newest promotion"},
-};
-
 static void usage(FILE *out, unsigned cmd)
 {
-    size_t i;
-
     if (cmd == CMD_PRUNE)
         fputs("usage: origin-ingest prune --node URL [--node URL ...] --token-file FILE\n"
               "                           [--keep-last N] [--keep-newer-than DURATION] "
@@ -209,18 +112,8 @@ static void usage(FILE *out, unsigned cmd)
               "dotfile: name.<hash>), unless --keep-names.\n\n",
               out);
     fputs("options (each also read from the environment variable shown):\n", out);
-    for (i = 0; i < O_COUNT; i++) {
-        const struct opt_row *o = &opt_table[i];
-        char left[64];
-
-        if (!(o->cmds & cmd))
-            continue;
-        snprintf(left, sizeof(left), "--%s%s%s", o->name, o->metavar ? " " : "",
-                 o->metavar ? o->metavar : "");
-        fprintf(out, "  %-30s %s\n  %-30s [%s%s%s]\n", left, o->help, "", o->env,
-                o->def ? "; default " : "", o->def ? o->def : "");
-    }
-    fputs("  --help, --version\n\n", out);
+    opt_help(out, &ingest_opt_table, cmd);
+    fputs("\n", out);
     if (cmd == CMD_PUSH || cmd == CMD_MANIFEST)
         fputs("output files (--manifest-out, --out):\n"
               "  - \"-\" writes the manifest to standard output (push: not with --json);\n"
@@ -431,17 +324,21 @@ void ingest_opts_free(struct cfg *c)
  * error, 1 if --help/--version was handled, 0 to go on. */
 int ingest_opts_parse(struct cfg *c, int argc, char **argv)
 {
-    int i, no_more_opts = 0;
+    struct opt_parser p;
+    char see[64], err[300];
+    const char *value;
     size_t k;
+    int rc;
 
     for (k = 0; k < O_COUNT; k++) {
-        const char *e = getenv(opt_table[k].env);
+        const struct opt_row *o = opt_row_at(&ingest_opt_table, k);
+        const char *e = o->env != NULL ? getenv(o->env) : NULL;
 
         char **list, **env_copy;
         size_t *n;
         int *from_argv;
 
-        if (!(opt_table[k].cmds & c->cmd) || e == NULL)
+        if (!(o->cmds & c->cmd) || e == NULL)
             continue;
         if (list_of(c, k, &list, &n, &from_argv, &env_copy)) {
             char *save = NULL, *tok;
@@ -454,59 +351,35 @@ int ingest_opts_parse(struct cfg *c, int argc, char **argv)
         }
         c->val[k] = e;
     }
-    for (i = 2; i < argc; i++) {
-        const char *a = argv[i], *eq, *value = NULL;
+    snprintf(see, sizeof(see), "origin-ingest %s", argv[1]);
+    opt_parser_init(&p, &ingest_opt_table, c->cmd, see, c->cmd == CMD_PUSH ? 1 : 0, argc - 2,
+                    argv + 2);
+    for (;;) {
         char **list, **env_copy;
-        size_t nl, *n;
+        size_t *n;
         int *from_argv;
 
-        if (no_more_opts || a[0] != '-' || strcmp(a, "-") == 0) {
-            if (c->cmd != CMD_PUSH || c->dir != NULL) {
-                fprintf(stderr, "origin-ingest: unexpected argument: %s\n", a);
-                return -1;
-            }
-            c->dir = a;
+        rc = opt_next(&p, &k, &value, err, sizeof(err));
+        if (rc == OPT_END)
+            return 0;
+        if (rc == OPT_EUSAGE) {
+            fprintf(stderr, "origin-ingest: %s\n", err);
+            return -1;
+        }
+        if (rc == OPT_OPERAND) { /* push's DIR, the only operand */
+            c->dir = value;
             continue;
         }
-        if (strcmp(a, "--") == 0) {
-            no_more_opts = 1;
-            continue;
-        }
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        if (k == O_HELP) {
             usage(stdout, c->cmd);
             return 1;
         }
-        if (strcmp(a, "--version") == 0) {
+        if (k == O_VERSION) {
             printf("origin-ingest %s\n", ORIGIND_VERSION);
             return 1;
         }
-        if (strncmp(a, "--", 2) != 0) {
-            fprintf(stderr, "origin-ingest: unknown option: %s\n", a);
-            return -1;
-        }
-        a += 2;
-        eq = strchr(a, '=');
-        nl = eq ? (size_t)(eq - a) : strlen(a);
-        for (k = 0; k < O_COUNT; k++) {
-            if ((opt_table[k].cmds & c->cmd) && strlen(opt_table[k].name) == nl &&
-                strncmp(opt_table[k].name, a, nl) == 0)
-                break;
-        }
-        if (k == O_COUNT) {
-            fprintf(stderr, "origin-ingest: unknown option: --%.*s (see --help)\n", (int)nl, a);
-            return -1;
-        }
-        if (opt_table[k].metavar == NULL) {
-            value = eq ? eq + 1 : "1";
-        } else if (eq != NULL) {
-            value = eq + 1;
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            fprintf(stderr, "origin-ingest: --%s needs %s\n", opt_table[k].name,
-                    opt_table[k].metavar);
-            return -1;
-        }
+        if (value == NULL) /* a flag */
+            value = "1";
         if (list_of(c, k, &list, &n, &from_argv, &env_copy)) {
             if (!*from_argv) { /* the command line replaces the environment's list */
                 size_t j;
@@ -521,7 +394,6 @@ int ingest_opts_parse(struct cfg *c, int argc, char **argv)
         }
         c->val[k] = value;
     }
-    return 0;
 }
 
 static int bad(const char *what, const char *v)

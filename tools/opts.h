@@ -1,8 +1,9 @@
 /*
  * opts.h - origin-ingest's command line: the commands, the option table
- * (opts.c: every flag with its environment variable, default, commands and
- * help line; --help is printed from it), and the validated configuration
- * every command runs from.
+ * (opts_table.c: every option with its environment variable, default,
+ * commands and help line; --help, the man page and the parser read it,
+ * through common/opt.h), and the validated configuration every command runs
+ * from.
  */
 #ifndef ORIGIN_INGEST_OPTS_H
 #define ORIGIN_INGEST_OPTS_H
@@ -12,6 +13,7 @@
 
 #include "ingest.h"
 #include "manifest.h"
+#include "opt.h"
 #include "prune.h"
 
 #define CMD_PUSH     1u
@@ -56,8 +58,14 @@ enum opt_id {
     O_FLOOR,
     O_KEEP_PROMOTED,
     O_SEED_NODES,
+    O_HELP,
+    O_VERSION,
     O_COUNT
 };
+
+/* The table (opts_table.c): rows indexed by enum opt_id; bit b of the CMD_*
+ * masks is cmd_names[b]. */
+extern const struct opt_table ingest_opt_table;
 
 struct cfg {
     unsigned cmd;

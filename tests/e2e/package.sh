@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # package.sh - the Debian package (ctest: e2e_package): scripts/package.sh
 # builds it from the binaries under test, lintian finds no error or warning,
-# dpkg-deb -x extracts the layout docs/operating.md promises, the extracted
+# dpkg-deb -x extracts the layout docs/operating.md promises, its man pages
+# list every option of both tables (tests/lint/man_options.sh), the extracted
 # binaries run (--version, serve on port 0 and a push through them), and
 # systemd-analyze verifies the unit as installed (its ExecStart resolves
 # inside the extracted tree).
@@ -43,6 +44,9 @@ grep -q '/var/lib/origind' "$T/control/postinst" || fail "postinst does not make
 grep -q '^ExecStart=/usr/bin/origind serve' "$X/lib/systemd/system/origind.service" ||
     fail "the unit does not start /usr/bin/origind"
 ok "layout: /usr/bin, the unit, /etc/origind conffile, the user and /var/lib/origind in postinst"
+bash "$E2E_REPO/tests/lint/man_options.sh" "$ORIGIND_BIN_DIR" "$E2E_REPO" "$X/usr/share/man/man1" \
+    >"$T/man_options.log" || { cat "$T/man_options.log" >&2; fail "an option is missing from an installed man page"; }
+ok "installed man pages: every option of both tables"
 
 # 4. The extracted binaries run.
 expect_eq "origind --version" "$("$X/usr/bin/origind" --version)" "origind $version"
