@@ -43,7 +43,7 @@ set(ORIGIND_TEST_SECONDS
   hardening_faults                   21
   peer_nginx                         21
   peer_mixed_zstd                    18
-  lint_shellcheck                    16
+  lint_shellcheck                    25
   peer_strict                        16
   e2e_browser_dictionary             14
   e2e_quickstart                     14
@@ -61,11 +61,11 @@ set(ORIGIND_TEST_SECONDS
   unit_store_prune_valgrind          10
   e2e_verify_through                  9
   ingest_node_failures                9
-  e2e_package                         8
+  e2e_package                         15
   peer_promote                        8
   peer_tls                            8
   server_drain                        8
-  unit_ingest_valgrind                8
+  unit_ingest_valgrind                15
   e2e_discovery                       7
   ingest_push                         7
   peer_dictionary                     7
