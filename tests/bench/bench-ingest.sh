@@ -25,7 +25,10 @@
 #      BENCH_COMPRESS (1; 0 skips the br+gzip runs, which take minutes when the cache is cold),
 #      BENCH_NODES ("1 3 8"; node counts of the scaling runs, "" skips them),
 #      BENCH_SEED_NODES ("" ; seed counts K to push the scaling runs with too, e.g. "2"),
-#      BENCH_ONLY ("" ; "scaling" runs only the scaling runs: no rsync, compression or 20k).
+#      BENCH_ONLY ("" ; "scaling" runs only the scaling runs: no rsync, compression or 20k;
+#      "tls" runs only the HTTPS comparison: first push and unchanged re-push to 3 fresh
+#      nodes whose admin listener speaks plain HTTP, then to 3 whose admin listener speaks
+#      HTTPS (ECDSA P-256, --cacert), alternated per run, and the ratio HTTPS/plain).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -108,15 +111,17 @@ head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TOKEN_FILE"
 chmod 600 "$TOKEN_FILE"
 NODE_PIDS=()
 NODE_ARGS=()
+TLS_ARGS=() # start_nodes with NODE_TLS=1: the admin listener speaks HTTPS
 start_nodes() { # start_nodes TAG [N]: N (3) fresh nodes
     local i
     NODE_ARGS=()
     NODE_PIDS=()
     for i in $(seq 0 $((${2:-3} - 1))); do
-        origind_start "$B/store-$1-$i" --admin-token-file "$TOKEN_FILE" >/dev/null
+        origind_start "$B/store-$1-$i" --admin-token-file "$TOKEN_FILE" "${TLS_ARGS[@]}" >/dev/null
         NODE_ARGS+=(--node "$NODE_ADMIN")
         NODE_PIDS+=("$NODE_PID")
     done
+    [ "${#TLS_ARGS[@]}" = 0 ] || NODE_ARGS+=(--cacert "$B/certs/ca.pem")
 }
 stop_nodes() {
     local p
@@ -162,6 +167,65 @@ ingest() { # ingest RELEASE DIR [ARGS...]; fails the bench on a non-zero exit
 echo "bench: generating $NFILES files in $B/site ($FSTYPE)"
 BYTES=$(gen_site "$B/site" "$NFILES" 1 "$((NFILES * 20000))")
 echo "bench: $BYTES bytes"
+# emit_report: prints $REPORT; with --record, adds it to RESULTS.md's "## Ingest"
+emit_report() {
+    echo
+    echo "$REPORT"
+    if [ "$RECORD" = 1 ]; then
+        R="$HERE/RESULTS.md"
+        [ -f "$R" ] || printf '# Benchmark results\n' >"$R"
+        grep -q '^## Ingest' "$R" || printf '\n## Ingest\n' >>"$R"
+        python3 - "$R" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(git -C "$REPO" rev-parse --short HEAD)" \
+            "${ONLY:+BENCH_ONLY=$ONLY }tests/bench/bench-ingest.sh --record" "$(lscpu | sed -n 's/^Model name: *//p')" \
+            "$REPORT" <<'PY'
+import sys
+path, when, rev, cmd, cpu, report = sys.argv[1:7]
+text = open(path).read()
+start = text.index("## Ingest")
+nxt = text.find("\n## ", start + 1)
+section_end = len(text) if nxt < 0 else nxt
+entry = "\n### %s (commit %s, %s)\n\nCommand: `%s`\n\n%s\n" % (when, rev, cpu, cmd, report)
+text = text[:section_end].rstrip("\n") + "\n" + entry + text[section_end:]
+open(path, "w").write(text)
+PY
+        echo "bench: recorded in $R"
+    fi
+}
+if [ "$ONLY" = tls ]; then
+    tls_make_certs "$B/certs" || { echo "bench: openssl could not make the certificates" >&2; exit 1; }
+    declare -a P1=() P0=() H1=() H0=()
+    for run in $(seq 1 "$RUNS"); do
+        echo "bench: run $run/$RUNS (plain and HTTPS admin listeners)"
+        for mode in $( [ $((run % 2)) = 1 ] && echo "plain tls" || echo "tls plain"); do
+            if [ "$mode" = tls ]; then
+                TLS_ARGS=(--admin-tls-cert "$B/certs/server.pem" --admin-tls-key "$B/certs/server.key")
+            else
+                TLS_ARGS=()
+            fi
+            start_nodes "$mode$run"
+            sync
+            t=$(now); ingest r1 "$B/site" --compress none; first="$(echo "$(now) - $t" | bc)"
+            t=$(now); ingest r1 "$B/site" --compress none; again="$(echo "$(now) - $t" | bc)"
+            stop_nodes
+            if [ "$mode" = tls ]; then H1+=("$first"); H0+=("$again"); else P1+=("$first"); P0+=("$again"); fi
+        done
+    done
+    TLS_ARGS=()
+    p1=$(median "${P1[@]}"); p0=$(median "${P0[@]}"); h1=$(median "${H1[@]}"); h0=$(median "${H0[@]}")
+    REPORT="$(cat <<TXT
+Site: $NFILES files, $BYTES bytes ($FSTYPE, $BENCH_HOST_NOTE); 3 fresh origind nodes on loopback, --compress none; $RUNS alternated runs, medians (seconds). Admin listener plain HTTP vs HTTPS (--admin-tls-cert, ECDSA P-256; origin-ingest --cacert). Load average (1/5/15 min) at start: $LOAD_START, at end: $(cut -d" " -f1-3 /proc/loadavg).
+
+| case | plain HTTP | HTTPS | HTTPS / plain |
+|---|---:|---:|---:|
+| first push | $p1 | $h1 | $(ratio "$h1" "$p1") |
+| unchanged re-push | $p0 | $h0 | $(ratio "$h0" "$p0") |
+
+raw: plain first [${P1[*]}] again [${P0[*]}]; HTTPS first [${H1[*]}] again [${H0[*]}]
+TXT
+)"
+    emit_report
+    exit 0
+fi
 if [ "$ONLY" != scaling ]; then
 cp -a "$B/site" "$B/site-changed"
 python3 - "$B/site-changed" <<'PY'
@@ -328,22 +392,4 @@ raw: first ingest [${T_IN1[*]}] rsync [${T_RS1[*]}]; unchanged ingest [${T_IN0[*
 TXT
 )"
 fi
-echo
-echo "$REPORT"
-if [ "$RECORD" = 1 ]; then
-    R="$HERE/RESULTS.md"
-    [ -f "$R" ] || printf '# Benchmark results\n' >"$R"
-    grep -q '^## Ingest' "$R" || printf '\n## Ingest\n' >>"$R"
-    python3 - "$R" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(git -C "$REPO" rev-parse --short HEAD)" "$REPORT" <<'PY'
-import sys
-path, when, rev, report = sys.argv[1:5]
-text = open(path).read()
-start = text.index("## Ingest")
-nxt = text.find("\n## ", start + 1)
-section_end = len(text) if nxt < 0 else nxt
-entry = "\n### %s (commit %s)\n\nCommand: `tests/bench/bench-ingest.sh --record`\n\n%s\n" % (when, rev, report)
-text = text[:section_end].rstrip("\n") + "\n" + entry + text[section_end:]
-open(path, "w").write(text)
-PY
-    echo "bench: recorded in $R"
-fi
+emit_report
