@@ -595,7 +595,9 @@ int store_release_list(struct store_reader *r, store_release_fn fn, void *arg)
     while (rc == MDB_SUCCESS) {
         rc = mdb_get(r->txn, r->st->releases, &val, &rel);
         if (rc != MDB_SUCCESS || rel.mv_size < RELEASE_HEAD_LEN) {
-            rc = rc == MDB_SUCCESS ? MDB_CORRUPTED : rc;
+            /* absent too: a dangling publish-order entry must not end the
+             * listing as if it were complete (MDB_NOTFOUND means "done" below) */
+            rc = rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
             break;
         }
         if (fn(arg, val.mv_data, val.mv_size, (int64_t)store__get_u64(rel.mv_data),
