@@ -154,14 +154,17 @@ void store_digest_to_hex(const unsigned char digest[STORE_DIGEST_LEN], char out[
  * '?' or '#', and not ending in '/'. Bytes >= 0x80 are allowed (UTF-8 names).
  * Returns STORE_OK or STORE_EINVAL. */
 int store_path_valid(const char *path, size_t len);
-/* A release id: 1..STORE_ID_MAX bytes of [A-Za-z0-9._-], not "." or "..". */
+/* A release id: 1..STORE_ID_MAX bytes of [A-Za-z0-9._-], not "." or "..".
+ * Returns STORE_OK or STORE_EINVAL. */
 int store_id_valid(const char *id, size_t len);
-/* A content type: 1..STORE_TYPE_MAX printable ASCII bytes (0x20..0x7e). */
+/* A content type: 1..STORE_TYPE_MAX printable ASCII bytes (0x20..0x7e).
+ * Returns STORE_OK or STORE_EINVAL. */
 int store_type_valid(const char *type, size_t len);
 /* 1 if responses of this Content-Type should carry Vary: Accept-Encoding and
  * may have br/gzip variants (text/..., JavaScript, JSON, XML, SVG, wasm,
- * uncompressed fonts, ico); 0 otherwise. Parameters (";charset=...") are
- * ignored. */
+ * uncompressed fonts, ico, bmp; case-insensitive); 0 otherwise, and for a
+ * NULL type. Parameters (";charset=...") and blanks around the media type
+ * are ignored. */
 int store_type_compressible(const char *type, size_t len);
 
 /* ------------------------------------------------------------------ */
@@ -179,15 +182,21 @@ struct store_options {
                                  ORIGIND_ZERO_COPY_GRACE from the environment */
 };
 
-/* Opens the store in directory dir, creating the directory (0750) and the
- * environment if needed. Unless opt->read_only, takes the store's writer lock
- * first (Caveats: one writer per store) and holds it until store_close().
- * opt may be NULL for defaults. On success *out is a handle the caller closes
- * with store_close().
+/* Opens the store in directory dir; a writable open creates the directory
+ * (0750) and the environment if needed (a read-only open creates nothing).
+ * Unless opt->read_only, takes the store's writer lock first (Caveats: one
+ * writer per store) and holds it until store_close(). opt may be NULL for
+ * defaults. *out is written only on success: a handle the caller closes with
+ * store_close().
  * Returns STORE_OK, STORE_ELOCKED (another process, or another handle in this
- * one, holds the writer lock: see store_holder()), STORE_EIO (cannot
- * create/open; errno kept), STORE_ECORRUPT (not an LMDB environment or not an
- * origind store), STORE_EBUSY, STORE_ENOMEM, STORE_EINVAL. */
+ * one, holds the writer lock: see store_holder()), STORE_EIO (cannot create
+ * or open the directory, the lock file or the environment, or find its
+ * mapping), STORE_ECORRUPT (not an LMDB environment or not an origind store,
+ * also an empty one opened read-only), STORE_EFULL (disk full while creating
+ * it), STORE_EBUSY (no reader slot, or the map was resized by another
+ * process), STORE_ENOMEM, STORE_EFAULT (injected allocation failure),
+ * STORE_EINVAL (dir NULL or empty, out NULL, map_size over SIZE_MAX, or
+ * DIR/writer.lock longer than 4095 bytes). */
 int store_open(const char *dir, const struct store_options *opt, struct store **out);
 
 /* Who holds the writer lock of the store in dir: on STORE_OK *pid is the
@@ -212,16 +221,18 @@ int store_data_fd(const struct store *st);
 
 /* Stores len bytes at data under digest. The store hashes the bytes itself
  * and refuses them if they do not match. Durable on return.
- * *created (may be NULL) is 1 if the blob is new, 0 if it was already there.
+ * *created (may be NULL), written only on STORE_OK, is 1 if the blob is new,
+ * 0 if it was already there.
  * An existing digest is a cheap no-op: it is found before any hashing and the
  * call returns at once without reading data (the stored bytes were verified
  * when they were first put). A new blob is hashed before LMDB's writer lock
  * is taken (a large upload does not block other writers while it hashes).
  * Returns STORE_OK, STORE_EDIGEST, STORE_ETOOBIG (len > max_blob), STORE_EINVAL
- * (data NULL with len > 0), STORE_EBUSY (no reader free for the presence
- * check, or the map was resized by another process), STORE_EFULL, STORE_EIO
- * (also: opened read-only), STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. On
- * error nothing is stored. */
+ * (data NULL with len > 0, for a blob not yet stored), STORE_EBUSY (no reader
+ * free for the presence check, or the map was resized by another process),
+ * STORE_EFULL, STORE_EIO (also: opened read-only, for a blob not yet
+ * stored), STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. On error nothing is
+ * stored. */
 int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], const void *data,
                    size_t len, int *created);
 
@@ -234,21 +245,28 @@ struct store_batch; /* opaque */
  * STORE_EBUSY, STORE_ENOMEM, STORE_ECORRUPT (counters unreadable),
  * STORE_EFAULT. */
 int store_batch_begin(struct store *st, struct store_batch **out);
-/* As store_put_blob, inside the batch. On STORE_EDIGEST or STORE_ETOOBIG the
- * batch stays usable (that blob is simply not added); on any other error the
- * batch can only be aborted. */
+/* As store_put_blob, inside the batch (the presence check and the hashing
+ * run under the writer lock). Returns STORE_OK, STORE_EDIGEST, STORE_ETOOBIG,
+ * STORE_EINVAL (data NULL with len > 0), STORE_EFULL, STORE_EIO,
+ * STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT, or the error that failed the
+ * batch earlier. On STORE_EDIGEST, STORE_ETOOBIG or STORE_EINVAL the batch
+ * stays usable (that blob is simply not added); on any other error the batch
+ * can only be aborted. */
 int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
                     const void *data, size_t len, int *created);
-/* As store_put_variant, inside the batch; the blob may have been put earlier
- * in the same batch. Same error rule as store_batch_put (STORE_EVARIANT and
- * STORE_ENOTFOUND leave it usable). */
+/* As store_put_variant, inside the batch (the decoding runs under the writer
+ * lock); the blob may have been put earlier in the same batch. Returns
+ * STORE_OK, STORE_ENOTFOUND (blob not present), STORE_EVARIANT, STORE_EINVAL
+ * (bad encoding, or data NULL with len > 0), STORE_ETOOBIG, STORE_EFULL,
+ * STORE_EIO, STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT, or the error that
+ * failed the batch earlier. STORE_ENOTFOUND, STORE_EVARIANT, STORE_EINVAL and
+ * STORE_ETOOBIG leave it usable; any other error leaves only abort. */
 int store_batch_put_variant(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
                             int enc, const void *data, size_t len, int *created);
 /* Commits durably and frees b. On error nothing of the batch is stored.
- * Returns STORE_OK, STORE_EFULL, STORE_EIO, STORE_EFAULT, or -- when an
- * earlier call failed in a way that leaves only abort possible -- that
- * earlier call's error (STORE_EFULL, STORE_EIO, STORE_ENOMEM, STORE_EBUSY,
- * STORE_ECORRUPT, STORE_EFAULT) without trying to commit. */
+ * Returns STORE_OK, STORE_EFULL, STORE_EIO, STORE_ENOMEM, STORE_ECORRUPT,
+ * STORE_EFAULT; when an earlier call failed in a way that leaves only abort
+ * possible, that call's error (one of the same) without trying to commit. */
 int store_batch_commit(struct store_batch *b);
 /* Discards everything in the batch and frees b. NULL is a no-op. */
 void store_batch_abort(struct store_batch *b);
@@ -258,17 +276,19 @@ void store_batch_abort(struct store_batch *b);
  * The store decodes data in a streaming pass, never producing more than the
  * blob's size, and accepts it only if the decoded bytes equal the blob
  * exactly (size and SHA-256). *created as for store_put_blob. The decoding
- * runs before LMDB's writer lock is taken.
+ * runs before LMDB's writer lock is taken, also when the variant is already
+ * stored (data is always checked).
  * Returns STORE_OK, STORE_ENOTFOUND (blob not present), STORE_EVARIANT,
  * STORE_EINVAL (bad encoding, or data NULL with len > 0), STORE_ETOOBIG
- * (len > max_blob), STORE_EBUSY, STORE_EFULL, STORE_EIO, STORE_ENOMEM,
- * STORE_ECORRUPT, STORE_EFAULT. */
+ * (len > max_blob), STORE_EBUSY, STORE_EFULL, STORE_EIO (also: opened
+ * read-only), STORE_ENOMEM, STORE_ECORRUPT, STORE_EFAULT. */
 int store_put_variant(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], int enc,
                       const void *data, size_t len, int *created);
 
 /* For each of the n digests, sets missing[i] to 1 if the blob is absent and 0
  * if present, in one read transaction. Returns STORE_OK, STORE_EBUSY,
- * STORE_ENOMEM, STORE_EFAULT (reader allocation), STORE_EIO, STORE_ECORRUPT. */
+ * STORE_ENOMEM, STORE_EFAULT (reader allocation), STORE_EIO, STORE_ECORRUPT;
+ * on error missing[] may be partly written. */
 int store_missing(struct store *st, const unsigned char (*digests)[STORE_DIGEST_LEN], size_t n,
                   unsigned char *missing);
 
@@ -295,7 +315,9 @@ enum store_problem_kind {
 };
 
 /* Called once per problem found by store_publish(). path/digest are borrowed
- * for the duration of the call. */
+ * for the duration of the call; digest is never NULL (all zeros for
+ * RELEASE_CONFLICT), path is NULL for RELEASE_CONFLICT and may be NULL for a
+ * BAD_ENTRY whose path was NULL. */
 typedef void (*store_problem_fn)(void *arg, enum store_problem_kind kind, const char *path,
                                  size_t path_len, const unsigned char digest[STORE_DIGEST_LEN]);
 
@@ -308,11 +330,13 @@ typedef void (*store_problem_fn)(void *arg, enum store_problem_kind kind, const 
  * again, types as the paths serve them, is a no-op (*created = 0). files
  * need not be sorted; a path given twice, even with the same digest and
  * type, is a BAD_ENTRY problem (reported once per extra copy).
- * Every problem is reported through problem (may be NULL) before returning:
+ * Every problem is reported through problem (may be NULL) before returning.
  * A path that a prune left gone (STORE_EGONE) is live again when a release
  * binds it to the same digest; another digest is still a conflict.
- * Returns STORE_OK, STORE_EINVAL (bad id, or BAD_ENTRY problems),
- * STORE_EPRUNED (id has a tombstone; nothing reported, nothing changes),
+ * *created (may be NULL) is written only on STORE_OK.
+ * Returns STORE_OK, STORE_EINVAL (bad id, files NULL with n > 0, or
+ * BAD_ENTRY problems, checked first), STORE_EPRUNED (id has a tombstone;
+ * checked once every entry is valid: nothing more reported, nothing changes),
  * STORE_EMISSING (MISSING problems), STORE_ECONFLICT (PATH_CONFLICT or
  * RELEASE_CONFLICT problems; checked only once nothing is missing),
  * STORE_EFULL, STORE_EIO (also: opened read-only), STORE_EBUSY,
@@ -367,15 +391,16 @@ struct store_asset {
 };
 
 /* Looks up a published path (exact bytes, no normalisation). Writes *out only
- * on success. Returns STORE_OK, STORE_ENOTFOUND, STORE_EGONE (bound, but
- * every release naming it was pruned: the server answers 410), STORE_ECORRUPT
- * (bound blob absent: fsck will say so), or a mapped LMDB error
- * (STORE_EIO, STORE_EBUSY). */
+ * on success. Returns STORE_OK, STORE_ENOTFOUND (also for path NULL, len 0 or
+ * len > STORE_PATH_MAX), STORE_EGONE (bound, but every release naming it was
+ * pruned: the server answers 410), STORE_ECORRUPT (bound blob absent: fsck
+ * will say so; or a malformed binding), or a mapped LMDB error (STORE_EIO,
+ * STORE_ECORRUPT). */
 int store_lookup(struct store_reader *r, const char *path, size_t len, struct store_asset *out);
 
-/* One representation of a blob by digest. Returns STORE_OK, STORE_ENOTFOUND
- * (also for an unknown enc), or a mapped LMDB error (STORE_EIO,
- * STORE_ECORRUPT). */
+/* One representation of a blob by digest; *out is written only on STORE_OK.
+ * Returns STORE_OK, STORE_ENOTFOUND (also for an unknown enc), or a mapped
+ * LMDB error (STORE_EIO, STORE_ECORRUPT). */
 int store_get_blob(struct store_reader *r, const unsigned char digest[STORE_DIGEST_LEN], int enc,
                    struct store_blob *out);
 
@@ -389,12 +414,14 @@ typedef int (*store_blob_fn)(void *arg, const unsigned char digest[STORE_DIGEST_
 int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t limit,
                      store_blob_fn fn, void *arg);
 
-/* A release: calls fn once per file in path order, then returns; fn may be
- * NULL (the record is only checked). Each file is given as its path serves
- * it: type and published from the path's binding (a release recorded by an
- * older build may name another type than the path was first bound with).
- * Strings are borrowed until the reader ends. *created (may be NULL) gets
- * the release's publish time on this node. Returns STORE_OK,
+/* A release: calls fn once per file in path order, then returns; fn returns
+ * non-zero to stop (STORE_OK), and may be NULL (the record is only checked).
+ * Each file is given as its path serves it: type and published from the
+ * path's binding (a release recorded by an older build may name another type
+ * than the path was first bound with). Strings are borrowed until the reader
+ * ends. *created (may be NULL) gets the release's publish time on this node,
+ * written once the record is found (so also when the walk then finds it
+ * malformed: fn may have been called for the entries before). Returns STORE_OK,
  * STORE_ENOTFOUND (also for a pruned id: see store_tombstone_get),
  * STORE_EINVAL (bad id), STORE_ECORRUPT (malformed record), or a mapped LMDB
  * error (STORE_EIO). */
@@ -403,8 +430,9 @@ int store_release_get(struct store_reader *r, const char *id, size_t id_len, int
                       store_file_fn fn, void *arg);
 
 /* Lists releases in publish order (oldest first); fn returns non-zero to
- * stop. Returns STORE_OK, STORE_ECORRUPT, or a mapped LMDB error
- * (STORE_EIO, STORE_ENOMEM). */
+ * stop. Returns STORE_OK, STORE_ECORRUPT (a publish-order entry whose release
+ * record is absent or malformed; fn was called for those before it), or a
+ * mapped LMDB error (STORE_EIO, STORE_ECORRUPT, STORE_ENOMEM). */
 typedef int (*store_release_fn)(void *arg, const char *id, size_t id_len, int64_t created,
                                 size_t files);
 int store_release_list(struct store_reader *r, store_release_fn fn, void *arg);
@@ -456,15 +484,16 @@ int store_put_delta(struct store *st, const unsigned char target[STORE_DIGEST_LE
                     int *created);
 
 /* The delta from dict to target, as stored (header included: the dcz body).
- * out->data is valid until r ends; out->offset as in store_blob. Returns
- * STORE_OK, STORE_ENOTFOUND, or a mapped LMDB error (STORE_EIO,
- * STORE_ECORRUPT). */
+ * *out is written only on STORE_OK; out->data is valid until r ends;
+ * out->offset as in store_blob. Returns STORE_OK, STORE_ENOTFOUND, or a
+ * mapped LMDB error (STORE_EIO, STORE_ECORRUPT). */
 int store_get_delta(struct store_reader *r, const unsigned char target[STORE_DIGEST_LEN],
                     const unsigned char dict[STORE_DIGEST_LEN], struct store_blob *out);
 
 /* Calls fn once per delta held for target (dictionary digest and the
  * delta's length, in dictionary order); fn returns non-zero to stop.
- * Returns STORE_OK, or a mapped LMDB error. */
+ * Returns STORE_OK, or a mapped LMDB error (STORE_EIO, STORE_ECORRUPT,
+ * STORE_ENOMEM). */
 typedef int (*store_delta_fn)(void *arg, const unsigned char dict[STORE_DIGEST_LEN], uint64_t len);
 int store_list_deltas(struct store_reader *r, const unsigned char target[STORE_DIGEST_LEN],
                       store_delta_fn fn, void *arg);
@@ -514,13 +543,16 @@ int store_prune(struct store *st, const struct store_id *ids, size_t n, int64_t 
 
 /* Lists tombstones in id order, starting strictly after after (NULL or
  * after_len 0: from the first), calling fn for at most limit of them; fn
- * returns non-zero to stop. Returns STORE_OK, or a mapped LMDB error
- * (STORE_EIO, STORE_ECORRUPT). */
+ * returns non-zero to stop. Returns STORE_OK, STORE_ECORRUPT (a malformed
+ * tombstone), or a mapped LMDB error (STORE_EIO, STORE_ECORRUPT,
+ * STORE_ENOMEM). */
 typedef int (*store_tombstone_fn)(void *arg, const char *id, size_t id_len, int64_t pruned);
 int store_tombstone_list(struct store_reader *r, const char *after, size_t after_len, size_t limit,
                          store_tombstone_fn fn, void *arg);
 /* STORE_OK and *pruned (may be NULL) when id has a tombstone; STORE_ENOTFOUND
- * when not; STORE_EINVAL (bad id), or a mapped LMDB error. */
+ * when not; STORE_EINVAL (bad id), STORE_ECORRUPT (malformed tombstone), or a
+ * mapped LMDB error (STORE_EIO, STORE_ECORRUPT). *pruned is written only on
+ * STORE_OK. */
 int store_tombstone_get(struct store_reader *r, const char *id, size_t id_len, int64_t *pruned);
 
 /* ------------------------------------------------------------------ */
@@ -552,7 +584,8 @@ int store_promotion_cmp(const struct store_promotion *a, const struct store_prom
 /* Reads the promotions recorded here, newest first, into hist[0..max) and
  * their number into *n (0: never promoted; hist[0] is the current one).
  * Returns STORE_OK, STORE_ECORRUPT (malformed record), or a mapped LMDB
- * error (STORE_EIO). *n is written only on success. */
+ * error (STORE_EIO, STORE_ECORRUPT). *n is written only on success; hist may
+ * be partly written on STORE_ECORRUPT. */
 int store_promotion_get(struct store_reader *r, struct store_promotion *hist, size_t max,
                         size_t *n);
 
@@ -579,13 +612,18 @@ int store_promote(struct store *st, const struct store_promotion *p, int *create
 /* ------------------------------------------------------------------ */
 /* Maintenance                                                          */
 
-/* Re-hashes every blob and decodes every variant. Calls bad (may be NULL)
- * once per blob or variant that does not verify, and for each path whose blob
- * is absent (digest of the path's binding; enc = -1; a gone path needs no
- * blob), and for a release that has a tombstone too. *checked (may be NULL)
- * gets the number of objects checked. Returns STORE_OK if everything
- * verifies, STORE_ECORRUPT if anything did not, or STORE_EIO, STORE_EBUSY,
- * STORE_ENOMEM, STORE_EFAULT. */
+/* Re-hashes every blob and decodes every variant and delta. Calls bad (may
+ * be NULL) once per problem: a blob or variant that does not verify, or a
+ * variant of an absent blob (enc: its encoding); with enc = -1, a path or
+ * release entry naming an absent blob (digest: the one named; a gone path
+ * needs no blob), a delta that lacks a blob or does not decode (digest: its
+ * target), a release that has a tombstone too, counters that disagree, and a
+ * malformed key or record (digest all zeros where there is none; enc 0 for a
+ * blob key). *checked (may be NULL) gets the number of objects checked when the
+ * walk finished (STORE_OK, or STORE_ECORRUPT after bad calls). Returns
+ * STORE_OK if everything verifies, STORE_ECORRUPT if anything did not (or
+ * LMDB met a damaged page: then bad is not called), or STORE_EIO,
+ * STORE_EBUSY, STORE_ENOMEM, STORE_EFAULT. */
 typedef void (*store_bad_fn)(void *arg, const unsigned char digest[STORE_DIGEST_LEN], int enc,
                              const char *why);
 int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg);
@@ -594,9 +632,10 @@ int store_fsck(struct store *st, uint64_t *checked, store_bad_fn bad, void *arg)
  * (created, must not exist) or, when path is NULL, to fd. Readers and writers
  * go on meanwhile. Tombstones and gone marks are copied; pruned blobs are
  * not (the copy is as small as the kept data). Returns STORE_OK, STORE_EIO
- * (also: path exists), STORE_EFULL, STORE_EBUSY (max_readers in use, or the
- * map was resized by another process), STORE_ENOMEM, STORE_ECORRUPT (LMDB
- * found a damaged page while copying), STORE_EINVAL (path NULL and fd < 0).
+ * (also: path exists), STORE_EFULL, STORE_EBUSY (max_readers in use, the map
+ * was resized by another process, or no thread for the copy), STORE_ENOMEM,
+ * STORE_ECORRUPT (LMDB found a damaged page while copying), STORE_EINVAL
+ * (path NULL and fd < 0).
  * A failed copy to path removes the partial file. */
 int store_backup(struct store *st, const char *path, int fd);
 

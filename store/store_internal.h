@@ -76,8 +76,9 @@ int store__meta_same_env(const unsigned char *a, const unsigned char *b);
 /* Takes the store's writer lock in dir (store_lock.c) and writes this
  * process's pid into it; *fd_out (written only on success) holds the lock
  * until store__lock_drop(). Returns STORE_OK, STORE_ELOCKED (another open
- * file description holds it: store_holder() names it), STORE_EIO (errno
- * kept), STORE_EINVAL (path too long). */
+ * file description holds it: store_holder() names it), STORE_EIO (open,
+ * flock, ftruncate or pwrite failed; errno is set, except after a short
+ * pwrite), STORE_EINVAL (DIR/writer.lock longer than 4095 bytes). */
 int store__lock_take(const char *dir, int *fd_out);
 /* Releases the lock taken by store__lock_take(); -1 is a no-op. */
 void store__lock_drop(int fd);
@@ -130,24 +131,40 @@ int store__delta_verify(const void *data, size_t len, uint64_t size,
                         const unsigned char digest[STORE_DIGEST_LEN], const void *dict,
                         size_t dict_len, const unsigned char dict_digest[STORE_DIGEST_LEN]);
 
-/* store_delta.c: hooks the rest of the store calls. */
-/* Opens (creating when writable) the deltas database in txn. */
+/* store_delta.c: hooks the rest of the store calls. Unless said otherwise
+ * they return STORE_OK or a mapped LMDB error (store__map_mdb), and do
+ * nothing (STORE_OK) when st->has_deltas is 0. */
+/* Opens (creating when writable) the deltas database in txn. Read-only and
+ * absent: STORE_OK with has_deltas 0. STORE_ECORRUPT for MDB_INCOMPATIBLE. */
 int store__delta_open(struct store *st, MDB_txn *txn);
 /* Removes (counts only, when dry) every delta whose target or dictionary
- * removed() says is being removed, adding to *count and *bytes. */
+ * removed() says is being removed, and every delta with a malformed key,
+ * adding to *count and *bytes (also for those removed before an error). */
 int store__delta_prune(struct store *st, MDB_txn *txn,
                        int (*removed)(void *arg, const unsigned char *digest), void *arg, int dry,
                        uint64_t *count, uint64_t *bytes);
 /* Decodes every delta against its blobs; bad() per problem (digest: the
- * target, NULL for a malformed key); *checked counts them. */
+ * target, NULL for a malformed key); *checked (not NULL) counts them. Also
+ * returns STORE_ENOMEM or STORE_EFAULT from the decoder. */
 int store__delta_fsck(struct store_reader *r, uint64_t *checked,
                       void (*bad)(void *arg, const unsigned char *digest, const char *why),
                       void *arg);
-/* Fills out->deltas and out->delta_bytes (pages the database uses). */
+/* Fills out->deltas and out->delta_bytes (pages the database uses); zeros
+ * without the database. */
 int store__delta_stats(struct store *st, MDB_txn *txn, struct store_stats *out);
 
 /* store_record.c: the record layer every store file uses. */
-/* Maps an LMDB return code to a STORE_* code (the only place that does). */
+/* Maps an LMDB return code to a STORE_* code (the only place that does):
+ * STORE_OK, STORE_ENOTFOUND (MDB_NOTFOUND), STORE_EFULL (MDB_MAP_FULL,
+ * ENOSPC, EDQUOT), STORE_EBUSY (MDB_READERS_FULL, MDB_MAP_RESIZED, EAGAIN,
+ * EBUSY), STORE_ENOMEM, STORE_ECORRUPT (MDB_INVALID, MDB_VERSION_MISMATCH,
+ * MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INCOMPATIBLE, MDB_BAD_VALSIZE), else
+ * STORE_EIO (MDB_TXN_FULL, MDB_PANIC, EINVAL, EACCES, EIO, ...). Hence a get
+ * or cursor step in an open transaction gives only STORE_ENOTFOUND,
+ * STORE_ECORRUPT or STORE_EIO; a cursor open STORE_ENOMEM or STORE_EIO; a
+ * put or del STORE_EFULL, STORE_ENOMEM, STORE_ECORRUPT or STORE_EIO (a del
+ * also STORE_ENOTFOUND); STORE_EBUSY comes only from beginning or renewing a
+ * transaction, opening the environment, or mdb_env_copyfd2's thread. */
 int store__map_mdb(int rc);
 /* Big-endian u64 at p (8 bytes). */
 uint64_t store__get_u64(const unsigned char *p);
@@ -156,18 +173,24 @@ void store__put_u64(unsigned char *p, uint64_t v);
  * else a prefix, a NUL and the path's SHA-256; buf holds PATH_KEY_DIRECT
  * bytes and key may point into it or into path. */
 void store__path_key(const char *path, size_t len, unsigned char *buf, MDB_val *key);
-/* mdb_put through the WRITE fault point; returns a STORE_* code. */
+/* mdb_put through the WRITE fault point (no MDB_NOOVERWRITE: never
+ * STORE_ENOTFOUND). Returns STORE_OK, STORE_EFAULT, STORE_EFULL,
+ * STORE_ENOMEM, STORE_ECORRUPT or STORE_EIO. */
 int store__db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigned flags);
 /* Commits txn through the COMMIT fault point (txn always consumed); an I/O
- * error on a filesystem with under 1 MiB left is STORE_EFULL. */
+ * error on a filesystem with under 1 MiB left is STORE_EFULL. Returns
+ * STORE_OK, STORE_EFAULT, STORE_EFULL, STORE_ENOMEM, STORE_ECORRUPT or
+ * STORE_EIO. */
 int store__txn_commit(MDB_txn *txn);
-/* The counters record (meta "counters"): read (STORE_ECORRUPT when absent or
- * malformed) and written in the caller's transaction. */
+/* The counters record (meta "counters"): read (*c zeroed first; STORE_OK,
+ * STORE_ECORRUPT when absent or malformed, or a mapped LMDB error) and
+ * written (as store__db_put) in the caller's transaction. */
 int store__counters_read(struct store *st, MDB_txn *txn, struct counters *c);
 int store__counters_write(struct store *st, MDB_txn *txn, const struct counters *c);
 /* The retention record (meta "prunestats", PRUNESTATS_LEN bytes: four u64,
  * tombstones, blobs and bytes reclaimed, gone paths). read: v zeroed and
- * *present 0 when absent; STORE_ECORRUPT when malformed. */
+ * *present 0 first, STORE_OK when absent; STORE_ECORRUPT when malformed, or
+ * a mapped LMDB error. write: as store__db_put. */
 #define PRUNESTATS_KEY "prunestats"
 #define PRUNESTATS_LEN 32
 int store__prunestats_read(struct store *st, MDB_txn *txn, uint64_t v[4], int *present);
@@ -175,25 +198,37 @@ int store__prunestats_write(struct store *st, MDB_txn *txn, const uint64_t v[4])
 /* 1 if r's snapshot holds the retention record (the store was ever pruned),
  * or if that cannot be read (then zero copy is refused). */
 int store__prune_marker(struct store_reader *r);
-/* Walks a release record's entries (fn may be NULL); *count (may be NULL)
- * gets the entry count. Returns STORE_OK or STORE_ECORRUPT. */
+/* Walks a release record's entries (fn may be NULL; each file's published
+ * is 0); *count (may be NULL) gets the entry count from the header, before
+ * the walk. Returns STORE_OK (also when fn returned non-zero to stop) or
+ * STORE_ECORRUPT (fn may have been called for the entries before). */
 int store__release_walk(const MDB_val *val, store_file_fn fn, void *arg, uint64_t *count);
 
-/* store_prune.c: hooks the rest of the store calls. */
-/* Opens (creating when writable) the tombstones and gone databases in txn. */
+/* store_prune.c: hooks the rest of the store calls. Without the databases
+ * (has_prune_dbs 0) each answers as for an empty one. */
+/* Opens (creating when writable) the tombstones and gone databases in txn.
+ * Read-only and absent: STORE_OK with has_prune_dbs 0. Returns STORE_OK,
+ * STORE_ECORRUPT (MDB_INCOMPATIBLE), or a mapped LMDB error. */
 int store__prune_open(struct store *st, MDB_txn *txn);
-/* STORE_EPRUNED if id has a tombstone, STORE_OK if not, or an error. */
+/* STORE_EPRUNED if id has a tombstone, STORE_OK if not (or id_len 0), or a
+ * mapped LMDB error (STORE_EIO, STORE_ECORRUPT). */
 int store__tombstoned(struct store *st, MDB_txn *txn, const char *id, size_t id_len);
-/* 1 if the path under key is marked gone, 0 if not, -STORE_* on error. */
+/* 1 if the path under key is marked gone, 0 if not, -STORE_EIO or
+ * -STORE_ECORRUPT on error. */
 int store__path_gone(struct store *st, MDB_txn *txn, MDB_val *key);
-/* Clears the gone mark of the path under key (publish made it live again). */
+/* Clears the gone mark of the path under key (publish made it live again)
+ * and counts it out of the retention record. Returns STORE_OK (also when it
+ * was not gone), STORE_EFAULT, STORE_EFULL, STORE_ENOMEM, STORE_ECORRUPT or
+ * STORE_EIO. */
 int store__path_revive(struct store *st, MDB_txn *txn, MDB_val *key);
-/* Fills the prune fields of *out from txn. */
+/* Fills the prune fields of *out, free_bytes included, from txn (store_stats'
+ * read transaction). Returns STORE_OK, STORE_ECORRUPT, STORE_EIO or STORE_ENOMEM. */
 int store__prune_stats(struct store *st, MDB_txn *txn, struct store_stats *out);
 
 /* store_pin.c: the page-lifetime rule that readers and prunes share. */
 /* Takes the pin (if none is held) before a prune's write transaction begins,
- * so its snapshot is older than the prune's commit. Returns a STORE_* code. */
+ * so its snapshot is older than the prune's commit. Returns STORE_OK,
+ * STORE_EBUSY, STORE_EIO or STORE_ENOMEM (beginning the read transaction). */
 int store__pin_take(struct store *st);
 /* Ends the pin once no zero-copy reader is in flight and the grace passed
  * (force: now, at close). Called before every write transaction. */
