@@ -60,7 +60,8 @@ struct auth_files {
 };
 
 /* Reads the files (paths borrowed, must outlive *out). Returns 0 and *out
- * (free with auth_close), or -1 with the reason logged. */
+ * (free with auth_close), or -1 with the reason logged (a file that fails
+ * to read or parse; some out-of-memory failures are not logged). */
 int auth_open(const struct auth_files *files, struct auth **out);
 
 /* Reads every file again. All must read and parse, else nothing changes
@@ -79,7 +80,8 @@ enum auth_scope auth_check(struct auth *a, const char *header, char fp[AUTH_FP_L
 void auth_count_failure(struct auth *a, enum auth_failure why);
 
 /* A copy of the token to send to peers. On success *tok is malloc'd (the
- * caller releases it with secret_free()) and 0 is returned; -1 on ENOMEM. */
+ * caller releases it with secret_free()), *len its length, and 0 is
+ * returned; -1 on ENOMEM (*tok NULL, *len untouched). */
 int auth_peer_token(struct auth *a, char **tok, size_t *len);
 
 /* Appends origind_admin_auth_failures_total{reason=...} (Prometheus text) to

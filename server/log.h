@@ -16,8 +16,9 @@ void log_set_level(enum log_level level);
 /* Parses "error", "warn", "info" or "debug"; -1 if unknown. */
 int log_level_parse(const char *s);
 
-/* Prints "origind: <level>: <message>\n" on stderr if level is enabled.
- * Thread-safe (one write(2) per line). */
+/* Prints "origind: <level>: <message>\n" on stderr if level is enabled; a
+ * line is cut to 1023 bytes, newline included. Thread-safe (one write(2) per
+ * line). */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
@@ -30,18 +31,22 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
  * access_log_tick() and when the buffer fills. */
 struct access_log; /* opaque */
 
-/* Opens path ("-" for stdout). Returns NULL (and logs why) on failure. */
+/* Opens path ("-" for stdout). Returns NULL on failure (logged when the file
+ * cannot be opened; not when memory ran out). */
 struct access_log *access_log_open(const char *path);
-/* Reopens the file (after log rotation; SIGHUP). A no-op for stdout.
- * Returns 0, or -1 (the old file stays in use). */
+/* Reopens the file (after log rotation; SIGHUP). A no-op (0) for stdout or
+ * NULL. Returns 0; -1 when path cannot be opened (logged; the old file stays
+ * in use) or closing the old file failed (the new one is in use). */
 int access_log_reopen(struct access_log *al);
 /* Flushes if anything is buffered. Call periodically. */
 void access_log_tick(struct access_log *al);
 /* Flushes and closes. NULL is a no-op. */
 void access_log_close(struct access_log *al);
 
-/* One access record. Strings are borrowed for the call and need not be
- * NUL-terminated; path is escaped before being written. */
+/* One access record. Strings are borrowed for the call; method and path
+ * carry lengths, need not be NUL-terminated and are escaped before being
+ * written; listener, remote and cache are NUL-terminated and written as
+ * they are. */
 struct access_record {
     const char *listener; /* "public" / "admin" */
     const char *remote;   /* address text */

@@ -40,14 +40,15 @@ struct metrics_gauges {
 struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);
 
-/* Counts one finished request: status, body bytes sent, duration. */
+/* Counts one finished request: status (outside 100..599: counted as 500),
+ * body bytes sent, duration. */
 void metrics_request(struct metrics *m, enum metrics_listener l, unsigned status, uint64_t bytes,
                      uint64_t duration_us);
 /* Counts one upload (blob, variant or bundle item) by result. */
 void metrics_upload(struct metrics *m, enum metrics_upload result, uint64_t n);
 
 /* Renders the text exposition into a malloc'd buffer (caller frees *out).
- * Returns 0, or -1 on ENOMEM. */
+ * Returns 0, or -1 on ENOMEM (*out and *len untouched). */
 int metrics_render(struct metrics *m, const struct metrics_gauges *g, char **out, size_t *len);
 
 /* Closes f, a stream from open_memstream(buf, size), and appends what was

@@ -75,10 +75,12 @@ struct peers;
  * when a full pass against at least one peer has completed, or when
  * --peer-timeout passes with no full pass and the local store holds at
  * least one release (an empty store stays 503 until a peer answers).
- * *out is written on success; stop with peers_stop(). Returns 0 or -1
- * (logged: a bad --peer URL, --peers-dns that does not resolve, no memory
- * or threads). With no peer at all, *out is NULL, *catching_up is cleared
- * (when --peer named none) and 0 is returned. */
+ * *out is always written: the peers on success (stop with peers_stop()),
+ * else NULL. Returns 0 or -1 (a bad --peer URL or a --peers-dns that does
+ * not resolve: logged; no memory or no thread: not logged). With no peer at
+ * all, *out is NULL and 0 is returned; *catching_up is cleared only when
+ * --peer was given but named no URL (with neither --peer nor --peers-dns it
+ * is left alone). */
 int peers_start(struct store *st, const struct config *cfg, struct auth *auth,
                 atomic_int *catching_up, struct peers **out);
 
@@ -96,7 +98,9 @@ enum peers_heal_event {
     PEERS_HEAL_DONE, /* over: from the heal thread, or from peers_stop(); healed
                         is 1 if the path now resolves locally (resume here) */
 };
-/* Called with an internal lock held: it must not call back into peers. */
+/* PEERS_HEAL_WAIT is called with the peers' internal lock held: fn must not
+ * call back into peers then. PEERS_HEAL_DONE is called with no peers lock
+ * held. */
 typedef void peers_heal_fn(void *arg, enum peers_heal_event ev, int healed);
 
 /* Read-through heal, called from the public handler when path (decoded,
@@ -107,9 +111,9 @@ typedef void peers_heal_fn(void *arg, enum peers_heal_event ev, int healed);
  * thread, after the heal thread has fetched from the peers (a round takes
  * at most about 5 s, every transfer in it included) or peers_stop() ran;
  * arg must stay valid until then. Returns -1 when no heal will be tried (p
- * NULL, no memory, too many waiting, stopping, or an unknown path right
- * after a round that found nothing): fn is never called; answer as without
- * peers. Thread-safe. */
+ * NULL, len > STORE_PATH_MAX, no memory, too many waiting, stopping, or an
+ * unknown path within a second of a round that found nothing while no round
+ * runs): fn is never called; answer as without peers. Thread-safe. */
 int peers_heal(struct peers *p, const char *path, size_t len, int corrupt, peers_heal_fn *fn,
                void *arg);
 
@@ -159,11 +163,15 @@ struct peer_fetch_result {
  * blob is re-hashed and every variant decoded by the store, and stored in
  * batches (at most PEER_FETCH_BATCH digests and about 64 MiB of blobs;
  * without sizes, PEER_FETCH_BATCH_UNSIZED digests), each committed before
- * the next starts. Returns 0 once done, with *res filled and still_missing[i] (n
- * bytes, caller's) set to 1 for each digest the store still lacks; -1 when
- * a batch could not be committed (store full or I/O error: logged; what
- * was committed before stays) or memory ran out. Thread-safe (its own curl
- * handles; several fetches may run at once). */
+ * the next starts. Returns 0 once done (also when stopped by
+ * peer_fetch_stats_stop), with *res filled and still_missing[i] (n bytes,
+ * caller's) set to 1 for each digest the store still lacks; -1 when a batch
+ * could not be stored or committed (logged; what was committed before
+ * stays) or, not logged, when the store could not be read for the missing
+ * check or memory ran out (the peer token copy and curl handles included):
+ * then *res counts what was done and still_missing may be partly written.
+ * stats must not be NULL. Thread-safe (its own curl handles; several
+ * fetches may run at once). */
 int peer_fetch_digests(struct store *st, const struct config *cfg, struct auth *auth,
                        struct peer_fetch_stats *stats, const char *const *from, size_t nfrom,
                        const unsigned char (*digests)[STORE_DIGEST_LEN], const uint64_t *sizes,

@@ -158,8 +158,10 @@ int peer_ctx_init(struct ctx *x, struct store *st, const char *base, const char 
 void peer_ctx_free(struct ctx *x);
 
 /* GETs base+rel. Returns 0 for a 200 from a peer of this API version, with
- * the body in *out (caller frees with peer_buf_free), else -1 with *status
- * the HTTP status (0: transport error or another API version; logged). */
+ * the body in *out (caller frees with peer_buf_free; untouched on -1), else
+ * -1 with *status the HTTP status (not logged), or 0 for: x stopping, past
+ * its deadline or marked down (nothing sent, not logged), a transport error
+ * (logged), another API version (logged once per x). */
 int peer_get_body(struct ctx *x, const char *rel, struct buf *out, long *status);
 
 /* get_json for peer_tombstones_sync() (arg: struct ctx). */

@@ -53,9 +53,10 @@ struct resp_cache *resp_cache_new(size_t max_bytes, uint64_t ttl_ns);
  * live until those connections are done with them. NULL is a no-op. */
 void resp_cache_free(struct resp_cache *rc);
 
-/* Chooses an encoding for the request: called by resp_cache_queue with the
- * entry's stored-variants mask (bit e set: encoding e is stored) and its
- * compressible flag. Returns a STORE_ENC_* value. */
+/* Chooses an encoding for the request: called by resp_cache_queue, with the
+ * shard's lock held (it must not call into the cache), with the entry's
+ * stored-variants mask (bit e set: encoding e is stored) and its
+ * compressible flag. Returns a STORE_ENC_* value (another value: a miss). */
 typedef int (*resp_cache_choose_fn)(void *arg, unsigned variants, int compressible);
 
 /* Looks path[0..len) up; if an answer for the encoding choose() picks is
@@ -63,7 +64,8 @@ typedef int (*resp_cache_choose_fn)(void *arg, unsigned variants, int compressib
  * current (epoch equals the entry's, younger than the ttl at now_ns),
  * queues it on c with status 200 and returns 1 with *body_len set to its
  * body length; the caller must not queue anything else. Returns 0 on a miss
- * (nothing queued), -1 if MHD_queue_response failed. */
+ * (nothing queued; *body_len may have been written), -1 if
+ * MHD_queue_response failed. A stale entry found is dropped. */
 int resp_cache_queue(struct resp_cache *rc, struct MHD_Connection *c, const char *path, size_t len,
                      int head, uint64_t epoch, uint64_t now_ns, resp_cache_choose_fn choose,
                      void *arg, uint64_t *body_len);
@@ -80,9 +82,9 @@ int resp_cache_admit(struct resp_cache *rc, const char *path, size_t len);
  * started at epoch; variants and compressible describe the stored asset. Takes over the
  * caller's reference to resp in every case: kept by the cache (evicting the
  * shard's least recently used entries until it fits), or destroyed (cache
- * NULL, a full answer's body larger than RESP_CACHE_MAX_BODY, larger than a
- * shard's budget, the
- * answer already cached, out of memory). An older entry for the path (other
+ * NULL, enc out of range, a full answer's body larger than
+ * RESP_CACHE_MAX_BODY, larger than a shard's budget, the answer already
+ * cached, out of memory). An older entry for the path (other
  * epoch, expired, or made from another view of the asset) is replaced. */
 void resp_cache_put(struct resp_cache *rc, const char *path, size_t len, int enc, int head_only,
                     unsigned variants, int compressible, uint64_t epoch, uint64_t now_ns,
@@ -99,7 +101,8 @@ struct resp_cache_stats {
     uint64_t hits, misses, entries, bytes;
 };
 
-/* Counters since resp_cache_new (zeros for NULL). */
+/* Hits and misses since resp_cache_new, entries and bytes held now (zeros
+ * for NULL). */
 void resp_cache_stats(struct resp_cache *rc, struct resp_cache_stats *out);
 
 #endif /* ORIGIND_RESP_CACHE_H */

@@ -78,8 +78,9 @@ struct req {
     unsigned status;   /* status queued, 0 if none */
     uint64_t bytes;    /* body bytes of the queued response (0 for HEAD) */
     const char *cache; /* "hit", "miss", "-" */
-    /* Held from lookup until the response is destroyed: the response body
-     * points into this reader's snapshot of the store map. */
+    /* Held from lookup until req_completed_cb (the last send() has
+     * returned): a response body may point into this reader's snapshot of
+     * the store map (store.h, page lifetime rule). */
     struct store_reader *reader;
     /* admin only */
     int route;
@@ -100,8 +101,10 @@ void server_client_addr(struct MHD_Connection *c, char *out, size_t cap);
 /* 1 if the request line held a NUL inside its request-target, which
  * libmicrohttpd would silently cut there; then r->target becomes the whole
  * target as received (NULs included: the access log escapes them), for the
- * log. version is the access handler's version argument; call this on its
- * first call only (the read buffer is still the one parsed). */
+ * log (left as it was if memory is short). Only a target of at most
+ * 16 x HTTP_PATH_MAX bytes is checked: a longer one answers 0. version is
+ * the access handler's version argument; call this on its first call only
+ * (the read buffer is still the one parsed). */
 int req_line_cut(struct req *r, const char *version);
 
 /* Monotonic clock in nanoseconds. */
@@ -128,9 +131,11 @@ void conn_notify_cb(void *cls, struct MHD_Connection *c, void **socket_ctx,
  * then would cut it off. */
 uint64_t server_unacked_bytes(struct server *srv);
 
-/* Queues resp with status, recording both in r for the log and metrics, and
- * adding Connection: close once the server is closing. Drops the caller's
- * reference to resp. Returns the MHD result. */
+/* Queues resp with status, adding Connection: close once the server is
+ * closing and, on the admin listener, the node API version headers; on
+ * MHD_YES records status and body_len (0 for HEAD) in r for the log and
+ * metrics. Drops the caller's reference to resp (NULL: MHD_NO). Returns the
+ * MHD result. */
 enum MHD_Result req_queue(struct req *r, struct MHD_Connection *c, unsigned status,
                           struct MHD_Response *resp, uint64_t body_len);
 /* req_queue, but the caller keeps its reference to resp (NULL: MHD_NO). */

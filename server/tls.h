@@ -28,7 +28,8 @@ struct tls_pair; /* opaque: a certificate chain and its key, in memory */
  * "public"), and checks that libmicrohttpd was built with TLS, that both
  * parse and that the key belongs to the certificate (an expired
  * certificate is a warning). Returns 0 and *out (free with
- * tls_pair_free), or -1 with a one-line reason logged. */
+ * tls_pair_free), or -1 with a one-line reason logged (not when memory ran
+ * out). */
 int tls_pair_load(const char *what, const char *cert_file, const char *key_file,
                   struct tls_pair **out);
 
