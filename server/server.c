@@ -105,8 +105,11 @@ int req_line_cut(struct req *r, const char *version)
         strncmp(version, "HTTP/", 5) != 0)
         return 0;
     span = (size_t)(version - r->target_raw) - 1;
-    if (span <= r->target_len || span > HTTP_PATH_MAX * 16)
+    if (span <= r->target_len)
         return 0;
+    /* a cut target longer than any path is still a cut: 400, logged as cut */
+    if (span > HTTP_PATH_MAX * 16)
+        return 1;
     whole = malloc(span + 1);
     if (whole != NULL) {
         memcpy(whole, r->target_raw, span);

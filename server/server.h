@@ -101,8 +101,8 @@ void server_client_addr(struct MHD_Connection *c, char *out, size_t cap);
 /* 1 if the request line held a NUL inside its request-target, which
  * libmicrohttpd would silently cut there; then r->target becomes the whole
  * target as received (NULs included: the access log escapes them), for the
- * log (left as it was if memory is short). Only a target of at most
- * 16 x HTTP_PATH_MAX bytes is checked: a longer one answers 0. version is
+ * log (left as it was if memory is short, or if the whole target is over
+ * 16 x HTTP_PATH_MAX bytes: still 1). 0 otherwise. version is
  * the access handler's version argument; call this on its first call only
  * (the read buffer is still the one parsed). */
 int req_line_cut(struct req *r, const char *version);

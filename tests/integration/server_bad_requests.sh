@@ -46,6 +46,12 @@ raw "raw NUL after a published path" 400 'GET /assets/ok.txt\000.js HTTP/1.1\r\n
 raw "raw NUL inside the path" 400 'GET /assets/ok\000.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 raw "raw NUL in the query" 400 'GET /assets/ok.txt?a\000b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 raw "raw NUL, /healthz" 400 'GET /healthz\000x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+# the admin listener reads request lines up to 1 MiB: a cut target of any
+# length is refused, not served as the part before the NUL (20 KiB after it)
+tail20k="$(head -c 20000 /dev/zero | tr '\0' a)"
+got="$(printf 'GET /v1/status\000%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n' \
+    "$tail20k" "$NODE_TOKEN" | raw_http "$NODE_ADMIN" | raw_status)"
+expect_eq "admin: raw NUL, then 20 KiB of target" "$got" 400
 for b in 001 010 013 033 037 177; do
     raw "raw control byte \\$b" 400 "GET /assets/ok.txt\\${b}x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 done
