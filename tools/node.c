@@ -1,38 +1,31 @@
 /*
- * node.c - talks to origind admin listeners for origin-ingest (libcurl multi).
+ * node.c - the phases of origin-ingest's admin-API client (node.h): what
+ * each phase asks every node and what each answer means for that node.
  *
  * For: batching the missing check, streaming bundles and big blobs straight
  * from the build directory (pread, no copy of the site in memory), the
- * release listing and the prune request of `prune`, retrying transient
- * failures, and turning each answer into a per-node outcome.
- * Not for: deciding exit codes across nodes or printing (report.c, cmd_*.c),
- * parsing JSON bodies (api/).
+ * release listing and the prune request of `prune`, and turning each
+ * answer into a per-node outcome.
+ * Not for: carrying requests (queues, libcurl, retries: transport.c),
+ * deciding exit codes across nodes or printing (report.c, cmd_*.c),
+ * encoding or parsing JSON bodies (api/).
  */
 #include "node.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-#include <curl/header.h>
-
 #include "api.h"
 #include "hash.h"
 #include "manifest.h"
-#include "tls_client.h"
+#include "transport.h"
 
-#define RESP_MAX     (64u << 20) /* largest answer body kept */
 #define REC_HDR      (1 + STORE_DIGEST_LEN + 8)
-#define BACKOFF_BASE 0.25
-#define BACKOFF_CAP  8.0
-#define CONNECT_MS   3000L
-#define UPLOAD_BUFSZ (512L * 1024)
 #define PRUNE_WAIT_S 900L /* a node answers a prune only once its store is done */
 #define FETCH_WAIT_S 900L /* ... and a fetch once what it pulled is committed */
 
@@ -57,51 +50,24 @@ struct item {
     int enc;
 };
 
-struct req {
-    struct req *next;
-    struct ingest_client *c;
-    size_t node;
-    enum req_kind kind;
-    char *url;
-    const char *method; /* "POST", "PUT", "GET" */
-    const struct curl_slist *hdrs;
-    /* Body from memory (borrowed unless mem_owned). */
-    const char *mem;
-    size_t mem_len;
-    char *mem_owned;
-    /* Body streamed from items: records (bundle) or one raw item. */
+/* The streamed body of an upload: records (bundle) or one raw item. */
+struct upload {
+    const struct ingest_site *s;
     struct item *items;
     size_t nitems;
     int raw;
-    uint64_t body_len;
     /* Read state. */
     size_t cur;
     uint64_t cur_off;
     int fd;
-    int local_error;
-    char local_msg[300];
-    /* Answer. */
-    struct ingest_buf resp;
-    int resp_overflow;
-    unsigned attempts;
-    double ready_at;
-    /* REQ_BLOB_SIZE: the entry it asks about, and the Content-Length answered. */
-    size_t idx;
-    curl_off_t clen;
-    /* REQ_PROBE: the API_RELEASE_DIGEST_HEADER answered ("" if none). */
-    char probe_digest[STORE_HEX_LEN + 1];
-    CURL *easy;
 };
 
 struct ingest_client {
-    CURLM *multi;
+    struct ingest_transport *t;
     struct ingest_site *s;
     struct ingest_client_opts o;
     struct ingest_node *nodes;
     size_t n;
-    struct req **pending; /* per node: singly linked list */
-    unsigned *active;     /* per node */
-    struct curl_slist **hdr_json, **hdr_bundle, **hdr_octet, **hdr_none;
     char *shared_body; /* the body every node gets in the current phase */
     size_t shared_len;
     char *release_id;
@@ -113,83 +79,30 @@ struct ingest_client {
     uint64_t *sizes; /* ingest_client_blob_sizes() fills it */
     void *fn_arg;
     size_t fn_node; /* the node whose answer is being decoded */
-    unsigned seed;
-    double last_tick;
 };
-
-/* ------------------------------------------------------------------ */
-
-static void node_fail(struct ingest_client *c, size_t ni, int cls, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void req_free(struct req *r)
-{
-    if (r == NULL)
-        return;
-    if (r->easy != NULL)
-        curl_easy_cleanup(r->easy);
-    if (r->fd >= 0)
-        close(r->fd);
-    free(r->url);
-    free(r->mem_owned);
-    free(r->items);
-    ingest_buf_free(&r->resp);
-    free(r);
-}
-
-static struct req *req_new(struct ingest_client *c, size_t ni, enum req_kind kind,
-                           const char *method, const char *path)
-{
-    struct req *r = ingest_xcalloc(1, sizeof(*r));
-    struct ingest_buf u = {0};
-
-    r->c = c;
-    r->node = ni;
-    r->kind = kind;
-    r->method = method;
-    r->fd = -1;
-    ingest_buf_addf(&u, "%s%s", c->nodes[ni].url, path);
-    r->url = u.data;
-    return r;
-}
-
-static void enqueue(struct ingest_client *c, struct req *r, int front)
-{
-    struct req **p = &c->pending[r->node];
-
-    if (front) {
-        r->next = *p;
-        *p = r;
-        return;
-    }
-    while (*p != NULL)
-        p = &(*p)->next;
-    r->next = NULL;
-    *p = r;
-}
 
 /* ------------------------------------------------------------------ */
 /* Streaming bodies                                                     */
 
-static uint64_t item_len(const struct ingest_client *c, const struct item *it)
+static uint64_t item_len(const struct ingest_site *s, const struct item *it)
 {
-    const struct ingest_blob *b = &c->s->blobs[it->blob];
+    const struct ingest_blob *b = &s->blobs[it->blob];
 
     return it->enc == STORE_ENC_IDENTITY ? b->size : b->var[it->enc].len;
 }
 
-static size_t read_cb(char *buf, size_t size, size_t nmemb, void *arg)
+static ssize_t upload_read(void *arg, char *buf, size_t cap, char *why, size_t why_size)
 {
-    struct req *r = arg;
-    struct ingest_client *c = r->c;
-    size_t cap = size * nmemb, out = 0;
+    struct upload *u = arg;
+    const struct ingest_site *s = u->s;
+    size_t out = 0;
 
-    while (out < cap && r->cur < r->nitems) {
-        const struct item *it = &r->items[r->cur];
-        const struct ingest_blob *b = &c->s->blobs[it->blob];
-        uint64_t plen = item_len(c, it), hdr = r->raw ? 0 : REC_HDR, off;
+    while (out < cap && u->cur < u->nitems) {
+        const struct item *it = &u->items[u->cur];
+        const struct ingest_blob *b = &s->blobs[it->blob];
+        uint64_t plen = item_len(s, it), hdr = u->raw ? 0 : REC_HDR, off;
 
-        if (r->cur_off < hdr) {
+        if (u->cur_off < hdr) {
             unsigned char h[REC_HDR];
             size_t k, take;
 
@@ -197,213 +110,83 @@ static size_t read_cb(char *buf, size_t size, size_t nmemb, void *arg)
             memcpy(h + 1, b->digest, STORE_DIGEST_LEN);
             for (k = 0; k < 8; k++)
                 h[1 + STORE_DIGEST_LEN + k] = (unsigned char)(plen >> (56 - 8 * k));
-            take = (size_t)(hdr - r->cur_off);
+            take = (size_t)(hdr - u->cur_off);
             if (take > cap - out)
                 take = cap - out;
-            memcpy(buf + out, h + r->cur_off, take);
+            memcpy(buf + out, h + u->cur_off, take);
             out += take;
-            r->cur_off += take;
+            u->cur_off += take;
             continue;
         }
-        off = r->cur_off - hdr;
+        off = u->cur_off - hdr;
         if (off < plen) {
             size_t take = plen - off > cap - out ? cap - out : (size_t)(plen - off);
 
             if (it->enc != STORE_ENC_IDENTITY) {
                 memcpy(buf + out, b->var[it->enc].data + off, take);
             } else {
-                const struct ingest_file *f = &c->s->files[b->file];
+                const struct ingest_file *f = &s->files[b->file];
                 ssize_t got;
 
-                if (r->fd < 0) {
+                if (u->fd < 0) {
                     struct stat st;
 
-                    r->fd =
-                        openat(c->s->root_fd, f->rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-                    if (r->fd < 0 || fstat(r->fd, &st) != 0 || (uint64_t)st.st_size != plen) {
-                        snprintf(r->local_msg, sizeof(r->local_msg),
-                                 "%s changed or vanished during the push", f->rel);
-                        r->local_error = 1;
-                        return CURL_READFUNC_ABORT;
+                    u->fd =
+                        openat(s->root_fd, f->rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                    if (u->fd < 0 || fstat(u->fd, &st) != 0 || (uint64_t)st.st_size != plen) {
+                        snprintf(why, why_size, "%s changed or vanished during the push", f->rel);
+                        return -1;
                     }
                 }
-                got = pread(r->fd, buf + out, take, (off_t)off);
+                got = pread(u->fd, buf + out, take, (off_t)off);
                 if (got <= 0) {
-                    snprintf(r->local_msg, sizeof(r->local_msg), "%s: %s", f->rel,
+                    snprintf(why, why_size, "%s: %s", f->rel,
                              got < 0 ? strerror(errno) : "shrank during the push");
-                    r->local_error = 1;
-                    return CURL_READFUNC_ABORT;
+                    return -1;
                 }
                 take = (size_t)got;
             }
             out += take;
-            r->cur_off += take;
+            u->cur_off += take;
             continue;
         }
         /* Item done. */
-        if (r->fd >= 0) {
-            close(r->fd);
-            r->fd = -1;
+        if (u->fd >= 0) {
+            close(u->fd);
+            u->fd = -1;
         }
-        r->cur++;
-        r->cur_off = 0;
+        u->cur++;
+        u->cur_off = 0;
     }
-    c->nodes[r->node].bytes_progress += out;
-    return out;
+    return (ssize_t)out;
 }
 
-static int seek_cb(void *arg, curl_off_t offset, int origin)
+static void upload_rewind(void *arg)
 {
-    struct req *r = arg;
+    struct upload *u = arg;
 
-    if (origin != SEEK_SET || offset != 0)
-        return CURL_SEEKFUNC_CANTSEEK;
-    if (r->fd >= 0) {
-        close(r->fd);
-        r->fd = -1;
+    if (u->fd >= 0) {
+        close(u->fd);
+        u->fd = -1;
     }
-    r->cur = 0;
-    r->cur_off = 0;
-    return CURL_SEEKFUNC_OK;
+    u->cur = 0;
+    u->cur_off = 0;
 }
 
-static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg)
+static void upload_free(void *arg)
 {
-    struct req *r = arg;
-    size_t n = size * nmemb;
+    struct upload *u = arg;
 
-    if (r->resp.len + n > RESP_MAX) {
-        r->resp_overflow = 1;
-        return 0;
-    }
-    ingest_buf_add(&r->resp, data, n);
-    return n;
+    free(u->items);
+    free(u);
 }
 
-/* ------------------------------------------------------------------ */
-/* Starting and finishing transfers                                     */
+static const struct ingest_body_ops upload_ops = {upload_read, upload_rewind, upload_free};
 
-static int start(struct ingest_client *c, struct req *r)
+/* The upload r streams (NULL for a request with another body). */
+static struct upload *upload_of(const struct ingest_req *r)
 {
-    CURL *e = curl_easy_init();
-
-    if (e == NULL)
-        return -1;
-    r->easy = e;
-    ingest_buf_free(&r->resp);
-    r->resp_overflow = 0;
-    r->local_error = 0;
-    r->cur = 0;
-    r->cur_off = 0;
-    curl_easy_setopt(e, CURLOPT_URL, r->url);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_MS);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                     r->kind == REQ_PRUNE   ? PRUNE_WAIT_S
-                     : r->kind == REQ_FETCH ? FETCH_WAIT_S
-                                            : 60L);
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "origin-ingest/" ORIGIND_VERSION);
-    tls_client_setopt(e, c->o.cacert);
-    if (strcmp(r->method, "GET") == 0) {
-        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    } else if (strcmp(r->method, "HEAD") == 0) {
-        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    } else {
-        curl_easy_setopt(e, CURLOPT_POST, 1L);
-        if (strcmp(r->method, "POST") != 0)
-            curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
-        if (r->items != NULL) {
-            curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
-            curl_easy_setopt(e, CURLOPT_READDATA, r);
-            curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, seek_cb);
-            curl_easy_setopt(e, CURLOPT_SEEKDATA, r);
-            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
-            curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, UPLOAD_BUFSZ);
-        } else {
-            curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->mem);
-            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->mem_len);
-        }
-    }
-    if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
-        curl_easy_cleanup(e);
-        r->easy = NULL;
-        return -1;
-    }
-    c->active[r->node]++;
-    return 0;
-}
-
-/* Detaches r's transfer from the multi handle (the request stays). */
-static void detach(struct ingest_client *c, struct req *r)
-{
-    if (r->easy == NULL)
-        return;
-    curl_multi_remove_handle(c->multi, r->easy);
-    curl_easy_cleanup(r->easy);
-    r->easy = NULL;
-    if (r->fd >= 0) {
-        close(r->fd);
-        r->fd = -1;
-    }
-    c->active[r->node]--;
-}
-
-static void node_fail(struct ingest_client *c, size_t ni, int cls, const char *fmt, ...)
-{
-    struct ingest_node *nd = &c->nodes[ni];
-    struct req *r, *next;
-    va_list ap;
-
-    if (nd->failed) /* keep the first reason */
-        goto drop;
-    nd->failed = cls;
-    va_start(ap, fmt);
-    vsnprintf(nd->error, sizeof(nd->error), fmt, ap);
-    va_end(ap);
-drop:
-    for (r = c->pending[ni]; r != NULL; r = next) {
-        next = r->next;
-        req_free(r);
-    }
-    c->pending[ni] = NULL;
-}
-
-static int retryable_curl(CURLcode rc)
-{
-    switch (rc) {
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_ABORTED_BY_CALLBACK:
-    case CURLE_READ_ERROR:
-    case CURLE_WRITE_ERROR:
-    case CURLE_OUT_OF_MEMORY:
-    case CURLE_BAD_FUNCTION_ARGUMENT:
-        return 0;
-    default:
-        return 1;
-    }
-}
-
-static int retryable_status(long st)
-{
-    return st >= 500 && st <= 599 && st != 501 && st != 505 && st != 507;
-}
-
-static double backoff(struct ingest_client *c, unsigned attempt)
-{
-    double d = BACKOFF_BASE * pow(2.0, (double)(attempt - 1));
-    double j = 0.5 + 0.5 * ((double)rand_r(&c->seed) / (double)RAND_MAX);
-
-    if (d > BACKOFF_CAP)
-        d = BACKOFF_CAP;
-    return d * j;
+    return r->body_ops == &upload_ops ? r->body : NULL;
 }
 
 static const char *kind_name(enum req_kind k)
@@ -438,11 +221,61 @@ static const char *kind_name(enum req_kind k)
     return "request";
 }
 
+/* A request of kind to node ni (named by kind_name in reasons). */
+static struct ingest_req *req_new(struct ingest_client *c, size_t ni, enum req_kind kind,
+                                  const char *method, const char *path, enum ingest_ctype ctype)
+{
+    struct ingest_req *r = ingest_req_new(c->t, ni, kind_name(kind), method, path);
+
+    r->kind = (int)kind;
+    r->ctype = ctype;
+    return r;
+}
+
+/* A request of node ni streaming an upload of n items, the first (or only) one
+ * item; the caller adds the others (bundles). */
+static struct ingest_req *upload_new(struct ingest_client *c, size_t ni, enum req_kind kind,
+                                     const char *method, const char *path, int raw)
+{
+    struct ingest_req *r =
+        req_new(c, ni, kind, method, path, raw ? INGEST_CT_OCTET : INGEST_CT_BUNDLE);
+    struct upload *u = ingest_xcalloc(1, sizeof(*u));
+
+    u->s = c->s;
+    u->raw = raw;
+    u->fd = -1;
+    r->body_ops = &upload_ops;
+    r->body = u;
+    return r;
+}
+
+/* Queues one request of kind to every healthy node (and, with
+ * skip_unchanged, not marked unchanged), with body[0..len) (borrowed; NULL:
+ * none), then runs them all. */
+static void to_every_node(struct ingest_client *c, enum req_kind kind, const char *method,
+                          const char *path, const char *body, size_t len, int skip_unchanged)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        struct ingest_req *r;
+
+        if (c->nodes[i].failed || (skip_unchanged && c->nodes[i].unchanged))
+            continue;
+        r = req_new(c, i, kind, method, path, body != NULL ? INGEST_CT_JSON : INGEST_CT_NONE);
+        r->mem = body;
+        r->mem_len = len;
+        if (kind == REQ_PRUNE)
+            r->stall_s = PRUNE_WAIT_S;
+        ingest_req_queue(c->t, r, 0);
+    }
+    ingest_transport_run(c->t);
+}
+
 static int on_missing_digest(void *arg, const unsigned char *d)
 {
-    struct req *r = arg;
-    struct ingest_client *c = r->c;
-    struct ingest_node *nd = &c->nodes[r->node];
+    struct ingest_client *c = arg;
+    struct ingest_node *nd = &c->nodes[c->fn_node];
     size_t b = ingest_site_find_blob(c->s, d);
 
     if (b == (size_t)-1)
@@ -463,15 +296,15 @@ static void on_conflict(void *arg, const char *path, const char *hex)
 }
 
 /* After a 422 on an upload: did a local file change? Fills msg if so. */
-static int local_changed(struct ingest_client *c, const struct req *r, char *msg, size_t len)
+static int local_changed(struct ingest_client *c, const struct upload *u, char *msg, size_t len)
 {
     size_t i;
 
-    for (i = 0; i < r->nitems; i++) {
-        const struct ingest_blob *b = &c->s->blobs[r->items[i].blob];
+    for (i = 0; i < u->nitems; i++) {
+        const struct ingest_blob *b = &c->s->blobs[u->items[i].blob];
         unsigned char now[STORE_DIGEST_LEN];
 
-        if (r->items[i].enc != STORE_ENC_IDENTITY)
+        if (u->items[i].enc != STORE_ENC_IDENTITY)
             continue;
         if (ingest_file_unchanged(c->s, b->file, msg, len) != 0)
             return 1;
@@ -485,12 +318,13 @@ static int local_changed(struct ingest_client *c, const struct req *r, char *msg
     return 0;
 }
 
-static void count_items(struct ingest_node *nd, const struct req *r)
+static void count_items(struct ingest_node *nd, const struct ingest_req *r)
 {
+    const struct upload *u = upload_of(r);
     size_t i;
 
-    for (i = 0; i < r->nitems; i++) {
-        if (r->items[i].enc == STORE_ENC_IDENTITY)
+    for (i = 0; i < u->nitems; i++) {
+        if (u->items[i].enc == STORE_ENC_IDENTITY)
             nd->blobs_sent++;
         else
             nd->variants_sent++;
@@ -499,7 +333,7 @@ static void count_items(struct ingest_node *nd, const struct req *r)
 }
 
 /* A 200 to POST /v1/fetch: what the node still lacks is what it says. */
-static void on_fetched(struct ingest_client *c, const struct req *r)
+static void on_fetched(struct ingest_client *c, const struct ingest_req *r)
 {
     struct ingest_node *nd = &c->nodes[r->node];
     struct api_fetch_answer a;
@@ -507,7 +341,7 @@ static void on_fetched(struct ingest_client *c, const struct req *r)
     size_t i, b;
 
     if (api_fetch_answer_decode(r->resp.data, r->resp.len, &a, why, sizeof(why)) != 0) {
-        node_fail(c, r->node, INGEST_EXIT_NODE, "malformed fetch answer: %s", why);
+        ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE, "malformed fetch answer: %s", why);
         return;
     }
     memset(nd->lacks, 0, c->s->nblobs);
@@ -515,7 +349,8 @@ static void on_fetched(struct ingest_client *c, const struct req *r)
     for (i = 0; i < a.nmissing; i++) {
         b = ingest_site_find_blob(c->s, a.missing[i]);
         if (b == (size_t)-1) {
-            node_fail(c, r->node, INGEST_EXIT_NODE, "fetch answer names a blob not asked for");
+            ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE,
+                                  "fetch answer names a blob not asked for");
             break;
         }
         if (!nd->lacks[b]) {
@@ -530,17 +365,17 @@ static void on_fetched(struct ingest_client *c, const struct req *r)
 }
 
 static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob);
-static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct req *r);
-static void deliver_release(struct ingest_client *c, const struct req *r);
+static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct ingest_req *r);
+static void deliver_release(struct ingest_client *c, const struct ingest_req *r);
 
 /* Hands an exchange's answer to the caller (ingest_client_exchange). */
-static void deliver_exchange(struct ingest_client *c, const struct req *r, long status)
+static void deliver_exchange(struct ingest_client *c, const struct ingest_req *r, long status)
 {
     char why[400] = "";
 
     if (c->exchange_fn(c->fn_arg, r->node, status, r->resp.data != NULL ? r->resp.data : "",
                        r->resp.len, why, sizeof(why)) != 0)
-        node_fail(c, r->node, INGEST_EXIT_NODE, "%s", why[0] ? why : "refused");
+        ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE, "%s", why[0] ? why : "refused");
 }
 
 static int on_listed_release(void *arg, const char *id, int64_t created, uint64_t files)
@@ -551,16 +386,18 @@ static int on_listed_release(void *arg, const char *id, int64_t created, uint64_
 }
 
 /* Handles a 2xx answer. */
-static void on_success(struct ingest_client *c, struct req *r, long status)
+static void on_success(struct ingest_client *c, struct ingest_req *r, long status)
 {
     struct ingest_node *nd = &c->nodes[r->node];
     char err[200];
 
     switch (r->kind) {
     case REQ_MISSING:
-        if (api_answer_missing(r->resp.data, r->resp.len, on_missing_digest, r, err, sizeof(err)) !=
+        c->fn_node = r->node;
+        if (api_answer_missing(r->resp.data, r->resp.len, on_missing_digest, c, err, sizeof(err)) !=
             0)
-            node_fail(c, r->node, INGEST_EXIT_NODE, "malformed missing answer: %s", err);
+            ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE, "malformed missing answer: %s",
+                                  err);
         break;
     case REQ_BUNDLE:
     case REQ_VARIANT:
@@ -568,7 +405,7 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
         break;
     case REQ_BLOB:
         count_items(nd, r);
-        enqueue_variants(c, r->node, r->items[0].blob);
+        enqueue_variants(c, r->node, upload_of(r)->items[0].blob);
         break;
     case REQ_PUBLISH: {
         unsigned char d[STORE_DIGEST_LEN];
@@ -577,7 +414,8 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
         if (api_answer_publish_digest(r->resp.data, r->resp.len, d) == 0)
             store_digest_to_hex(d, nd->digest);
         else
-            node_fail(c, r->node, INGEST_EXIT_NODE, "publish answer has no release digest");
+            ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE,
+                                  "publish answer has no release digest");
         break;
     }
     case REQ_GET_RELEASE:
@@ -586,21 +424,30 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
         else
             enqueue_verify_missing(c, r->node, r);
         break;
-    case REQ_PROBE:
-        memcpy(nd->probed, r->probe_digest, sizeof(nd->probed));
+    case REQ_PROBE: {
+        const char *v = ingest_req_header(r, API_RELEASE_DIGEST_HEADER);
+
+        nd->probed[0] = '\0';
+        if (v != NULL && strlen(v) == STORE_HEX_LEN)
+            memcpy(nd->probed, v, STORE_HEX_LEN + 1);
         break;
+    }
     case REQ_EXCHANGE:
         deliver_exchange(c, r, status);
         break;
     case REQ_FETCH:
         on_fetched(c, r);
         break;
-    case REQ_BLOB_SIZE:
-        if (r->clen < 0)
-            node_fail(c, r->node, INGEST_EXIT_NODE, "blob size read: no Content-Length");
+    case REQ_BLOB_SIZE: {
+        int64_t clen = ingest_req_content_length(r);
+
+        if (clen < 0)
+            ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE,
+                                  "blob size read: no Content-Length");
         else
-            c->sizes[r->idx] = (uint64_t)r->clen;
+            c->sizes[r->idx] = (uint64_t)clen;
         break;
+    }
     case REQ_LIST_RELEASES: {
         int rc;
 
@@ -608,16 +455,19 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
         rc = api_release_list_decode(r->resp.data, r->resp.len, on_listed_release, c, err,
                                      sizeof(err));
         if (rc == -1)
-            node_fail(c, r->node, INGEST_EXIT_NODE, "malformed release listing: %s", err);
+            ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE, "malformed release listing: %s",
+                                  err);
         else if (rc != 0)
-            node_fail(c, r->node, INGEST_EXIT_LOCAL, "out of memory reading the release listing");
+            ingest_transport_fail(c->t, r->node, INGEST_EXIT_LOCAL,
+                                  "out of memory reading the release listing");
         break;
     }
     case REQ_PRUNE: {
         struct api_prune_answer a;
 
         if (api_prune_answer_decode(r->resp.data, r->resp.len, &a, err, sizeof(err)) != 0) {
-            node_fail(c, r->node, INGEST_EXIT_NODE, "malformed prune answer: %s", err);
+            ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE, "malformed prune answer: %s",
+                                  err);
             break;
         }
         c->prune_fn(c->fn_arg, r->node, &a);
@@ -629,40 +479,41 @@ static void on_success(struct ingest_client *c, struct req *r, long status)
         size_t n = api_answer_missing_count(r->resp.data, r->resp.len, first);
 
         if (n > 0)
-            node_fail(c, r->node, INGEST_EXIT_NODE,
-                      "release incomplete: %zu blob(s) missing (first %s)", n, first);
+            ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE,
+                                  "release incomplete: %zu blob(s) missing (first %s)", n, first);
         break;
     }
     }
 }
 
 /* Handles a final non-2xx answer (not retried). */
-static void on_refusal(struct ingest_client *c, struct req *r, long status)
+static void on_refusal(struct ingest_client *c, struct ingest_req *r, long status)
 {
     struct ingest_node *nd = &c->nodes[r->node];
     char why[300], msg[300];
 
     api_answer_error(r->resp.data, r->resp.len, why, sizeof(why));
     if (status == 401) {
-        node_fail(c, r->node, INGEST_EXIT_NODE, "401 unauthorized (wrong token?)");
+        ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE, "401 unauthorized (wrong token?)");
         return;
     }
     if (r->kind == REQ_PUBLISH && status == 409) {
         size_t n = api_answer_conflicts(r->resp.data, r->resp.len, on_conflict, nd);
 
         if (n > 0)
-            node_fail(c, r->node, INGEST_EXIT_CONFLICT,
-                      "409 conflict: %zu path(s) already bound to other bytes", n);
+            ingest_transport_fail(c->t, r->node, INGEST_EXIT_CONFLICT,
+                                  "409 conflict: %zu path(s) already bound to other bytes", n);
         else
-            node_fail(c, r->node, INGEST_EXIT_CONFLICT, "409 conflict: %s", why);
+            ingest_transport_fail(c->t, r->node, INGEST_EXIT_CONFLICT, "409 conflict: %s", why);
         return;
     }
     if (r->kind == REQ_PUBLISH && status == 422) {
         char first[STORE_HEX_LEN + 1];
         size_t n = api_answer_missing_count(r->resp.data, r->resp.len, first);
 
-        node_fail(c, r->node, INGEST_EXIT_NODE,
-                  "422 on publish: node lacks %zu blob(s) (first %s): %s", n, first, why);
+        ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE,
+                              "422 on publish: node lacks %zu blob(s) (first %s): %s", n, first,
+                              why);
         return;
     }
     if (r->kind == REQ_EXCHANGE) {
@@ -683,30 +534,29 @@ static void on_refusal(struct ingest_client *c, struct req *r, long status)
         return;
     }
     if (r->kind == REQ_GET_RELEASE && status == 404) {
-        node_fail(c, r->node, INGEST_EXIT_NODE, "release %s not found", c->release_id);
+        ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE, "release %s not found",
+                              c->release_id);
         return;
     }
     if ((r->kind == REQ_BUNDLE || r->kind == REQ_BLOB) && status == 422 &&
-        local_changed(c, r, msg, sizeof(msg))) {
-        node_fail(c, r->node, INGEST_EXIT_LOCAL, "%s", msg);
+        local_changed(c, upload_of(r), msg, sizeof(msg))) {
+        ingest_transport_fail(c->t, r->node, INGEST_EXIT_LOCAL, "%s", msg);
         return;
     }
-    node_fail(c, r->node, INGEST_EXIT_NODE, "%s: HTTP %ld: %s", kind_name(r->kind), status,
-              why[0] ? why : "(no reason given)");
+    ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE, "%s: HTTP %ld: %s", kind_name(r->kind),
+                          status, why[0] ? why : "(no reason given)");
 }
 
 /* Reads the node's Origind-Encodings header (api.h) into nd->encodings;
  * an answer without it leaves what is known. */
-static void note_encodings(CURL *easy, struct ingest_node *nd)
+static void note_encodings(const struct ingest_req *r, struct ingest_node *nd)
 {
-    struct curl_header *h = NULL;
-    const char *p;
+    const char *p = ingest_req_header(r, API_ENCODINGS_HEADER);
     unsigned m = 0;
 
-    if (curl_easy_header(easy, API_ENCODINGS_HEADER, 0, CURLH_HEADER, -1, &h) != CURLHE_OK ||
-        h == NULL)
+    if (p == NULL)
         return;
-    for (p = h->value; *p != '\0';) {
+    while (*p != '\0') {
         size_t n;
         int enc;
 
@@ -724,200 +574,28 @@ static void note_encodings(CURL *easy, struct ingest_node *nd)
     nd->encodings = m;
 }
 
-static void finish(struct ingest_client *c, struct req *r, CURLcode rc)
+/* The transport's answer callback: every final answer of a healthy node. */
+static void on_answer(void *arg, struct ingest_req *r, long status)
 {
-    struct ingest_node *nd = &c->nodes[r->node];
-    long status = 0;
-    char why[CURL_ERROR_SIZE + 64];
-    int retry = 0;
+    struct ingest_client *c = arg;
 
-    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-    {
-        curl_off_t up = 0; /* what went out, whatever the answer */
-
-        if (curl_easy_getinfo(r->easy, CURLINFO_SIZE_UPLOAD_T, &up) == CURLE_OK && up > 0)
-            nd->bytes_uploaded += (uint64_t)up;
-    }
-    if (rc == CURLE_OK && status > 0) {
-        /* every answer of an origind admin listener states its API version:
-         * a 2xx body is trusted only from a compatible node; another answer
-         * without the header may come from a proxy in front (handled as
-         * usual), with another version it stops here */
-        struct curl_header *h = NULL;
-        char who[600];
-
-        snprintf(who, sizeof(who), "node %s", nd->url);
-        if (curl_easy_header(r->easy, API_VERSION_HEADER, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
-            h = NULL;
-        if ((h != NULL || (status >= 200 && status <= 299)) &&
-            api_version_check(h != NULL ? h->value : NULL, who, why, sizeof(why)) != 0) {
-            detach(c, r);
-            nd->requests++;
-            if (!nd->failed)
-                node_fail(c, r->node, INGEST_EXIT_NODE, "%s", why);
-            req_free(r);
-            return;
-        }
-    }
-    if (rc == CURLE_OK && status >= 200 && status <= 299)
-        note_encodings(r->easy, nd);
-    r->clen = -1;
-    if (r->kind == REQ_BLOB_SIZE)
-        curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &r->clen);
-    r->probe_digest[0] = '\0';
-    if (r->kind == REQ_PROBE && rc == CURLE_OK) {
-        struct curl_header *h = NULL;
-
-        if (curl_easy_header(r->easy, API_RELEASE_DIGEST_HEADER, 0, CURLH_HEADER, -1, &h) ==
-                CURLHE_OK &&
-            h != NULL && strlen(h->value) == STORE_HEX_LEN)
-            memcpy(r->probe_digest, h->value, STORE_HEX_LEN + 1);
-    }
-    detach(c, r);
-    nd->requests++;
-    if (nd->failed) {
-        req_free(r);
-        return;
-    }
-    if (r->local_error) {
-        node_fail(c, r->node, INGEST_EXIT_LOCAL, "%s", r->local_msg);
-        req_free(r);
-        return;
-    }
-    if (rc != CURLE_OK) {
-        tls_client_strerror(rc, c->o.cacert, why, sizeof(why));
-        retry = retryable_curl(rc) && !tls_client_fatal(rc); /* never retried, never downgraded */
-    } else if (status >= 200 && status <= 299) {
+    if (status >= 200 && status <= 299) {
+        note_encodings(r, &c->nodes[r->node]);
         on_success(c, r, status);
-        req_free(r);
-        return;
-    } else if (retryable_status(status)) {
-        char reason[200];
-
-        api_answer_error(r->resp.data, r->resp.len, reason, sizeof(reason));
-        snprintf(why, sizeof(why), "HTTP %ld%s%s", status, reason[0] ? ": " : "", reason);
-        retry = 1;
     } else {
         on_refusal(c, r, status);
-        req_free(r);
-        return;
     }
-    if (!retry || r->attempts >= c->o.retries) {
-        node_fail(c, r->node, INGEST_EXIT_NODE, "%s failed%s: %s", kind_name(r->kind),
-                  retry ? " after retries" : "", why);
-        req_free(r);
-        return;
-    }
-    r->attempts++;
-    nd->retries++;
-    r->ready_at = ingest_now() + backoff(c, r->attempts);
-    enqueue(c, r, 1);
-}
-
-/* Runs every queued request to completion (or node failure). */
-static void run(struct ingest_client *c)
-{
-    for (;;) {
-        double now = ingest_now(), next = now + 0.1;
-        int work = 0, running = 0, left = 0, finished = 0;
-        size_t ni;
-        CURLMsg *m;
-
-        for (ni = 0; ni < c->n; ni++) {
-            struct req **p = &c->pending[ni];
-
-            while (*p != NULL) {
-                struct req *r = *p;
-
-                if (c->nodes[ni].failed)
-                    break;
-                if (c->active[ni] >= c->o.jobs)
-                    break;
-                if (r->ready_at > now) {
-                    if (r->ready_at < next)
-                        next = r->ready_at;
-                    p = &r->next;
-                    continue;
-                }
-                *p = r->next;
-                r->next = NULL;
-                if (start(c, r) != 0) {
-                    req_free(r);
-                    node_fail(c, ni, INGEST_EXIT_LOCAL, "cannot start a transfer");
-                    break;
-                }
-            }
-            if (c->pending[ni] != NULL || c->active[ni] > 0)
-                work = 1;
-        }
-        if (!work)
-            break;
-        curl_multi_perform(c->multi, &running);
-        while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
-            struct req *r = NULL;
-
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-            finish(c, r, m->data.result);
-            finished++;
-        }
-        /* A failed node's transfers still running end by themselves; finish() drops them. */
-        now = ingest_now();
-        if (c->o.tick != NULL && now - c->last_tick >= 0.1) {
-            c->last_tick = now;
-            c->o.tick(c->o.tick_arg);
-        }
-        if (finished > 0)
-            continue; /* start what became ready, or notice that all is done */
-        {
-            double wait = next - now;
-            int ms = wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
-
-            if (ms > 100)
-                ms = 100;
-            curl_multi_poll(c->multi, NULL, 0, ms, NULL);
-        }
-    }
-    if (c->o.tick != NULL)
-        c->o.tick(c->o.tick_arg);
 }
 
 /* ------------------------------------------------------------------ */
 /* Phases                                                               */
 
-static struct curl_slist *headers(const char *token, const char *ctype)
-{
-    struct curl_slist *h = NULL;
-    struct ingest_buf b = {0};
-
-    ingest_buf_addf(&b, "Authorization: Bearer %s", token);
-    h = curl_slist_append(h, b.data);
-    explicit_bzero(b.data, b.len);
-    ingest_buf_free(&b);
-    h = curl_slist_append(h, "Expect:");
-    if (ctype != NULL) {
-        ingest_buf_addf(&b, "Content-Type: %s", ctype);
-        h = curl_slist_append(h, b.data);
-        ingest_buf_free(&b);
-    }
-    return h;
-}
-
 struct ingest_client *ingest_client_new(const char *const *urls, size_t n, struct ingest_site *s,
                                         const struct ingest_client_opts *o)
 {
-    struct ingest_client *c;
+    struct ingest_client *c = ingest_xcalloc(1, sizeof(*c));
     size_t i;
 
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return NULL;
-    c = ingest_xcalloc(1, sizeof(*c));
-    c->multi = curl_multi_init();
-    if (c->multi == NULL) {
-        free(c);
-        return NULL;
-    }
     c->s = s;
     c->o = *o;
     if (c->o.jobs < 1)
@@ -927,13 +605,7 @@ struct ingest_client *ingest_client_new(const char *const *urls, size_t n, struc
     if (c->o.bundle_files < 1)
         c->o.bundle_files = 1;
     c->n = n;
-    c->nodes = ingest_xcalloc(n, sizeof(*c->nodes));
-    c->pending = ingest_xcalloc(n, sizeof(*c->pending));
-    c->active = ingest_xcalloc(n, sizeof(*c->active));
-    c->hdr_json = ingest_xcalloc(n, sizeof(*c->hdr_json));
-    c->hdr_bundle = ingest_xcalloc(n, sizeof(*c->hdr_bundle));
-    c->hdr_octet = ingest_xcalloc(n, sizeof(*c->hdr_octet));
-    c->hdr_none = ingest_xcalloc(n, sizeof(*c->hdr_none));
+    c->nodes = ingest_xcalloc(n ? n : 1, sizeof(*c->nodes));
     for (i = 0; i < n; i++) {
         size_t ul = strlen(urls[i]);
 
@@ -942,13 +614,12 @@ struct ingest_client *ingest_client_new(const char *const *urls, size_t n, struc
         c->nodes[i].url = ingest_xstrndup(urls[i], ul);
         c->nodes[i].lacks = ingest_xcalloc(s->nblobs ? s->nblobs : 1, 1);
         c->nodes[i].encodings = (1u << STORE_ENC_GZIP) | (1u << STORE_ENC_BR);
-        c->hdr_json[i] = headers(o->token, "application/json");
-        c->hdr_bundle[i] = headers(o->token, "application/x-origind-bundle");
-        c->hdr_octet[i] = headers(o->token, "application/octet-stream");
-        c->hdr_none[i] = headers(o->token, NULL);
     }
-    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)(n * c->o.jobs + 4));
-    c->seed = (unsigned)getpid() ^ (unsigned)(ingest_now() * 1e6);
+    c->t = ingest_transport_new(c->nodes, n, &c->o, on_answer, c);
+    if (c->t == NULL) {
+        ingest_client_free(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -958,33 +629,16 @@ void ingest_client_free(struct ingest_client *c)
 
     if (c == NULL)
         return;
+    ingest_transport_free(c->t);
     for (i = 0; i < c->n; i++) {
-        struct req *r, *next;
-
-        for (r = c->pending[i]; r != NULL; r = next) {
-            next = r->next;
-            req_free(r);
-        }
         free(c->nodes[i].url);
         free(c->nodes[i].lacks);
         ingest_buf_free(&c->nodes[i].conflicts);
-        curl_slist_free_all(c->hdr_json[i]);
-        curl_slist_free_all(c->hdr_bundle[i]);
-        curl_slist_free_all(c->hdr_octet[i]);
-        curl_slist_free_all(c->hdr_none[i]);
     }
-    curl_multi_cleanup(c->multi);
     free(c->nodes);
-    free(c->pending);
-    free(c->active);
-    free(c->hdr_json);
-    free(c->hdr_bundle);
-    free(c->hdr_octet);
-    free(c->hdr_none);
     free(c->shared_body);
     free(c->release_id);
     free(c);
-    curl_global_cleanup();
 }
 
 struct ingest_site *ingest_client_site(struct ingest_client *c)
@@ -1004,7 +658,7 @@ void ingest_client_fail_all(struct ingest_client *c, int cls, const char *msg)
 
     for (i = 0; i < c->n; i++) {
         if (!c->nodes[i].failed)
-            node_fail(c, i, cls, "%s", msg);
+            ingest_transport_fail(c->t, i, cls, "%s", msg);
     }
 }
 
@@ -1018,20 +672,10 @@ static void set_shared(struct ingest_client *c, char *body, size_t len)
 void ingest_client_probe(struct ingest_client *c, const char *id)
 {
     struct ingest_buf path = {0};
-    size_t i;
 
     ingest_buf_addf(&path, "%s/%s", API_PATH_RELEASES, id);
-    for (i = 0; i < c->n; i++) {
-        struct req *r;
-
-        if (c->nodes[i].failed)
-            continue;
-        r = req_new(c, i, REQ_PROBE, "HEAD", path.data);
-        r->hdrs = c->hdr_none[i];
-        enqueue(c, r, 0);
-    }
+    to_every_node(c, REQ_PROBE, "HEAD", path.data, NULL, 0, 0);
     ingest_buf_free(&path);
-    run(c);
 }
 
 void ingest_client_set_unchanged(struct ingest_client *c, size_t ni,
@@ -1055,18 +699,7 @@ void ingest_client_missing(struct ingest_client *c)
         ask += !c->nodes[i].failed && !c->nodes[i].unchanged;
     body = ask > 0 ? ingest_json_missing_request(c->s, &len) : NULL;
     set_shared(c, body, body != NULL ? len : 0);
-    for (i = 0; i < c->n; i++) {
-        struct req *r;
-
-        if (c->nodes[i].failed || c->nodes[i].unchanged)
-            continue;
-        r = req_new(c, i, REQ_MISSING, "POST", "/v1/missing");
-        r->hdrs = c->hdr_json[i];
-        r->mem = c->shared_body;
-        r->mem_len = c->shared_len;
-        enqueue(c, r, 0);
-    }
-    run(c);
+    to_every_node(c, REQ_MISSING, "POST", "/v1/missing", c->shared_body, c->shared_len, 1);
     for (b = 0; b < c->s->nblobs; b++) {
         c->s->blobs[b].needed = 0;
         for (i = 0; i < c->n; i++) {
@@ -1074,6 +707,21 @@ void ingest_client_missing(struct ingest_client *c)
                 c->s->blobs[b].needed = 1;
         }
     }
+}
+
+/* An upload of one item (blob of the site, encoding enc) alone to node ni. */
+static struct ingest_req *upload_one(struct ingest_client *c, size_t ni, enum req_kind kind,
+                                     const char *path, size_t blob, int enc)
+{
+    struct ingest_req *r = upload_new(c, ni, kind, "PUT", path, 1);
+    struct upload *u = r->body;
+
+    u->items = ingest_xcalloc(1, sizeof(*u->items));
+    u->items[0].blob = blob;
+    u->items[0].enc = enc;
+    u->nitems = 1;
+    r->body_len = item_len(c->s, &u->items[0]);
+    return r;
 }
 
 static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob)
@@ -1085,28 +733,34 @@ static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob)
     store_digest_to_hex(b->digest, hex);
     for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT; enc++) {
         struct ingest_buf path = {0};
-        struct req *r;
 
         if (b->var[enc].data == NULL || !(c->nodes[ni].encodings & (1u << enc)))
             continue;
         ingest_buf_addf(&path, "/v1/blobs/%s/%s", hex, store_encoding_name(enc));
-        r = req_new(c, ni, REQ_VARIANT, "PUT", path.data);
+        ingest_req_queue(c->t, upload_one(c, ni, REQ_VARIANT, path.data, blob, enc), 1);
         ingest_buf_free(&path);
-        r->hdrs = c->hdr_octet[ni];
-        r->items = ingest_xcalloc(1, sizeof(*r->items));
-        r->items[0].blob = blob;
-        r->items[0].enc = enc;
-        r->nitems = 1;
-        r->raw = 1;
-        r->body_len = b->var[enc].len;
-        enqueue(c, r, 1);
     }
+}
+
+/* Adds the record of item (blob, enc) of len payload bytes to bundle u. */
+static void bundle_add(struct ingest_req *bundle, size_t *cap, size_t blob, int enc, uint64_t len)
+{
+    struct upload *u = bundle->body;
+
+    if (u->nitems == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        u->items = ingest_xrealloc(u->items, *cap * sizeof(*u->items));
+    }
+    u->items[u->nitems].blob = blob;
+    u->items[u->nitems].enc = enc;
+    u->nitems++;
+    bundle->body_len += REC_HDR + len;
 }
 
 static void plan_uploads(struct ingest_client *c, size_t ni)
 {
     struct ingest_node *nd = &c->nodes[ni];
-    struct req *bundle = NULL;
+    struct ingest_req *bundle = NULL;
     size_t b, cap = 0;
     uint64_t need;
     int enc;
@@ -1116,25 +770,16 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
         const struct ingest_blob *bl = &c->s->blobs[b];
         char hex[STORE_HEX_LEN + 1];
         struct ingest_buf path = {0};
-        struct req *r;
 
         if (!nd->lacks[b] || bl->size <= c->o.bundle_bytes)
             continue;
         store_digest_to_hex(bl->digest, hex);
         ingest_buf_addf(&path, "/v1/blobs/%s", hex);
-        r = req_new(c, ni, REQ_BLOB, "PUT", path.data);
+        ingest_req_queue(c->t, upload_one(c, ni, REQ_BLOB, path.data, b, STORE_ENC_IDENTITY), 0);
         ingest_buf_free(&path);
-        r->hdrs = c->hdr_octet[ni];
-        r->items = ingest_xcalloc(1, sizeof(*r->items));
-        r->items[0].blob = b;
-        r->items[0].enc = STORE_ENC_IDENTITY;
-        r->nitems = 1;
-        r->raw = 1;
-        r->body_len = bl->size;
         nd->bytes_planned += bl->size;
         for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT; enc++)
             nd->bytes_planned += (nd->encodings & (1u << enc)) ? bl->var[enc].len : 0;
-        enqueue(c, r, 0);
     }
     for (b = 0; b < c->s->nblobs; b++) {
         const struct ingest_blob *bl = &c->s->blobs[b];
@@ -1150,7 +795,7 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
                         ? REC_HDR + bl->var[enc].len
                         : 0;
         if (bundle != NULL && bundle->body_len + need > c->o.bundle_bytes) {
-            enqueue(c, bundle, 0);
+            ingest_req_queue(c->t, bundle, 0);
             bundle = NULL;
         }
         for (enc = 0; enc < STORE_ENC_COUNT; enc++) {
@@ -1160,27 +805,19 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
                 (bl->var[enc].data == NULL || !(nd->encodings & (1u << enc))))
                 continue;
             if (bundle == NULL) {
-                bundle = req_new(c, ni, REQ_BUNDLE, "POST", "/v1/bundle");
-                bundle->hdrs = c->hdr_bundle[ni];
+                bundle = upload_new(c, ni, REQ_BUNDLE, "POST", "/v1/bundle", 0);
                 cap = 0;
             }
-            if (bundle->nitems == cap) {
-                cap = cap ? cap * 2 : 64;
-                bundle->items = ingest_xrealloc(bundle->items, cap * sizeof(*bundle->items));
-            }
-            bundle->items[bundle->nitems].blob = b;
-            bundle->items[bundle->nitems].enc = enc;
-            bundle->nitems++;
-            bundle->body_len += REC_HDR + len;
+            bundle_add(bundle, &cap, b, enc, len);
             nd->bytes_planned += REC_HDR + len;
         }
-        if (bundle != NULL && bundle->nitems >= c->o.bundle_files) {
-            enqueue(c, bundle, 0);
+        if (bundle != NULL && ((struct upload *)bundle->body)->nitems >= c->o.bundle_files) {
+            ingest_req_queue(c->t, bundle, 0);
             bundle = NULL;
         }
     }
     if (bundle != NULL)
-        enqueue(c, bundle, 0);
+        ingest_req_queue(c->t, bundle, 0);
 }
 
 void ingest_client_upload(struct ingest_client *c)
@@ -1196,7 +833,7 @@ void ingest_client_upload_only(struct ingest_client *c, const unsigned char *onl
         if (!c->nodes[i].failed && !c->nodes[i].unchanged && (only == NULL || only[i]))
             plan_uploads(c, i);
     }
-    run(c);
+    ingest_transport_run(c->t);
 }
 
 void ingest_client_fetch(struct ingest_client *c, char *const *bodies, const size_t *lens)
@@ -1204,17 +841,17 @@ void ingest_client_fetch(struct ingest_client *c, char *const *bodies, const siz
     size_t i;
 
     for (i = 0; i < c->n; i++) {
-        struct req *r;
+        struct ingest_req *r;
 
         if (c->nodes[i].failed || bodies[i] == NULL)
             continue;
-        r = req_new(c, i, REQ_FETCH, "POST", API_PATH_FETCH);
-        r->hdrs = c->hdr_json[i];
+        r = req_new(c, i, REQ_FETCH, "POST", API_PATH_FETCH, INGEST_CT_JSON);
+        r->stall_s = FETCH_WAIT_S;
         r->mem = bodies[i];
         r->mem_len = lens[i];
-        enqueue(c, r, 0);
+        ingest_req_queue(c->t, r, 0);
     }
-    run(c);
+    ingest_transport_run(c->t);
 }
 
 void ingest_client_publish(struct ingest_client *c, const char *id)
@@ -1232,32 +869,21 @@ void ingest_client_publish(struct ingest_client *c, const char *id)
     free(c->release_id);
     c->release_id = ingest_xstrdup(id);
     ingest_buf_addf(&path, "/v1/releases/%s", id);
-    for (i = 0; i < c->n; i++) {
-        struct req *r;
-
-        if (c->nodes[i].failed || c->nodes[i].unchanged)
-            continue;
-        r = req_new(c, i, REQ_PUBLISH, "PUT", path.data);
-        r->hdrs = c->hdr_json[i];
-        r->mem = c->shared_body;
-        r->mem_len = c->shared_len;
-        enqueue(c, r, 0);
-    }
+    to_every_node(c, REQ_PUBLISH, "PUT", path.data, c->shared_body, c->shared_len, 1);
     ingest_buf_free(&path);
-    run(c);
 }
 
-static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct req *got)
+static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct ingest_req *got)
 {
     struct ingest_buf body = {0};
     struct api_release rel;
     char why[API_WHY_MAX];
-    struct req *r;
+    struct ingest_req *r;
     size_t i;
 
     if (api_release_decode(got->resp.data, got->resp.len, c->release_id, &rel, why, sizeof(why)) !=
         0) {
-        node_fail(c, ni, INGEST_EXIT_NODE, "malformed release answer: %s", why);
+        ingest_transport_fail(c->t, ni, INGEST_EXIT_NODE, "malformed release answer: %s", why);
         return;
     }
     ingest_buf_add(&body, "{\"digests\":[", 12);
@@ -1271,34 +897,23 @@ static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const str
     c->nodes[ni].verified_files = rel.n;
     store_digest_to_hex(rel.digest, c->nodes[ni].digest);
     api_release_free(&rel);
-    r = req_new(c, ni, REQ_VERIFY_MISSING, "POST", API_PATH_MISSING);
-    r->hdrs = c->hdr_json[ni];
+    r = req_new(c, ni, REQ_VERIFY_MISSING, "POST", API_PATH_MISSING, INGEST_CT_JSON);
     r->mem_owned = body.data;
     r->mem = body.data;
     r->mem_len = body.len;
-    enqueue(c, r, 1);
+    ingest_req_queue(c->t, r, 1);
 }
 
 /* GET /v1/releases/<id> on every healthy node; on_success decodes each. */
 static void get_release_phase(struct ingest_client *c, const char *id)
 {
     struct ingest_buf path = {0};
-    size_t i;
 
     free(c->release_id);
     c->release_id = ingest_xstrdup(id);
     ingest_buf_addf(&path, "/v1/releases/%s", id);
-    for (i = 0; i < c->n; i++) {
-        struct req *r;
-
-        if (c->nodes[i].failed)
-            continue;
-        r = req_new(c, i, REQ_GET_RELEASE, "GET", path.data);
-        r->hdrs = c->hdr_none[i];
-        enqueue(c, r, 0);
-    }
+    to_every_node(c, REQ_GET_RELEASE, "GET", path.data, NULL, 0, 0);
     ingest_buf_free(&path);
-    run(c);
 }
 
 void ingest_client_verify(struct ingest_client *c, const char *id)
@@ -1306,7 +921,7 @@ void ingest_client_verify(struct ingest_client *c, const char *id)
     get_release_phase(c, id);
 }
 
-static void deliver_release(struct ingest_client *c, const struct req *got)
+static void deliver_release(struct ingest_client *c, const struct ingest_req *got)
 {
     struct api_release rel;
     char why[API_WHY_MAX];
@@ -1314,7 +929,8 @@ static void deliver_release(struct ingest_client *c, const struct req *got)
 
     if (api_release_decode(got->resp.data, got->resp.len, c->release_id, &rel, why, sizeof(why)) !=
         0) {
-        node_fail(c, got->node, INGEST_EXIT_NODE, "malformed release answer: %s", why);
+        ingest_transport_fail(c->t, got->node, INGEST_EXIT_NODE, "malformed release answer: %s",
+                              why);
         return;
     }
     c->nodes[got->node].verified_files = rel.n;
@@ -1322,7 +938,8 @@ static void deliver_release(struct ingest_client *c, const struct req *got)
     rc = c->release_fn(c->fn_arg, got->node, &rel);
     api_release_free(&rel);
     if (rc != 0)
-        node_fail(c, got->node, INGEST_EXIT_LOCAL, "out of memory reading the release");
+        ingest_transport_fail(c->t, got->node, INGEST_EXIT_LOCAL,
+                              "out of memory reading the release");
 }
 
 void ingest_client_get_release(struct ingest_client *c, const char *id,
@@ -1343,16 +960,15 @@ void ingest_client_blob_sizes(struct ingest_client *c, size_t ni, const unsigned
     c->sizes = sizes;
     for (i = 0; i < n && !c->nodes[ni].failed; i++) {
         char hex[STORE_HEX_LEN + 1], path[sizeof(API_PATH_BLOBS) + STORE_HEX_LEN + 2];
-        struct req *r;
+        struct ingest_req *r;
 
         store_digest_to_hex(digests + i * STORE_DIGEST_LEN, hex);
         snprintf(path, sizeof(path), "%s/%s", API_PATH_BLOBS, hex);
-        r = req_new(c, ni, REQ_BLOB_SIZE, "HEAD", path);
-        r->hdrs = c->hdr_none[ni];
+        r = req_new(c, ni, REQ_BLOB_SIZE, "HEAD", path, INGEST_CT_NONE);
         r->idx = i;
-        enqueue(c, r, 0);
+        ingest_req_queue(c->t, r, 0);
     }
-    run(c);
+    ingest_transport_run(c->t);
     c->sizes = NULL;
 }
 
@@ -1361,20 +977,9 @@ void ingest_client_list_releases(struct ingest_client *c,
                                            uint64_t files),
                                  void *arg)
 {
-    size_t i;
-
     c->list_fn = fn;
     c->fn_arg = arg;
-    for (i = 0; i < c->n; i++) {
-        struct req *r;
-
-        if (c->nodes[i].failed)
-            continue;
-        r = req_new(c, i, REQ_LIST_RELEASES, "GET", API_PATH_RELEASES);
-        r->hdrs = c->hdr_none[i];
-        enqueue(c, r, 0);
-    }
-    run(c);
+    to_every_node(c, REQ_LIST_RELEASES, "GET", API_PATH_RELEASES, NULL, 0, 0);
     c->list_fn = NULL;
 }
 
@@ -1382,43 +987,17 @@ void ingest_client_prune(struct ingest_client *c, const char *body, size_t len,
                          void (*fn)(void *arg, size_t node, const struct api_prune_answer *a),
                          void *arg)
 {
-    size_t i;
-
     c->prune_fn = fn;
     c->fn_arg = arg;
-    for (i = 0; i < c->n; i++) {
-        struct req *r;
-
-        if (c->nodes[i].failed)
-            continue;
-        r = req_new(c, i, REQ_PRUNE, "POST", API_PATH_PRUNE);
-        r->hdrs = c->hdr_json[i];
-        r->mem = body;
-        r->mem_len = len;
-        enqueue(c, r, 0);
-    }
-    run(c);
+    to_every_node(c, REQ_PRUNE, "POST", API_PATH_PRUNE, body, len, 0);
     c->prune_fn = NULL;
 }
 
 void ingest_client_exchange(struct ingest_client *c, const char *method, const char *path,
                             const char *body, size_t len, ingest_exchange_fn *fn, void *arg)
 {
-    size_t i;
-
     c->exchange_fn = fn;
     c->fn_arg = arg;
-    for (i = 0; i < c->n; i++) {
-        struct req *r;
-
-        if (c->nodes[i].failed)
-            continue;
-        r = req_new(c, i, REQ_EXCHANGE, method, path);
-        r->hdrs = body != NULL ? c->hdr_json[i] : c->hdr_none[i];
-        r->mem = body;
-        r->mem_len = len;
-        enqueue(c, r, 0);
-    }
-    run(c);
+    to_every_node(c, REQ_EXCHANGE, method, path, body, len, 0);
     c->exchange_fn = NULL;
 }

@@ -1,7 +1,8 @@
 /*
- * node.h - the origind admin-API client of origin-ingest: every node at once
- * over one libcurl multi handle, HTTP/1.1 keep-alive, bounded parallel
- * transfers per node, retries with exponential backoff and jitter.
+ * node.h - the origind admin-API client of origin-ingest: the phases of a
+ * push, verify, manifest and prune, each on every node at once (carried by
+ * transport.h: one libcurl multi handle, bounded transfers per node,
+ * retries with backoff).
  *
  * Phases (each runs on every node still healthy, concurrently):
  *   ingest_client_probe()    HEAD /v1/releases/<id>: each node's release digest
@@ -18,14 +19,10 @@
  * A node that fails is marked (struct ingest_node.failed) and left out of
  * later phases; the others go on.
  *
- * Retries: connection errors and 5xx (but 501, 505, 507) are retried up to
- * `retries` times, waiting base*2^n (base 250 ms, cap 8 s) scaled by a random
- * factor in [0.5, 1]. 4xx is never retried, nor a TLS failure that
- * retrying cannot fix (tls_client_fatal: e.g. a certificate that does not
- * verify against --cacert).
- *
- * Versioning: a 2xx answer is trusted only with a compatible Origind-Api
- * header (api_version_check); another version fails the node.
+ * Requests travel on transport.h: its retries (connection errors and 5xx
+ * but 501, 505, 507; backoff with jitter), its API version check (a 2xx is
+ * trusted only from a compatible node; another version fails the node) and
+ * its way of failing a node hold for every phase.
  *
  * Threads: a client is used by one thread.
  */
