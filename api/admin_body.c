@@ -3,7 +3,7 @@
  * ({"digests":[...]} and {"files":[...]}) into digests and store_file
  * entries, with a fast scanner for the canonical form and jansson for the
  * rest; the GET /v1/blobs cursor parameters; the POST /v1/bundle record
- * framing (contract in admin_body.h).
+ * framing, read and written (contract in admin_body.h).
  *
  * Not for: HTTP answers, store calls, anything libmicrohttpd (admin.c).
  */
@@ -386,6 +386,17 @@ static uint64_t be64(const unsigned char *p)
     for (i = 0; i < 8; i++)
         v = (v << 8) | p[i];
     return v;
+}
+
+void admin_bundle_header(unsigned kind, const unsigned char digest[STORE_DIGEST_LEN], uint64_t len,
+                         unsigned char out[ADMIN_BUNDLE_HDR_LEN])
+{
+    size_t k;
+
+    out[0] = (unsigned char)kind;
+    memcpy(out + 1, digest, STORE_DIGEST_LEN);
+    for (k = 0; k < 8; k++)
+        out[1 + STORE_DIGEST_LEN + k] = (unsigned char)(len >> (56 - 8 * k));
 }
 
 int admin_bundle_next(const unsigned char *body, size_t len, size_t *off,

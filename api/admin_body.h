@@ -2,10 +2,12 @@
  * admin_body.h - parsing of the admin API's request inputs, as pure
  * functions: the two large JSON bodies (the digest batch of POST /v1/missing
  * and the file list of PUT /v1/releases/<id>), the cursor parameters of
- * GET /v1/blobs and the record framing of POST /v1/bundle.
+ * GET /v1/blobs and the record framing of POST /v1/bundle (read, and the
+ * record header written: admin_bundle_header).
  *
  * Part of the node API module (api/, beside api.h, which holds the answers).
- * For: server/admin.c (which maps the results to HTTP answers), the unit
+ * For: server/admin.c (which maps the results to HTTP answers),
+ * tools/node.c (which streams bundles), the unit
  * tests (tests/unit/test_admin_body.c) and the fuzz drivers
  * (tests/fuzz/fuzz_missing_body.c, fuzz_release_body.c, fuzz_list_params.c,
  * fuzz_bundle.c).
@@ -118,6 +120,12 @@ int admin_parse_list_params(const char *after, const char *limit,
 /* POST /v1/bundle: records kind(1) | sha256(32) | length(8, BE) | bytes */
 
 #define ADMIN_BUNDLE_HDR_LEN (1 + STORE_DIGEST_LEN + 8)
+
+/* Writes the header of a record of kind (enum store_encoding), digest and
+ * len payload bytes into out: what origin-ingest streams before each
+ * payload. Never fails. */
+void admin_bundle_header(unsigned kind, const unsigned char digest[STORE_DIGEST_LEN], uint64_t len,
+                         unsigned char out[ADMIN_BUNDLE_HDR_LEN]);
 
 /* One bundle record; digest and data point into the body. */
 struct admin_bundle_record {

@@ -628,32 +628,21 @@ out:
 char *api_missing_encode(const unsigned char (*digests)[STORE_DIGEST_LEN],
                          const unsigned char *missing, size_t n, size_t *len)
 {
-    static const char head[] = "{\"missing\":[";
-    size_t i, k = 0, l = 0, cnt = 0;
-    char *text;
+    json_t *arr = json_array();
+    size_t i;
 
-    for (i = 0; i < n; i++)
-        cnt += missing[i] != 0;
-    text = malloc(sizeof(head) + cnt * (STORE_HEX_LEN + 3) + 3);
-    if (text == NULL)
-        return NULL;
-    memcpy(text, head, sizeof(head) - 1);
-    l = sizeof(head) - 1;
-    for (i = 0; i < n; i++) {
+    for (i = 0; arr != NULL && i < n; i++) {
+        char hex[STORE_HEX_LEN + 1];
+
         if (!missing[i])
             continue;
-        if (k++ > 0)
-            text[l++] = ',';
-        text[l++] = '"';
-        store_digest_to_hex(digests[i], text + l);
-        l += STORE_HEX_LEN;
-        text[l++] = '"';
+        store_digest_to_hex(digests[i], hex);
+        if (json_array_append_new(arr, json_string(hex)) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
     }
-    memcpy(text + l, "]}", 2);
-    l += 2;
-    text[l] = '\0';
-    *len = l;
-    return text;
+    return arr != NULL ? api__dump(json_pack("{s:o}", "missing", arr), len) : NULL;
 }
 
 int api_answer_publish_digest(const char *body, size_t len, unsigned char out[STORE_DIGEST_LEN])

@@ -2,8 +2,9 @@
  * api.h - the origind node API, in one place: the paths, the limits, the
  * public paths no release may bind, the API version and how it is stated,
  * the release digest, and the canonical encoders and strict decoders of
- * every admin answer. The request bodies (missing list, release, cursor
- * parameters, bundle framing) are parsed by admin_body.h beside it.
+ * every admin answer and request. The large request bodies (missing list,
+ * release), the cursor parameters and the bundle framing are parsed by
+ * admin_body.h beside it.
  *
  * For: server/admin.c, server/admin_prune.c and server/admin_fetch.c (which
  * answer), server/peer.c (which reads a peer's answers) and tools/node.c and
@@ -252,6 +253,29 @@ struct api_blob_entry {
 int api_blob_page_decode(const char *body, size_t len, const unsigned char *after,
                          struct api_blob_entry *out, size_t max, size_t *n, int *has_next,
                          unsigned char next_out[STORE_DIGEST_LEN], char *why, size_t why_size);
+
+/* ------------------------------------------------------------------ */
+/* Push requests (api_push.c)                                           */
+
+/* POST /v1/missing asks which of the digests a node lacks:
+ *   {"digests":["<hex>",...]}
+ * PUT /v1/releases/<id> publishes a release:
+ *   {"files":[{"path":"/..","sha256":"<hex>","type":"..","published":<unix s>},...]}
+ * (published: the path's first publish time for the fleet; a node that has
+ * the path bound already keeps its own). Both are written compact, members
+ * in that order: the form admin_body.h's fast scanners take. */
+
+/* Encodes the missing request for digests[0..n) in the order given.
+ * Returns malloc'd text (caller frees) and *len, or NULL on allocation
+ * failure. */
+char *api_missing_request_encode(const unsigned char (*digests)[STORE_DIGEST_LEN], size_t n,
+                                 size_t *len);
+
+/* Encodes the release request for files[0..n) in the order given (path,
+ * digest, type and published of each). Returns malloc'd text (caller
+ * frees) and *len, or NULL on allocation failure or a path or type that is
+ * not UTF-8. */
+char *api_release_request_encode(const struct store_file *files, size_t n, size_t *len);
 
 /* ------------------------------------------------------------------ */
 /* POST /v1/missing answer                                              */

@@ -1,9 +1,9 @@
 /*
- * manifest.c - JSON that origin-ingest produces (jansson): the manifest read
- * by Symfony's json_manifest_path / webpack-manifest-plugin consumers, and the
- * /v1/missing and /v1/releases request bodies.
+ * manifest.c - the manifest origin-ingest writes (jansson), read by
+ * Symfony's json_manifest_path / webpack-manifest-plugin consumers; the
+ * site's files as the node API lists them (release digest, release request).
  *
- * Not for: parsing answers (api/).
+ * Not for: encoding requests or parsing answers (api/).
  */
 #include "manifest.h"
 
@@ -103,53 +103,6 @@ int ingest_manifest_write(const struct ingest_site *s, const char *path,
     return rc;
 }
 
-char *ingest_json_missing_request(const struct ingest_site *s, size_t *len)
-{
-    struct ingest_buf b = {0};
-    size_t i;
-
-    /* Hand-built: 20,000 fixed-shape entries need no JSON library. */
-    ingest_buf_add(&b, "{\"digests\":[", 12);
-    for (i = 0; i < s->nblobs; i++) {
-        char hex[STORE_HEX_LEN + 1];
-
-        store_digest_to_hex(s->blobs[i].digest, hex);
-        ingest_buf_add(&b, i ? ",\"" : "\"", i ? 2 : 1);
-        ingest_buf_add(&b, hex, STORE_HEX_LEN);
-        ingest_buf_add(&b, "\"", 1);
-    }
-    ingest_buf_add(&b, "]}", 2);
-    *len = b.len;
-    return b.data;
-}
-
-/* Appends v as a JSON string (UTF-8 kept as is, like jansson's default). */
-static void add_json_string(struct ingest_buf *b, const char *v)
-{
-    const char *run = v;
-
-    ingest_buf_add(b, "\"", 1);
-    for (; *v != '\0'; v++) {
-        unsigned char ch = (unsigned char)*v;
-        char esc[8];
-
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        ingest_buf_add(b, run, (size_t)(v - run));
-        if (ch == '"' || ch == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)ch;
-            ingest_buf_add(b, esc, 2);
-        } else {
-            snprintf(esc, sizeof(esc), "\\u%04x", ch);
-            ingest_buf_add(b, esc, 6);
-        }
-        run = v + 1;
-    }
-    ingest_buf_add(b, run, (size_t)(v - run));
-    ingest_buf_add(b, "\"", 1);
-}
-
 int64_t ingest_file_published(const struct ingest_file *f, int64_t now)
 {
     int64_t t = (int64_t)f->mtime.tv_sec;
@@ -157,11 +110,10 @@ int64_t ingest_file_published(const struct ingest_file *f, int64_t now)
     return t < 1 ? 1 : t > now ? now : t;
 }
 
-int ingest_release_digest(const struct ingest_site *s, unsigned char out[STORE_DIGEST_LEN])
+struct store_file *ingest_site_store_files(const struct ingest_site *s, int64_t now)
 {
     struct store_file *sf = ingest_xcalloc(s->nfiles ? s->nfiles : 1, sizeof(*sf));
     size_t i;
-    int rc;
 
     for (i = 0; i < s->nfiles; i++) {
         sf[i].path = s->files[i].path;
@@ -169,41 +121,18 @@ int ingest_release_digest(const struct ingest_site *s, unsigned char out[STORE_D
         memcpy(sf[i].digest, s->files[i].digest, STORE_DIGEST_LEN);
         sf[i].type = s->files[i].type;
         sf[i].type_len = strlen(s->files[i].type);
+        sf[i].published = ingest_file_published(&s->files[i], now);
     }
-    rc = api_release_digest(sf, s->nfiles, out);
-    free(sf);
-    return rc;
+    return sf;
 }
 
-char *ingest_json_release_request(const struct ingest_site *s, size_t *len)
+int ingest_release_digest(const struct ingest_site *s, unsigned char out[STORE_DIGEST_LEN])
 {
-    struct ingest_buf b = {0};
-    size_t i;
+    struct store_file *sf = ingest_site_store_files(s, (int64_t)time(NULL));
+    int rc = api_release_digest(sf, s->nfiles, out);
 
-    /* Hand-built (built once, sent to every node): the compact canonical
-     * shape {"files":[{"path":..,"sha256":..,"type":..,"published":N},...]}.
-     * published stamps the path's first publish time for the whole fleet:
-     * the file's modification time (never later than now), so every node,
-     * pushed now or later from the same build, binds it with the same
-     * Last-Modified; a node that has the path already keeps its own. */
-    int64_t now = (int64_t)time(NULL);
-    ingest_buf_add(&b, "{\"files\":[", 10);
-    for (i = 0; i < s->nfiles; i++) {
-        const struct ingest_file *f = &s->files[i];
-        char hex[STORE_HEX_LEN + 1];
-
-        store_digest_to_hex(f->digest, hex);
-        ingest_buf_add(&b, i ? ",{\"path\":" : "{\"path\":", i ? 9 : 8);
-        add_json_string(&b, f->path);
-        ingest_buf_add(&b, ",\"sha256\":\"", 11);
-        ingest_buf_add(&b, hex, STORE_HEX_LEN);
-        ingest_buf_add(&b, "\",\"type\":", 9);
-        add_json_string(&b, f->type);
-        ingest_buf_addf(&b, ",\"published\":%lld}", (long long)ingest_file_published(f, now));
-    }
-    ingest_buf_add(&b, "]}", 2);
-    *len = b.len;
-    return b.data;
+    free(sf);
+    return rc;
 }
 
 static int unhex(int c)

@@ -1,6 +1,6 @@
 /*
- * manifest.h - the JSON documents origin-ingest writes: the asset manifest
- * for the application, and the request bodies for the admin API.
+ * manifest.h - the asset manifest origin-ingest writes for the application,
+ * and the site's files as the node API lists them.
  */
 #ifndef ORIGIN_INGEST_MANIFEST_H
 #define ORIGIN_INGEST_MANIFEST_H
@@ -33,16 +33,15 @@ char *ingest_manifest_render(const struct ingest_site *s, enum ingest_manifest_f
 /* The SRI value "sha256-<base64>" of digest into out (at least 52 bytes). */
 void ingest_sri(const unsigned char *digest, char *out, size_t outlen);
 
-/* {"digests": ["<hex>", ...]} for every blob of s. Caller frees. */
-char *ingest_json_missing_request(const struct ingest_site *s, size_t *len);
-
-/* {"files": [{"path", "sha256", "type", "published"}, ...]} for every file
- * (published: ingest_file_published() with the current time). Caller frees. */
-char *ingest_json_release_request(const struct ingest_site *s, size_t *len);
-
 /* The first-publish time origin-ingest stamps on f: its modification time
  * at hash time, clamped to 1..now. */
 int64_t ingest_file_published(const struct ingest_file *f, int64_t now);
+
+/* Every file of s as the node API lists it: published path, digest, type,
+ * and published (ingest_file_published() with now); path and type borrowed
+ * from s. Returns a malloc'd array of s->nfiles entries (caller frees;
+ * never NULL: exits on out of memory). */
+struct store_file *ingest_site_store_files(const struct ingest_site *s, int64_t now);
 
 /* The release digest (api.h) of every file of s (published paths, digests,
  * types). Returns 0, or -1 if a path or type cannot be listed. */

@@ -20,12 +20,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "admin_body.h"
 #include "api.h"
 #include "hash.h"
 #include "manifest.h"
 #include "transport.h"
 
-#define REC_HDR      (1 + STORE_DIGEST_LEN + 8)
+#define REC_HDR      ADMIN_BUNDLE_HDR_LEN
 #define PRUNE_WAIT_S 900L /* a node answers a prune only once its store is done */
 #define FETCH_WAIT_S 900L /* ... and a fetch once what it pulled is committed */
 
@@ -104,12 +105,9 @@ static ssize_t upload_read(void *arg, char *buf, size_t cap, char *why, size_t w
 
         if (u->cur_off < hdr) {
             unsigned char h[REC_HDR];
-            size_t k, take;
+            size_t take;
 
-            h[0] = (unsigned char)it->enc;
-            memcpy(h + 1, b->digest, STORE_DIGEST_LEN);
-            for (k = 0; k < 8; k++)
-                h[1 + STORE_DIGEST_LEN + k] = (unsigned char)(plen >> (56 - 8 * k));
+            admin_bundle_header((unsigned)it->enc, b->digest, plen, h);
             take = (size_t)(hdr - u->cur_off);
             if (take > cap - out)
                 take = cap - out;
@@ -692,13 +690,23 @@ void ingest_client_set_unchanged(struct ingest_client *c, size_t ni,
 
 void ingest_client_missing(struct ingest_client *c)
 {
-    size_t i, b, len, ask = 0;
-    char *body;
+    size_t i, b, len = 0, ask = 0;
+    char *body = NULL;
 
     for (i = 0; i < c->n; i++)
         ask += !c->nodes[i].failed && !c->nodes[i].unchanged;
-    body = ask > 0 ? ingest_json_missing_request(c->s, &len) : NULL;
-    set_shared(c, body, body != NULL ? len : 0);
+    if (ask > 0) {
+        unsigned char(*d)[STORE_DIGEST_LEN] = ingest_xcalloc(c->s->nblobs + 1, sizeof(*d));
+
+        for (b = 0; b < c->s->nblobs; b++)
+            memcpy(d[b], c->s->blobs[b].digest, STORE_DIGEST_LEN);
+        body = api_missing_request_encode(d, c->s->nblobs, &len);
+        free(d);
+        if (body == NULL)
+            ingest_client_fail_all(c, INGEST_EXIT_LOCAL,
+                                   "out of memory encoding the missing check");
+    }
+    set_shared(c, body, len);
     to_every_node(c, REQ_MISSING, "POST", "/v1/missing", c->shared_body, c->shared_len, 1);
     for (b = 0; b < c->s->nblobs; b++) {
         c->s->blobs[b].needed = 0;
@@ -857,14 +865,25 @@ void ingest_client_fetch(struct ingest_client *c, char *const *bodies, const siz
 void ingest_client_publish(struct ingest_client *c, const char *id)
 {
     struct ingest_buf path = {0};
-    size_t i, len, ask = 0;
+    struct store_file *sf;
+    size_t i, len = 0, ask = 0;
     char *body;
 
     for (i = 0; i < c->n; i++)
         ask += !c->nodes[i].failed && !c->nodes[i].unchanged;
     if (ask == 0)
         return;
-    body = ingest_json_release_request(c->s, &len);
+    /* published stamps each path's first publish time for the whole fleet:
+     * the file's modification time (never later than now), so every node,
+     * pushed now or later from the same build, binds it with the same
+     * Last-Modified; a node that has the path already keeps its own */
+    sf = ingest_site_store_files(c->s, (int64_t)time(NULL));
+    body = api_release_request_encode(sf, c->s->nfiles, &len);
+    free(sf);
+    if (body == NULL) {
+        ingest_client_fail_all(c, INGEST_EXIT_LOCAL, "cannot encode the release request");
+        return;
+    }
     set_shared(c, body, len);
     free(c->release_id);
     c->release_id = ingest_xstrdup(id);
@@ -875,32 +894,34 @@ void ingest_client_publish(struct ingest_client *c, const char *id)
 
 static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct ingest_req *got)
 {
-    struct ingest_buf body = {0};
+    unsigned char(*d)[STORE_DIGEST_LEN];
     struct api_release rel;
-    char why[API_WHY_MAX];
+    char why[API_WHY_MAX], *body;
     struct ingest_req *r;
-    size_t i;
+    size_t i, len = 0;
 
     if (api_release_decode(got->resp.data, got->resp.len, c->release_id, &rel, why, sizeof(why)) !=
         0) {
         ingest_transport_fail(c->t, ni, INGEST_EXIT_NODE, "malformed release answer: %s", why);
         return;
     }
-    ingest_buf_add(&body, "{\"digests\":[", 12);
-    for (i = 0; i < rel.n; i++) {
-        char hex[STORE_HEX_LEN + 1];
-
-        store_digest_to_hex(rel.files[i].digest, hex);
-        ingest_buf_addf(&body, "%s\"%s\"", i ? "," : "", hex);
-    }
-    ingest_buf_add(&body, "]}", 2);
+    d = ingest_xcalloc(rel.n + 1, sizeof(*d));
+    for (i = 0; i < rel.n; i++)
+        memcpy(d[i], rel.files[i].digest, STORE_DIGEST_LEN);
+    body = api_missing_request_encode(d, rel.n, &len);
+    free(d);
     c->nodes[ni].verified_files = rel.n;
     store_digest_to_hex(rel.digest, c->nodes[ni].digest);
     api_release_free(&rel);
+    if (body == NULL) {
+        ingest_transport_fail(c->t, ni, INGEST_EXIT_LOCAL,
+                              "out of memory encoding the missing check");
+        return;
+    }
     r = req_new(c, ni, REQ_VERIFY_MISSING, "POST", API_PATH_MISSING, INGEST_CT_JSON);
-    r->mem_owned = body.data;
-    r->mem = body.data;
-    r->mem_len = body.len;
+    r->mem_owned = body;
+    r->mem = body;
+    r->mem_len = len;
     ingest_req_queue(c->t, r, 1);
 }
 

@@ -1249,6 +1249,8 @@ static void test_manifest_errors_and_empty(void **state)
 static void test_json_requests(void **state)
 {
     struct ingest_site s, empty;
+    struct store_file *sf;
+    unsigned char d[2][STORE_DIGEST_LEN];
     char *body;
     size_t len = 0, i;
     json_t *root, *files;
@@ -1258,7 +1260,9 @@ static void test_json_requests(void **state)
     make_site(&s);
     /* two blobs (two files share "abc"), sorted by digest */
     assert_int_equal(s.nblobs, 2);
-    body = ingest_json_missing_request(&s, &len);
+    memcpy(d[0], s.blobs[0].digest, STORE_DIGEST_LEN);
+    memcpy(d[1], s.blobs[1].digest, STORE_DIGEST_LEN);
+    body = api_missing_request_encode(d, 2, &len);
     assert_int_equal(len, strlen(body));
     {
         char hex0[STORE_HEX_LEN + 1], hex1[STORE_HEX_LEN + 1], want[256];
@@ -1274,12 +1278,14 @@ static void test_json_requests(void **state)
     free(body);
 
     memset(&empty, 0, sizeof(empty));
-    body = ingest_json_missing_request(&empty, &len);
+    body = api_missing_request_encode(d, 0, &len);
     assert_string_equal(body, "{\"digests\":[]}");
     assert_int_equal(len, 14);
     free(body);
 
-    body = ingest_json_release_request(&s, &len);
+    sf = ingest_site_store_files(&s, (int64_t)time(NULL));
+    body = api_release_request_encode(sf, s.nfiles, &len);
+    free(sf);
     assert_int_equal(len, strlen(body));
     root = json_loadb(body, len, 0, &je);
     assert_non_null(root);
@@ -1301,7 +1307,9 @@ static void test_json_requests(void **state)
     }
     json_decref(root);
     free(body);
-    body = ingest_json_release_request(&empty, &len);
+    sf = ingest_site_store_files(&empty, (int64_t)time(NULL));
+    body = api_release_request_encode(sf, 0, &len);
+    free(sf);
     assert_string_equal(body, "{\"files\":[]}");
     free(body);
     ingest_site_free(&s);
