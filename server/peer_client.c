@@ -240,7 +240,7 @@ void peer_fetch_many(struct ctx *x, struct fetch *f, size_t n)
             if (e == NULL)
                 continue;
             store_digest_to_hex(j->digest, hex);
-            snprintf(url, sizeof(url), "%s/v1/blobs/%s%s%s", x->base, hex,
+            snprintf(url, sizeof(url), "%s" API_PATH_BLOBS "/%s%s%s", x->base, hex,
                      j->enc == STORE_ENC_IDENTITY ? "" : "/",
                      j->enc == STORE_ENC_IDENTITY ? "" : store_encoding_name(j->enc));
             j->body.len = 0;

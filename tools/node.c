@@ -707,7 +707,7 @@ void ingest_client_missing(struct ingest_client *c)
                                    "out of memory encoding the missing check");
     }
     set_shared(c, body, len);
-    to_every_node(c, REQ_MISSING, "POST", "/v1/missing", c->shared_body, c->shared_len, 1);
+    to_every_node(c, REQ_MISSING, "POST", API_PATH_MISSING, c->shared_body, c->shared_len, 1);
     for (b = 0; b < c->s->nblobs; b++) {
         c->s->blobs[b].needed = 0;
         for (i = 0; i < c->n; i++) {
@@ -744,7 +744,7 @@ static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob)
 
         if (b->var[enc].data == NULL || !(c->nodes[ni].encodings & (1u << enc)))
             continue;
-        ingest_buf_addf(&path, "/v1/blobs/%s/%s", hex, store_encoding_name(enc));
+        ingest_buf_addf(&path, "%s/%s/%s", API_PATH_BLOBS, hex, store_encoding_name(enc));
         ingest_req_queue(c->t, upload_one(c, ni, REQ_VARIANT, path.data, blob, enc), 1);
         ingest_buf_free(&path);
     }
@@ -782,7 +782,7 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
         if (!nd->lacks[b] || bl->size <= c->o.bundle_bytes)
             continue;
         store_digest_to_hex(bl->digest, hex);
-        ingest_buf_addf(&path, "/v1/blobs/%s", hex);
+        ingest_buf_addf(&path, "%s/%s", API_PATH_BLOBS, hex);
         ingest_req_queue(c->t, upload_one(c, ni, REQ_BLOB, path.data, b, STORE_ENC_IDENTITY), 0);
         ingest_buf_free(&path);
         nd->bytes_planned += bl->size;
@@ -813,7 +813,7 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
                 (bl->var[enc].data == NULL || !(nd->encodings & (1u << enc))))
                 continue;
             if (bundle == NULL) {
-                bundle = upload_new(c, ni, REQ_BUNDLE, "POST", "/v1/bundle", 0);
+                bundle = upload_new(c, ni, REQ_BUNDLE, "POST", API_PATH_BUNDLE, 0);
                 cap = 0;
             }
             bundle_add(bundle, &cap, b, enc, len);
@@ -887,7 +887,7 @@ void ingest_client_publish(struct ingest_client *c, const char *id)
     set_shared(c, body, len);
     free(c->release_id);
     c->release_id = ingest_xstrdup(id);
-    ingest_buf_addf(&path, "/v1/releases/%s", id);
+    ingest_buf_addf(&path, "%s/%s", API_PATH_RELEASES, id);
     to_every_node(c, REQ_PUBLISH, "PUT", path.data, c->shared_body, c->shared_len, 1);
     ingest_buf_free(&path);
 }
@@ -932,7 +932,7 @@ static void get_release_phase(struct ingest_client *c, const char *id)
 
     free(c->release_id);
     c->release_id = ingest_xstrdup(id);
-    ingest_buf_addf(&path, "/v1/releases/%s", id);
+    ingest_buf_addf(&path, "%s/%s", API_PATH_RELEASES, id);
     to_every_node(c, REQ_GET_RELEASE, "GET", path.data, NULL, 0, 0);
     ingest_buf_free(&path);
 }
