@@ -357,12 +357,6 @@ void api_release_free(struct api_release *r)
 /* ------------------------------------------------------------------ */
 /* Listings                                                             */
 
-struct api_list {
-    json_t *root, *arr;
-    const unsigned char *last; /* unused: next comes from the caller */
-    int failed;
-};
-
 struct api_list *api_list_begin(const char *key)
 {
     struct api_list *l = calloc(1, sizeof(*l));

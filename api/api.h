@@ -9,9 +9,7 @@
  * For: server/admin.c, server/admin_prune.c and server/admin_fetch.c (which
  * answer), server/peer.c (which reads a peer's answers) and tools/node.c and
  * tools/seed.c (origin-ingest), so they
- * speak exactly one protocol with one strictness. (The tombstone listing,
- * GET /v1/tombstones, is not here yet: server/admin_prune.c builds it and
- * server/peer_tombstones.c reads it.) Not for: HTTP transport (libcurl or
+ * speak exactly one protocol with one strictness. Not for: HTTP transport (libcurl or
  * libmicrohttpd) or store access; no MHD or curl type here.
  *
  * Versioning. Every admin answer origind writes, error answers and 401
@@ -402,6 +400,42 @@ int api_prune_answer_decode(const char *body, size_t len, struct api_prune_answe
                             size_t why_size);
 /* Frees what api_prune_answer_decode() allocated; NULL or zeroed is a no-op. */
 void api_prune_answer_free(struct api_prune_answer *a);
+
+/* ------------------------------------------------------------------ */
+/* GET /v1/tombstones?after=<id>&limit=N (api_prune.c)                  */
+
+/* {"tombstones":[{"id":"<id>","pruned":<unix s>},...],"next":"<id>"|null}
+ * in id order; next (the last id, when the page is full) is what to pass
+ * as after for the next page. The encoder is api_list_begin("tombstones"),
+ * api_tombstone_list_add() per tombstone, then api_tombstone_list_end(). */
+
+/* Appends one tombstone. Returns 0 or -1 (allocation failure: the list is
+ * then unusable; api_tombstone_list_end() returns NULL). */
+int api_tombstone_list_add(struct api_list *l, const char *id, size_t id_len, int64_t pruned);
+/* Ends the answer: "next" is the last id appended when more is non-zero,
+ * else null. Frees l. Returns the malloc'd text (caller frees) and *len, or
+ * NULL if any append or this call failed. */
+char *api_tombstone_list_end(struct api_list *l, int more, size_t *len);
+
+/* A decoded page: ids[i] point into the document this struct owns (not
+ * NUL-terminated); valid until api_tombstone_page_free(). */
+struct api_tombstone_page {
+    struct store_id *ids; /* n entries, in the page's order */
+    size_t n;
+    char next[STORE_ID_MAX + 1]; /* "" when the listing ends here */
+    void *doc;                   /* private */
+};
+
+/* Decodes a page from body[0..len): an object whose "tombstones" is an
+ * array. Leniently, as peers always read it: an entry without a valid
+ * release id is skipped, and a "next" that is not a valid id ends the
+ * listing. Returns 0 and fills *out (free it with api_tombstone_page_free),
+ * or -1 with a one-line reason in why (not that shape, or out of memory;
+ * out untouched). */
+int api_tombstone_page_decode(const char *body, size_t len, struct api_tombstone_page *out,
+                              char *why, size_t why_size);
+/* Frees what api_tombstone_page_decode() allocated; NULL or zeroed is a no-op. */
+void api_tombstone_page_free(struct api_tombstone_page *p);
 
 /* ------------------------------------------------------------------ */
 /* Promotion (api_promote.c)                                            */

@@ -18,4 +18,11 @@ void api__why(char *why, size_t why_size, const char *fmt, ...)
  * or NULL if j is NULL or on allocation failure. */
 char *api__dump(json_t *j, size_t *len);
 
+/* A growing listing (api_list_begin): root holds arr under the key; failed
+ * once an append failed (api_list_end then returns NULL). */
+struct api_list {
+    json_t *root, *arr;
+    int failed;
+};
+
 #endif /* ORIGIND_API_INTERNAL_H */

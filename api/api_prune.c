@@ -1,12 +1,13 @@
 /*
  * api_prune.c - the node API's retention exchange (see api.h): the canonical
- * encoder and strict decoder of the POST /v1/prune request and of its answer.
+ * encoder and strict decoder of the POST /v1/prune request and of its
+ * answer, and the GET /v1/tombstones listing (encoder, and the decoder
+ * peers read it with).
  *
- * For: server/admin_prune.c (decodes the request, encodes the answer) and
- * tools/node.c (encodes the request, decodes the answer). Not for: the
- * policy (tools/prune.c), the prune itself (store_prune), any transport, or
- * the tombstone listing (still built in server/admin_prune.c and read in
- * server/peer_tombstones.c).
+ * For: server/admin_prune.c (decodes the request, encodes the answer and the
+ * listing), tools/node.c (encodes the request, decodes the answer) and
+ * server/peer_tombstones.c (decodes the listing). Not for: the policy
+ * (tools/prune.c), the prune itself (store_prune), any transport.
  */
 #include "api.h"
 #include "api_internal.h"
@@ -228,4 +229,86 @@ void api_prune_answer_free(struct api_prune_answer *a)
         return;
     free(a->releases);
     memset(a, 0, sizeof(*a));
+}
+
+/* ------------------------------------------------------------------ */
+/* Tombstone listing                                                    */
+
+int api_tombstone_list_add(struct api_list *l, const char *id, size_t id_len, int64_t pruned)
+{
+    if (l->failed || json_array_append_new(l->arr, json_pack("{s:s%,s:I}", "id", id, id_len,
+                                                             "pruned", (json_int_t)pruned)) != 0) {
+        l->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+char *api_tombstone_list_end(struct api_list *l, int more, size_t *len)
+{
+    json_t *root = l->root, *next = json_null();
+    size_t n = json_array_size(l->arr);
+    int failed = l->failed;
+
+    if (more && n > 0)
+        next = json_incref(json_object_get(json_array_get(l->arr, n - 1), "id"));
+    json_decref(l->arr); /* root holds its own reference */
+    free(l);
+    if (failed || next == NULL || json_object_set_new(root, "next", next) != 0) {
+        json_decref(root);
+        return NULL;
+    }
+    return api__dump(root, len);
+}
+
+int api_tombstone_page_decode(const char *body, size_t len, struct api_tombstone_page *out,
+                              char *why, size_t why_size)
+{
+    json_t *doc = body != NULL ? json_loadb(body, len, 0, NULL) : NULL;
+    json_t *arr = json_is_object(doc) ? json_object_get(doc, "tombstones") : NULL, *e, *next;
+    struct store_id *ids = NULL;
+    size_t i, n = 0;
+
+    if (!json_is_array(arr)) {
+        api__why(why, why_size, "not {\"tombstones\": [...]}");
+        goto fail;
+    }
+    ids = calloc(json_array_size(arr) + 1, sizeof(*ids));
+    if (ids == NULL) {
+        api__why(why, why_size, "out of memory");
+        goto fail;
+    }
+    json_array_foreach(arr, i, e)
+    {
+        json_t *v = json_object_get(e, "id");
+
+        if (!json_is_string(v) ||
+            store_id_valid(json_string_value(v), json_string_length(v)) != STORE_OK)
+            continue;
+        ids[n].id = json_string_value(v);
+        ids[n].len = json_string_length(v);
+        n++;
+    }
+    memset(out, 0, sizeof(*out));
+    next = json_object_get(doc, "next");
+    if (json_is_string(next) &&
+        store_id_valid(json_string_value(next), json_string_length(next)) == STORE_OK)
+        memcpy(out->next, json_string_value(next), json_string_length(next) + 1);
+    out->ids = ids;
+    out->n = n;
+    out->doc = doc;
+    return 0;
+fail:
+    free(ids);
+    json_decref(doc);
+    return -1;
+}
+
+void api_tombstone_page_free(struct api_tombstone_page *p)
+{
+    if (p == NULL)
+        return;
+    free(p->ids);
+    json_decref(p->doc);
+    memset(p, 0, sizeof(*p));
 }

@@ -193,23 +193,17 @@ void peer_refused(struct ctx *x, const char *what, const char *why)
     x->failed++;
 }
 
-/* get_json for peer_tombstones_sync(), which knows no struct ctx. */
-json_t *peer_get_json(void *arg, const char *rel, long *status)
+/* get_text for peer_tombstones_sync(), which knows no struct ctx. */
+int peer_get_text(void *arg, const char *rel, char **body, size_t *len, long *status)
 {
     struct ctx *x = arg;
     struct buf b;
-    json_error_t jerr;
-    json_t *doc;
 
     if (peer_get_body(x, rel, &b, status) != 0)
-        return NULL;
-    doc = json_loadb((const char *)b.p, b.len, 0, &jerr);
-    if (doc == NULL) {
-        log_warn("peer %s: GET %s: bad JSON: %s", x->base, rel, jerr.text);
-        *status = 0;
-    }
-    peer_buf_free(&b);
-    return doc;
+        return -1;
+    *body = (char *)b.p; /* the caller frees it now */
+    *len = b.len;
+    return 0;
 }
 
 /* Fetches every f[0..n) with at most x->jobs transfers at once on keep-alive

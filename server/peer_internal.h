@@ -164,8 +164,8 @@ void peer_ctx_free(struct ctx *x);
  * (logged), another API version (logged once per x). */
 int peer_get_body(struct ctx *x, const char *rel, struct buf *out, long *status);
 
-/* get_json for peer_tombstones_sync() (arg: struct ctx). */
-json_t *peer_get_json(void *arg, const char *rel, long *status);
+/* get_text for peer_tombstones_sync() (arg: struct ctx). */
+int peer_get_text(void *arg, const char *rel, char **body, size_t *len, long *status);
 
 /* A peer answer the strict decoder refused: logged and counted. */
 void peer_refused(struct ctx *x, const char *what, const char *why);

@@ -553,7 +553,7 @@ int peer_sync_releases(struct ctx *x, int publish, uint64_t *missing_out)
     long status;
 
     /* the peer's tombstones first: nothing it pruned comes back here */
-    if (peer_tombstones_sync(x->st, x->base, peer_get_json, x, NULL) != 0)
+    if (peer_tombstones_sync(x->st, x->base, peer_get_text, x, NULL) != 0)
         w.rc = -1;
     if (peer_get_body(x, API_PATH_RELEASES, &body, &status) != 0) {
         if (status != 0)

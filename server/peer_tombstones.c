@@ -1,7 +1,8 @@
 /*
  * peer_tombstones.c - taking over a peer's tombstones (peer_tombstones.h).
  *
- * For: the pull of GET /v1/tombstones and applying it with store_prune().
+ * For: the pull of GET /v1/tombstones (decoded by api.h's
+ * api_tombstone_page_decode) and applying it with store_prune().
  * Not for: HTTP (the caller's client does the GETs) or the release sync.
  */
 #include "peer_tombstones.h"
@@ -11,21 +12,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "log.h"
 
 #define PAGE 10000
 
 /* Prunes here the ids of one page that have no tombstone here yet. */
-static int apply_page(struct store *st, const char *peer, json_t *arr, uint64_t *applied)
+static int apply_page(struct store *st, const char *peer, const struct api_tombstone_page *pg,
+                      uint64_t *applied)
 {
     struct store_reader *rd = NULL;
     struct store_prune_totals tot;
     struct store_id *ids;
-    json_t *e;
     size_t i, n = 0;
     int err;
 
-    ids = calloc(json_array_size(arr) + 1, sizeof(*ids));
+    ids = calloc(pg->n + 1, sizeof(*ids));
     if (ids == NULL)
         return -1;
     err = store_reader_begin(st, &rd);
@@ -33,19 +35,9 @@ static int apply_page(struct store *st, const char *peer, json_t *arr, uint64_t 
         free(ids);
         return -1;
     }
-    json_array_foreach(arr, i, e)
-    {
-        json_t *v = json_object_get(e, "id");
-        const char *id = json_string_value(v);
-        size_t len = json_string_length(v);
-
-        if (id == NULL || store_id_valid(id, len) != STORE_OK)
-            continue;
-        if (store_tombstone_get(rd, id, len, NULL) == STORE_ENOTFOUND) {
-            ids[n].id = id;
-            ids[n].len = len;
-            n++;
-        }
+    for (i = 0; i < pg->n; i++) {
+        if (store_tombstone_get(rd, pg->ids[i].id, pg->ids[i].len, NULL) == STORE_ENOTFOUND)
+            ids[n++] = pg->ids[i];
     }
     store_reader_end(rd);
     err = n > 0 ? store_prune(st, ids, n, (int64_t)time(NULL), 0, NULL, NULL, &tot) : STORE_OK;
@@ -63,7 +55,7 @@ static int apply_page(struct store *st, const char *peer, json_t *arr, uint64_t 
     return 0;
 }
 
-int peer_tombstones_sync(struct store *st, const char *peer, peer_get_json_fn get, void *arg,
+int peer_tombstones_sync(struct store *st, const char *peer, peer_get_text_fn get, void *arg,
                          uint64_t *applied)
 {
     char rel[STORE_ID_MAX + 64], after[STORE_ID_MAX + 1] = "";
@@ -71,34 +63,38 @@ int peer_tombstones_sync(struct store *st, const char *peer, peer_get_json_fn ge
     int rc = 0;
 
     for (;;) {
-        json_t *doc, *arr, *next;
+        struct api_tombstone_page pg;
+        char why[API_WHY_MAX], *body = NULL;
+        size_t len = 0;
         long status = 0;
+        int bad;
 
-        snprintf(rel, sizeof(rel), "/v1/tombstones?limit=%d%s%s", PAGE, after[0] ? "&after=" : "",
-                 after);
-        doc = get(arg, rel, &status);
-        if (doc == NULL) {
+        snprintf(rel, sizeof(rel), API_PATH_TOMBSTONES "?limit=%d%s%s", PAGE,
+                 after[0] ? "&after=" : "", after);
+        if (get(arg, rel, &body, &len, &status) != 0) {
             if (status == 404)
                 break; /* an origind without retention: nothing pruned there */
-            log_warn("peer %s: GET /v1/tombstones: %s %ld", peer,
+            log_warn("peer %s: GET " API_PATH_TOMBSTONES ": %s %ld", peer,
                      status != 0 ? "HTTP" : "no answer", status);
             rc = -1;
             break;
         }
-        arr = json_object_get(doc, "tombstones");
-        next = json_object_get(doc, "next");
-        if (!json_is_array(arr) || apply_page(st, peer, arr, &count) != 0) {
-            json_decref(doc);
+        bad = api_tombstone_page_decode(body, len, &pg, why, sizeof(why)) != 0;
+        free(body);
+        if (bad) {
+            log_warn("peer %s: GET " API_PATH_TOMBSTONES ": %s", peer, why);
             rc = -1;
             break;
         }
-        if (!json_is_string(next) ||
-            store_id_valid(json_string_value(next), json_string_length(next)) != STORE_OK) {
-            json_decref(doc);
+        if (apply_page(st, peer, &pg, &count) != 0) {
+            api_tombstone_page_free(&pg);
+            rc = -1;
             break;
         }
-        snprintf(after, sizeof(after), "%s", json_string_value(next));
-        json_decref(doc);
+        snprintf(after, sizeof(after), "%s", pg.next);
+        api_tombstone_page_free(&pg);
+        if (after[0] == '\0')
+            break;
     }
     if (applied != NULL)
         *applied = count;

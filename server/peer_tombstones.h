@@ -17,16 +17,17 @@
 
 #include "store.h"
 
-/* GETs rel (a path under the peer's admin URL) and returns the parsed JSON
- * of a 200 answer (caller decrefs), or NULL with *status set (0: no answer). */
-typedef json_t *(*peer_get_json_fn)(void *arg, const char *rel, long *status);
+/* GETs rel (a path under the peer's admin URL). Returns 0 for a 200 answer
+ * with its malloc'd body in *body (caller frees; NULL when empty) and its
+ * length in *len, or -1 with *status set (0: no answer). */
+typedef int (*peer_get_text_fn)(void *arg, const char *rel, char **body, size_t *len, long *status);
 
 /* Walks GET /v1/tombstones of the peer (named peer, for the log) page by
  * page and prunes here, in one store_prune() per page, every id that has no
  * tombstone here yet. *applied (may be NULL) gets how many were new here.
  * A peer without the endpoint (404: an older origind) counts as having none.
  * Returns 0 when the list was walked, -1 otherwise (logged). */
-int peer_tombstones_sync(struct store *st, const char *peer, peer_get_json_fn get, void *arg,
+int peer_tombstones_sync(struct store *st, const char *peer, peer_get_text_fn get, void *arg,
                          uint64_t *applied);
 
 /* Adds every local tombstone's id to the object set, with the value -1

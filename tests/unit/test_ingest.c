@@ -1690,6 +1690,41 @@ static void test_prune_decide(void **state)
 /* ------------------------------------------------------------------ */
 /* prune: the request and answer (api/api_prune.c)                      */
 
+static void test_tombstone_page(void **state)
+{
+    struct api_list *l = api_list_begin("tombstones");
+    struct api_tombstone_page pg;
+    char why[API_WHY_MAX], *text;
+    size_t len = 0;
+
+    (void)state;
+    assert_non_null(l);
+    assert_int_equal(api_tombstone_list_add(l, "r1", 2, 1700000000), 0);
+    assert_int_equal(api_tombstone_list_add(l, "r2", 2, 1700000001), 0);
+    text = api_tombstone_list_end(l, 1, &len);
+    assert_string_equal(text, "{\"tombstones\":[{\"id\":\"r1\",\"pruned\":1700000000},"
+                              "{\"id\":\"r2\",\"pruned\":1700000001}],\"next\":\"r2\"}");
+    assert_int_equal(len, strlen(text));
+    assert_int_equal(api_tombstone_page_decode(text, len, &pg, why, sizeof(why)), 0);
+    assert_int_equal(pg.n, 2);
+    assert_memory_equal(pg.ids[1].id, "r2", 2);
+    assert_string_equal(pg.next, "r2");
+    api_tombstone_page_free(&pg);
+    free(text);
+    /* the last page; an entry without a valid id is skipped */
+    l = api_list_begin("tombstones");
+    text = api_tombstone_list_end(l, 0, &len);
+    assert_string_equal(text, "{\"tombstones\":[],\"next\":null}");
+    free(text);
+    text = "{\"tombstones\":[{\"id\":\"a/b\"},{\"id\":\"ok\"}],\"next\":7}";
+    assert_int_equal(api_tombstone_page_decode(text, strlen(text), &pg, why, sizeof(why)), 0);
+    assert_int_equal(pg.n, 1);
+    assert_string_equal(pg.next, "");
+    api_tombstone_page_free(&pg);
+    assert_int_equal(api_tombstone_page_decode("{}", 2, &pg, why, sizeof(why)), -1);
+    assert_int_equal(api_tombstone_page_decode("[", 1, &pg, why, sizeof(why)), -1);
+}
+
 static void test_prune_request(void **state)
 {
     const char *ids[] = {"r1", "r-2.x"};
@@ -1847,6 +1882,7 @@ int main(void)
         cmocka_unit_test(test_prune_decide),
         cmocka_unit_test(test_prune_decide_promoted),
         cmocka_unit_test(test_prune_request),
+        cmocka_unit_test(test_tombstone_page),
         cmocka_unit_test(test_prune_answer),
     };
 
