@@ -50,17 +50,32 @@ static int verify_through(struct cfg *cfg, struct ingest_progress *prog, json_t 
     struct ingest_through_release rel;
     struct ingest_through_opts o;
     struct ingest_through_result res;
+    struct ingest_client_opts co;
+    struct ingest_client *c;
+    struct ingest_site none;
     char err[700];
     int r;
 
     *doc = NULL;
-    if (ingest_through_load_release(cfg->nodes[0], cfg->token, cfg->val[O_CACERT],
-                                    cfg->val[O_RELEASE], cfg->retries, &rel, err,
-                                    sizeof(err)) != 0) {
+    memset(&none, 0, sizeof(none));
+    none.root_fd = -1;
+    memset(&co, 0, sizeof(co));
+    co.token = cfg->token;
+    co.cacert = cfg->val[O_CACERT];
+    co.jobs = 1;
+    co.retries = cfg->retries;
+    c = ingest_client_new((const char *const *)cfg->nodes, 1, &none, &co);
+    if (c == NULL) {
+        ingest_progress_error(prog, "cannot start libcurl");
+        return INGEST_EXIT_LOCAL;
+    }
+    if (ingest_through_load_release(c, cfg->val[O_RELEASE], &rel, err, sizeof(err)) != 0) {
         ingest_progress_error(prog, "%s", err);
+        ingest_client_free(c);
         return INGEST_EXIT_NODE;
     }
-    ingest_through_find_dicts(cfg->nodes[0], cfg->token, cfg->val[O_CACERT], &rel);
+    ingest_through_find_dicts(c, &rel);
+    ingest_client_free(c);
     memset(&o, 0, sizeof(o));
     o.base = cfg->val[O_THROUGH];
     o.jobs = cfg->through_jobs;

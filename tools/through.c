@@ -4,11 +4,12 @@
  * (gzip with zlib, br with the brotli decoder), hash it, and name every URL
  * whose answer is not the file's bytes (through.h has the rules).
  *
- * For: loading the release's file list from one node (one GET, decoded by
- * api_release_decode() in api/api.c, an error answer by api/api_answer.c),
- * the fetch plan (files x the three Accept-Encoding values), the
- * libcurl multi loop, streaming decode + SHA-256, the report.
- * Not for: the command line, exit codes (cmd_verify.c), pushing (node.c).
+ * For: loading the release's file list and its dictionaries from one node
+ * (on node.c's client: the admin API's transport, retries and version
+ * check), the fetch plan (files x the Accept-Encoding values), the CDN
+ * fetches' libcurl multi loop, streaming decode + SHA-256, the report.
+ * Not for: the command line, exit codes (cmd_verify.c), the admin API's
+ * requests themselves (node.c).
  */
 #include "through.h"
 
@@ -27,18 +28,17 @@
 #include "ingest.h"
 #include "api.h"
 #include "api_dict.h"
-#include "tls_client.h"
 #include "naming.h"
+#include "node.h"
 
-#define ASKS             5
-#define ASK_ZSTD         3
-#define ASK_DCZ          4 /* only for files with a dictionary */
-#define DECODE_CHUNK     65536
-#define HEADER_VALUE     256
-#define REASON_MAX       640
-#define JOBS_MAX         64
-#define TRANSFER_SECS    60
-#define RELEASE_BODY_MAX (512u << 20) /* a release listing is JSON of its files */
+#define ASKS          5
+#define ASK_ZSTD      3
+#define ASK_DCZ       4 /* only for files with a dictionary */
+#define DECODE_CHUNK  65536
+#define HEADER_VALUE  256
+#define REASON_MAX    640
+#define JOBS_MAX      64
+#define TRANSFER_SECS 60
 
 /* What is asked, the way CloudFront forwards it (NULL: no header, identity). */
 static const char *const ask_value[ASKS] = {NULL, "gzip", "br,gzip", "zstd", "dcz, br, zstd, gzip"};
@@ -620,164 +620,85 @@ out:
 /* ------------------------------------------------------------------ */
 /* The release's files, from one node                                   */
 
-static size_t collect_cb(char *data, size_t size, size_t nmemb, void *arg)
-{
-    struct ingest_buf *b = arg;
-    size_t n = size * nmemb;
-
-    if (b->len + n > RELEASE_BODY_MAX)
-        return 0;
-    ingest_buf_add(b, data, n);
-    return n;
-}
-
-static int add_file_cb(void *arg, const char *path, size_t path_len, const unsigned char *digest,
-                       const char *type)
+static int add_file_cb(void *arg, size_t node, const struct api_release *ar)
 {
     struct ingest_through_release *rel = arg;
-    struct ingest_through_file *f;
+    size_t i;
 
-    if (rel->n == rel->cap) {
-        rel->cap = rel->cap ? rel->cap * 2 : 64;
-        rel->files = ingest_xrealloc(rel->files, rel->cap * sizeof(*rel->files));
+    (void)node;
+    ingest_through_release_free(rel); /* one node: called once */
+    rel->cap = ar->n ? ar->n : 1;
+    rel->files = ingest_xcalloc(rel->cap, sizeof(*rel->files));
+    for (i = 0; i < ar->n; i++) {
+        struct ingest_through_file *f = &rel->files[rel->n++];
+
+        f->path = ingest_xstrndup(ar->files[i].path, ar->files[i].path_len);
+        memcpy(f->digest, ar->files[i].digest, STORE_DIGEST_LEN);
+        f->type = ingest_xstrndup(ar->files[i].type, ar->files[i].type_len);
     }
-    f = &rel->files[rel->n++];
-    memset(f, 0, sizeof(*f));
-    f->path = ingest_xstrndup(path, path_len);
-    memcpy(f->digest, digest, STORE_DIGEST_LEN);
-    f->type = type ? ingest_xstrdup(type) : NULL;
     return 0;
 }
 
-int ingest_through_load_release(const char *node, const char *token, const char *cacert,
-                                const char *id, unsigned retries,
+int ingest_through_load_release(struct ingest_client *c, const char *id,
                                 struct ingest_through_release *out, char *err, size_t errlen)
 {
-    struct api_release ar;
-    char why[API_WHY_MAX];
-    size_t i;
     struct ingest_through_release rel;
-    struct ingest_buf url = {0}, body = {0}, auth = {0};
-    struct curl_slist *hdr = NULL;
-    CURL *e = NULL;
-    CURLcode rc = CURLE_OK;
-    long status = 0;
-    unsigned attempt;
-    int ret = -1;
-    size_t nl = strlen(node);
+    struct ingest_node *nd;
+    size_t n;
 
     memset(&rel, 0, sizeof(rel));
-    while (nl > 0 && node[nl - 1] == '/')
-        nl--;
-    ingest_buf_add(&url, node, nl);
-    ingest_buf_addf(&url, "/v1/releases/%s", id);
-    ingest_buf_addf(&auth, "Authorization: Bearer %s", token);
-    hdr = curl_slist_append(NULL, auth.data);
-    e = curl_easy_init();
-    if (hdr == NULL || e == NULL) {
-        ingest_errf(err, errlen, "cannot start libcurl");
-        goto out;
+    ingest_client_get_release(c, id, add_file_cb, &rel);
+    nd = ingest_client_nodes(c, &n);
+    if (n == 0 || nd[0].failed) {
+        if (n > 0)
+            ingest_errf(err, errlen, "node %s: %s", nd[0].url, nd[0].error);
+        ingest_through_release_free(&rel);
+        return -1;
     }
-    curl_easy_setopt(e, CURLOPT_URL, url.data);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect_cb);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)TRANSFER_SECS);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    tls_client_setopt(e, cacert);
-    for (attempt = 0; attempt <= retries; attempt++) {
-        body.len = 0;
-        rc = curl_easy_perform(e);
-        status = 0;
-        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-        if (rc == CURLE_OK && status < 500)
-            break;
-    }
-    if (rc != CURLE_OK) {
-        ingest_errf(err, errlen, "node %s: GET /v1/releases/%s: %s", node, id,
-                    tls_client_strerror(rc, cacert, why, sizeof(why)));
-        goto out;
-    }
-    if (status != 200) {
-        api_answer_error(body.data, body.len, why, sizeof(why));
-        ingest_errf(err, errlen, "node %s: GET /v1/releases/%s: status %ld: %s", node, id, status,
-                    why);
-        goto out;
-    }
-    /* the strict decoder of the node API: count and digest verified */
-    if (api_release_decode(body.data, body.len, id, &ar, why, sizeof(why)) != 0) {
-        ingest_errf(err, errlen, "node %s: GET /v1/releases/%s: %s", node, id, why);
-        goto out;
-    }
-    for (i = 0; i < ar.n; i++) {
-        char *type = ingest_xstrndup(ar.files[i].type, ar.files[i].type_len);
-
-        add_file_cb(&rel, ar.files[i].path, ar.files[i].path_len, ar.files[i].digest, type);
-        free(type);
-    }
-    api_release_free(&ar);
     *out = rel;
-    memset(&rel, 0, sizeof(rel));
-    ret = 0;
-out:
-    ingest_through_release_free(&rel);
-    curl_easy_cleanup(e);
-    curl_slist_free_all(hdr);
-    explicit_bzero(auth.data, auth.len);
-    ingest_buf_free(&auth);
-    ingest_buf_free(&url);
-    ingest_buf_free(&body);
-    return ret;
+    return 0;
 }
 
-/* GET node + rel with the token; the body in *body. Returns the status, 0
- * when there was no answer. */
-static long node_get(const char *node, const char *token, const char *cacert, const char *rel,
-                     struct ingest_buf *body)
-{
-    struct ingest_buf url = {0}, auth = {0};
-    struct curl_slist *hdr = NULL;
-    CURL *e = curl_easy_init();
-    long status = 0;
-    size_t nl = strlen(node);
+/* An answer of ingest_client_exchange(): a 200's body, kept. */
+struct got {
+    long status;
+    struct ingest_buf body;
+};
 
-    while (nl > 0 && node[nl - 1] == '/')
-        nl--;
-    ingest_buf_add(&url, node, nl);
-    ingest_buf_addf(&url, "%s", rel);
-    ingest_buf_addf(&auth, "Authorization: Bearer %s", token);
-    hdr = curl_slist_append(NULL, auth.data);
-    if (e != NULL && hdr != NULL) {
-        curl_easy_setopt(e, CURLOPT_URL, url.data);
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
-        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect_cb);
-        curl_easy_setopt(e, CURLOPT_WRITEDATA, body);
-        curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)TRANSFER_SECS);
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-        tls_client_setopt(e, cacert);
-        if (curl_easy_perform(e) == CURLE_OK)
-            curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    }
-    curl_easy_cleanup(e);
-    curl_slist_free_all(hdr);
-    explicit_bzero(auth.data, auth.len);
-    ingest_buf_free(&auth);
-    ingest_buf_free(&url);
-    return status;
+static int keep_answer(void *arg, size_t node, long status, const char *body, size_t len, char *why,
+                       size_t why_size)
+{
+    struct got *g = arg;
+
+    (void)node;
+    (void)why;
+    (void)why_size;
+    g->status = status;
+    g->body.len = 0;
+    if (status == 200)
+        ingest_buf_add(&g->body, body, len);
+    return 0; /* any answer is taken: a file without a dictionary is still checked */
 }
 
-size_t ingest_through_find_dicts(const char *node, const char *token, const char *cacert,
-                                 struct ingest_through_release *rel)
+/* GET path of the client's node: 1 with a 200's body in *g, else 0. */
+static int node_get(struct ingest_client *c, const char *path, struct got *g)
 {
+    g->status = 0;
+    g->body.len = 0;
+    ingest_client_exchange(c, "GET", path, NULL, 0, keep_answer, g);
+    return g->status == 200;
+}
+
+size_t ingest_through_find_dicts(struct ingest_client *c, struct ingest_through_release *rel)
+{
+    struct got g = {0, {0}};
     size_t i, found = 0;
 
     for (i = 0; i < rel->n; i++) {
         struct ingest_through_file *f = &rel->files[i];
         unsigned char pred[STORE_DIGEST_LEN], next[STORE_DIGEST_LEN], sum[STORE_DIGEST_LEN];
         struct api_blob_entry ent;
-        struct ingest_buf body = {0}, q = {0};
+        struct ingest_buf q = {0};
         char hex[STORE_HEX_LEN + 1], why[API_WHY_MAX];
         size_t n = 0;
         int k, has_next = 0, zero = 1;
@@ -794,30 +715,30 @@ size_t ingest_through_find_dicts(const char *node, const char *token, const char
         for (k = 0; k < STORE_DIGEST_LEN; k++)
             zero &= f->digest[k] == 0;
         store_digest_to_hex(pred, hex);
-        ingest_buf_addf(&q, "/v1/blobs?limit=1%s%s", zero ? "" : "&after=", zero ? "" : hex);
-        if (node_get(node, token, cacert, q.data, &body) != 200 ||
-            api_blob_page_decode(body.data, body.len, zero ? NULL : pred, &ent, 1, &n, &has_next,
-                                 next, why, sizeof(why)) != 0 ||
+        ingest_buf_addf(&q, "%s?limit=1%s%s", API_PATH_BLOBS,
+                        zero ? "" : "&after=", zero ? "" : hex);
+        if (!node_get(c, q.data, &g) ||
+            api_blob_page_decode(g.body.data, g.body.len, zero ? NULL : pred, &ent, 1, &n,
+                                 &has_next, next, why, sizeof(why)) != 0 ||
             n != 1 || memcmp(ent.digest, f->digest, STORE_DIGEST_LEN) != 0 || ent.ndeltas == 0)
             goto next_file;
-        ingest_buf_free(&body);
         store_digest_to_hex(ent.deltas[0], hex);
         ingest_buf_free(&q);
-        ingest_buf_addf(&q, "/v1/blobs/%s", hex);
-        if (node_get(node, token, cacert, q.data, &body) != 200)
+        ingest_buf_addf(&q, "%s/%s", API_PATH_BLOBS, hex);
+        if (!node_get(c, q.data, &g))
             goto next_file;
-        store_sha256(body.data, body.len, sum);
+        store_sha256(g.body.data, g.body.len, sum);
         if (memcmp(sum, ent.deltas[0], STORE_DIGEST_LEN) != 0)
             goto next_file;
-        f->dict = (unsigned char *)body.data; /* owned by rel now */
-        f->dict_len = body.len;
+        f->dict = (unsigned char *)g.body.data; /* owned by rel now */
+        f->dict_len = g.body.len;
         memcpy(f->dict_digest, ent.deltas[0], STORE_DIGEST_LEN);
-        memset(&body, 0, sizeof(body));
+        memset(&g.body, 0, sizeof(g.body));
         found++;
     next_file:
-        ingest_buf_free(&body);
         ingest_buf_free(&q);
     }
+    ingest_buf_free(&g.body);
     return found;
 }
 

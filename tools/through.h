@@ -28,6 +28,8 @@
 
 #include "store.h"
 
+struct ingest_client; /* node.h */
+
 /* One file of the release to fetch (all strings borrowed for the call). */
 struct ingest_through_file {
     const char *path; /* published path, decoded ("/assets/app.3f2a9c1e5b7d0a41.css") */
@@ -66,24 +68,23 @@ struct ingest_through_release {
     size_t n, cap;
 };
 
-/* GET NODE/v1/releases/ID with the bearer token (connection errors and 5xx
- * retried `retries` times; an https:// node's certificate verified against
- * cacert, or the system's CAs when NULL) and decodes it with the node API's
- * strict api_release_decode() (count and release digest verified). On
- * success fills *out (free with ingest_through_release_free()) and returns 0;
- * -1 with err filled (unreachable, not 200 with the node's reason, or a
- * malformed answer). */
-int ingest_through_load_release(const char *node, const char *token, const char *cacert,
-                                const char *id, unsigned retries,
+/* Reads release id from the node of c (a client over that one node,
+ * ingest_client_new() with a zeroed site: GET /v1/releases/<id> on its
+ * transport, with its retries and API version check, decoded by the strict
+ * api_release_decode(): count and release digest verified). On success
+ * fills *out (free with ingest_through_release_free()) and returns 0; -1
+ * with err filled ("node URL: " and why the node failed in c: unreachable,
+ * not found, another answer, a malformed answer). */
+int ingest_through_load_release(struct ingest_client *c, const char *id,
                                 struct ingest_through_release *out, char *err, size_t errlen);
 
-/* For every file of rel of an eligible type (api_dict.h), asks node which
- * dictionaries it holds a dcz delta from (GET /v1/blobs, one entry) and
- * fetches the first one's bytes (checked against its digest) into the
+/* For every file of rel of an eligible type (api_dict.h), asks the node of
+ * c which dictionaries it holds a dcz delta from (GET /v1/blobs, one entry)
+ * and fetches the first one's bytes (checked against its digest) into the
  * file. Best effort: a file whose dictionary cannot be had is checked
- * without one. Returns the number of files given a dictionary. */
-size_t ingest_through_find_dicts(const char *node, const char *token, const char *cacert,
-                                 struct ingest_through_release *rel);
+ * without one (a node that fails in c is asked nothing more). Returns the
+ * number of files given a dictionary. */
+size_t ingest_through_find_dicts(struct ingest_client *c, struct ingest_through_release *rel);
 
 /* Frees what ingest_through_load_release() filled; leaves *rel empty. */
 void ingest_through_release_free(struct ingest_through_release *rel);
