@@ -2,29 +2,26 @@
  * node.c - the phases of origin-ingest's admin-API client (node.h): what
  * each phase asks every node and what each answer means for that node.
  *
- * For: batching the missing check, streaming bundles and big blobs straight
- * from the build directory (pread, no copy of the site in memory), the
- * release listing and the prune request of `prune`, and turning each
+ * For: batching the missing check, planning the uploads (big blobs alone,
+ * bundles of small ones, variants after their blob), publish and verify,
+ * the release listing and the prune request of `prune`, and turning each
  * answer into a per-node outcome.
- * Not for: carrying requests (queues, libcurl, retries: transport.c),
+ * Not for: streaming upload bodies (upload.c), carrying requests (queues,
+ * libcurl, retries: transport.c),
  * deciding exit codes across nodes or printing (report.c, cmd_*.c),
  * encoding or parsing JSON bodies (api/).
  */
 #include "node.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "admin_body.h"
 #include "api.h"
-#include "hash.h"
 #include "manifest.h"
 #include "transport.h"
+#include "upload.h"
 
 #define REC_HDR      ADMIN_BUNDLE_HDR_LEN
 #define PRUNE_WAIT_S 900L /* a node answers a prune only once its store is done */
@@ -46,23 +43,6 @@ enum req_kind {
     REQ_FETCH,
 };
 
-struct item {
-    size_t blob;
-    int enc;
-};
-
-/* The streamed body of an upload: records (bundle) or one raw item. */
-struct upload {
-    const struct ingest_site *s;
-    struct item *items;
-    size_t nitems;
-    int raw;
-    /* Read state. */
-    size_t cur;
-    uint64_t cur_off;
-    int fd;
-};
-
 struct ingest_client {
     struct ingest_transport *t;
     struct ingest_site *s;
@@ -82,109 +62,10 @@ struct ingest_client {
     size_t fn_node; /* the node whose answer is being decoded */
 };
 
-/* ------------------------------------------------------------------ */
-/* Streaming bodies                                                     */
-
-static uint64_t item_len(const struct ingest_site *s, const struct item *it)
-{
-    const struct ingest_blob *b = &s->blobs[it->blob];
-
-    return it->enc == STORE_ENC_IDENTITY ? b->size : b->var[it->enc].len;
-}
-
-static ssize_t upload_read(void *arg, char *buf, size_t cap, char *why, size_t why_size)
-{
-    struct upload *u = arg;
-    const struct ingest_site *s = u->s;
-    size_t out = 0;
-
-    while (out < cap && u->cur < u->nitems) {
-        const struct item *it = &u->items[u->cur];
-        const struct ingest_blob *b = &s->blobs[it->blob];
-        uint64_t plen = item_len(s, it), hdr = u->raw ? 0 : REC_HDR, off;
-
-        if (u->cur_off < hdr) {
-            unsigned char h[REC_HDR];
-            size_t take;
-
-            admin_bundle_header((unsigned)it->enc, b->digest, plen, h);
-            take = (size_t)(hdr - u->cur_off);
-            if (take > cap - out)
-                take = cap - out;
-            memcpy(buf + out, h + u->cur_off, take);
-            out += take;
-            u->cur_off += take;
-            continue;
-        }
-        off = u->cur_off - hdr;
-        if (off < plen) {
-            size_t take = plen - off > cap - out ? cap - out : (size_t)(plen - off);
-
-            if (it->enc != STORE_ENC_IDENTITY) {
-                memcpy(buf + out, b->var[it->enc].data + off, take);
-            } else {
-                const struct ingest_file *f = &s->files[b->file];
-                ssize_t got;
-
-                if (u->fd < 0) {
-                    struct stat st;
-
-                    u->fd =
-                        openat(s->root_fd, f->rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-                    if (u->fd < 0 || fstat(u->fd, &st) != 0 || (uint64_t)st.st_size != plen) {
-                        snprintf(why, why_size, "%s changed or vanished during the push", f->rel);
-                        return -1;
-                    }
-                }
-                got = pread(u->fd, buf + out, take, (off_t)off);
-                if (got <= 0) {
-                    snprintf(why, why_size, "%s: %s", f->rel,
-                             got < 0 ? strerror(errno) : "shrank during the push");
-                    return -1;
-                }
-                take = (size_t)got;
-            }
-            out += take;
-            u->cur_off += take;
-            continue;
-        }
-        /* Item done. */
-        if (u->fd >= 0) {
-            close(u->fd);
-            u->fd = -1;
-        }
-        u->cur++;
-        u->cur_off = 0;
-    }
-    return (ssize_t)out;
-}
-
-static void upload_rewind(void *arg)
-{
-    struct upload *u = arg;
-
-    if (u->fd >= 0) {
-        close(u->fd);
-        u->fd = -1;
-    }
-    u->cur = 0;
-    u->cur_off = 0;
-}
-
-static void upload_free(void *arg)
-{
-    struct upload *u = arg;
-
-    free(u->items);
-    free(u);
-}
-
-static const struct ingest_body_ops upload_ops = {upload_read, upload_rewind, upload_free};
-
 /* The upload r streams (NULL for a request with another body). */
-static struct upload *upload_of(const struct ingest_req *r)
+static struct ingest_upload *upload_of(const struct ingest_req *r)
 {
-    return r->body_ops == &upload_ops ? r->body : NULL;
+    return r->body_ops == &ingest_upload_ops ? r->body : NULL;
 }
 
 static const char *kind_name(enum req_kind k)
@@ -230,20 +111,16 @@ static struct ingest_req *req_new(struct ingest_client *c, size_t ni, enum req_k
     return r;
 }
 
-/* A request of node ni streaming an upload of n items, the first (or only) one
- * item; the caller adds the others (bundles). */
+/* A request of node ni streaming an empty upload (raw: one item alone;
+ * else a bundle); the caller adds the items. */
 static struct ingest_req *upload_new(struct ingest_client *c, size_t ni, enum req_kind kind,
                                      const char *method, const char *path, int raw)
 {
     struct ingest_req *r =
         req_new(c, ni, kind, method, path, raw ? INGEST_CT_OCTET : INGEST_CT_BUNDLE);
-    struct upload *u = ingest_xcalloc(1, sizeof(*u));
 
-    u->s = c->s;
-    u->raw = raw;
-    u->fd = -1;
-    r->body_ops = &upload_ops;
-    r->body = u;
+    r->body_ops = &ingest_upload_ops;
+    r->body = ingest_upload_new(c->s, raw);
     return r;
 }
 
@@ -293,40 +170,13 @@ static void on_conflict(void *arg, const char *path, const char *hex)
     nd->nconflicts++;
 }
 
-/* After a 422 on an upload: did a local file change? Fills msg if so. */
-static int local_changed(struct ingest_client *c, const struct upload *u, char *msg, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i < u->nitems; i++) {
-        const struct ingest_blob *b = &c->s->blobs[u->items[i].blob];
-        unsigned char now[STORE_DIGEST_LEN];
-
-        if (u->items[i].enc != STORE_ENC_IDENTITY)
-            continue;
-        if (ingest_file_unchanged(c->s, b->file, msg, len) != 0)
-            return 1;
-        if (ingest_file_rehash(c->s, b->file, now) != 0 ||
-            memcmp(now, b->digest, STORE_DIGEST_LEN) != 0) {
-            snprintf(msg, len, "%s changed during the push (after it was hashed)",
-                     c->s->files[b->file].rel);
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static void count_items(struct ingest_node *nd, const struct ingest_req *r)
 {
-    const struct upload *u = upload_of(r);
-    size_t i;
+    size_t blobs, variants;
 
-    for (i = 0; i < u->nitems; i++) {
-        if (u->items[i].enc == STORE_ENC_IDENTITY)
-            nd->blobs_sent++;
-        else
-            nd->variants_sent++;
-    }
+    ingest_upload_count(upload_of(r), &blobs, &variants);
+    nd->blobs_sent += blobs;
+    nd->variants_sent += variants;
     nd->bytes_sent += r->body_len;
 }
 
@@ -403,7 +253,7 @@ static void on_success(struct ingest_client *c, struct ingest_req *r, long statu
         break;
     case REQ_BLOB:
         count_items(nd, r);
-        enqueue_variants(c, r->node, upload_of(r)->items[0].blob);
+        enqueue_variants(c, r->node, ingest_upload_blob(upload_of(r), 0));
         break;
     case REQ_PUBLISH: {
         unsigned char d[STORE_DIGEST_LEN];
@@ -537,7 +387,7 @@ static void on_refusal(struct ingest_client *c, struct ingest_req *r, long statu
         return;
     }
     if ((r->kind == REQ_BUNDLE || r->kind == REQ_BLOB) && status == 422 &&
-        local_changed(c, upload_of(r), msg, sizeof(msg))) {
+        ingest_upload_changed(upload_of(r), msg, sizeof(msg))) {
         ingest_transport_fail(c->t, r->node, INGEST_EXIT_LOCAL, "%s", msg);
         return;
     }
@@ -722,13 +572,8 @@ static struct ingest_req *upload_one(struct ingest_client *c, size_t ni, enum re
                                      const char *path, size_t blob, int enc)
 {
     struct ingest_req *r = upload_new(c, ni, kind, "PUT", path, 1);
-    struct upload *u = r->body;
 
-    u->items = ingest_xcalloc(1, sizeof(*u->items));
-    u->items[0].blob = blob;
-    u->items[0].enc = enc;
-    u->nitems = 1;
-    r->body_len = item_len(c->s, &u->items[0]);
+    r->body_len = ingest_upload_add(r->body, blob, enc);
     return r;
 }
 
@@ -750,26 +595,11 @@ static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob)
     }
 }
 
-/* Adds the record of item (blob, enc) of len payload bytes to bundle u. */
-static void bundle_add(struct ingest_req *bundle, size_t *cap, size_t blob, int enc, uint64_t len)
-{
-    struct upload *u = bundle->body;
-
-    if (u->nitems == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        u->items = ingest_xrealloc(u->items, *cap * sizeof(*u->items));
-    }
-    u->items[u->nitems].blob = blob;
-    u->items[u->nitems].enc = enc;
-    u->nitems++;
-    bundle->body_len += REC_HDR + len;
-}
-
 static void plan_uploads(struct ingest_client *c, size_t ni)
 {
     struct ingest_node *nd = &c->nodes[ni];
     struct ingest_req *bundle = NULL;
-    size_t b, cap = 0;
+    size_t b;
     uint64_t need;
     int enc;
 
@@ -812,14 +642,12 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
             if (enc != STORE_ENC_IDENTITY &&
                 (bl->var[enc].data == NULL || !(nd->encodings & (1u << enc))))
                 continue;
-            if (bundle == NULL) {
+            if (bundle == NULL)
                 bundle = upload_new(c, ni, REQ_BUNDLE, "POST", API_PATH_BUNDLE, 0);
-                cap = 0;
-            }
-            bundle_add(bundle, &cap, b, enc, len);
+            bundle->body_len += ingest_upload_add(bundle->body, b, enc);
             nd->bytes_planned += REC_HDR + len;
         }
-        if (bundle != NULL && ((struct upload *)bundle->body)->nitems >= c->o.bundle_files) {
+        if (bundle != NULL && ingest_upload_items(bundle->body) >= c->o.bundle_files) {
             ingest_req_queue(c->t, bundle, 0);
             bundle = NULL;
         }
