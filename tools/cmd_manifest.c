@@ -106,9 +106,7 @@ static int manifest_take(void *arg, size_t node, const struct api_release *r)
 int ingest_cmd_manifest(struct cfg *cfg)
 {
     struct manifest_state m;
-    struct ingest_site none;
     struct ingest_progress prog;
-    struct ingest_client_opts co;
     struct ingest_client *client;
     struct ingest_node *nodes;
     const char *out;
@@ -116,18 +114,10 @@ int ingest_cmd_manifest(struct cfg *cfg)
     int rc;
 
     memset(&m, 0, sizeof(m));
-    memset(&none, 0, sizeof(none));
-    none.root_fd = -1;
     m.cfg = cfg;
     ingest_progress_init(&prog, cfg->quiet);
-    memset(&co, 0, sizeof(co));
-    co.token = cfg->token;
-    co.cacert = cfg->val[O_CACERT];
-    co.jobs = 4;
-    co.retries = cfg->retries;
-    co.bundle_bytes = 8u << 20;
-    co.bundle_files = 1;
-    client = ingest_client_new((const char *const *)cfg->nodes, cfg->nnodes, &none, &co);
+    client = ingest_client_reader((const char *const *)cfg->nodes, cfg->nnodes, cfg->token,
+                                  cfg->val[O_CACERT], 4, cfg->retries);
     if (client == NULL) {
         ingest_progress_error(&prog, "cannot start libcurl");
         return INGEST_EXIT_LOCAL;

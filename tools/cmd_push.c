@@ -157,7 +157,6 @@ static void timing(const char *phase)
  * the directory is walked and hashed (it needs no digest to ask). */
 struct probe_job {
     struct cfg *cfg;
-    struct ingest_site none; /* zeroed: the probe uploads nothing */
     struct ingest_client *client;
     pthread_t tid;
     int started;
@@ -175,20 +174,12 @@ static void *probe_main(void *arg)
 /* Starts j (a failure only means no probe: every node is then pushed). */
 static void probe_start(struct probe_job *j, struct cfg *cfg)
 {
-    struct ingest_client_opts co;
-
     memset(j, 0, sizeof(*j));
     j->cfg = cfg;
-    j->none.root_fd = -1;
-    memset(&co, 0, sizeof(co));
-    co.token = cfg->token;
-    co.cacert = cfg->val[O_CACERT];
-    co.jobs = 1;
-    co.retries = 0; /* best effort: a node that does not answer at once is pushed as usual,
-                     * and the push's own phases retry it (and count the retries) */
-    co.bundle_bytes = 8u << 20;
-    co.bundle_files = 1;
-    j->client = ingest_client_new((const char *const *)cfg->nodes, cfg->nnodes, &j->none, &co);
+    /* no retries: best effort: a node that does not answer at once is pushed
+     * as usual, and the push's own phases retry it (and count the retries) */
+    j->client = ingest_client_reader((const char *const *)cfg->nodes, cfg->nnodes, cfg->token,
+                                     cfg->val[O_CACERT], 1, 0);
     if (j->client != NULL && pthread_create(&j->tid, NULL, probe_main, j) == 0)
         j->started = 1;
 }

@@ -50,21 +50,13 @@ static int verify_through(struct cfg *cfg, struct ingest_progress *prog, json_t 
     struct ingest_through_release rel;
     struct ingest_through_opts o;
     struct ingest_through_result res;
-    struct ingest_client_opts co;
     struct ingest_client *c;
-    struct ingest_site none;
     char err[700];
     int r;
 
     *doc = NULL;
-    memset(&none, 0, sizeof(none));
-    none.root_fd = -1;
-    memset(&co, 0, sizeof(co));
-    co.token = cfg->token;
-    co.cacert = cfg->val[O_CACERT];
-    co.jobs = 1;
-    co.retries = cfg->retries;
-    c = ingest_client_new((const char *const *)cfg->nodes, 1, &none, &co);
+    c = ingest_client_reader((const char *const *)cfg->nodes, 1, cfg->token, cfg->val[O_CACERT], 1,
+                             cfg->retries);
     if (c == NULL) {
         ingest_progress_error(prog, "cannot start libcurl");
         return INGEST_EXIT_LOCAL;
@@ -165,8 +157,6 @@ static void check_agreement(struct ingest_node *nodes, size_t nn, const char *re
  * otherwise; *doc gets the per-node JSON report. */
 static int verify_promotions(struct cfg *cfg, struct ingest_progress *prog, json_t **doc)
 {
-    struct ingest_site none;
-    struct ingest_client_opts co;
     struct ingest_client *c;
     struct ingest_node *nodes;
     struct ingest_promotions *ps;
@@ -175,16 +165,8 @@ static int verify_promotions(struct cfg *cfg, struct ingest_progress *prog, json
     int rc = INGEST_EXIT_OK;
 
     *doc = json_array();
-    memset(&none, 0, sizeof(none));
-    none.root_fd = -1;
-    memset(&co, 0, sizeof(co));
-    co.token = cfg->token;
-    co.cacert = cfg->val[O_CACERT];
-    co.jobs = 1;
-    co.retries = cfg->retries;
-    co.bundle_bytes = 8u << 20;
-    co.bundle_files = 1;
-    c = ingest_client_new((const char *const *)cfg->nodes, cfg->nnodes, &none, &co);
+    c = ingest_client_reader((const char *const *)cfg->nodes, cfg->nnodes, cfg->token,
+                             cfg->val[O_CACERT], 1, cfg->retries);
     if (c == NULL)
         return INGEST_EXIT_LOCAL;
     nodes = ingest_client_nodes(c, &nn);

@@ -46,6 +46,7 @@ enum req_kind {
 struct ingest_client {
     struct ingest_transport *t;
     struct ingest_site *s;
+    struct ingest_site empty; /* s of ingest_client_reader() */
     struct ingest_client_opts o;
     struct ingest_node *nodes;
     size_t n;
@@ -438,12 +439,29 @@ static void on_answer(void *arg, struct ingest_req *r, long status)
 /* ------------------------------------------------------------------ */
 /* Phases                                                               */
 
+struct ingest_client *ingest_client_reader(const char *const *urls, size_t n, const char *token,
+                                           const char *cacert, unsigned jobs, unsigned retries)
+{
+    struct ingest_client_opts o;
+
+    memset(&o, 0, sizeof(o));
+    o.token = token;
+    o.cacert = cacert;
+    o.jobs = jobs;
+    o.retries = retries;
+    return ingest_client_new(urls, n, NULL, &o);
+}
+
+/* (s NULL: ingest_client_reader's empty site.) */
 struct ingest_client *ingest_client_new(const char *const *urls, size_t n, struct ingest_site *s,
                                         const struct ingest_client_opts *o)
 {
     struct ingest_client *c = ingest_xcalloc(1, sizeof(*c));
     size_t i;
 
+    c->empty.root_fd = -1;
+    if (s == NULL)
+        s = &c->empty;
     c->s = s;
     c->o = *o;
     if (c->o.jobs < 1)

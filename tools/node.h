@@ -105,11 +105,17 @@ struct ingest_client_opts {
 struct ingest_client; /* opaque */
 
 /* Creates a client for the nodes urls[0..n) over site s (borrowed; must
- * outlive the client; a zeroed site for the phases that upload nothing:
- * verify, list_releases, prune). Returns NULL on failure (curl could not
- * start). */
+ * outlive the client). Returns NULL on failure (curl could not start). */
 struct ingest_client *ingest_client_new(const char *const *urls, size_t n, struct ingest_site *s,
                                         const struct ingest_client_opts *o);
+
+/* A client for the phases that upload nothing (probe, verify, get_release,
+ * blob_sizes, list_releases, prune, exchange) over urls[0..n), with an
+ * empty site of its own: token and cacert borrowed (must outlive the
+ * client), jobs transfers per node, retries per request. Returns NULL on
+ * failure (curl could not start). */
+struct ingest_client *ingest_client_reader(const char *const *urls, size_t n, const char *token,
+                                           const char *cacert, unsigned jobs, unsigned retries);
 void ingest_client_free(struct ingest_client *c);
 
 /* The site the client was made with (borrowed). */

@@ -129,8 +129,6 @@ static void name_node(struct ingest_buf *b, const struct ingest_node *nd)
 
 int ingest_promote_run(const struct ingest_promote_opts *o)
 {
-    struct ingest_site none;
-    struct ingest_client_opts co;
     struct ingest_client *client;
     struct ingest_node *nodes;
     struct ingest_promotions *states = NULL;
@@ -144,16 +142,7 @@ int ingest_promote_run(const struct ingest_promote_opts *o)
     int rc = INGEST_EXIT_NODE;
     const char *me = "origin-ingest promote";
 
-    memset(&none, 0, sizeof(none));
-    none.root_fd = -1;
-    memset(&co, 0, sizeof(co));
-    co.token = o->token;
-    co.cacert = o->cacert;
-    co.jobs = 1;
-    co.retries = o->retries;
-    co.bundle_bytes = 8u << 20;
-    co.bundle_files = 1;
-    client = ingest_client_new(o->nodes, o->nnodes, &none, &co);
+    client = ingest_client_reader(o->nodes, o->nnodes, o->token, o->cacert, 1, o->retries);
     if (client == NULL) {
         fprintf(stderr, "%s: cannot start libcurl\n", me);
         return INGEST_EXIT_LOCAL;

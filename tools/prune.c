@@ -299,8 +299,6 @@ static void print_answer(const struct ingest_prune_opts *o, const json_t *doc)
 
 int ingest_prune_run(const struct ingest_prune_opts *o)
 {
-    struct ingest_site none;
-    struct ingest_client_opts co;
     struct ingest_client *client = NULL;
     struct ingest_node *nodes;
     struct run r;
@@ -314,18 +312,9 @@ int ingest_prune_run(const struct ingest_prune_opts *o)
     int rc = INGEST_EXIT_OK;
     int64_t now = (int64_t)time(NULL);
 
-    memset(&none, 0, sizeof(none));
-    none.root_fd = -1;
     memset(&r, 0, sizeof(r));
     r.o = o;
-    memset(&co, 0, sizeof(co));
-    co.token = o->token;
-    co.cacert = o->cacert;
-    co.jobs = 1;
-    co.retries = o->retries;
-    co.bundle_bytes = 8u << 20;
-    co.bundle_files = 1;
-    client = ingest_client_new(o->nodes, o->nnodes, &none, &co);
+    client = ingest_client_reader(o->nodes, o->nnodes, o->token, o->cacert, 1, o->retries);
     if (client == NULL) {
         fprintf(stderr, "origin-ingest prune: cannot start libcurl\n");
         return INGEST_EXIT_LOCAL;
