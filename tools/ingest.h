@@ -28,6 +28,15 @@ enum ingest_exit {
     INGEST_EXIT_THROUGH = 6,  /* verify --through: the CDN served a file wrong (or not in time) */
 };
 
+/* The nodes a command talks to, and how (every pointer borrowed). */
+struct ingest_fleet {
+    const char *const *nodes; /* admin base URLs, http:// or https:// */
+    size_t nnodes;            /* >= 1 */
+    const char *token;        /* bearer token (never printed) */
+    const char *cacert;       /* CA file for https:// nodes, NULL: the system's */
+    unsigned retries;         /* retries of a request (transport.h's rules) */
+};
+
 /* One regular file of the build directory. */
 struct ingest_file {
     char *rel;        /* path under DIR, '/'-separated, raw bytes, NUL-terminated */

@@ -19,16 +19,25 @@
 /* ------------------------------------------------------------------ */
 /* prune                                                                */
 
+/* The nodes of cfg and how to reach them. */
+static struct ingest_fleet fleet_of(const struct cfg *cfg)
+{
+    struct ingest_fleet f;
+
+    f.nodes = (const char *const *)cfg->nodes;
+    f.nnodes = cfg->nnodes;
+    f.token = cfg->token;
+    f.cacert = cfg->val[O_CACERT];
+    f.retries = cfg->retries;
+    return f;
+}
+
 static int cmd_prune(struct cfg *cfg)
 {
     struct ingest_prune_opts o;
 
     memset(&o, 0, sizeof(o));
-    o.nodes = (const char *const *)cfg->nodes;
-    o.nnodes = cfg->nnodes;
-    o.token = cfg->token;
-    o.cacert = cfg->val[O_CACERT];
-    o.retries = cfg->retries;
+    o.fleet = fleet_of(cfg);
     o.policy = cfg->policy;
     o.dry_run = cfg->dry_run;
     o.json = cfg->json;
@@ -43,11 +52,7 @@ static int cmd_promote(struct cfg *cfg)
     struct ingest_promote_opts o;
 
     memset(&o, 0, sizeof(o));
-    o.nodes = (const char *const *)cfg->nodes;
-    o.nnodes = cfg->nnodes;
-    o.token = cfg->token;
-    o.cacert = cfg->val[O_CACERT];
-    o.retries = cfg->retries;
+    o.fleet = fleet_of(cfg);
     o.release = cfg->val[O_RELEASE];
     o.floor = cfg->val[O_FLOOR] != NULL && *cfg->val[O_FLOOR] != '\0' ? cfg->val[O_FLOOR] : NULL;
     return ingest_promote_run(&o);

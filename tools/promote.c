@@ -142,7 +142,8 @@ int ingest_promote_run(const struct ingest_promote_opts *o)
     int rc = INGEST_EXIT_NODE;
     const char *me = "origin-ingest promote";
 
-    client = ingest_client_reader(o->nodes, o->nnodes, o->token, o->cacert, 1, o->retries);
+    client = ingest_client_reader(o->fleet.nodes, o->fleet.nnodes, o->fleet.token, o->fleet.cacert,
+                                  1, o->fleet.retries);
     if (client == NULL) {
         fprintf(stderr, "%s: cannot start libcurl\n", me);
         return INGEST_EXIT_LOCAL;

@@ -44,13 +44,9 @@ const struct store_promotion *ingest_promotions_newest(const struct ingest_promo
 
 /* A checked promote command. */
 struct ingest_promote_opts {
-    const char *const *nodes; /* admin base URLs (borrowed) */
-    size_t nnodes;            /* >= 1 */
-    const char *token;        /* bearer token (borrowed; never printed) */
-    const char *cacert;       /* CA file for https:// nodes, NULL: the system's */
-    unsigned retries;
-    const char *release; /* valid release id */
-    const char *floor;   /* valid release id, or NULL: none */
+    struct ingest_fleet fleet; /* the nodes, token, CA file, retries */
+    const char *release;       /* valid release id */
+    const char *floor;         /* valid release id, or NULL: none */
 };
 
 /* Runs the promotion: every node's promotion and releases are read, the

@@ -253,7 +253,7 @@ static int on_release(void *arg, size_t node, const char *id, int64_t created, u
 static void on_pruned(void *arg, size_t node, const struct api_prune_answer *a)
 {
     struct run *r = arg;
-    const char *url = r->o->nodes[node];
+    const char *url = r->o->fleet.nodes[node];
     json_t *rels = json_array(), *doc;
     size_t k;
 
@@ -314,7 +314,8 @@ int ingest_prune_run(const struct ingest_prune_opts *o)
 
     memset(&r, 0, sizeof(r));
     r.o = o;
-    client = ingest_client_reader(o->nodes, o->nnodes, o->token, o->cacert, 1, o->retries);
+    client = ingest_client_reader(o->fleet.nodes, o->fleet.nnodes, o->fleet.token, o->fleet.cacert,
+                                  1, o->fleet.retries);
     if (client == NULL) {
         fprintf(stderr, "origin-ingest prune: cannot start libcurl\n");
         return INGEST_EXIT_LOCAL;
@@ -328,7 +329,7 @@ int ingest_prune_run(const struct ingest_prune_opts *o)
     for (i = 0; i < nn; i++) {
         if (nodes[i].failed) {
             fprintf(stderr, "origin-ingest prune: node %s: listing releases: %s; nothing pruned\n",
-                    o->nodes[i], nodes[i].error);
+                    o->fleet.nodes[i], nodes[i].error);
             rc = INGEST_EXIT_NODE;
         }
     }
@@ -341,7 +342,7 @@ int ingest_prune_run(const struct ingest_prune_opts *o)
         if (nodes[i].failed) {
             fprintf(stderr,
                     "origin-ingest prune: node %s: reading promotions: %s; nothing pruned\n",
-                    o->nodes[i], nodes[i].error);
+                    o->fleet.nodes[i], nodes[i].error);
             rc = INGEST_EXIT_NODE;
         }
     }
@@ -410,9 +411,9 @@ int ingest_prune_run(const struct ingest_prune_opts *o)
         if (nodes[i].failed || r.answers[i] == NULL) {
             const char *why = nodes[i].failed ? nodes[i].error : "no answer";
 
-            fprintf(stderr, "origin-ingest prune: node %s failed: %s\n", o->nodes[i], why);
-            json_array_append_new(
-                nodes_out, json_pack("{s:s,s:b,s:s}", "node", o->nodes[i], "ok", 0, "error", why));
+            fprintf(stderr, "origin-ingest prune: node %s failed: %s\n", o->fleet.nodes[i], why);
+            json_array_append_new(nodes_out, json_pack("{s:s,s:b,s:s}", "node", o->fleet.nodes[i],
+                                                       "ok", 0, "error", why));
             rc = INGEST_EXIT_NODE;
         } else {
             if (!o->json)

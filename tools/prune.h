@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ingest.h"
 #include "store.h"
 
 /* Which releases to keep: the union of the sets. */
@@ -85,11 +86,7 @@ size_t ingest_prune_decide_promoted(struct ingest_prune_rel *rels, size_t n,
 
 /* A checked prune command (opts.c validates every field). */
 struct ingest_prune_opts {
-    const char *const *nodes;          /* admin base URLs, http:// or https:// (borrowed) */
-    size_t nnodes;                     /* >= 1 */
-    const char *token;                 /* bearer token (borrowed; never printed) */
-    const char *cacert;                /* CA file for https:// nodes, NULL: the system's */
-    unsigned retries;                  /* retries of a request (node.h's rules) */
+    struct ingest_fleet fleet;         /* the nodes, token, CA file, retries */
     struct ingest_prune_policy policy; /* not ingest_prune_policy_empty */
     int dry_run, json;
 };
