@@ -71,6 +71,24 @@ char *ingest_name_prefix(const char *prefix, char *err, size_t errlen)
     return ingest_xstrndup(prefix, len);
 }
 
+/* Where the last name of rel[0..rlen) starts (*base) and where its last
+ * '.' is (*dot; (size_t)-1: it has none). */
+static void last_name(const char *rel, size_t rlen, size_t *base, size_t *dot)
+{
+    size_t i;
+
+    *base = 0;
+    *dot = (size_t)-1;
+    for (i = 0; i < rlen; i++) {
+        if (rel[i] == '/') {
+            *base = i + 1;
+            *dot = (size_t)-1;
+        } else if (rel[i] == '.') {
+            *dot = i;
+        }
+    }
+}
+
 char *ingest_name_path(const char *prefix, const char *rel, const unsigned char *digest,
                        int keep_names, char *err, size_t errlen)
 {
@@ -89,14 +107,7 @@ char *ingest_name_path(const char *prefix, const char *rel, const unsigned char 
             hex[2 * i + 1] = hexdig[digest[i] & 15];
         }
         hex[INGEST_NAME_HASH_HEX] = '\0';
-        for (i = 0; i < rlen; i++) {
-            if (rel[i] == '/') {
-                base = i + 1;
-                dot = (size_t)-1;
-            } else if (rel[i] == '.') {
-                dot = i;
-            }
-        }
+        last_name(rel, rlen, &base, &dot);
         if (dot == (size_t)-1 || dot == base || dot + 1 >= rlen) {
             ingest_buf_add(&b, rel, rlen);
             ingest_buf_add(&b, ".", 1);
@@ -159,14 +170,7 @@ char *ingest_name_source(const char *prefix, const char *path, const unsigned ch
         seg[2 + 2 * i] = hexdig[digest[i] & 15];
     }
     seg[INGEST_NAME_HASH_HEX + 1] = '\0';
-    for (i = 0; i < rlen; i++) {
-        if (rel[i] == '/') {
-            base = i + 1;
-            dot = (size_t)-1;
-        } else if (rel[i] == '.') {
-            dot = i;
-        }
-    }
+    last_name(rel, rlen, &base, &dot);
     /* stem.<hex>.ext: the hash segment just before the last extension */
     if (dot != (size_t)-1 && dot >= base + INGEST_NAME_HASH_HEX + 1 &&
         memcmp(rel + dot - INGEST_NAME_HASH_HEX - 1, seg, INGEST_NAME_HASH_HEX + 1) == 0) {

@@ -169,44 +169,44 @@ static int decoder_start(struct fetch *f)
     return 0;
 }
 
+/* One ZSTD_decompressStream() step of f's decoder from in into
+ * r->decoded, hashed. Returns the bytes it produced, or -1 with f->reason
+ * set. */
+static long zstd_step(struct fetch *f, struct run *r, ZSTD_inBuffer *in)
+{
+    ZSTD_outBuffer out = {r->decoded, DECODE_CHUNK, 0};
+    size_t zr = ZSTD_decompressStream(f->zs, &out, in);
+
+    if (ZSTD_isError(zr)) {
+        snprintf(f->reason, sizeof(f->reason), "Content-Encoding %s does not decode: %s", f->cenc,
+                 ZSTD_getErrorName(zr));
+        return -1;
+    }
+    EVP_DigestUpdate(f->md, r->decoded, out.pos);
+    if (zr == 0)
+        f->zs_end = 1;
+    return (long)out.pos;
+}
+
 /* Feeds n bytes of a zstd frame (after a dcz header) to f's decoder. */
 static void zstd_feed(struct fetch *f, struct run *r, const char *data, size_t n)
 {
     ZSTD_inBuffer in = {data, n, 0};
+    long got;
 
     while (in.pos < in.size && f->reason[0] == '\0') {
-        ZSTD_outBuffer out = {r->decoded, DECODE_CHUNK, 0};
-        size_t zr;
-
         if (f->zs_end) {
             snprintf(f->reason, sizeof(f->reason), "bytes after the end of the %s frame", f->cenc);
             return;
         }
-        zr = ZSTD_decompressStream(f->zs, &out, &in);
-        if (ZSTD_isError(zr)) {
-            snprintf(f->reason, sizeof(f->reason), "Content-Encoding %s does not decode: %s",
-                     f->cenc, ZSTD_getErrorName(zr));
+        if (zstd_step(f, r, &in) < 0)
             return;
-        }
-        EVP_DigestUpdate(f->md, r->decoded, out.pos);
-        if (zr == 0)
-            f->zs_end = 1;
     }
     /* flush what the decoder still holds for a completely given frame */
     while (!f->zs_end && f->reason[0] == '\0') {
-        ZSTD_outBuffer out = {r->decoded, DECODE_CHUNK, 0};
-        size_t zr = ZSTD_decompressStream(f->zs, &out, &in);
-
-        if (ZSTD_isError(zr)) {
-            snprintf(f->reason, sizeof(f->reason), "Content-Encoding %s does not decode: %s",
-                     f->cenc, ZSTD_getErrorName(zr));
-            return;
-        }
-        EVP_DigestUpdate(f->md, r->decoded, out.pos);
-        if (zr == 0)
-            f->zs_end = 1;
-        if (out.pos < out.size)
-            break; /* needs more input */
+        got = zstd_step(f, r, &in);
+        if (got < 0 || got < DECODE_CHUNK)
+            break; /* an error, or it needs more input */
     }
 }
 
