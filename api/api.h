@@ -288,9 +288,9 @@ char *api_missing_encode(const unsigned char (*digests)[STORE_DIGEST_LEN],
  * fn returns 0 to go on, or non-zero to refuse a digest the caller did not
  * ask about. Returns 0; -1 if the body is not that shape or a digest is not
  * 64 hex digits; or fn's non-zero value. Whenever it does not return 0,
- * why (if not NULL) holds a one-line reason (for fn's refusal: "answer
- * lists a digest that was not asked about"). Entries before the one that
- * failed have been passed to fn. */
+ * why[0..why_size) (if why is not NULL and why_size > 0) holds a one-line
+ * reason (for fn's refusal: "answer lists a digest that was not asked
+ * about"). Entries before the one that failed have been passed to fn. */
 int api_answer_missing(const char *body, size_t len,
                        int (*fn)(void *arg, const unsigned char *digest), void *arg, char *why,
                        size_t why_size);

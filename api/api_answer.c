@@ -104,8 +104,8 @@ static void printable(const char *s, size_t n, int first_line, char *out, size_t
 }
 
 int api_answer_missing(const char *body, size_t len,
-                       int (*fn)(void *arg, const unsigned char *digest), void *arg, char *err,
-                       size_t errlen)
+                       int (*fn)(void *arg, const unsigned char *digest), void *arg, char *why,
+                       size_t why_size)
 {
     json_t *root = load(body, len), *arr, *v;
     size_t i;
@@ -113,7 +113,7 @@ int api_answer_missing(const char *body, size_t len,
 
     arr = json_is_object(root) ? json_object_get(root, "missing") : NULL;
     if (!json_is_array(arr)) {
-        seterr(err, errlen, "answer is not {\"missing\": [...]}");
+        seterr(why, why_size, "answer is not {\"missing\": [...]}");
         goto out;
     }
     json_array_foreach(arr, i, v)
@@ -123,12 +123,12 @@ int api_answer_missing(const char *body, size_t len,
 
         if (!json_is_string(v) ||
             store_digest_from_hex(json_string_value(v), json_string_length(v), d) != STORE_OK) {
-            seterr(err, errlen, "answer lists something that is not a digest");
+            seterr(why, why_size, "answer lists something that is not a digest");
             goto out;
         }
         r = fn(arg, d);
         if (r != 0) {
-            seterr(err, errlen, "answer lists a digest that was not asked about");
+            seterr(why, why_size, "answer lists a digest that was not asked about");
             rc = r;
             goto out;
         }
