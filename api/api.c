@@ -1,7 +1,8 @@
 /*
- * api.c - the node API's reserved paths, version check, release digest,
- * and the canonical encoders and strict decoders of releases, release and
- * blob listings, the missing answer and the status answer (see api.h).
+ * api.c - the node API's reserved paths, encodings header, version check,
+ * release digest, and the canonical encoders and strict decoders of
+ * releases, release and blob listings, the missing answer and the status
+ * answer (see api.h).
  *
  * For: every program that speaks the admin API. Not for: request bodies
  * (admin_body.c), the loosely read error details (api_answer.c), or any
@@ -32,6 +33,29 @@ void api__why(char *why, size_t why_size, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ */
 /* Reserved paths                                                       */
+
+unsigned api_encodings_decode(const char *value)
+{
+    const char *p = value;
+    unsigned m = 0;
+
+    while (*p != '\0') {
+        size_t n;
+        int enc;
+
+        p += strspn(p, " \t,");
+        n = strcspn(p, " \t,");
+        if (n == 0)
+            break;
+        enc = store_encoding_parse(p, n);
+        if (enc > STORE_ENC_IDENTITY)
+            m |= 1u << enc;
+        else if (n == 3 && memcmp(p, "dcz", 3) == 0)
+            m |= API_ENC_DCZ;
+        p += n;
+    }
+    return m;
+}
 
 int api_path_reserved(const char *path, size_t len)
 {

@@ -83,6 +83,14 @@
 #define API_ENCODINGS_HEADER "Origind-Encodings"
 #define API_ENCODINGS        "gzip, br, zstd, dcz"
 
+/* The bit of "dcz" in what api_encodings_decode() returns. */
+#define API_ENC_DCZ (1u << 8)
+
+/* The encodings an API_ENCODINGS_HEADER value names (comma- or
+ * space-separated; unknown names ignored): bit 1 << STORE_ENC_* per
+ * stored encoding beyond identity, API_ENC_DCZ for dcz. Never fails. */
+unsigned api_encodings_decode(const char *value);
+
 /* Room for any reason an api_* function writes (NUL included). */
 #define API_WHY_MAX 160
 

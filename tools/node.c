@@ -69,43 +69,28 @@ static struct ingest_upload *upload_of(const struct ingest_req *r)
     return r->body_ops == &ingest_upload_ops ? r->body : NULL;
 }
 
-static const char *kind_name(enum req_kind k)
-{
-    switch (k) {
-    case REQ_MISSING:
-    case REQ_VERIFY_MISSING:
-        return "missing check";
-    case REQ_BUNDLE:
-        return "bundle upload";
-    case REQ_BLOB:
-        return "blob upload";
-    case REQ_VARIANT:
-        return "variant upload";
-    case REQ_PUBLISH:
-        return "publish";
-    case REQ_GET_RELEASE:
-        return "release read";
-    case REQ_LIST_RELEASES:
-        return "release listing";
-    case REQ_PRUNE:
-        return "prune";
-    case REQ_BLOB_SIZE:
-        return "blob size read";
-    case REQ_PROBE:
-        return "release probe";
-    case REQ_EXCHANGE:
-        return "request";
-    case REQ_FETCH:
-        return "fetch from seeds";
-    }
-    return "request";
-}
+/* What a request of each kind is called in reasons ("bundle upload failed: ..."). */
+static const char *const kind_name[] = {
+    [REQ_MISSING] = "missing check",
+    [REQ_BUNDLE] = "bundle upload",
+    [REQ_BLOB] = "blob upload",
+    [REQ_VARIANT] = "variant upload",
+    [REQ_PUBLISH] = "publish",
+    [REQ_GET_RELEASE] = "release read",
+    [REQ_VERIFY_MISSING] = "missing check",
+    [REQ_LIST_RELEASES] = "release listing",
+    [REQ_PRUNE] = "prune",
+    [REQ_BLOB_SIZE] = "blob size read",
+    [REQ_PROBE] = "release probe",
+    [REQ_EXCHANGE] = "request",
+    [REQ_FETCH] = "fetch from seeds",
+};
 
 /* A request of kind to node ni (named by kind_name in reasons). */
 static struct ingest_req *req_new(struct ingest_client *c, size_t ni, enum req_kind kind,
                                   const char *method, const char *path, enum ingest_ctype ctype)
 {
-    struct ingest_req *r = ingest_req_new(c->t, ni, kind_name(kind), method, path);
+    struct ingest_req *r = ingest_req_new(c->t, ni, kind_name[kind], method, path);
 
     r->kind = (int)kind;
     r->ctype = ctype;
@@ -214,7 +199,6 @@ static void on_fetched(struct ingest_client *c, const struct ingest_req *r)
 }
 
 static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob);
-static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct ingest_req *r);
 static void deliver_release(struct ingest_client *c, const struct ingest_req *r);
 
 /* Hands an exchange's answer to the caller (ingest_client_exchange). */
@@ -268,10 +252,7 @@ static void on_success(struct ingest_client *c, struct ingest_req *r, long statu
         break;
     }
     case REQ_GET_RELEASE:
-        if (c->release_fn != NULL)
-            deliver_release(c, r);
-        else
-            enqueue_verify_missing(c, r->node, r);
+        deliver_release(c, r);
         break;
     case REQ_PROBE: {
         const char *v = ingest_req_header(r, API_RELEASE_DIGEST_HEADER);
@@ -392,35 +373,8 @@ static void on_refusal(struct ingest_client *c, struct ingest_req *r, long statu
         ingest_transport_fail(c->t, r->node, INGEST_EXIT_LOCAL, "%s", msg);
         return;
     }
-    ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE, "%s: HTTP %ld: %s", kind_name(r->kind),
+    ingest_transport_fail(c->t, r->node, INGEST_EXIT_NODE, "%s: HTTP %ld: %s", kind_name[r->kind],
                           status, why[0] ? why : "(no reason given)");
-}
-
-/* Reads the node's Origind-Encodings header (api.h) into nd->encodings;
- * an answer without it leaves what is known. */
-static void note_encodings(const struct ingest_req *r, struct ingest_node *nd)
-{
-    const char *p = ingest_req_header(r, API_ENCODINGS_HEADER);
-    unsigned m = 0;
-
-    if (p == NULL)
-        return;
-    while (*p != '\0') {
-        size_t n;
-        int enc;
-
-        p += strspn(p, " \t,");
-        n = strcspn(p, " \t,");
-        if (n == 0)
-            break;
-        enc = store_encoding_parse(p, n);
-        if (enc > STORE_ENC_IDENTITY)
-            m |= 1u << enc;
-        else if (n == 3 && memcmp(p, "dcz", 3) == 0)
-            m |= INGEST_ENC_DCZ;
-        p += n;
-    }
-    nd->encodings = m;
 }
 
 /* The transport's answer callback: every final answer of a healthy node. */
@@ -429,7 +383,10 @@ static void on_answer(void *arg, struct ingest_req *r, long status)
     struct ingest_client *c = arg;
 
     if (status >= 200 && status <= 299) {
-        note_encodings(r, &c->nodes[r->node]);
+        const char *enc = ingest_req_header(r, API_ENCODINGS_HEADER);
+
+        if (enc != NULL) /* an answer without it leaves what is known */
+            c->nodes[r->node].encodings = api_encodings_decode(enc);
         on_success(c, r, status);
     } else {
         on_refusal(c, r, status);
@@ -738,27 +695,19 @@ void ingest_client_publish(struct ingest_client *c, const char *id)
     ingest_buf_free(&path);
 }
 
-static void enqueue_verify_missing(struct ingest_client *c, size_t ni, const struct ingest_req *got)
+/* Asks node ni whether it holds every blob of rel (verify's second step). */
+static void enqueue_verify_missing(struct ingest_client *c, size_t ni,
+                                   const struct api_release *rel)
 {
-    unsigned char(*d)[STORE_DIGEST_LEN];
-    struct api_release rel;
-    char why[API_WHY_MAX], *body;
+    unsigned char(*d)[STORE_DIGEST_LEN] = ingest_xcalloc(rel->n + 1, sizeof(*d));
     struct ingest_req *r;
     size_t i, len = 0;
+    char *body;
 
-    if (api_release_decode(got->resp.data, got->resp.len, c->release_id, &rel, why, sizeof(why)) !=
-        0) {
-        ingest_transport_fail(c->t, ni, INGEST_EXIT_NODE, "malformed release answer: %s", why);
-        return;
-    }
-    d = ingest_xcalloc(rel.n + 1, sizeof(*d));
-    for (i = 0; i < rel.n; i++)
-        memcpy(d[i], rel.files[i].digest, STORE_DIGEST_LEN);
-    body = api_missing_request_encode(d, rel.n, &len);
+    for (i = 0; i < rel->n; i++)
+        memcpy(d[i], rel->files[i].digest, STORE_DIGEST_LEN);
+    body = api_missing_request_encode(d, rel->n, &len);
     free(d);
-    c->nodes[ni].verified_files = rel.n;
-    store_digest_to_hex(rel.digest, c->nodes[ni].digest);
-    api_release_free(&rel);
     if (body == NULL) {
         ingest_transport_fail(c->t, ni, INGEST_EXIT_LOCAL,
                               "out of memory encoding the missing check");
@@ -788,11 +737,12 @@ void ingest_client_verify(struct ingest_client *c, const char *id)
     get_release_phase(c, id);
 }
 
+/* A 2xx to GET /v1/releases/<id>: to the caller (get_release), or on to
+ * the missing check (verify). */
 static void deliver_release(struct ingest_client *c, const struct ingest_req *got)
 {
     struct api_release rel;
     char why[API_WHY_MAX];
-    int rc;
 
     if (api_release_decode(got->resp.data, got->resp.len, c->release_id, &rel, why, sizeof(why)) !=
         0) {
@@ -802,11 +752,12 @@ static void deliver_release(struct ingest_client *c, const struct ingest_req *go
     }
     c->nodes[got->node].verified_files = rel.n;
     store_digest_to_hex(rel.digest, c->nodes[got->node].digest);
-    rc = c->release_fn(c->fn_arg, got->node, &rel);
-    api_release_free(&rel);
-    if (rc != 0)
+    if (c->release_fn == NULL)
+        enqueue_verify_missing(c, got->node, &rel);
+    else if (c->release_fn(c->fn_arg, got->node, &rel) != 0)
         ingest_transport_fail(c->t, got->node, INGEST_EXIT_LOCAL,
                               "out of memory reading the release");
+    api_release_free(&rel);
 }
 
 void ingest_client_get_release(struct ingest_client *c, const char *id,

@@ -88,7 +88,7 @@ enum ingest_seed_role {
 };
 
 /* Bit of struct ingest_node.encodings: the node takes dcz deltas. */
-#define INGEST_ENC_DCZ (1u << 8)
+#define INGEST_ENC_DCZ API_ENC_DCZ
 
 struct ingest_client_opts {
     const char *token;     /* bearer token (borrowed; never printed) */
