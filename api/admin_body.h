@@ -7,7 +7,7 @@
  *
  * Part of the node API module (api/, beside api.h, which holds the answers).
  * For: server/admin.c (which maps the results to HTTP answers),
- * tools/node.c (which streams bundles), the unit
+ * tools/upload.c (which writes bundle records), the unit
  * tests (tests/unit/test_admin_body.c) and the fuzz drivers
  * (tests/fuzz/fuzz_missing_body.c, fuzz_release_body.c, fuzz_list_params.c,
  * fuzz_bundle.c).

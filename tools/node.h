@@ -163,7 +163,8 @@ void ingest_client_upload_only(struct ingest_client *c, const unsigned char *onl
  * decode fails it at once. bodies stay the caller's. */
 void ingest_client_fetch(struct ingest_client *c, char *const *bodies, const size_t *lens);
 
-/* Publishes release id (body: ingest_json_release_request()) on each node. */
+/* Publishes release id on each node (body: api_release_request_encode() of
+ * every file of the site, published stamped with ingest_file_published()). */
 void ingest_client_publish(struct ingest_client *c, const char *id);
 
 /* Checks that each node has release id complete. */
