@@ -123,6 +123,7 @@ set(ORIGIND_TEST_SECONDS
   server_unit_api_fetch               1
   server_unit_cors                    1
   server_unit_http                    1
+  unit_common                         1
   unit_ingest                         1
   unit_opt                            1
   unit_secret_file                    1
