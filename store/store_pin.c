@@ -10,17 +10,9 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <time.h>
 
+#include "clock.h"
 #include "store_internal.h"
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 uint64_t store_prune_epoch(const struct store *st)
 {
@@ -52,7 +44,7 @@ void store__zero_copy_end(struct store_reader *r)
 {
     struct store *st = r->st;
 
-    atomic_store(&st->zc_last_end, now_ns());
+    atomic_store(&st->zc_last_end, clock_mono_ns());
     atomic_fetch_sub(&st->zc_inflight, 1);
     r->zero_copy = 0;
 }
@@ -66,7 +58,7 @@ void store__pin_release(struct store *st, int force)
         uint64_t last = atomic_load(&st->zc_last_end);
 
         if (force || (atomic_load(&st->zc_inflight) == 0 &&
-                      (last == 0 || now_ns() - last >= st->grace_ns))) {
+                      (last == 0 || clock_mono_ns() - last >= st->grace_ns))) {
             pin = st->pin;
             st->pin = NULL;
         }

@@ -1,6 +1,7 @@
 /*
  * store_util.c - the store's pure helper functions: error strings, encoding
- * names, SHA-256 and hex, and the validation of paths, ids and content types.
+ * names, SHA-256 and digests as hex (common/hex.c), and the validation of paths, ids and content
+ * types.
  *
  * For: functions without state that server/ and tools/ may call freely.
  * Not for: anything touching LMDB (store.c) or decoding variants
@@ -10,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "hex.h"
 #include "store.h"
 
 const char *store_strerror(int err)
@@ -94,46 +96,16 @@ void store_sha256(const void *data, size_t len, unsigned char out[STORE_DIGEST_L
         memset(out, 0, STORE_DIGEST_LEN); /* only on OpenSSL allocation failure */
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int store_digest_from_hex(const char *hex, size_t len, unsigned char out[STORE_DIGEST_LEN])
 {
-    unsigned char tmp[STORE_DIGEST_LEN];
-    size_t i;
-
-    if (hex == NULL || len != STORE_HEX_LEN)
+    if (hex == NULL || len != STORE_HEX_LEN || hex_decode(hex, len, out) != 0)
         return STORE_EINVAL;
-    for (i = 0; i < STORE_DIGEST_LEN; i++) {
-        int hi = hex_value(hex[2 * i]);
-        int lo = hex_value(hex[2 * i + 1]);
-
-        if (hi < 0 || lo < 0)
-            return STORE_EINVAL;
-        tmp[i] = (unsigned char)(hi << 4 | lo);
-    }
-    memcpy(out, tmp, STORE_DIGEST_LEN);
     return STORE_OK;
 }
 
 void store_digest_to_hex(const unsigned char digest[STORE_DIGEST_LEN], char out[STORE_HEX_LEN + 1])
 {
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < STORE_DIGEST_LEN; i++) {
-        out[2 * i] = digits[digest[i] >> 4];
-        out[2 * i + 1] = digits[digest[i] & 15];
-    }
-    out[STORE_HEX_LEN] = '\0';
+    hex_encode(digest, STORE_DIGEST_LEN, out);
 }
 
 int store_path_valid(const char *path, size_t len)
