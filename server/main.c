@@ -17,6 +17,7 @@
  * the listeners.
  */
 #include "admin_prune.h"
+#include "clock.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -346,9 +347,9 @@ static int serve_main(const struct config *cfg)
     atomic_store(&srv.draining, 1);
     log_info("draining: /healthz answers 503; serving for %llu s more",
              (unsigned long long)cfg->drain_seconds);
-    deadline = server_now_ns() + cfg->drain_seconds * 1000000000ULL;
-    while (server_now_ns() < deadline) {
-        uint64_t left_ms = (deadline - server_now_ns()) / 1000000;
+    deadline = clock_mono_ns() + cfg->drain_seconds * 1000000000ULL;
+    while (clock_mono_ns() < deadline) {
+        uint64_t left_ms = (deadline - clock_mono_ns()) / 1000000;
 
         sig = wait_signal(&sigs, left_ms > 1000 ? 1000 : (long)left_ms + 1);
         access_log_tick(srv.alog);
@@ -378,15 +379,15 @@ static int serve_main(const struct config *cfg)
     }
     log_info("listeners closed; waiting for %llu in-flight requests",
              (unsigned long long)atomic_load(&srv.in_flight));
-    deadline = server_now_ns() + (uint64_t)FINISH_TIMEOUT_MS * 1000000ULL;
-    while (atomic_load(&srv.in_flight) > 0 && server_now_ns() < deadline) {
+    deadline = clock_mono_ns() + (uint64_t)FINISH_TIMEOUT_MS * 1000000ULL;
+    while (atomic_load(&srv.in_flight) > 0 && clock_mono_ns() < deadline) {
         struct timespec ts = {0, 20 * 1000000L};
 
         nanosleep(&ts, NULL);
     }
     /* libmicrohttpd is done with a response once the kernel has its
      * bytes; wait until the clients have them too */
-    while (server_unacked_bytes(&srv) > 0 && server_now_ns() < deadline) {
+    while (server_unacked_bytes(&srv) > 0 && clock_mono_ns() < deadline) {
         struct timespec ts = {0, 20 * 1000000L};
 
         nanosleep(&ts, NULL);

@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "clock.h"
 #include "discover.h"
 #include "log.h"
 #include "metrics.h"
@@ -50,9 +51,9 @@ int peers_ctx(struct peers *p, struct ctx *x, size_t i)
 /* Sleeps up to ms, waking early when stopping. */
 static void nap(struct peers *p, uint64_t ms)
 {
-    uint64_t end = peer_now_ns() + ms * 1000000ULL;
+    uint64_t end = clock_mono_ns() + ms * 1000000ULL;
 
-    while (!atomic_load(&p->stop) && peer_now_ns() < end) {
+    while (!atomic_load(&p->stop) && clock_mono_ns() < end) {
         struct timespec ts = {0, 100 * 1000000L};
 
         nanosleep(&ts, NULL);
@@ -173,7 +174,7 @@ static void peers_dns_refresh(struct peers *p)
 static void *sync_thread(void *arg)
 {
     struct peers *p = arg;
-    uint64_t start = peer_now_ns(), backoff = 1000;
+    uint64_t start = clock_mono_ns(), backoff = 1000;
     uint64_t timeout_ns = p->cfg->peer_timeout * 1000000000ULL;
     int warned_empty = 0;
     size_t i;
@@ -182,9 +183,9 @@ static void *sync_thread(void *arg)
         int complete = 0, reached = 0;
         /* no transfer of this round stalls past the --peer-timeout budget
          * (once it is spent, each round gets --peer-timeout again) */
-        uint64_t budget = timeout_ns == 0                      ? 0
-                          : peer_now_ns() < start + timeout_ns ? start + timeout_ns
-                                                               : peer_now_ns() + timeout_ns;
+        uint64_t budget = timeout_ns == 0                        ? 0
+                          : clock_mono_ns() < start + timeout_ns ? start + timeout_ns
+                                                                 : clock_mono_ns() + timeout_ns;
 
         peers_dns_refresh(p);
         for (i = 0; i < p->n && !atomic_load(&p->stop); i++) {
@@ -214,10 +215,10 @@ static void *sync_thread(void *arg)
         if (complete) {
             atomic_store(p->catching_up, 0);
             log_info("caught up with peers in %.1f s: /healthz answers 200",
-                     (double)(peer_now_ns() - start) / 1e9);
+                     (double)(clock_mono_ns() - start) / 1e9);
             break;
         }
-        if (timeout_ns > 0 && peer_now_ns() - start >= timeout_ns) {
+        if (timeout_ns > 0 && clock_mono_ns() - start >= timeout_ns) {
             if (local_release_count(p->st) > 0) {
                 atomic_store(p->catching_up, 0);
                 log_error("NOT CAUGHT UP: no full pass against any peer in %llu s (%s); serving "

@@ -12,6 +12,7 @@
 #include "peer_internal.h"
 
 #include "api.h"
+#include "clock.h"
 #include "log.h"
 #include "tls_client.h"
 
@@ -20,15 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-uint64_t peer_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 void peer_buf_free(struct buf *b)
 {
@@ -78,7 +70,7 @@ static long time_left_ms(const struct ctx *x, long cap)
 
     if (x->deadline_ns == 0)
         return cap;
-    now = peer_now_ns();
+    now = clock_mono_ns();
     if (now >= x->deadline_ns)
         return 1;
     left = (long)((x->deadline_ns - now) / 1000000ULL) + 1;
@@ -95,7 +87,7 @@ static long stall_ms(const struct ctx *x)
     long ms = x->stall_max_ms > 0 ? x->stall_max_ms : LOW_SPEED_SECS * 1000L;
 
     if (x->budget_ns != 0) {
-        uint64_t now = peer_now_ns();
+        uint64_t now = clock_mono_ns();
         long left = now < x->budget_ns ? (long)((x->budget_ns - now) / 1000000ULL) : 0;
 
         if (left < STALL_MIN_MS)
@@ -108,7 +100,7 @@ static long stall_ms(const struct ctx *x)
 
 int peer_expired(const struct ctx *x)
 {
-    return atomic_load(x->stop) || (x->deadline_ns != 0 && peer_now_ns() >= x->deadline_ns);
+    return atomic_load(x->stop) || (x->deadline_ns != 0 && clock_mono_ns() >= x->deadline_ns);
 }
 
 static void setup_easy(struct ctx *x, CURL *e, const char *url, struct buf *b, long timeout_ms)
@@ -288,7 +280,7 @@ void peer_fetch_many(struct ctx *x, struct fetch *f, size_t n)
         }
         if (running > 0)
             curl_multi_poll(x->multi, NULL, 0, 100, NULL);
-        if (x->deadline_ns != 0 && peer_now_ns() >= x->deadline_ns + 1000000000ULL)
+        if (x->deadline_ns != 0 && clock_mono_ns() >= x->deadline_ns + 1000000000ULL)
             break; /* the transfers' own timeouts should have ended them */
     }
     /* stopped early: drop whatever is still in flight */

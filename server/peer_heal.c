@@ -13,6 +13,7 @@
  */
 #include "peer_internal.h"
 
+#include "clock.h"
 #include "log.h"
 
 #include <jansson.h>
@@ -95,7 +96,7 @@ static int path_ok(struct store *st, const char *path, size_t len)
 static int heal_round(struct peers *p, struct heal_job *list)
 {
     struct store *st = p->st;
-    uint64_t deadline = peer_now_ns() + HEAL_BUDGET_MS * 1000000ULL;
+    uint64_t deadline = clock_mono_ns() + HEAL_BUDGET_MS * 1000000ULL;
     struct heal_job *j;
     int stored = 0;
     size_t i;
@@ -109,7 +110,7 @@ static int heal_round(struct peers *p, struct heal_job *list)
         for (j = list; j != NULL; j = j->next)
             if (!path_ok(st, j->path, j->len))
                 pending = 1;
-        if (!pending || peer_now_ns() >= deadline || atomic_load(&p->stop))
+        if (!pending || clock_mono_ns() >= deadline || atomic_load(&p->stop))
             break;
         if (peers_ctx(p, &x, i) != 0) {
             peer_ctx_free(&x);
@@ -189,7 +190,7 @@ void *peer_heal_thread(void *arg)
         peer_heal_finish_all(p, list);
         pthread_mutex_lock(&p->lock);
         p->healing = 0;
-        p->last_heal_end = peer_now_ns();
+        p->last_heal_end = clock_mono_ns();
         p->last_heal_found = found;
     }
     pthread_mutex_unlock(&p->lock);
@@ -216,7 +217,7 @@ int peers_heal(struct peers *p, const char *path, size_t len, int corrupt, peers
      * the 404 at once (a scan of random names must not keep peers busy) */
     if (atomic_load(&p->stop) || p->queued >= HEAL_QUEUE_MAX ||
         (!corrupt && !p->healing && p->last_heal_end != 0 && !p->last_heal_found &&
-         peer_now_ns() - p->last_heal_end < HEAL_COOLDOWN_MS * 1000000ULL)) {
+         clock_mono_ns() - p->last_heal_end < HEAL_COOLDOWN_MS * 1000000ULL)) {
         pthread_mutex_unlock(&p->lock);
         free(j);
         return -1;

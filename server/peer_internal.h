@@ -133,14 +133,11 @@ struct peers {
     struct heal_job *queue;
     size_t queued;
     int healing;            /* a heal round is running */
-    uint64_t last_heal_end; /* peer_now_ns() at the end of the last round */
+    uint64_t last_heal_end; /* clock_mono_ns() at the end of the last round */
     int last_heal_found;    /* that round stored something */
 };
 
 /* ---- peer_client.c ---- */
-
-/* Monotonic clock in nanoseconds. */
-uint64_t peer_now_ns(void);
 
 /* Frees b's bytes and empties it. */
 void peer_buf_free(struct buf *b);

@@ -18,6 +18,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "clock.h"
 #include "log.h"
 #include "secret_file.h"
 
@@ -174,7 +175,7 @@ static void cursor_clear(const struct ctx *x)
 
 static void progress(struct ctx *x, int last)
 {
-    uint64_t now = peer_now_ns();
+    uint64_t now = clock_mono_ns();
 
     if (!x->progress || (!last && now - x->last_progress_ns < 1000000000ULL))
         return;
@@ -615,7 +616,7 @@ int peer_sync_main(const struct config *cfg)
     atomic_int stop = 0;
     char *token = NULL, base[URL_MAX + 1];
     size_t token_len = 0, blen;
-    uint64_t t0 = peer_now_ns();
+    uint64_t t0 = clock_mono_ns();
     int err, rc = 1, r;
 
     memset(&cnt, 0, sizeof(cnt));
@@ -663,7 +664,7 @@ int peer_sync_main(const struct config *cfg)
            base, (unsigned long long)x.listed, (unsigned long long)x.fetched,
            (unsigned long long)x.fetched_bytes, (unsigned long long)x.vfetched,
            (unsigned long long)x.published, (unsigned long long)x.bad, (unsigned long long)x.failed,
-           (unsigned long long)x.conflicts, (double)(peer_now_ns() - t0) / 1e9,
+           (unsigned long long)x.conflicts, (double)(clock_mono_ns() - t0) / 1e9,
            r == 1   ? "complete"
            : r == 0 ? "INCOMPLETE (run it again)"
                     : "peer unreachable");

@@ -9,6 +9,7 @@
 #include "server.h"
 
 #include "api.h"
+#include "clock.h"
 #include "http.h"
 #include "spool.h"
 
@@ -21,15 +22,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/tcp.h>
-#include <time.h>
-
-uint64_t server_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 unsigned http_status_for_store_err(int err)
 {
@@ -70,7 +62,7 @@ void *req_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
         return NULL;
     r->srv = srv;
     r->listener = lc->which;
-    r->start_ns = server_now_ns();
+    r->start_ns = clock_mono_ns();
     if (uri == NULL)
         uri = ""; /* no request-target: libmicrohttpd refuses the line later */
     else
@@ -154,7 +146,7 @@ void req_completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
     if (r == NULL)
         return;
     *req_cls = NULL;
-    dur_us = (server_now_ns() - r->start_ns) / 1000;
+    dur_us = (clock_mono_ns() - r->start_ns) / 1000;
     if (r->status == 0)
         r->status = 499; /* closed before any response: logged as such, like nginx */
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->status < 400)

@@ -107,9 +107,6 @@ void server_client_addr(struct MHD_Connection *c, char *out, size_t cap);
  * (the read buffer is still the one parsed). */
 int req_line_cut(struct req *r, const char *version);
 
-/* Monotonic clock in nanoseconds. */
-uint64_t server_now_ns(void);
-
 /* The one mapping from store errors to HTTP status codes. */
 unsigned http_status_for_store_err(int err);
 
