@@ -93,14 +93,14 @@ static void anti_entropy(struct peers *p, size_t i, uint64_t *divergence)
             struct store_stats s;
             uint64_t peer_blobs, peer_variants, peer_deltas = 0;
 
-            if (api_status_decode((const char *)body.p, body.len, &peer_blobs, &peer_variants) != 0)
+            if (api_status_decode(body.data, body.len, &peer_blobs, &peer_variants) != 0)
                 peer_refused(&x, "status", "no store blob and variant counts");
             else if (store_stats(p->st, &s) == STORE_OK &&
                      (peer_blobs > s.blobs || peer_variants > s.variants ||
-                      (api_status_deltas((const char *)body.p, body.len, &peer_deltas) == 0 &&
+                      (api_status_deltas(body.data, body.len, &peer_deltas) == 0 &&
                        peer_deltas > s.deltas)))
                 run = 1;
-            peer_buf_free(&body);
+            buf_free(&body);
         }
     }
     if (run) {

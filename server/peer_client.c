@@ -22,37 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-void peer_buf_free(struct buf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
 static size_t buf_write(char *data, size_t size, size_t nmemb, void *arg)
 {
-    struct buf *b = arg;
     size_t n = size * nmemb;
 
-    if (n > b->max - b->len)
-        return 0; /* over the cap: curl fails the transfer */
-    if (b->len + n > b->cap) {
-        size_t ncap = b->cap ? b->cap : 16384;
-        unsigned char *np;
-
-        while (ncap < b->len + n)
-            ncap *= 2;
-        if (ncap > b->max)
-            ncap = b->max;
-        np = realloc(b->p, ncap);
-        if (np == NULL)
-            return 0;
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    return n;
+    /* over the cap or out of memory: curl fails the transfer */
+    return buf_add(arg, data, n) == BUF_OK ? n : 0;
 }
 
 static int xfer_cb(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
@@ -173,7 +148,7 @@ int peer_get_body(struct ctx *x, const char *rel, struct buf *out, long *status)
     *out = b;
     return 0;
 fail:
-    peer_buf_free(&b);
+    buf_free(&b);
     return -1;
 }
 
@@ -193,7 +168,7 @@ int peer_get_text(void *arg, const char *rel, char **body, size_t *len, long *st
 
     if (peer_get_body(x, rel, &b, status) != 0)
         return -1;
-    *body = (char *)b.p; /* the caller frees it now */
+    *body = b.data; /* the caller frees it now */
     *len = b.len;
     return 0;
 }

@@ -20,6 +20,7 @@
 #ifndef ORIGIND_PEER_INTERNAL_H
 #define ORIGIND_PEER_INTERNAL_H
 
+#include "buf.h"
 #include "config.h"
 #include "peer.h"
 #include "store.h"
@@ -57,19 +58,13 @@ struct counters {
     atomic_uint_fast64_t incompatible; /* answers from a peer of another API version */
 };
 
-/* A growing byte buffer that refuses to grow past max. */
-struct buf {
-    unsigned char *p;
-    size_t len, cap, max;
-};
-
 /* One blob or variant to fetch. */
 struct fetch {
     unsigned char digest[STORE_DIGEST_LEN];
     int enc;
     int optional; /* a 404 is not a failure (variant we only hope for) */
     uint64_t size;
-    struct buf body;
+    struct buf body; /* max: the most bytes this blob or variant may take */
     int ok;
     long status; /* the HTTP status answered, 0: no answer (transport error) */
 };
@@ -139,9 +134,6 @@ struct peers {
 
 /* ---- peer_client.c ---- */
 
-/* Frees b's bytes and empties it. */
-void peer_buf_free(struct buf *b);
-
 /* 1 when x is stopping or its deadline has passed. */
 int peer_expired(const struct ctx *x);
 
@@ -155,7 +147,7 @@ int peer_ctx_init(struct ctx *x, struct store *st, const char *base, const char 
 void peer_ctx_free(struct ctx *x);
 
 /* GETs base+rel. Returns 0 for a 200 from a peer of this API version, with
- * the body in *out (caller frees with peer_buf_free; untouched on -1), else
+ * the body in *out (caller frees with buf_free(); untouched on -1), else
  * -1 with *status the HTTP status (not logged), or 0 for: x stopping, past
  * its deadline or marked down (nothing sent, not logged), a transport error
  * (logged), another API version (logged once per x). */

@@ -35,13 +35,12 @@ int peer_promotion_sync(struct ctx *x)
 
     if (peer_get_body(x, API_PATH_PROMOTION, &body, &status) != 0)
         return status == 404 ? 0 : -1; /* 404: an origind from before promotions */
-    if (api_promotion_state_decode((const char *)body.p, body.len, &theirs, 1, &n, why,
-                                   sizeof(why)) != 0) {
+    if (api_promotion_state_decode(body.data, body.len, &theirs, 1, &n, why, sizeof(why)) != 0) {
         peer_refused(x, "promotion", why);
-        peer_buf_free(&body);
+        buf_free(&body);
         return -1;
     }
-    peer_buf_free(&body);
+    buf_free(&body);
     if (n == 0)
         return 0;
     err = store_reader_begin(x->st, &rd);

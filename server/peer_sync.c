@@ -55,11 +55,11 @@ static int store_fetched(struct ctx *x, struct fetch *f, size_t n)
             if (!j->ok || (pass == 0) != (j->enc == STORE_ENC_IDENTITY))
                 continue;
             if (j->enc == STORE_ENC_IDENTITY)
-                err = store_batch_put(b, j->digest, j->body.p ? j->body.p : (void *)"", j->body.len,
-                                      &created);
+                err = store_batch_put(b, j->digest, j->body.data ? j->body.data : (void *)"",
+                                      j->body.len, &created);
             else
                 err = store_batch_put_variant(b, j->digest, j->enc,
-                                              j->body.p ? j->body.p : (void *)"", j->body.len,
+                                              j->body.data ? j->body.data : (void *)"", j->body.len,
                                               &created);
             if (err == STORE_OK) {
                 if (created) {
@@ -115,7 +115,7 @@ int peer_fetch_and_store(struct ctx *x, struct fetch *f, size_t n)
     peer_fetch_many(x, f, n);
     rc = store_fetched(x, f, n);
     for (i = 0; i < n; i++)
-        peer_buf_free(&f[i].body);
+        buf_free(&f[i].body);
     return rc;
 }
 
@@ -242,9 +242,9 @@ static void sync_deltas(struct ctx *x)
                 x->failed++;
             continue;
         }
-        err = store_put_delta(x->st, x->dpend[i], x->dpend[i] + STORE_DIGEST_LEN, body.p, body.len,
-                              &created);
-        peer_buf_free(&body);
+        err = store_put_delta(x->st, x->dpend[i], x->dpend[i] + STORE_DIGEST_LEN, body.data,
+                              body.len, &created);
+        buf_free(&body);
         if (err == STORE_OK) {
             x->dfetched += created;
         } else if (err == STORE_EVARIANT) {
@@ -306,15 +306,15 @@ static int sync_blobs(struct ctx *x)
         if (page == NULL ||
             (cursor[0] != '\0' &&
              store_digest_from_hex(cursor, STORE_HEX_LEN, after) != STORE_OK) ||
-            api_blob_page_decode((const char *)body.p, body.len, cursor[0] ? after : NULL, page,
-                                 PAGE_LIMIT, &n, &has_next, next_d, why, sizeof(why)) != 0) {
+            api_blob_page_decode(body.data, body.len, cursor[0] ? after : NULL, page, PAGE_LIMIT,
+                                 &n, &has_next, next_d, why, sizeof(why)) != 0) {
             if (page != NULL)
                 peer_refused(x, "blob listing", why);
             free(page);
-            peer_buf_free(&body);
+            buf_free(&body);
             goto out;
         }
-        peer_buf_free(&body);
+        buf_free(&body);
         for (i = 0; i < n; i++) {
             memcpy(digests[i], page[i].digest, STORE_DIGEST_LEN);
             sizes[i] = page[i].size;
@@ -438,15 +438,15 @@ static int fetch_release(struct ctx *x, const char *id)
     /* strict: every entry parses, the count matches, the digest verifies;
      * else nothing of it is published (the store is append-only: a wrong
      * release could never be corrected) */
-    if (api_release_decode((const char *)body.p, body.len, id, &r, why, sizeof(why)) != 0) {
+    if (api_release_decode(body.data, body.len, id, &r, why, sizeof(why)) != 0) {
         char what[STORE_ID_MAX + 32];
 
         snprintf(what, sizeof(what), "release %s", id);
         peer_refused(x, what, why);
-        peer_buf_free(&body);
+        buf_free(&body);
         return -1;
     }
-    peer_buf_free(&body);
+    buf_free(&body);
     sf = r.files;
     n = r.n;
     created = r.created > 0 ? r.created : (int64_t)time(NULL);
@@ -563,16 +563,15 @@ int peer_sync_releases(struct ctx *x, int publish, uint64_t *missing_out)
     }
     w.local = local_releases(x->st);
     if (w.local == NULL) {
-        peer_buf_free(&body);
+        buf_free(&body);
         return -1;
     }
-    if (api_release_list_decode((const char *)body.p, body.len, peer_release_cb, &w, why,
-                                sizeof(why)) != 0) {
+    if (api_release_list_decode(body.data, body.len, peer_release_cb, &w, why, sizeof(why)) != 0) {
         peer_refused(x, "release listing", why);
         w.rc = -1;
     }
     json_decref(w.local);
-    peer_buf_free(&body);
+    buf_free(&body);
     /* then the peer's promotion, once its releases are here */
     if (!peer_expired(x) && peer_promotion_sync(x) != 0)
         w.rc = -1;
