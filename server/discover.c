@@ -1,12 +1,15 @@
 /*
  * discover.c - HOST:PORT to node URLs, one per A/AAAA record (discover.h).
  *
- * For: splitting HOST:PORT, getaddrinfo(), numeric URLs, sorting and
- * de-duplicating, recognising this process's own listener.
+ * For: resolving a HOST:PORT (split by common/hostport.c) with
+ * getaddrinfo(), numeric URLs, sorting and de-duplicating, recognising
+ * this process's own listener.
  * Not for: when to resolve again (peer.c re-resolves every --peer-interval)
  * or what a node URL is used for.
  */
 #include "discover.h"
+
+#include "hostport.h"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -20,39 +23,19 @@
 #define HOST_MAX 256
 #define PORT_MAX 8
 
-/* Splits "HOST:PORT" / "[V6]:PORT". Returns 0 or -1. */
+/* Splits "HOST:PORT" / "[V6]:PORT" (common/hostport.h) into NUL-terminated
+ * copies that fit host and port. Returns 0 or -1. */
 static int split(const char *hp, char host[HOST_MAX], char port[PORT_MAX])
 {
-    const char *colon, *h = hp;
-    size_t hl, pl;
-    unsigned long pn;
+    struct hostport h;
 
-    if (hp == NULL)
+    if (hp == NULL || hostport_split(hp, strlen(hp), 0, &h) != 0 || h.host_len >= HOST_MAX ||
+        h.port_len >= PORT_MAX)
         return -1;
-    if (*hp == '[') {
-        const char *close = strchr(hp, ']');
-
-        if (close == NULL || close[1] != ':')
-            return -1;
-        h = hp + 1;
-        hl = (size_t)(close - h);
-        colon = close + 1;
-    } else {
-        colon = strrchr(hp, ':');
-        if (colon == NULL)
-            return -1;
-        hl = (size_t)(colon - hp);
-    }
-    pl = strlen(colon + 1);
-    if (hl == 0 || hl >= HOST_MAX || pl == 0 || pl >= PORT_MAX ||
-        strspn(colon + 1, "0123456789") != pl)
-        return -1;
-    pn = strtoul(colon + 1, NULL, 10);
-    if (pn == 0 || pn > 65535)
-        return -1;
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    memcpy(port, colon + 1, pl + 1);
+    memcpy(host, h.host, h.host_len);
+    host[h.host_len] = '\0';
+    memcpy(port, h.port, h.port_len);
+    port[h.port_len] = '\0';
     return 0;
 }
 
