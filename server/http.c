@@ -9,21 +9,13 @@
  */
 #include "http.h"
 
+#include "hex.h"
+#include "pct.h"
+
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static int lower(int c)
 {
@@ -64,7 +56,7 @@ static void trim(const char **s, size_t *len)
 
 int http_target_path(const char *target, size_t len, char *out, size_t cap, size_t *out_len)
 {
-    size_t i = 0, n = 0;
+    size_t i = 0, end, n = 0;
 
     if (len >= 7 && (memcmp(target, "http://", 7) == 0 || memcmp(target, "HTTP://", 7) == 0))
         i = 7;
@@ -77,54 +69,31 @@ int http_target_path(const char *target, size_t len, char *out, size_t cap, size
     }
     if (i >= len || target[i] != '/')
         return HTTP_TARGET_BAD;
-    for (; i < len; i++) {
-        unsigned char c = (unsigned char)target[i];
-
-        if (c == '?' || c == '#')
-            break;
-        if (c == '%') {
-            int hi, lo;
-
-            if (i + 2 >= len)
-                return HTTP_TARGET_BAD;
-            hi = hexval((unsigned char)target[i + 1]);
-            lo = hexval((unsigned char)target[i + 2]);
-            if (hi < 0 || lo < 0)
-                return HTTP_TARGET_BAD;
-            c = (unsigned char)(hi * 16 + lo);
-            i += 2;
-            if (c == '/')
-                return HTTP_TARGET_SLASH;
-        }
-        if (c < 0x20 || c == 0x7f)
-            return HTTP_TARGET_BAD;
-        if (n >= cap)
-            return HTTP_TARGET_TOO_LONG;
-        out[n++] = (char)c;
+    /* the path ends at the query or fragment (an escape cut there is bad) */
+    end = i;
+    while (end < len && target[end] != '?' && target[end] != '#')
+        end++;
+    switch (pct_decode(target + i, end - i, out, cap, PCT_STRICT | PCT_NO_CTL | PCT_NO_SLASH, &n)) {
+    case PCT_OK:
+        *out_len = n;
+        return HTTP_TARGET_OK;
+    case PCT_ESLASH:
+        return HTTP_TARGET_SLASH;
+    case PCT_ETOOLONG:
+        return HTTP_TARGET_TOO_LONG;
+    default:
+        return HTTP_TARGET_BAD;
     }
-    *out_len = n;
-    return HTTP_TARGET_OK;
 }
 
 size_t http_unescape_inplace(char *s)
 {
-    size_t r = 0, w = 0;
+    size_t len = strlen(s), n = 0;
 
-    while (s[r] != '\0') {
-        if (s[r] == '%' && s[r + 1] != '\0' && s[r + 2] != '\0') {
-            int hi = hexval((unsigned char)s[r + 1]);
-            int lo = hexval((unsigned char)s[r + 2]);
-
-            if (hi >= 0 && lo >= 0 && (hi | lo) != 0) {
-                s[w++] = (char)(hi * 16 + lo);
-                r += 3;
-                continue;
-            }
-        }
-        s[w++] = s[r++];
-    }
-    s[w] = '\0';
-    return w;
+    /* lenient: cannot fail (in place, no control check, cap = len) */
+    pct_decode(s, len, s, len, PCT_KEEP_NUL, &n);
+    s[n] = '\0';
+    return n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -662,7 +631,6 @@ int http_secret_equal(const void *a, size_t alen, const void *b, size_t blen)
 
 size_t http_log_escape(const char *in, size_t len, char *out, size_t cap)
 {
-    static const char hex[] = "0123456789abcdef";
     size_t i, n = 0;
 
     for (i = 0; i < len; i++) {
@@ -681,8 +649,8 @@ size_t http_log_escape(const char *in, size_t len, char *out, size_t cap)
         if (esc) {
             out[n++] = '\\';
             out[n++] = 'x';
-            out[n++] = hex[c >> 4];
-            out[n++] = hex[c & 15];
+            out[n++] = hex_lower[c >> 4];
+            out[n++] = hex_lower[c & 15];
         } else {
             out[n++] = (char)c;
         }
