@@ -8,6 +8,7 @@
  */
 #include "auth.h"
 
+#include "hex.h"
 #include "http.h"
 #include "log.h"
 #include "secret_file.h"
@@ -44,18 +45,6 @@ struct auth {
     atomic_uint_fast64_t failures[AUTH_FAIL_COUNT];
 };
 
-static void fingerprint(const unsigned char digest[SHA256_DIGEST_LENGTH], char fp[AUTH_FP_LEN + 1])
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t i;
-
-    for (i = 0; i < AUTH_FP_LEN / 2; i++) {
-        fp[2 * i] = hex[digest[i] >> 4];
-        fp[2 * i + 1] = hex[digest[i] & 15];
-    }
-    fp[AUTH_FP_LEN] = '\0';
-}
-
 static void set_free(struct auth_set *s)
 {
     if (s == NULL)
@@ -86,7 +75,7 @@ static void set_add(struct auth_set *s, const struct secret_list *l, enum auth_s
         }
         memcpy(s->e[s->n].digest, d, sizeof(d));
         s->e[s->n].scope = scope;
-        fingerprint(d, s->e[s->n].fp);
+        hex_encode(d, AUTH_FP_LEN / 2, s->e[s->n].fp);
         s->n++;
         OPENSSL_cleanse(d, sizeof(d));
     }

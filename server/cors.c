@@ -7,6 +7,8 @@
  */
 #include "cors.h"
 
+#include "hex.h"
+
 #include <string.h>
 
 static int is_alpha(char c)
@@ -17,11 +19,6 @@ static int is_alpha(char c)
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';
-}
-
-static int is_hex(char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 static int lower(unsigned char c)
@@ -58,7 +55,7 @@ int cors_origin_valid(const char *s, size_t len)
     host_start = i;
     if (i < len && s[i] == '[') {
         i++;
-        while (i < len && (is_hex(s[i]) || s[i] == ':' || s[i] == '.'))
+        while (i < len && (hex_value((unsigned char)s[i]) >= 0 || s[i] == ':' || s[i] == '.'))
             i++;
         if (i >= len || s[i] != ']' || i == host_start + 1)
             return 0;

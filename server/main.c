@@ -19,6 +19,7 @@
 #include "admin_prune.h"
 #include "clock.h"
 #include "config.h"
+#include "hex.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -58,8 +59,7 @@ static int ensure_token_file(const char *path)
 {
     unsigned char raw[32];
     char hex[sizeof(raw) * 2 + 2];
-    static const char digits[] = "0123456789abcdef";
-    size_t i, off = 0;
+    size_t off = 0;
     int fd, rc = -1;
 
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -73,11 +73,8 @@ static int ensure_token_file(const char *path)
         log_error("getrandom: %s", strerror(errno));
         goto out;
     }
-    for (i = 0; i < sizeof(raw); i++) {
-        hex[2 * i] = digits[raw[i] >> 4];
-        hex[2 * i + 1] = digits[raw[i] & 15];
-    }
-    hex[2 * sizeof(raw)] = '\n';
+    hex_encode(raw, sizeof(raw), hex);
+    hex[2 * sizeof(raw)] = '\n'; /* over hex_encode's NUL */
     while (off < sizeof(hex) - 1) {
         ssize_t w = write(fd, hex + off, sizeof(hex) - 1 - off);
 

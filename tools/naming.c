@@ -8,10 +8,10 @@
  */
 #include "naming.h"
 
+#include "hex.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-static const char hexdig[] = "0123456789abcdef";
 
 int ingest_utf8_valid(const char *str, size_t len)
 {
@@ -93,7 +93,7 @@ char *ingest_name_path(const char *prefix, const char *rel, const unsigned char 
                        int keep_names, char *err, size_t errlen)
 {
     struct ingest_buf b = {0};
-    size_t rlen = strlen(rel), base = 0, dot = (size_t)-1, i;
+    size_t rlen = strlen(rel), base = 0, dot = (size_t)-1;
 
     ingest_buf_add(&b, prefix, strlen(prefix));
     ingest_buf_add(&b, "/", 1);
@@ -102,11 +102,7 @@ char *ingest_name_path(const char *prefix, const char *rel, const unsigned char 
     } else {
         char hex[INGEST_NAME_HASH_HEX + 1];
 
-        for (i = 0; i < INGEST_NAME_HASH_HEX / 2; i++) {
-            hex[2 * i] = hexdig[digest[i] >> 4];
-            hex[2 * i + 1] = hexdig[digest[i] & 15];
-        }
-        hex[INGEST_NAME_HASH_HEX] = '\0';
+        hex_encode(digest, INGEST_NAME_HASH_HEX / 2, hex);
         last_name(rel, rlen, &base, &dot);
         if (dot == (size_t)-1 || dot == base || dot + 1 >= rlen) {
             ingest_buf_add(&b, rel, rlen);
@@ -149,7 +145,7 @@ static int names_back(const char *prefix, const char *rel, const unsigned char *
 char *ingest_name_source(const char *prefix, const char *path, const unsigned char *digest,
                          int keep_names, char *err, size_t errlen)
 {
-    size_t pl = strlen(prefix), rlen, base = 0, dot = (size_t)-1, i;
+    size_t pl = strlen(prefix), rlen, base = 0, dot = (size_t)-1;
     const char *rel;
     char seg[INGEST_NAME_HASH_HEX + 2], *cand;
 
@@ -165,11 +161,7 @@ char *ingest_name_source(const char *prefix, const char *path, const unsigned ch
     if (keep_names)
         return ingest_xstrdup(rel);
     seg[0] = '.';
-    for (i = 0; i < INGEST_NAME_HASH_HEX / 2; i++) {
-        seg[1 + 2 * i] = hexdig[digest[i] >> 4];
-        seg[2 + 2 * i] = hexdig[digest[i] & 15];
-    }
-    seg[INGEST_NAME_HASH_HEX + 1] = '\0';
+    hex_encode(digest, INGEST_NAME_HASH_HEX / 2, seg + 1);
     last_name(rel, rlen, &base, &dot);
     /* stem.<hex>.ext: the hash segment just before the last extension */
     if (dot != (size_t)-1 && dot >= base + INGEST_NAME_HASH_HEX + 1 &&
@@ -231,8 +223,8 @@ void ingest_url_encode_path(struct ingest_buf *out, const char *path, size_t len
             }
         }
         enc[0] = '%';
-        enc[1] = "0123456789ABCDEF"[c >> 4];
-        enc[2] = "0123456789ABCDEF"[c & 15];
+        enc[1] = hex_upper[c >> 4];
+        enc[2] = hex_upper[c & 15];
         ingest_buf_add(out, enc, 3);
     }
 }
