@@ -33,20 +33,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock.h"
 #include "store.h"
 
 #define RELEASE_PATHS 10000
 #define PATH_LEN      30 /* "/assets/a/" + 16 hex + ".css" */
 
 static const size_t sizes[2] = {10000, 1000000};
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double cpu_s(void)
 {
@@ -109,7 +102,7 @@ static void build(const char *dir, size_t n)
     unsigned char buf[2048];
     char fname[600];
     FILE *pf;
-    double t0 = now_s();
+    double t0 = clock_mono_s();
     size_t i, j;
     int rc;
 
@@ -167,7 +160,7 @@ static void build(const char *dir, size_t n)
         fprintf(pf, "%.*s\n", PATH_LEN, p);
     }
     fclose(pf);
-    printf("built %s: %zu assets in %.1f s\n", dir, n, now_s() - t0);
+    printf("built %s: %zu assets in %.1f s\n", dir, n, clock_mono_s() - t0);
     fflush(stdout);
     free(files);
     free(paths);
@@ -277,7 +270,7 @@ int main(int argc, char **argv)
         char dir[512];
         struct store_reader *r;
         struct store_asset as;
-        double t0 = now_s();
+        double t0 = clock_mono_s();
         size_t i;
 
         snprintf(dir, sizeof(dir), "%s/s%zu", top, sizes[s]);
@@ -295,7 +288,7 @@ int main(int argc, char **argv)
                 die("warm lookup", rc);
         }
         store_reader_end(r);
-        printf("warmed %s (%zu paths) in %.2f s\n", dir, sizes[s], now_s() - t0);
+        printf("warmed %s (%zu paths) in %.2f s\n", dir, sizes[s], clock_mono_s() - t0);
     }
     for (k = 0; k < rounds; k++) {
         for (s = 0; s < 2; s++) {

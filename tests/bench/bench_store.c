@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "store.h"
 
 #define COMMIT_BLOBS 10000
@@ -20,14 +21,6 @@
 #define MISSING_N    100000
 #define LOOKUPS      1000000
 #define SMALL_LEN    64
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* CPU time of this process: on a shared machine, what `openssl speed`
  * measures by default (user time), so the two compare fairly. */
@@ -159,7 +152,7 @@ int main(int argc, char **argv)
         bytes += len[i];
         store_sha256(pool + off[i], len[i], d[i]); /* the client's digests */
     }
-    t0 = now_s();
+    t0 = clock_mono_s();
     c0 = cpu_s();
     for (i = 0; i < COMMIT_BLOBS;) {
         struct store_batch *b;
@@ -177,7 +170,7 @@ int main(int argc, char **argv)
         if (rc != STORE_OK)
             die("commit", rc);
     }
-    t1 = now_s();
+    t1 = clock_mono_s();
     c1 = cpu_s();
     rate = COMMIT_BLOBS / (t1 - t0);
     printf("commit: %d blobs (%.1f MiB, 1-64 KiB) in batches of %zu: %.3f s wall (%.3f s CPU) = "
@@ -193,9 +186,9 @@ int main(int argc, char **argv)
     /* 2. Missing check: the 10,000 present + 90,000 absent digests. */
     for (i = COMMIT_BLOBS; i < MISSING_N; i++)
         fill(d[i], 32, i);
-    t0 = now_s();
+    t0 = clock_mono_s();
     rc = store_missing(st, (const unsigned char(*)[32])d, MISSING_N, miss);
-    t1 = now_s();
+    t1 = clock_mono_s();
     if (rc != STORE_OK)
         die("missing", rc);
     for (i = 0; i < MISSING_N; i++)
@@ -228,11 +221,11 @@ int main(int argc, char **argv)
 
         fill(buf, big, 3);
         store_sha256(buf, big, out); /* warm */
-        t0 = now_s();
+        t0 = clock_mono_s();
         c0 = cpu_s();
         for (k = 0; k < reps; k++)
             store_sha256(buf, big, out);
-        t1 = now_s();
+        t1 = clock_mono_s();
         c1 = cpu_s();
         printf("sha256: %.0f MB/s wall-clock on 64 MiB blobs\n",
                (double)big * reps / (t1 - t0) / 1e6);

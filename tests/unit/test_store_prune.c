@@ -25,6 +25,7 @@
 
 #include <zlib.h>
 
+#include "clock.h"
 #include "store.h"
 
 #define TEST_MAP_SIZE (1ull << 30)
@@ -430,14 +431,6 @@ static void test_prune_reuse(void **state)
     assert_fsck_ok(fx->st);
 }
 
-static double mono_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The grace of test_zero_copy_pin: long enough that the put "within the
  * grace" finishes inside it under valgrind on a loaded machine. */
 #define PIN_GRACE 4
@@ -465,17 +458,17 @@ static void test_zero_copy_pin(void **state)
     assert_int_equal(store_zero_copy(r2), 0); /* pruned: copies only */
     store_reader_end(r2);
     store_reader_end(zc); /* the kernel may still read its pages for a grace */
-    ended = mono_s();
+    ended = clock_mono_s();
 
     assert_int_equal(store_stats(fx->st, &s1), STORE_OK);
     put_seed(fx->st, 800, 256 * 1024, d); /* within the grace: not in freed pages */
     assert_int_equal(store_stats(fx->st, &s2), STORE_OK);
     /* a put that outlasted the grace proves nothing: fail by name, not by chance */
-    assert_true(mono_s() - ended < PIN_GRACE);
+    assert_true(clock_mono_s() - ended < PIN_GRACE);
     assert_true(s2.map_used > s1.map_used);
 
     /* until the grace has passed (measured from the reader's end), no longer */
-    left = ended + PIN_GRACE + 0.2 - mono_s();
+    left = ended + PIN_GRACE + 0.2 - clock_mono_s();
     if (left > 0) {
         struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
 
