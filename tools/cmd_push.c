@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "clock.h"
 #include "compress.h"
 #include "delta.h"
 #include "discover.h"
@@ -139,7 +140,7 @@ static double timing_last;
 
 static void timing(const char *phase)
 {
-    double now = ingest_now();
+    double now = clock_mono_s();
 
     if (timing_on < 0) {
         const char *e = getenv("ORIGIN_INGEST_TIMING");
@@ -233,7 +234,7 @@ int ingest_cmd_push(struct cfg *cfg)
     memset(&ds, 0, sizeof(ds));
     st.cfg = cfg;
     st.site = &site;
-    st.t0 = ingest_now();
+    st.t0 = clock_mono_s();
     ingest_progress_init(&st.prog, cfg->quiet);
 
     wo.include_hidden = cfg->include_hidden;
@@ -273,7 +274,7 @@ int ingest_cmd_push(struct cfg *cfg)
         goto out;
     ingest_site_index_blobs(&site);
     timing("name+index");
-    t_hash = ingest_now() - st.t0;
+    t_hash = clock_mono_s() - st.t0;
     ingest_progress_line(&st.prog, "hashed %zu files (%zu distinct), %s in %.2f s", site.nfiles,
                          site.nblobs, ingest_human_bytes(site.bytes, hb, sizeof(hb)), t_hash);
 
@@ -354,7 +355,7 @@ int ingest_cmd_push(struct cfg *cfg)
 
     if (cfg->br || cfg->gzip || cfg->zstd) {
         struct ingest_compress_opts copt;
-        double t = ingest_now();
+        double t = clock_mono_s();
 
         copt.br = cfg->br;
         copt.gzip = cfg->gzip;
@@ -371,7 +372,8 @@ int ingest_cmd_push(struct cfg *cfg)
             ingest_progress_line(&st.prog,
                                  "compression: %zu blobs, %zu variants computed, %zu from "
                                  "cache, %zu kept, %.2f s",
-                                 cs.blobs, cs.compressed, cs.cache_hits, cs.kept, ingest_now() - t);
+                                 cs.blobs, cs.compressed, cs.cache_hits, cs.kept,
+                                 clock_mono_s() - t);
         if (cs.cache_errors > 0)
             ingest_progress_line(&st.prog, "warning: %zu compression cache entries not written",
                                  cs.cache_errors);
@@ -414,7 +416,7 @@ int ingest_cmd_push(struct cfg *cfg)
      * from the moment it is visible, the same on every node. */
     if (cfg->dict_deltas > 0) {
         struct ingest_delta_opts dopt;
-        double t = ingest_now();
+        double t = clock_mono_s();
 
         dopt.back = cfg->dict_deltas;
         dopt.release = cfg->val[O_RELEASE];
@@ -433,7 +435,7 @@ int ingest_cmd_push(struct cfg *cfg)
                                  "%zu uploads, %.2f s",
                                  ds.kept, ds.pairs, ingest_human_bytes(ds.bytes, hb, sizeof(hb)),
                                  ingest_human_bytes(ds.br_bytes, hb2, sizeof(hb2)), ds.sent,
-                                 ingest_now() - t);
+                                 clock_mono_s() - t);
         timing("deltas");
     }
 
@@ -462,7 +464,7 @@ report:
     }
 
 summary : {
-    double el = ingest_now() - st.t0;
+    double el = clock_mono_s() - st.t0;
     uint64_t sent = 0;
     struct ingest_buf per = {0};
 

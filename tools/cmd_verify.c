@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "clock.h"
 #include "compress.h"
 #include "delta.h"
 #include "discover.h"
@@ -240,7 +241,7 @@ int ingest_cmd_verify(struct cfg *cfg)
     memset(&st, 0, sizeof(st));
     st.cfg = cfg;
     st.site = &site;
-    st.t0 = ingest_now();
+    st.t0 = clock_mono_s();
     ingest_progress_init(&st.prog, cfg->quiet);
     memset(&co, 0, sizeof(co));
     co.token = cfg->token;
