@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 
 static char *json_text(json_t *j, size_t *len)
@@ -199,10 +200,8 @@ int admin_promotion_metrics(struct store *st, char **text, size_t *len)
 {
     struct store_promotion cur;
     struct store_reader *rd = NULL;
-    char buf[512];
-    char *grown;
     size_t n = 0;
-    int err, k;
+    int err;
 
     err = store_reader_begin(st, &rd);
     if (err == STORE_OK)
@@ -210,23 +209,15 @@ int admin_promotion_metrics(struct store *st, char **text, size_t *len)
     store_reader_end(rd);
     if (err != STORE_OK || n == 0)
         memset(&cur, 0, sizeof(cur));
-    k = snprintf(buf, sizeof(buf),
-                 "# HELP origind_promotion_generation Generation of the promotion this node "
-                 "holds (0: none); nodes that differ disagree on the live release.\n"
-                 "# TYPE origind_promotion_generation gauge\n"
-                 "origind_promotion_generation %llu\n"
-                 "# HELP origind_promotion_time_seconds When the promotion this node holds was "
-                 "made (origin-ingest's clock; 0: none).\n"
-                 "# TYPE origind_promotion_time_seconds gauge\n"
-                 "origind_promotion_time_seconds %lld\n",
-                 (unsigned long long)cur.generation, (long long)cur.promoted_at);
-    if (k < 0 || (size_t)k >= sizeof(buf))
-        return -1;
-    grown = realloc(*text, *len + (size_t)k + 1);
-    if (grown == NULL)
-        return -1;
-    memcpy(grown + *len, buf, (size_t)k + 1);
-    *text = grown;
-    *len += (size_t)k;
-    return 0;
+    return metrics_text_addf(
+        text, len,
+        "# HELP origind_promotion_generation Generation of the promotion this node "
+        "holds (0: none); nodes that differ disagree on the live release.\n"
+        "# TYPE origind_promotion_generation gauge\n"
+        "origind_promotion_generation %llu\n"
+        "# HELP origind_promotion_time_seconds When the promotion this node holds was "
+        "made (origin-ingest's clock; 0: none).\n"
+        "# TYPE origind_promotion_time_seconds gauge\n"
+        "origind_promotion_time_seconds %lld\n",
+        (unsigned long long)cur.generation, (long long)cur.promoted_at);
 }

@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 
 static json_t *error_json(const char *msg)
@@ -165,38 +166,26 @@ json_t *admin_retention_json(const struct store_stats *s)
 
 int admin_retention_metrics(const struct store_stats *s, char **text, size_t *len)
 {
-    char buf[1536];
-    char *grown;
-    int n;
-
-    n = snprintf(buf, sizeof(buf),
-                 "# HELP origind_releases_pruned Releases pruned (tombstones: never published "
-                 "again).\n"
-                 "# TYPE origind_releases_pruned gauge\n"
-                 "origind_releases_pruned %llu\n"
-                 "# HELP origind_pruned_blobs Blobs removed by prunes.\n"
-                 "# TYPE origind_pruned_blobs gauge\n"
-                 "origind_pruned_blobs %llu\n"
-                 "# HELP origind_reclaimed_bytes Bytes of blobs and variants removed by prunes.\n"
-                 "# TYPE origind_reclaimed_bytes gauge\n"
-                 "origind_reclaimed_bytes %llu\n"
-                 "# HELP origind_reclaimable_bytes Freed bytes in the data file, reused by later "
-                 "pushes (or left out by a backup).\n"
-                 "# TYPE origind_reclaimable_bytes gauge\n"
-                 "origind_reclaimable_bytes %llu\n"
-                 "# HELP origind_gone_paths Paths answering 410 Gone (every release pruned).\n"
-                 "# TYPE origind_gone_paths gauge\n"
-                 "origind_gone_paths %llu\n",
-                 (unsigned long long)s->tombstones, (unsigned long long)s->pruned_blobs,
-                 (unsigned long long)s->pruned_bytes, (unsigned long long)s->free_bytes,
-                 (unsigned long long)s->gone_paths);
-    if (n < 0 || (size_t)n >= sizeof(buf))
-        return -1;
-    grown = realloc(*text, *len + (size_t)n + 1);
-    if (grown == NULL)
-        return -1;
-    memcpy(grown + *len, buf, (size_t)n + 1);
-    *text = grown;
-    *len += (size_t)n;
-    return 0;
+    return metrics_text_addf(
+        text, len,
+        "# HELP origind_releases_pruned Releases pruned (tombstones: never published "
+        "again).\n"
+        "# TYPE origind_releases_pruned gauge\n"
+        "origind_releases_pruned %llu\n"
+        "# HELP origind_pruned_blobs Blobs removed by prunes.\n"
+        "# TYPE origind_pruned_blobs gauge\n"
+        "origind_pruned_blobs %llu\n"
+        "# HELP origind_reclaimed_bytes Bytes of blobs and variants removed by prunes.\n"
+        "# TYPE origind_reclaimed_bytes gauge\n"
+        "origind_reclaimed_bytes %llu\n"
+        "# HELP origind_reclaimable_bytes Freed bytes in the data file, reused by later "
+        "pushes (or left out by a backup).\n"
+        "# TYPE origind_reclaimable_bytes gauge\n"
+        "origind_reclaimable_bytes %llu\n"
+        "# HELP origind_gone_paths Paths answering 410 Gone (every release pruned).\n"
+        "# TYPE origind_gone_paths gauge\n"
+        "origind_gone_paths %llu\n",
+        (unsigned long long)s->tombstones, (unsigned long long)s->pruned_blobs,
+        (unsigned long long)s->pruned_bytes, (unsigned long long)s->free_bytes,
+        (unsigned long long)s->gone_paths);
 }

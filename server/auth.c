@@ -11,6 +11,7 @@
 #include "hex.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "secret_file.h"
 #include "server.h"
 
@@ -261,30 +262,19 @@ int auth_peer_token(struct auth *a, char **tok, size_t *len)
 
 int auth_metrics_append(struct auth *a, char **text, size_t *len)
 {
-    char add[512], *np;
-    int n;
-
     if (a == NULL)
         return 0;
-    n = snprintf(add, sizeof(add),
-                 "# HELP origind_admin_auth_failures_total Admin requests refused, by reason "
-                 "(missing: no bearer token, bad: unknown token, scope: a read token on a "
-                 "write).\n# TYPE origind_admin_auth_failures_total counter\n"
-                 "origind_admin_auth_failures_total{reason=\"missing\"} %llu\n"
-                 "origind_admin_auth_failures_total{reason=\"bad\"} %llu\n"
-                 "origind_admin_auth_failures_total{reason=\"scope\"} %llu\n",
-                 (unsigned long long)atomic_load(&a->failures[AUTH_FAIL_MISSING]),
-                 (unsigned long long)atomic_load(&a->failures[AUTH_FAIL_BAD]),
-                 (unsigned long long)atomic_load(&a->failures[AUTH_FAIL_SCOPE]));
-    if (n < 0 || (size_t)n >= sizeof(add))
-        return -1;
-    np = realloc(*text, *len + (size_t)n + 1);
-    if (np == NULL)
-        return -1;
-    memcpy(np + *len, add, (size_t)n + 1);
-    *text = np;
-    *len += (size_t)n;
-    return 0;
+    return metrics_text_addf(
+        text, len,
+        "# HELP origind_admin_auth_failures_total Admin requests refused, by reason "
+        "(missing: no bearer token, bad: unknown token, scope: a read token on a "
+        "write).\n# TYPE origind_admin_auth_failures_total counter\n"
+        "origind_admin_auth_failures_total{reason=\"missing\"} %llu\n"
+        "origind_admin_auth_failures_total{reason=\"bad\"} %llu\n"
+        "origind_admin_auth_failures_total{reason=\"scope\"} %llu\n",
+        (unsigned long long)atomic_load(&a->failures[AUTH_FAIL_MISSING]),
+        (unsigned long long)atomic_load(&a->failures[AUTH_FAIL_BAD]),
+        (unsigned long long)atomic_load(&a->failures[AUTH_FAIL_SCOPE]));
 }
 
 void auth_close(struct auth *a)

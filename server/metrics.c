@@ -7,6 +7,7 @@
  */
 #include "metrics.h"
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,26 +177,48 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, char **out
     return 0;
 }
 
-int metrics_text_append(FILE *f, char **buf, size_t *size, char **text, size_t *len)
+/* Appends p[0..n) and a NUL to the NUL-terminated *text of *len bytes.
+ * Returns 0, or -1 out of memory (*text unchanged). */
+static int text_add(char **text, size_t *len, const char *p, size_t n)
 {
-    char *np;
+    char *np = realloc(*text, *len + n + 1);
 
-    if (fclose(f) != 0) {
-        free(*buf);
-        *buf = NULL;
+    if (np == NULL)
         return -1;
-    }
-    np = realloc(*text, *len + *size + 1);
-    if (np == NULL) {
-        free(*buf);
-        *buf = NULL;
-        return -1;
-    }
-    memcpy(np + *len, *buf, *size);
-    *len += *size;
+    memcpy(np + *len, p, n);
+    *len += n;
     np[*len] = '\0';
     *text = np;
+    return 0;
+}
+
+int metrics_text_append(FILE *f, char **buf, size_t *size, char **text, size_t *len)
+{
+    int rc = fclose(f) != 0 ? -1 : text_add(text, len, *buf, *size);
+
     free(*buf);
     *buf = NULL;
+    return rc;
+}
+
+int metrics_text_addf(char **text, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    char *np;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -1;
+    np = realloc(*text, *len + (size_t)n + 1);
+    if (np == NULL)
+        return -1;
+    *text = np;
+    va_start(ap, fmt);
+    vsnprintf(np + *len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    *len += (size_t)n;
     return 0;
 }

@@ -59,4 +59,12 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, char **out
  * peer_fetch.c). */
 int metrics_text_append(FILE *f, char **buf, size_t *size, char **text, size_t *len);
 
+/* Appends printf-formatted text to the NUL-terminated *text of *len bytes
+ * (*text may be NULL with *len 0; it is realloc'd, caller frees). Returns 0,
+ * or -1 (out of memory, or a format vsnprintf refuses; *text still valid
+ * and holding its old *len bytes). For the modules that add a few fixed
+ * Prometheus lines (auth.c, admin_prune.c, admin_promote.c). */
+int metrics_text_addf(char **text, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif /* ORIGIND_METRICS_H */
