@@ -42,8 +42,8 @@ int hex_decode(const char *in, size_t len, unsigned char *out)
         if (hex_value((unsigned char)in[i]) < 0)
             return -1;
     }
-    for (i = 0; i < len / 2; i++)
-        out[i] = (unsigned char)(hex_value((unsigned char)in[2 * i]) << 4 |
-                                 hex_value((unsigned char)in[2 * i + 1]));
+    for (i = 0; i < len / 2; i++) /* each value 0..15 now */
+        out[i] = (unsigned char)((unsigned)hex_value((unsigned char)in[2 * i]) << 4 |
+                                 (unsigned)hex_value((unsigned char)in[2 * i + 1]));
     return 0;
 }
