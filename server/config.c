@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include "hostport.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -97,39 +98,20 @@ static int parse_uint(const char *s, uint64_t *out)
 int config_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
     char host[64];
-    const char *colon, *port_s, *h;
-    size_t hlen;
-    uint64_t port;
+    struct hostport hp;
 
-    if (s[0] == '[') {
-        const char *close = strchr(s, ']');
-
-        if (close == NULL || close[1] != ':')
-            return -1;
-        h = s + 1;
-        hlen = (size_t)(close - h);
-        port_s = close + 2;
-    } else {
-        colon = strrchr(s, ':');
-        if (colon == NULL)
-            return -1;
-        h = s;
-        hlen = (size_t)(colon - s);
-        port_s = colon + 1;
-    }
-    if (hlen == 0 || hlen >= sizeof(host) || parse_uint(port_s, &port) || port > 65535 ||
-        strchr(port_s, 'k') || strpbrk(port_s, "kKmMgGtT"))
+    if (hostport_split(s, strlen(s), HOSTPORT_PORT_ZERO, &hp) != 0 || hp.host_len >= sizeof(host))
         return -1;
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
+    memcpy(host, hp.host, hp.host_len);
+    host[hp.host_len] = '\0';
     memset(ss, 0, sizeof(*ss));
-    if (s[0] != '[') {
+    if (!hp.bracketed) {
         struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
         if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
             return -1;
         sin->sin_family = AF_INET;
-        sin->sin_port = htons((uint16_t)port);
+        sin->sin_port = htons((uint16_t)hp.port_num);
         *len = sizeof(*sin);
     } else {
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
@@ -137,7 +119,7 @@ int config_parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len
         if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
             return -1;
         sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons((uint16_t)port);
+        sin6->sin6_port = htons((uint16_t)hp.port_num);
         *len = sizeof(*sin6);
     }
     return 0;
