@@ -6,7 +6,6 @@
  */
 #include "buf.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,24 +52,31 @@ int buf_add(struct buf *b, const void *p, size_t n)
     return BUF_OK;
 }
 
+int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
+{
+    va_list again;
+    int n, rc;
+
+    va_copy(again, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    rc = n < 0 ? BUF_EFORMAT : grow(b, (size_t)n);
+    if (rc == BUF_OK) {
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
+    return rc;
+}
+
 int buf_addf(struct buf *b, const char *fmt, ...)
 {
     va_list ap;
-    int n, rc;
+    int rc;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    rc = buf_vaddf(b, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return BUF_ENOMEM;
-    rc = grow(b, (size_t)n);
-    if (rc != BUF_OK)
-        return rc;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-    return BUF_OK;
+    return rc;
 }
 
 void buf_free(struct buf *b)

@@ -14,6 +14,7 @@
 #ifndef ORIGIND_BUF_H
 #define ORIGIND_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct buf {
@@ -27,8 +28,9 @@ struct buf {
 /* What the functions return. */
 enum buf_err {
     BUF_OK = 0,
-    BUF_ENOMEM = -1, /* an allocation failed */
-    BUF_EFULL = -2,  /* the bytes would take len past max */
+    BUF_ENOMEM = -1,  /* an allocation failed */
+    BUF_EFULL = -2,   /* the bytes would take len past max */
+    BUF_EFORMAT = -3, /* vsnprintf refused the format (an invalid conversion or wide character) */
 };
 
 /* Appends p[0..n) (n may be 0; p may then be NULL). Returns BUF_OK,
@@ -38,10 +40,11 @@ enum buf_err {
  * only until the next add. */
 int buf_add(struct buf *b, const void *p, size_t n);
 
-/* Appends printf-formatted text. Returns BUF_OK, BUF_EFULL, BUF_ENOMEM, or
- * BUF_ENOMEM too when vsnprintf fails (an invalid format or wide
- * character); on error the buffer is unchanged. */
+/* Appends printf-formatted text. Returns BUF_OK, BUF_EFORMAT, BUF_EFULL or
+ * BUF_ENOMEM; on error the buffer is unchanged. buf_vaddf() is the same
+ * with a va_list (which it uses up, as vprintf does). */
 int buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Frees data and empties the buffer (len and cap 0, data NULL); max is
  * kept, so the buffer may be used again. NULL-safe on data. */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <wchar.h>
 
 #include <cmocka.h>
 
@@ -268,6 +269,10 @@ static void test_buf(void **state)
     /* a long formatted string */
     assert_int_equal(buf_addf(&b, "%.*s", 900, big), BUF_OK);
     assert_int_equal(b.len, 900);
+    /* a wide character the C locale cannot convert: refused, nothing added */
+    assert_int_equal(buf_addf(&b, "%ls", L"\x100"), BUF_EFORMAT);
+    assert_int_equal(b.len, 900);
+    assert_int_equal(b.data[900], '\0');
     buf_free(&b);
 }
 
