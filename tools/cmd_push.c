@@ -466,7 +466,7 @@ report:
 summary : {
     double el = clock_mono_s() - st.t0;
     uint64_t sent = 0;
-    struct ingest_buf per = {0};
+    struct buf per = {0};
 
     for (i = 0; i < nn; i++) {
         sent += nodes[i].bytes_sent;
@@ -480,7 +480,7 @@ summary : {
             &st.prog, "%s release %s: %zu files, new blobs per node %s, %s sent, %.2f s",
             rc == INGEST_EXIT_OK ? "pushed" : "FAILED to push", cfg->val[O_RELEASE], site.nfiles,
             per.data ? per.data : "-", ingest_human_bytes(sent, hb, sizeof(hb)), el);
-    ingest_buf_free(&per);
+    buf_free(&per);
     if (cfg->json) {
         json_t *doc =
             json_pack("{s:s?, s:b, s:i, s:I, s:I, s:I, s:f, s:f, s:{s:I, s:I, s:I, s:I}}",

@@ -33,7 +33,7 @@
 char *ingest_compress_default_cache(void)
 {
     const char *e = getenv("ORIGIN_INGEST_CACHE");
-    struct ingest_buf b = {0};
+    struct buf b = {0};
 
     if (e != NULL && *e != '\0')
         return ingest_xstrdup(e);
@@ -54,7 +54,7 @@ static void digest_hex(const unsigned char *d, char out[STORE_HEX_LEN + 1])
     store_digest_to_hex(d, out);
 }
 
-static void cache_path(struct ingest_buf *b, const char *dir, const unsigned char *digest, int enc)
+static void cache_path(struct buf *b, const char *dir, const unsigned char *digest, int enc)
 {
     char hex[STORE_HEX_LEN + 1];
 
@@ -70,7 +70,7 @@ static void cache_path(struct ingest_buf *b, const char *dir, const unsigned cha
 static int cache_load(const char *dir, const unsigned char *digest, int enc, unsigned char **data,
                       size_t *len)
 {
-    struct ingest_buf p = {0};
+    struct buf p = {0};
     unsigned char *buf = NULL, sum[STORE_DIGEST_LEN];
     struct stat st;
     size_t got = 0;
@@ -106,7 +106,7 @@ out:
     if (fd >= 0)
         close(fd);
     free(buf);
-    ingest_buf_free(&p);
+    buf_free(&p);
     return rc;
 }
 
@@ -115,7 +115,7 @@ out:
  * Returns 0 or -1 with errno set. */
 static int mkdir_parents(const char *dir)
 {
-    struct ingest_buf b = {0};
+    struct buf b = {0};
     int rc = -1;
     char *s;
 
@@ -134,7 +134,7 @@ static int mkdir_parents(const char *dir)
         goto out;
     rc = 0;
 out:
-    ingest_buf_free(&b);
+    buf_free(&b);
     return rc;
 }
 
@@ -142,7 +142,7 @@ out:
 static int cache_store(const char *dir, const unsigned char *digest, int enc,
                        const unsigned char *data, size_t len)
 {
-    struct ingest_buf p = {0}, tmp = {0};
+    struct buf p = {0}, tmp = {0};
     unsigned char hdr[CACHE_HDR];
     char hex[STORE_HEX_LEN + 1];
     int fd = -1, rc = -1;
@@ -154,7 +154,7 @@ static int cache_store(const char *dir, const unsigned char *digest, int enc,
         goto out;
     if (mkdir(p.data, 0700) != 0 && errno != EEXIST)
         goto out;
-    ingest_buf_free(&p);
+    buf_free(&p);
     cache_path(&p, dir, digest, enc);
     ingest_buf_addf(&tmp, "%s.tmp.XXXXXX", p.data);
     fd = mkostemp(tmp.data, O_CLOEXEC);
@@ -184,8 +184,8 @@ out:
         close(fd);
     if (rc != 0 && tmp.data != NULL)
         unlink(tmp.data);
-    ingest_buf_free(&p);
-    ingest_buf_free(&tmp);
+    buf_free(&p);
+    buf_free(&tmp);
     return rc;
 }
 

@@ -71,7 +71,7 @@ struct delta_ctx {
 
 static size_t sink_cb(char *p, size_t sz, size_t n, void *arg)
 {
-    struct ingest_buf *b = arg;
+    struct buf *b = arg;
 
     if (b->len + sz * n > MAX_BODY)
         return 0;
@@ -83,12 +83,11 @@ static size_t sink_cb(char *p, size_t sz, size_t n, void *arg)
  * status (0: no answer, or an incompatible node: why filled), the body in
  * *out (caller frees with ingest_buf_free). */
 static long node_call(const struct ingest_delta_opts *o, const char *base, const char *path,
-                      const void *body, size_t blen, struct ingest_buf *out, char *why,
-                      size_t whylen)
+                      const void *body, size_t blen, struct buf *out, char *why, size_t whylen)
 {
     CURL *e = curl_easy_init();
     struct curl_slist *h = NULL;
-    struct ingest_buf url = {0}, auth = {0};
+    struct buf url = {0}, auth = {0};
     struct curl_header *vh = NULL;
     long status = 0;
     CURLcode rc;
@@ -130,9 +129,9 @@ static long node_call(const struct ingest_delta_opts *o, const char *base, const
 out:
     curl_slist_free_all(h);
     curl_easy_cleanup(e);
-    ingest_buf_free(&url);
+    buf_free(&url);
     explicit_bzero(auth.data, auth.len);
-    ingest_buf_free(&auth);
+    buf_free(&auth);
     return status;
 }
 
@@ -185,7 +184,7 @@ static void add_release(struct delta_ctx *c, const struct api_release *rel, unsi
 /* Reads the o->back most recent releases (other than this one) from base. */
 static int load_old(struct delta_ctx *c, const char *base, char *why, size_t whylen)
 {
-    struct ingest_buf body = {0};
+    struct buf body = {0};
     struct id_list l = {NULL, 0, c->o->release};
     size_t k;
     long st;
@@ -201,22 +200,22 @@ static int load_old(struct delta_ctx *c, const char *base, char *why, size_t why
         goto out;
     for (k = 0; k < l.n && k < c->o->back; k++) {
         struct api_release rel;
-        struct ingest_buf rb = {0}, path = {0};
+        struct buf rb = {0}, path = {0};
         const char *id = l.ids[l.n - 1 - k]; /* newest first */
 
         ingest_buf_addf(&path, "%s/%s", API_PATH_RELEASES, id);
         st = node_call(c->o, base, path.data, NULL, 0, &rb, why, whylen);
-        ingest_buf_free(&path);
+        buf_free(&path);
         if (st == 200 && api_release_decode(rb.data, rb.len, id, &rel, why, whylen) == 0) {
             add_release(c, &rel, (unsigned)k);
             api_release_free(&rel);
         }
-        ingest_buf_free(&rb);
+        buf_free(&rb);
     }
     rc = 0;
 out:
     free(l.ids);
-    ingest_buf_free(&body);
+    buf_free(&body);
     return rc;
 }
 
@@ -273,7 +272,7 @@ static void fetch_dicts(struct delta_ctx *c, const char *base)
                 p->dict_ix = j;
         }
         if (p->dict_ix == SIZE_MAX) {
-            struct ingest_buf body = {0}, path = {0};
+            struct buf body = {0}, path = {0};
             char hex[STORE_HEX_LEN + 1], why[256];
             unsigned char sum[STORE_DIGEST_LEN];
             long st;
@@ -281,10 +280,10 @@ static void fetch_dicts(struct delta_ctx *c, const char *base)
             store_digest_to_hex(p->dict, hex);
             ingest_buf_addf(&path, "%s/%s", API_PATH_BLOBS, hex);
             st = node_call(c->o, base, path.data, NULL, 0, &body, why, sizeof(why));
-            ingest_buf_free(&path);
+            buf_free(&path);
             store_sha256(body.data, body.len, sum);
             if (st != 200 || memcmp(sum, p->dict, STORE_DIGEST_LEN) != 0) {
-                ingest_buf_free(&body);
+                buf_free(&body);
                 continue; /* never a delta against bytes that are not the dictionary */
             }
             c->dicts = ingest_xrealloc(c->dicts, (c->ndicts + 1) * sizeof(*c->dicts));
@@ -435,7 +434,7 @@ int ingest_deltas(struct ingest_site *s, struct ingest_node *nodes, size_t n,
         store_digest_to_hex(bl->digest, th);
         store_digest_to_hex(p->dict, dh);
         for (i = 0; i < n; i++) {
-            struct ingest_buf path = {0}, body = {0};
+            struct buf path = {0}, body = {0};
             long code;
 
             if (nodes[i].failed || nodes[i].unchanged || !(nodes[i].encodings & INGEST_ENC_DCZ))
@@ -460,8 +459,8 @@ int ingest_deltas(struct ingest_site *s, struct ingest_node *nodes, size_t n,
                     warn(arg, msg);
                 }
             }
-            ingest_buf_free(&path);
-            ingest_buf_free(&body);
+            buf_free(&path);
+            buf_free(&body);
         }
     }
 out:

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "buf.h"
 #include "store.h"
 
 /* Exit codes of origin-ingest (documented in --help). */
@@ -88,9 +89,6 @@ int ingest_site_index_blobs(struct ingest_site *s);
 /* Index of the blob with this digest in s->blobs, or (size_t)-1. */
 size_t ingest_site_find_blob(const struct ingest_site *s, const unsigned char *digest);
 
-/* Monotonic seconds. */
-double ingest_now(void);
-
 /* snprintf into err[errlen] that never fails loudly (truncates). */
 void ingest_errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -103,15 +101,12 @@ void *ingest_xrealloc(void *p, size_t n);
 char *ingest_xstrdup(const char *s);
 char *ingest_xstrndup(const char *s, size_t n);
 
-/* A growable byte buffer. */
-struct ingest_buf {
-    char *data;
-    size_t len, cap;
-};
-void ingest_buf_add(struct ingest_buf *b, const void *p, size_t n);
-void ingest_buf_addf(struct ingest_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void ingest_buf_free(struct ingest_buf *b);
+/* origin-ingest's growable buffers are common/buf.h's struct buf (zeroed
+ * before use, no max, freed with buf_free()). These append as buf_add()
+ * and buf_addf() do, and exit with INGEST_EXIT_LOCAL when memory runs out,
+ * as ingest_xmalloc() does; a format vsnprintf refuses adds nothing. */
+void ingest_buf_add(struct buf *b, const void *p, size_t n);
+void ingest_buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Human-readable byte count into out ("12.3 MB"). Returns out. */
 const char *ingest_human_bytes(uint64_t n, char *out, size_t outlen);

@@ -29,7 +29,7 @@ void ingest_sri(const unsigned char *digest, char *out, size_t outlen)
 
 static char *url_of(const struct ingest_file *f, const char *base)
 {
-    struct ingest_buf b = {0};
+    struct buf b = {0};
     size_t bl = base ? strlen(base) : 0;
 
     while (bl > 0 && base[bl - 1] == '/')

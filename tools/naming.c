@@ -92,7 +92,7 @@ static void last_name(const char *rel, size_t rlen, size_t *base, size_t *dot)
 char *ingest_name_path(const char *prefix, const char *rel, const unsigned char *digest,
                        int keep_names, char *err, size_t errlen)
 {
-    struct ingest_buf b = {0};
+    struct buf b = {0};
     size_t rlen = strlen(rel), base = 0, dot = (size_t)-1;
 
     ingest_buf_add(&b, prefix, strlen(prefix));
@@ -127,7 +127,7 @@ char *ingest_name_path(const char *prefix, const char *rel, const unsigned char 
     }
     return b.data;
 fail:
-    ingest_buf_free(&b);
+    buf_free(&b);
     return NULL;
 }
 
@@ -166,7 +166,7 @@ char *ingest_name_source(const char *prefix, const char *path, const unsigned ch
     /* stem.<hex>.ext: the hash segment just before the last extension */
     if (dot != (size_t)-1 && dot >= base + INGEST_NAME_HASH_HEX + 1 &&
         memcmp(rel + dot - INGEST_NAME_HASH_HEX - 1, seg, INGEST_NAME_HASH_HEX + 1) == 0) {
-        struct ingest_buf b = {0};
+        struct buf b = {0};
 
         ingest_buf_add(&b, rel, dot - INGEST_NAME_HASH_HEX - 1);
         ingest_buf_add(&b, rel + dot, rlen - dot + 1);
@@ -207,7 +207,7 @@ int ingest_walk_order_cmp(const char *a, const char *b)
     return walk_rank(*x) - walk_rank(*y);
 }
 
-void ingest_url_encode_path(struct ingest_buf *out, const char *path, size_t len)
+void ingest_url_encode_path(struct buf *out, const char *path, size_t len)
 {
     size_t i;
 

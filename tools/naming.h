@@ -48,7 +48,7 @@ char *ingest_name_prefix(const char *prefix, char *err, size_t errlen);
 /* Percent-encodes path for use in a URL: RFC 3986 unreserved characters,
  * sub-delims, ':', '@' and '/' are kept, every other byte becomes %XX.
  * Appends to out. */
-void ingest_url_encode_path(struct ingest_buf *out, const char *path, size_t len);
+void ingest_url_encode_path(struct buf *out, const char *path, size_t len);
 
 /* 1 if s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 int ingest_utf8_valid(const char *s, size_t len);

@@ -456,7 +456,7 @@ void ingest_client_free(struct ingest_client *c)
     for (i = 0; i < c->n; i++) {
         free(c->nodes[i].url);
         free(c->nodes[i].lacks);
-        ingest_buf_free(&c->nodes[i].conflicts);
+        buf_free(&c->nodes[i].conflicts);
     }
     free(c->nodes);
     free(c->shared_body);
@@ -494,11 +494,11 @@ static void set_shared(struct ingest_client *c, char *body, size_t len)
 
 void ingest_client_probe(struct ingest_client *c, const char *id)
 {
-    struct ingest_buf path = {0};
+    struct buf path = {0};
 
     ingest_buf_addf(&path, "%s/%s", API_PATH_RELEASES, id);
     to_every_node(c, REQ_PROBE, "HEAD", path.data, NULL, 0, 0);
-    ingest_buf_free(&path);
+    buf_free(&path);
 }
 
 void ingest_client_set_unchanged(struct ingest_client *c, size_t ni,
@@ -560,13 +560,13 @@ static void enqueue_variants(struct ingest_client *c, size_t ni, size_t blob)
 
     store_digest_to_hex(b->digest, hex);
     for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT; enc++) {
-        struct ingest_buf path = {0};
+        struct buf path = {0};
 
         if (b->var[enc].data == NULL || !(c->nodes[ni].encodings & (1u << enc)))
             continue;
         ingest_buf_addf(&path, "%s/%s/%s", API_PATH_BLOBS, hex, store_encoding_name(enc));
         ingest_req_queue(c->t, upload_one(c, ni, REQ_VARIANT, path.data, blob, enc), 1);
-        ingest_buf_free(&path);
+        buf_free(&path);
     }
 }
 
@@ -582,14 +582,14 @@ static void plan_uploads(struct ingest_client *c, size_t ni)
     for (b = 0; b < c->s->nblobs; b++) {
         const struct ingest_blob *bl = &c->s->blobs[b];
         char hex[STORE_HEX_LEN + 1];
-        struct ingest_buf path = {0};
+        struct buf path = {0};
 
         if (!nd->lacks[b] || bl->size <= c->o.bundle_bytes)
             continue;
         store_digest_to_hex(bl->digest, hex);
         ingest_buf_addf(&path, "%s/%s", API_PATH_BLOBS, hex);
         ingest_req_queue(c->t, upload_one(c, ni, REQ_BLOB, path.data, b, STORE_ENC_IDENTITY), 0);
-        ingest_buf_free(&path);
+        buf_free(&path);
         nd->bytes_planned += bl->size;
         for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT; enc++)
             nd->bytes_planned += (nd->encodings & (1u << enc)) ? bl->var[enc].len : 0;
@@ -667,7 +667,7 @@ void ingest_client_fetch(struct ingest_client *c, char *const *bodies, const siz
 
 void ingest_client_publish(struct ingest_client *c, const char *id)
 {
-    struct ingest_buf path = {0};
+    struct buf path = {0};
     struct store_file *sf;
     size_t i, len = 0, ask = 0;
     char *body;
@@ -692,7 +692,7 @@ void ingest_client_publish(struct ingest_client *c, const char *id)
     c->release_id = ingest_xstrdup(id);
     ingest_buf_addf(&path, "%s/%s", API_PATH_RELEASES, id);
     to_every_node(c, REQ_PUBLISH, "PUT", path.data, c->shared_body, c->shared_len, 1);
-    ingest_buf_free(&path);
+    buf_free(&path);
 }
 
 /* Asks node ni whether it holds every blob of rel (verify's second step). */
@@ -723,13 +723,13 @@ static void enqueue_verify_missing(struct ingest_client *c, size_t ni,
 /* GET /v1/releases/<id> on every healthy node; on_success decodes each. */
 static void get_release_phase(struct ingest_client *c, const char *id)
 {
-    struct ingest_buf path = {0};
+    struct buf path = {0};
 
     free(c->release_id);
     c->release_id = ingest_xstrdup(id);
     ingest_buf_addf(&path, "%s/%s", API_PATH_RELEASES, id);
     to_every_node(c, REQ_GET_RELEASE, "GET", path.data, NULL, 0, 0);
-    ingest_buf_free(&path);
+    buf_free(&path);
 }
 
 void ingest_client_verify(struct ingest_client *c, const char *id)

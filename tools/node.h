@@ -37,8 +37,8 @@ struct ingest_node {
 
     /* Outcome: 0 healthy, else INGEST_EXIT_NODE / _CONFLICT / _LOCAL. */
     int failed;
-    char error[512];             /* why (one line), if failed */
-    struct ingest_buf conflicts; /* "path (bound to <hex>)\n" lines on 409 */
+    char error[512];      /* why (one line), if failed */
+    struct buf conflicts; /* "path (bound to <hex>)\n" lines on 409 */
     size_t nconflicts;
     int published; /* 1: created now, 2: was already there */
     int unchanged; /* holds the build's release already (set_unchanged) */

@@ -255,7 +255,7 @@ static void io_fail(char *err, size_t errlen, const char *what, const char *path
 int ingest_outfile_write(const char *path, const char *what, const void *data, size_t len,
                          char *err, size_t errlen)
 {
-    struct ingest_buf tmp = {0};
+    struct buf tmp = {0};
     struct stat st;
     char *target = NULL;
     int fd = -1, rc;
@@ -276,7 +276,7 @@ int ingest_outfile_write(const char *path, const char *what, const void *data, s
     fd = mkostemp(tmp.data, O_CLOEXEC);
     if (fd < 0) {
         io_fail(err, errlen, what, path, target);
-        ingest_buf_free(&tmp); /* nothing to unlink */
+        buf_free(&tmp); /* nothing to unlink */
         goto out;
     }
     if (write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
@@ -308,7 +308,7 @@ out:
         close(fd);
     if (rc != INGEST_EXIT_OK && tmp.data != NULL)
         unlink(tmp.data);
-    ingest_buf_free(&tmp);
+    buf_free(&tmp);
     free(target);
     return rc;
 }

@@ -122,7 +122,7 @@ static int on_recorded(void *arg, size_t node, long status, const char *body, si
 }
 
 /* Appends ", URL" (or "URL" first) of node i to b. */
-static void name_node(struct ingest_buf *b, const struct ingest_node *nd)
+static void name_node(struct buf *b, const struct ingest_node *nd)
 {
     ingest_buf_addf(b, "%s%s", b->len > 0 ? ", " : "", nd->url);
 }
@@ -136,7 +136,7 @@ int ingest_promote_run(const struct ingest_promote_opts *o)
     struct store_promotion rec;
     struct listing l;
     struct recording recd;
-    struct ingest_buf who = {0};
+    struct buf who = {0};
     char *body = NULL;
     size_t nn, i, body_len = 0;
     int rc = INGEST_EXIT_NODE;
@@ -264,7 +264,7 @@ int ingest_promote_run(const struct ingest_promote_opts *o)
                 "to finish\n",
                 me);
 out:
-    ingest_buf_free(&who);
+    buf_free(&who);
     free(body);
     free(recd.status);
     free(l.has_release);

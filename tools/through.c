@@ -28,6 +28,7 @@
 #include "ingest.h"
 #include "api.h"
 #include "api_dict.h"
+#include "clock.h"
 #include "naming.h"
 #include "node.h"
 
@@ -72,7 +73,7 @@ struct run {
     const struct ingest_through_file *files;
     const struct ingest_through_opts *o;
     struct ingest_through_result *res;
-    struct ingest_buf report;
+    struct buf report;
     unsigned char *decoded; /* DECODE_CHUNK scratch */
 };
 
@@ -387,11 +388,6 @@ static int judge(struct run *r, struct fetch *f, CURLcode rc)
     return 0;
 }
 
-static double now_s(void)
-{
-    return ingest_now();
-}
-
 /* Appends the standard base64 of in[0..n) to the NUL-terminated out. */
 static void b64_append(char *out, size_t cap, const unsigned char *in, size_t n)
 {
@@ -418,7 +414,7 @@ static int start(struct run *r, CURLM *m, struct fetch *f, void **ctx, double de
     long left_ms = TRANSFER_SECS * 1000L;
 
     if (!f->url_done) {
-        struct ingest_buf u = {0};
+        struct buf u = {0};
         const char *p = r->files[f->file].path;
 
         ingest_buf_add(&u, r->o->base, strlen(r->o->base));
@@ -443,7 +439,7 @@ static int start(struct run *r, CURLM *m, struct fetch *f, void **ctx, double de
         }
     }
     if (deadline > 0) {
-        double left = deadline - now_s();
+        double left = deadline - clock_mono_s();
 
         if (left <= 0)
             return -1;
@@ -488,7 +484,7 @@ static size_t *choose(size_t n, size_t sample, size_t *count)
     k = sample == 0 || sample >= n ? n : sample;
     if (k < n) {
         if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
-            s ^= (uint64_t)(now_s() * 1e6);
+            s ^= (uint64_t)(clock_mono_s() * 1e6);
         for (i = 0; i < k; i++) { /* partial Fisher-Yates, xorshift64 */
             size_t j, t;
 
@@ -513,7 +509,7 @@ int ingest_through_check(const struct ingest_through_file *files, size_t n,
     void **ctx = NULL;
     size_t *idx = NULL, nidx = 0, nf, next = 0, i, *queue = NULL, qhead = 0, qtail = 0, planned = 0;
     unsigned jobs = opts->jobs < 1 ? 1 : opts->jobs > JOBS_MAX ? JOBS_MAX : opts->jobs;
-    double deadline = opts->timeout_s ? now_s() + opts->timeout_s : 0;
+    double deadline = opts->timeout_s ? clock_mono_s() + opts->timeout_s : 0;
     CURLM *m = NULL;
     int running = 0, in_flight = 0, rc = -1;
     char baseb[2048];
@@ -564,7 +560,7 @@ int ingest_through_check(const struct ingest_through_file *files, size_t n,
             if (fs[k].ask == ASK_DCZ && fs[k].attempt == 0)
                 res->dcz_asked++;
             if (start(&r, m, &fs[k], &ctx[2 * k], deadline) != 0) {
-                res->timed_out = deadline > 0 && now_s() >= deadline;
+                res->timed_out = deadline > 0 && clock_mono_s() >= deadline;
                 if (!res->timed_out)
                     wrong(&r, &fs[k], "cannot start the transfer");
                 else
@@ -662,7 +658,7 @@ int ingest_through_load_release(struct ingest_client *c, const char *id,
 /* An answer of ingest_client_exchange(): a 200's body, kept. */
 struct got {
     long status;
-    struct ingest_buf body;
+    struct buf body;
 };
 
 static int keep_answer(void *arg, size_t node, long status, const char *body, size_t len, char *why,
@@ -698,7 +694,7 @@ size_t ingest_through_find_dicts(struct ingest_client *c, struct ingest_through_
         struct ingest_through_file *f = &rel->files[i];
         unsigned char pred[STORE_DIGEST_LEN], next[STORE_DIGEST_LEN], sum[STORE_DIGEST_LEN];
         struct api_blob_entry ent;
-        struct ingest_buf q = {0};
+        struct buf q = {0};
         char hex[STORE_HEX_LEN + 1], why[API_WHY_MAX];
         size_t n = 0;
         int k, has_next = 0, zero = 1;
@@ -723,7 +719,7 @@ size_t ingest_through_find_dicts(struct ingest_client *c, struct ingest_through_
             n != 1 || memcmp(ent.digest, f->digest, STORE_DIGEST_LEN) != 0 || ent.ndeltas == 0)
             goto next_file;
         store_digest_to_hex(ent.deltas[0], hex);
-        ingest_buf_free(&q);
+        buf_free(&q);
         ingest_buf_addf(&q, "%s/%s", API_PATH_BLOBS, hex);
         if (!node_get(c, q.data, &g))
             goto next_file;
@@ -736,9 +732,9 @@ size_t ingest_through_find_dicts(struct ingest_client *c, struct ingest_through_
         memset(&g.body, 0, sizeof(g.body));
         found++;
     next_file:
-        ingest_buf_free(&q);
+        buf_free(&q);
     }
-    ingest_buf_free(&g.body);
+    buf_free(&g.body);
     return found;
 }
 

@@ -20,6 +20,7 @@
 #include <curl/header.h>
 
 #include "api.h"
+#include "clock.h"
 #include "tls_client.h"
 
 #define RESP_MAX     (64u << 20) /* largest answer body kept */
@@ -55,7 +56,7 @@ static void req_free(struct ingest_req *r)
     }
     free(r->url);
     free(r->mem_owned);
-    ingest_buf_free(&r->resp);
+    buf_free(&r->resp);
     free(r);
 }
 
@@ -63,7 +64,7 @@ struct ingest_req *ingest_req_new(struct ingest_transport *t, size_t ni, const c
                                   const char *method, const char *path)
 {
     struct ingest_req *r = ingest_xcalloc(1, sizeof(*r));
-    struct ingest_buf u = {0};
+    struct buf u = {0};
 
     r->t = t;
     r->node = ni;
@@ -139,7 +140,7 @@ static int start(struct ingest_transport *t, struct ingest_req *r)
     if (e == NULL)
         return -1;
     r->easy = e;
-    ingest_buf_free(&r->resp);
+    buf_free(&r->resp);
     r->resp_overflow = 0;
     r->local_error = 0;
     if (r->body_ops != NULL)
@@ -339,7 +340,7 @@ static void finish(struct ingest_transport *t, struct ingest_req *r, CURLcode rc
     }
     r->attempts++;
     nd->retries++;
-    r->ready_at = ingest_now() + backoff(t, r->attempts);
+    r->ready_at = clock_mono_s() + backoff(t, r->attempts);
     ingest_req_queue(t, r, 1);
 }
 
@@ -348,7 +349,7 @@ void ingest_transport_run(struct ingest_transport *t)
     const struct ingest_client_opts *o = t->o;
 
     for (;;) {
-        double now = ingest_now(), next = now + 0.1;
+        double now = clock_mono_s(), next = now + 0.1;
         int work = 0, running = 0, left = 0, finished = 0;
         size_t ni;
         CURLMsg *m;
@@ -393,7 +394,7 @@ void ingest_transport_run(struct ingest_transport *t)
             finished++;
         }
         /* A failed node's transfers still running end by themselves; finish() drops them. */
-        now = ingest_now();
+        now = clock_mono_s();
         if (o->tick != NULL && now - t->last_tick >= 0.1) {
             t->last_tick = now;
             o->tick(o->tick_arg);
@@ -419,17 +420,17 @@ void ingest_transport_run(struct ingest_transport *t)
 static struct curl_slist *headers(const char *token, const char *ctype)
 {
     struct curl_slist *h = NULL;
-    struct ingest_buf b = {0};
+    struct buf b = {0};
 
     ingest_buf_addf(&b, "Authorization: Bearer %s", token);
     h = curl_slist_append(h, b.data);
     explicit_bzero(b.data, b.len);
-    ingest_buf_free(&b);
+    buf_free(&b);
     h = curl_slist_append(h, "Expect:");
     if (ctype != NULL) {
         ingest_buf_addf(&b, "Content-Type: %s", ctype);
         h = curl_slist_append(h, b.data);
-        ingest_buf_free(&b);
+        buf_free(&b);
     }
     return h;
 }
@@ -462,7 +463,7 @@ struct ingest_transport *ingest_transport_new(struct ingest_node *nodes, size_t 
     for (i = 0; i < 4; i++)
         t->hdr[i] = headers(o->token, ctype[i]);
     curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, (long)(n * o->jobs + 4));
-    t->seed = (unsigned)getpid() ^ (unsigned)(ingest_now() * 1e6);
+    t->seed = (unsigned)getpid() ^ (unsigned)(clock_mono_s() * 1e6);
     return t;
 }
 

@@ -83,7 +83,7 @@ struct ingest_req {
     uint64_t body_len;
     /* The answer's body (during the answer callback; data may be NULL when
      * empty). */
-    struct ingest_buf resp;
+    struct buf resp;
 
     /* private */
     struct ingest_req *next;

@@ -1,6 +1,7 @@
 /*
  * util.c - small helpers shared by the origin-ingest modules: allocation that
- * exits on failure, a growable buffer, the site's blob index, clocks.
+ * exits on failure, appending to a buffer (common/buf.h) or exiting, the
+ * site's blob index.
  *
  * Not for: anything that does I/O beyond stderr messages.
  */
@@ -68,61 +69,22 @@ char *ingest_xstrndup(const char *s, size_t n)
     return p;
 }
 
-void ingest_buf_add(struct ingest_buf *b, const void *p, size_t n)
+void ingest_buf_add(struct buf *b, const void *p, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->data = ingest_xrealloc(b->data, cap);
-        b->cap = cap;
-    }
-    if (n > 0)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    if (buf_add(b, p, n) != BUF_OK)
+        oom();
 }
 
-void ingest_buf_addf(struct ingest_buf *b, const char *fmt, ...)
+void ingest_buf_addf(struct buf *b, const char *fmt, ...)
 {
-    char small[512];
     va_list ap;
-    int n;
+    int rc;
 
     va_start(ap, fmt);
-    n = vsnprintf(small, sizeof(small), fmt, ap);
+    rc = buf_vaddf(b, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof(small)) {
-        ingest_buf_add(b, small, (size_t)n);
-        return;
-    }
-    ingest_buf_add(b, "", 0);
-    if (b->len + (size_t)n + 1 > b->cap) {
-        b->data = ingest_xrealloc(b->data, b->len + (size_t)n + 1);
-        b->cap = b->len + (size_t)n + 1;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-void ingest_buf_free(struct ingest_buf *b)
-{
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-}
-
-double ingest_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    if (rc != BUF_OK && rc != BUF_EFORMAT)
+        oom();
 }
 
 const char *ingest_human_bytes(uint64_t n, char *out, size_t outlen)

@@ -60,7 +60,7 @@ static void add_file(struct ingest_site *s, const char *rel)
 /* Checks a symlink at rel: its target must exist and resolve inside root. */
 static int check_link(struct walk_ctx *c, const char *rel)
 {
-    struct ingest_buf full = {0};
+    struct buf full = {0};
     char *real = NULL;
     size_t rl = strlen(c->root_real);
     int rc = INGEST_EXIT_LOCAL;
@@ -82,7 +82,7 @@ static int check_link(struct walk_ctx *c, const char *rel)
     rc = INGEST_EXIT_OK;
 out:
     free(real);
-    ingest_buf_free(&full);
+    buf_free(&full);
     return rc;
 }
 

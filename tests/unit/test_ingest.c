@@ -131,7 +131,7 @@ static void test_walk_order(void **state)
 
 static char *encode(const char *s, size_t len)
 {
-    struct ingest_buf b = {0};
+    struct buf b = {0};
 
     ingest_url_encode_path(&b, s, len);
     ingest_buf_add(&b, "", 0); /* "" for an empty input too */
@@ -170,7 +170,7 @@ static size_t clean_tmpdir(void)
 static char *read_all(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    struct ingest_buf b = {0};
+    struct buf b = {0};
     char chunk[4096];
     size_t n;
 
@@ -446,7 +446,7 @@ static void test_url_encode(void **state)
     };
     size_t i;
     char *got;
-    struct ingest_buf b = {0};
+    struct buf b = {0};
 
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -466,7 +466,7 @@ static void test_url_encode(void **state)
     ingest_url_encode_path(&b, "/x y", 4);
     assert_string_equal(b.data, "https://cdn.example/x%20y");
     assert_int_equal(b.len, strlen(b.data));
-    ingest_buf_free(&b);
+    buf_free(&b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -670,7 +670,7 @@ static void test_answer_missing_bad(void **state)
 static void test_answer_missing_huge(void **state)
 {
     enum { N = 20000 };
-    struct ingest_buf b = {0};
+    struct buf b = {0};
     struct collect c;
     size_t i;
     char first[STORE_HEX_LEN + 1];
@@ -690,7 +690,7 @@ static void test_answer_missing_huge(void **state)
     assert_int_equal(api_answer_missing(b.data, b.len / 2, collect_digest, &c, NULL, 0), -1);
     assert_int_equal(api_answer_missing_count(b.data, b.len - 1, first), 0);
     assert_string_equal(first, "");
-    ingest_buf_free(&b);
+    buf_free(&b);
 }
 
 struct conflicts {
@@ -759,7 +759,7 @@ static void test_answer_conflicts(void **state)
     assert_string_equal(c.path[1], "/??31m???x"); /* a '?' per byte */
     assert_string_equal(c.path[2], "/\u00e9t\u00e9/\u4e2d.css");
     {
-        struct ingest_buf b = {0};
+        struct buf b = {0};
         size_t i;
 
         ingest_buf_add(&b, "{\"conflicts\":[{\"path\":\"/", 23);
@@ -769,7 +769,7 @@ static void test_answer_conflicts(void **state)
         memset(&c, 0, sizeof(c));
         assert_int_equal(api_answer_conflicts(b.data, b.len, collect_conflict, &c), 1);
         assert_int_equal(c.len[0], STORE_PATH_MAX);
-        ingest_buf_free(&b);
+        buf_free(&b);
     }
 
     /* entries without a string path are skipped */
@@ -1320,7 +1320,7 @@ static void test_json_requests(void **state)
 
 static void test_buf(void **state)
 {
-    struct ingest_buf b = {0};
+    struct buf b = {0};
     char big[3000];
     size_t i;
 
@@ -1340,11 +1340,11 @@ static void test_buf(void **state)
     assert_true(b.cap > b.len);
     assert_int_equal(b.data[b.len], '\0');
     assert_memory_equal(b.data + 10003 - 10, "0123456789", 10);
-    ingest_buf_free(&b);
+    buf_free(&b);
     assert_null(b.data);
     assert_int_equal(b.len, 0);
     assert_int_equal(b.cap, 0);
-    ingest_buf_free(&b); /* twice is fine */
+    buf_free(&b); /* twice is fine */
 
     /* addf: short, and longer than its 512-byte scratch */
     ingest_buf_addf(&b, "%s=%d;", "x", 42);
@@ -1360,15 +1360,15 @@ static void test_buf(void **state)
     ingest_buf_addf(&b, "%s", "!");
     assert_int_equal(b.data[b.len - 1], '!');
     assert_int_equal(strlen(b.data), b.len);
-    ingest_buf_free(&b);
+    buf_free(&b);
     /* addf on an empty buffer with exactly 511 and 512 characters */
     ingest_buf_addf(&b, "%.511s", big);
     assert_int_equal(b.len, 511);
-    ingest_buf_free(&b);
+    buf_free(&b);
     ingest_buf_addf(&b, "%.512s", big);
     assert_int_equal(b.len, 512);
     assert_int_equal(strlen(b.data), 512);
-    ingest_buf_free(&b);
+    buf_free(&b);
 }
 
 static void test_errf_and_alloc(void **state)
