@@ -18,6 +18,7 @@
 
 #include "naming.h"
 #include "outfile.h"
+#include "pct.h"
 
 void ingest_sri(const unsigned char *digest, char *out, size_t outlen)
 {
@@ -135,14 +136,6 @@ int ingest_release_digest(const struct ingest_site *s, unsigned char out[STORE_D
     return rc;
 }
 
-static int unhex(int c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 int ingest_manifest_digest(const char *path, unsigned char out[STORE_DIGEST_LEN], size_t *files,
                            char *err, size_t errlen)
 {
@@ -184,14 +177,8 @@ int ingest_manifest_digest(const char *path, unsigned char out[STORE_DIGEST_LEN]
                 p = "";
         }
         d = bufs[n] = ingest_xmalloc(strlen(p) + 1);
-        for (; *p != '\0'; p++) {
-            if (*p == '%' && unhex(p[1]) >= 0 && unhex(p[2]) >= 0) {
-                d[k++] = (char)(unhex(p[1]) << 4 | unhex(p[2]));
-                p += 2;
-            } else {
-                d[k++] = *p;
-            }
-        }
+        /* lenient (a stray '%' stays): cannot fail, the output is never longer */
+        pct_decode(p, strlen(p), d, strlen(p), 0, &k);
         sf[n].path = d;
         sf[n].path_len = k;
         sf[n].type = type;
