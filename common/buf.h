@@ -2,7 +2,8 @@
  * buf.h - one growable byte buffer, optionally capped.
  *
  * For: bodies read from the network (the peer client's transfers, which
- * must not grow past what was announced) and text built piece by piece.
+ * must not grow past what was announced) and text built piece by piece
+ * (origin-ingest's names, URLs, requests and manifests).
  * Not for: what to do when memory runs out (every function returns an
  * error; the caller decides: origind fails the request, origin-ingest may
  * exit).

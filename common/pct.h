@@ -4,9 +4,9 @@
  *
  * For: request targets (http_target_path: strict, no control bytes, no
  * encoded '/'), query strings as libmicrohttpd hands them to origind
- * (http_unescape_inplace: lenient, "%00" kept as text). Not for: splitting
- * a target into path and query (the caller finds where the path ends) or
- * percent-encoding.
+ * (http_unescape_inplace: lenient, "%00" kept as text), the URLs of an
+ * origin-ingest manifest (lenient). Not for: splitting a target into path
+ * and query (the caller finds where the path ends) or percent-encoding.
  *
  * Pure (libc only), no state: every function may be called from any thread.
  */
