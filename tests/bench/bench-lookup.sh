@@ -22,7 +22,7 @@
 # only one loaded at a time, each warmed by one pass over its paths in order.
 # Client: `taskset -c 1 loadgen -c64 -d${BENCH_SECONDS} -i LIST URL` (tests/bench/loadgen.c: one
 # epoll thread, one cursor over the list shared by all connections, no per-request allocation).
-# Phases (BENCH_PHASES, default "control scale raw"):
+# Phases (BENCH_PHASES, default "control scale raw"; "memory" on request):
 #   control  the 10k store with u10k.small vs u10k vs u10k.q, by loadgen (must match within
 #            noise: the list's length must not matter), then wrk + random.lua with u10k.small vs
 #            u10k.q (a Lua table of 10k vs 1M distinct strings: shows the distortion the control
@@ -30,6 +30,8 @@
 #            issue's form of the control)
 #   scale    10k vs 1M store, uniform (u10k/u1m) and Zipf (z10k/z1m), alternated per round
 #   raw      bench_lookup DIR (store_lookup per CPU-second)
+#   memory   RssAnon (the process's own) and RssFile (the map's pages) after a uniform run
+#            over each store, response cache at its default and off (issue 26 item 4)
 # Per run: req/s, p50/p99/p99.9, server CPU per request (user+sys from /proc/PID/stat, every
 # thread) and its share of core 0, the client's CPU share (near 100%: the client is the limit).
 # Env: BENCH_SECONDS (10) BENCH_ROUNDS (3) BENCH_CONNS (64) BENCH_DIR (mktemp in /var/tmp)
@@ -64,6 +66,7 @@ export ORIGIND_LIB_NO_TRAP=1
 
 if [ -n "${BENCH_DIR:-}" ]; then B="$BENCH_DIR"; mkdir -p "$B"; else B="$(mktemp -d /var/tmp/origind-bench-lookup.XXXXXX)"; fi
 PIDS=()
+STOPPED=" " # pids the memory phase stopped on purpose
 cleanup() {
     local p
     for p in "${PIDS[@]}"; do origind_stop "$p" >/dev/null 2>&1 || true; done
@@ -245,10 +248,44 @@ for phase in $PHASES; do
         done
         ;;
     raw) ;;
+    memory)
+        # The process's memory after a uniform run over each store, with the
+        # response cache at its default (64M) and off: anonymous (the
+        # process's own: heap, stacks, the cache) and file-backed (the LMDB
+        # map's pages this process touched: page cache, shared, reclaimable)
+        # RSS apart, from /proc/PID/status.
+        MEM="$B/memory.tsv"
+        : >"$MEM"
+        for cache in 64M 0; do
+            for n in 10000 1000000; do
+                if [ "$cache" = 64M ]; then
+                    pid="${PID[$n]}" url="${URL[$n]}"
+                else
+                    # one server per store (the writer lock): this one replaces the first
+                    origind_stop "${PID[$n]}" >/dev/null 2>&1 || true
+                    STOPPED="$STOPPED ${PID[$n]} "
+                    origind_start "$B/s$n" --threads 1 --log-level warn --response-cache 0
+                    taskset -a -cp "$SCPU" "$NODE_PID" >/dev/null
+                    pid="$NODE_PID" url="$NODE_PUBLIC"
+                    PID[$n]="$NODE_PID" URL[$n]="$NODE_PUBLIC"
+                    PIDS+=("$NODE_PID")
+                    taskset -c "$CCPU" "$LOADGEN" -c"$CONNS" -d$((n / 40000 + 3)) -i "$B/s$n/paths.txt" "$url" >/dev/null
+                fi
+                list="$B/list.u1m"
+                [ "$n" = 1000000 ] || list="$B/list.u10k"
+                taskset -c "$CCPU" "$LOADGEN" -c"$CONNS" -d"$SECS" -i "$list" "$url" >/dev/null
+                printf '%s\t%s\t%s\t%s\n' "$n" "$cache" "$(du -m "$B/s$n/data.mdb" | cut -f1)" \
+                    "$(awk '/^(VmRSS|RssAnon|RssFile|RssShmem|VmHWM|VmSize):/ {printf "%s=%d ", $1, $2 / 1024}' "/proc/$pid/status")" >>"$MEM"
+            done
+        done
+        ;;
     *) echo "bench-lookup: unknown phase $phase" >&2; exit 2 ;;
     esac
 done
-for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null || echo "bench-lookup: WARNING: origind $p died" >&2; done
+for p in "${PIDS[@]}"; do
+    case "$STOPPED" in *" $p "*) continue ;; esac
+    kill -0 "$p" 2>/dev/null || echo "bench-lookup: WARNING: origind $p died" >&2
+done
 
 echo
 echo "== HTTP ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average now $(cut -d' ' -f1-3 /proc/loadavg), origind $("$ORIGIND" --version 2>&1 | head -1))"
@@ -260,6 +297,18 @@ for label in control scale-uniform scale-zipf; do
     echo "-- $label ($ROUNDS rounds, medians)"
     report "$label"
 done
+
+if [ -s "$B/memory.tsv" ]; then
+    echo
+    echo "-- memory after a ${SECS}s uniform run (MiB, /proc/PID/status; anonymous = the process's own, file = the map's touched pages)"
+    echo "| store | response cache | data.mdb | RssAnon | RssFile | VmRSS | VmHWM | VmSize |"
+    echo "|---:|---|---:|---:|---:|---:|---:|---:|"
+    while IFS=$'\t' read -r n cache size kv; do
+        declare -A m=()
+        for f in $kv; do m[${f%%:=*}]="${f#*=}"; done
+        echo "| $n | $cache | $size | ${m[RssAnon]} | ${m[RssFile]} | ${m[VmRSS]} | ${m[VmHWM]} | ${m[VmSize]} |"
+    done <"$B/memory.tsv"
+fi
 
 for p in "${PIDS[@]}"; do origind_stop "$p" >/dev/null 2>&1 || true; done
 PIDS=()
