@@ -1,11 +1,15 @@
 /*
  * admin.c - the admin listener: what origin-ingest and peer nodes reach
- * (endpoints in docs/admin-api.md). Bearer-token authentication on
- * every path, streamed and verified uploads, bundles, atomic release
- * publishing, release and blob listings, status and Prometheus metrics.
+ * (endpoints in docs/admin-api.md). One route table (routes[]) and its
+ * dispatch, bearer-token authentication and scopes on every path, the
+ * request body spooled before any handler runs, the response helpers of
+ * admin_internal.h, and the status and Prometheus metrics answers.
  *
- * Not for: serving the public (public.c). Runs thread-per-connection so that
- * uploads and fsync'ing commits never block the public polling threads.
+ * Not for: the handlers of blobs and bundles (admin_blobs.c), releases
+ * (admin_releases.c), retention (admin_prune.c), promotions
+ * (admin_promote.c) or the seed push (admin_fetch.c); serving the public
+ * (public.c). Runs thread-per-connection so that uploads and fsync'ing
+ * commits never block the public polling threads.
  *
  * Request bodies are spooled, bounded by Content-Length (required; 411
  * otherwise) checked against a size cap before any byte is read (413):
@@ -13,7 +17,7 @@
  * temporary file in the store directory, mapped read-only for the store
  * call. A client that goes away mid-body stores nothing.
  */
-#include "server.h"
+#include "admin_internal.h"
 
 #include "admin_body.h"
 #include "admin_fetch.h"
@@ -28,23 +32,16 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
-
-/* What a variant whose blob this node lacks is told, alone or in a bundle. */
-#define VARIANT_NO_BLOB "blob not present: upload the identity bytes first"
 
 /* ------------------------------------------------------------------ */
 /* Responses                                                            */
 
-/* Queues len bytes of text (malloc'd; takes ownership, freed by
- * libmicrohttpd or here on failure) with Content-Type type and no-store. */
-static enum MHD_Result reply_text_owned(struct req *r, struct MHD_Connection *c, unsigned status,
-                                        const char *type, char *text, size_t len)
+enum MHD_Result admin_reply_text(struct req *r, struct MHD_Connection *c, unsigned status,
+                                 const char *type, char *text, size_t len)
 {
     struct MHD_Response *resp;
 
@@ -58,9 +55,8 @@ static enum MHD_Result reply_text_owned(struct req *r, struct MHD_Connection *c,
     return req_queue(r, c, status, resp, len);
 }
 
-/* Queues the JSON value j (takes ownership of j). */
-static enum MHD_Result reply_json(struct req *r, struct MHD_Connection *c, unsigned status,
-                                  json_t *j)
+enum MHD_Result admin_reply_json(struct req *r, struct MHD_Connection *c, unsigned status,
+                                 json_t *j)
 {
     char *text;
     size_t len;
@@ -72,51 +68,22 @@ static enum MHD_Result reply_json(struct req *r, struct MHD_Connection *c, unsig
     if (text == NULL)
         return MHD_NO;
     len = strlen(text);
-    return reply_text_owned(r, c, status, "application/json", text, len);
+    return admin_reply_text(r, c, status, "application/json", text, len);
 }
 
-/* Queues {"error": msg} with status. */
-static enum MHD_Result reply_error(struct req *r, struct MHD_Connection *c, unsigned status,
-                                   const char *msg)
+enum MHD_Result admin_reply_error(struct req *r, struct MHD_Connection *c, unsigned status,
+                                  const char *msg)
 {
-    return reply_json(r, c, status, json_pack("{s:s}", "error", msg));
+    return admin_reply_json(r, c, status, json_pack("{s:s}", "error", msg));
 }
 
-/* Queues an error for a store failure, with its status from the one mapping. */
-static enum MHD_Result reply_store_err(struct req *r, struct MHD_Connection *c, int err)
+enum MHD_Result admin_reply_store_err(struct req *r, struct MHD_Connection *c, int err)
 {
-    return reply_error(r, c, http_status_for_store_err(err), store_strerror(err));
+    return admin_reply_error(r, c, http_status_for_store_err(err), store_strerror(err));
 }
 
 /* ------------------------------------------------------------------ */
 /* Routing                                                              */
-
-enum route {
-    R_NONE = 0,
-    R_MISSING,      /* POST /v1/missing */
-    R_BLOB,         /* PUT/GET/HEAD /v1/blobs/<hex> */
-    R_VARIANT,      /* PUT/GET/HEAD /v1/blobs/<hex>/<enc>, /v1/blobs/<hex>/dcz/<dict hex> */
-    R_BLOB_LIST,    /* GET /v1/blobs */
-    R_BUNDLE,       /* POST /v1/bundle */
-    R_RELEASE,      /* PUT/GET /v1/releases/<id> */
-    R_RELEASE_LIST, /* GET /v1/releases */
-    R_STATUS,       /* GET /v1/status */
-    R_METRICS,      /* GET /metrics */
-    R_PRUNE,        /* POST /v1/prune (admin_prune.c) */
-    R_TOMBSTONES,   /* GET /v1/tombstones (admin_prune.c) */
-    R_PROMOTION,    /* GET/POST /v1/promotion (admin_promote.c) */
-    R_FETCH,        /* POST /v1/fetch (admin_fetch.c) */
-};
-
-struct target {
-    char path[HTTP_PATH_MAX];
-    size_t len;
-    unsigned char digest[STORE_DIGEST_LEN];
-    int enc;                              /* STORE_ENC_*, or ENC_DCZ */
-    unsigned char dict[STORE_DIGEST_LEN]; /* ENC_DCZ: the dictionary's digest */
-    const char *id;                       /* into path */
-    size_t id_len;
-};
 
 static int prefix(const char *p, size_t len, const char *pre)
 {
@@ -125,27 +92,7 @@ static int prefix(const char *p, size_t len, const char *pre)
     return len >= n && memcmp(p, pre, n) == 0;
 }
 
-/* t->enc of a dictionary delta (store_put_delta): not a store encoding. */
-#define ENC_DCZ (-2)
-
-/* {"missing":[...]} for the digests flagged in missing (api.h). */
-static enum MHD_Result reply_missing(struct req *r, struct MHD_Connection *c,
-                                     const unsigned char (*digests)[STORE_DIGEST_LEN],
-                                     const unsigned char *missing, size_t n)
-{
-    size_t len = 0;
-    char *text = api_missing_encode(digests, missing, n, &len);
-
-    if (text == NULL)
-        return reply_error(r, c, 500, "out of memory");
-    return reply_text_owned(r, c, 200, "application/json", text, len);
-}
-
-/* ------------------------------------------------------------------ */
-/* Handlers                                                             */
-
-/* The HTTP status for an admin_parse_* error. */
-static unsigned body_status(int err)
+unsigned admin_parse_status(int err)
 {
     switch (err) {
     case ADMIN_BODY_ETOOBIG:
@@ -157,471 +104,6 @@ static unsigned body_status(int err)
     }
 }
 
-static enum MHD_Result do_missing(struct req *r, struct MHD_Connection *c, struct target *t)
-{
-    unsigned char(*digests)[STORE_DIGEST_LEN] = NULL;
-    unsigned char *missing = NULL;
-    size_t n;
-    int err;
-    enum MHD_Result ret;
-    char why[ADMIN_WHY_MAX];
-    const unsigned char *body = spool_data(r->spool);
-
-    if (body == NULL)
-        return reply_error(r, c, 500, "cannot read the request body");
-    err = admin_parse_missing((const char *)body, r->spool->got, ADMIN_MISSING_MAX, &digests, &n,
-                              why, sizeof(why));
-    if (err != ADMIN_BODY_OK) {
-        ret = reply_error(r, c, body_status(err), why);
-        goto out;
-    }
-    missing = malloc(n > 0 ? n : 1);
-    if (missing == NULL) {
-        ret = reply_error(r, c, 500, "out of memory");
-        goto out;
-    }
-    err = store_missing(r->srv->st, (const unsigned char(*)[STORE_DIGEST_LEN])digests, n, missing);
-    if (err != STORE_OK) {
-        ret = reply_store_err(r, c, err);
-        goto out;
-    }
-    ret = reply_missing(r, c, (const unsigned char(*)[STORE_DIGEST_LEN])digests, missing, n);
-out:
-    free(digests);
-    free(missing);
-    return ret;
-}
-
-static enum MHD_Result do_put_blob(struct req *r, struct MHD_Connection *c, struct target *t)
-{
-    struct server *srv = r->srv;
-    const unsigned char *body = spool_data(r->spool);
-    char hex[STORE_HEX_LEN + 1];
-    int err, created = 0;
-    unsigned status;
-
-    if (body == NULL)
-        return reply_error(r, c, 500, "cannot read the request body");
-    if (r->route == R_BLOB)
-        err = store_put_blob(srv->st, t->digest, body, r->spool->got, &created);
-    else if (t->enc == ENC_DCZ)
-        err = store_put_delta(srv->st, t->digest, t->dict, body, r->spool->got, &created);
-    else
-        err = store_put_variant(srv->st, t->digest, t->enc, body, r->spool->got, &created);
-    if (err != STORE_OK) {
-        status = http_status_for_store_err(err);
-        metrics_upload(srv->metrics, status < 500 ? METRICS_UPLOAD_REJECTED : METRICS_UPLOAD_FAILED,
-                       1);
-        if (err == STORE_ENOTFOUND && t->enc == ENC_DCZ) /* a delta nobody can check: 422 */
-            return reply_error(r, c, 422, "target or dictionary blob not present");
-        if (err == STORE_ENOTFOUND)
-            return reply_error(r, c, status, VARIANT_NO_BLOB);
-        if (err == STORE_EVARIANT && t->enc == ENC_DCZ)
-            return reply_error(r, c, status,
-                               "delta does not decode, with its dictionary, to the blob it claims");
-        return reply_store_err(r, c, err);
-    }
-    metrics_upload(srv->metrics, created ? METRICS_UPLOAD_CREATED : METRICS_UPLOAD_PRESENT, 1);
-    r->audit.created = created ? 1 : 0;
-    r->audit.present = created ? 0 : 1;
-    store_digest_to_hex(t->digest, hex);
-    return reply_json(r, c, created ? 201 : 200,
-                      json_pack("{s:s,s:s,s:I,s:b}", "sha256", hex, "encoding",
-                                t->enc == ENC_DCZ ? "dcz" : store_encoding_name(t->enc), "size",
-                                (json_int_t)r->spool->got, "created", created));
-}
-
-/* GET/HEAD of a blob or variant, zero copy from the store map. */
-static enum MHD_Result do_get_blob(struct req *r, struct MHD_Connection *c, struct target *t)
-{
-    struct store_blob b;
-    struct MHD_Response *resp;
-    char hex[STORE_HEX_LEN + 1], etag[STORE_HEX_LEN + 8];
-    int err;
-
-    err = store_reader_begin(r->srv->st, &r->reader);
-    if (err != STORE_OK)
-        return reply_store_err(r, c, err);
-    if (t->enc == ENC_DCZ)
-        err = store_get_delta(r->reader, t->digest, t->dict, &b);
-    else
-        err = store_get_blob(r->reader, t->digest, t->enc, &b);
-    if (err == STORE_ENOTFOUND || (err == STORE_OK && b.data == NULL))
-        return reply_error(r, c, 404, "no such blob or variant");
-    if (err != STORE_OK) /* never a 404: peers read 404 as "no such variant" */
-        return reply_store_err(r, c, err);
-    resp = MHD_create_response_from_buffer(b.len, (void *)b.data, MHD_RESPMEM_PERSISTENT);
-    if (resp == NULL)
-        return MHD_NO;
-    store_digest_to_hex(t->digest, hex);
-    snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
-             t->enc == STORE_ENC_BR     ? "-br"
-             : t->enc == STORE_ENC_GZIP ? "-gz"
-             : t->enc == STORE_ENC_ZSTD ? "-zs"
-             : t->enc == ENC_DCZ        ? "-dcz"
-                                        : "");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-    if (t->enc != STORE_ENC_IDENTITY)
-        MHD_add_response_header(resp, "X-Origind-Encoding",
-                                t->enc == ENC_DCZ ? "dcz" : store_encoding_name(t->enc));
-    return req_queue(r, c, 200, resp, b.len);
-}
-
-struct blob_page {
-    struct store_reader *reader;
-    struct api_list *list;
-    unsigned char dicts[API_BLOB_DELTAS_MAX][STORE_DIGEST_LEN];
-    size_t ndicts;
-    unsigned char last[STORE_DIGEST_LEN];
-    size_t n;
-};
-
-/* The dictionaries of one blob's deltas, for its listing entry. */
-static int list_delta_cb(void *arg, const unsigned char dict[STORE_DIGEST_LEN], uint64_t len)
-{
-    struct blob_page *bp = arg;
-
-    (void)len;
-    memcpy(bp->dicts[bp->ndicts++], dict, STORE_DIGEST_LEN);
-    return bp->ndicts == API_BLOB_DELTAS_MAX;
-}
-
-static int list_blob_cb(void *arg, const unsigned char digest[STORE_DIGEST_LEN], uint64_t size,
-                        unsigned variants)
-{
-    struct blob_page *bp = arg;
-
-    if (api_blob_list_add(bp->list, digest, size, variants) != 0)
-        return 1; /* api_list_end() then fails: never a truncated 200 */
-    bp->ndicts = 0;
-    if (store_list_deltas(bp->reader, digest, list_delta_cb, bp) != STORE_OK ||
-        api_blob_list_add_deltas(bp->list, (const unsigned char(*)[STORE_DIGEST_LEN])bp->dicts,
-                                 bp->ndicts) != 0)
-        return 1;
-    memcpy(bp->last, digest, STORE_DIGEST_LEN);
-    bp->n++;
-    return 0;
-}
-
-static enum MHD_Result do_list_blobs(struct req *r, struct MHD_Connection *c, struct target *t)
-{
-    const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
-    const char *limit_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
-    unsigned char after_d[STORE_DIGEST_LEN];
-    char why[ADMIN_WHY_MAX], *text;
-    struct blob_page bp;
-    size_t limit, len = 0;
-    int has_after;
-    int err;
-
-    if (admin_parse_list_params(after, limit_s, after_d, &has_after, &limit, why, sizeof(why)) !=
-        ADMIN_BODY_OK)
-        return reply_error(r, c, 400, why);
-    err = store_reader_begin(r->srv->st, &r->reader);
-    if (err != STORE_OK)
-        return reply_store_err(r, c, err);
-    memset(&bp, 0, sizeof(bp));
-    bp.reader = r->reader;
-    bp.list = api_list_begin("blobs");
-    if (bp.list == NULL)
-        return reply_error(r, c, 500, "out of memory");
-    err = store_list_blobs(r->reader, has_after ? after_d : NULL, limit, list_blob_cb, &bp);
-    store_reader_end(r->reader);
-    r->reader = NULL;
-    if (err != STORE_OK) {
-        free(api_list_end(bp.list, NULL, &len));
-        return reply_store_err(r, c, err);
-    }
-    text = api_list_end(bp.list, bp.n == limit ? bp.last : NULL, &len);
-    if (text == NULL)
-        return reply_error(r, c, 500, "out of memory");
-    return reply_text_owned(r, c, 200, "application/json", text, len);
-}
-
-/* Problems reported by store_publish, gathered for the answer. */
-struct publish_problems {
-    json_t *missing, *conflicts, *bad;
-    int release_conflict;
-};
-
-static void publish_problem_cb(void *arg, enum store_problem_kind kind, const char *path,
-                               size_t path_len, const unsigned char digest[STORE_DIGEST_LEN])
-{
-    struct publish_problems *pp = arg;
-    char hex[STORE_HEX_LEN + 1] = "";
-
-    if (digest != NULL)
-        store_digest_to_hex(digest, hex);
-    switch (kind) {
-    case STORE_PROBLEM_MISSING:
-        json_array_append_new(pp->missing, json_string(hex));
-        break;
-    case STORE_PROBLEM_PATH_CONFLICT:
-        json_array_append_new(pp->conflicts, json_pack("{s:s%,s:s}", "path", path ? path : "",
-                                                       path ? path_len : 0, "sha256", hex));
-        break;
-    case STORE_PROBLEM_RELEASE_CONFLICT:
-        pp->release_conflict = 1;
-        break;
-    case STORE_PROBLEM_BAD_ENTRY:
-        json_array_append_new(pp->bad, json_pack("{s:s%,s:s}", "path", path ? path : "",
-                                                 path ? path_len : 0, "sha256", hex));
-        break;
-    }
-}
-
-/* A release read into owned memory (the reader is ended): files in path
- * order, paths and types copied. */
-struct release_read {
-    int64_t created;
-    struct store_file *files;
-    size_t n, cap;
-    unsigned char digest[STORE_DIGEST_LEN]; /* filled by the caller */
-    int failed;
-};
-
-static int release_read_cb(void *arg, const struct store_file *file)
-{
-    struct release_read *rr = arg;
-    struct store_file *f;
-    char *p;
-
-    if (rr->n == rr->cap) {
-        size_t ncap = rr->cap ? rr->cap * 2 : 64;
-        void *np = realloc(rr->files, ncap * sizeof(*rr->files));
-
-        if (np == NULL) {
-            rr->failed = 1;
-            return 1;
-        }
-        rr->files = np;
-        rr->cap = ncap;
-    }
-    p = malloc(file->path_len + file->type_len + 1);
-    if (p == NULL) {
-        rr->failed = 1;
-        return 1;
-    }
-    f = &rr->files[rr->n++];
-    *f = *file;
-    memcpy(p, file->path, file->path_len);
-    memcpy(p + file->path_len, file->type, file->type_len);
-    f->path = p;
-    f->type = p + file->path_len;
-    return 0;
-}
-
-static void release_read_free(struct release_read *rr)
-{
-    size_t i;
-
-    for (i = 0; i < rr->n; i++)
-        free((void *)rr->files[i].path);
-    free(rr->files);
-    memset(rr, 0, sizeof(*rr));
-}
-
-/* Reads release id. Returns STORE_OK (free *rr with release_read_free),
- * STORE_ENOTFOUND, STORE_ENOMEM or the store's error (*rr then empty). */
-static int release_read(struct store *st, const char *id, size_t id_len, struct release_read *rr)
-{
-    struct store_reader *rd = NULL;
-    int err;
-
-    memset(rr, 0, sizeof(*rr));
-    err = store_reader_begin(st, &rd);
-    if (err == STORE_OK)
-        err = store_release_get(rd, id, id_len, &rr->created, release_read_cb, rr);
-    store_reader_end(rd);
-    if (err == STORE_OK && rr->failed)
-        err = STORE_ENOMEM;
-    if (err != STORE_OK)
-        release_read_free(rr);
-    return err;
-}
-
-/* The paths of rel that no release may bind (api_path_reserved: the public
- * listener answers them itself), as a JSON array (caller decrefs); NULL if out
- * of memory. */
-static json_t *reserved_paths(const struct admin_release *rel)
-{
-    json_t *a = json_array();
-    size_t i;
-
-    for (i = 0; a != NULL && i < rel->n; i++) {
-        if (api_path_reserved(rel->files[i].path, rel->files[i].path_len) &&
-            json_array_append_new(a, json_stringn(rel->files[i].path, rel->files[i].path_len)) !=
-                0) {
-            json_decref(a);
-            a = NULL;
-        }
-    }
-    return a;
-}
-
-static enum MHD_Result do_put_release(struct req *r, struct MHD_Connection *c, struct target *t)
-{
-    struct admin_release rel = {NULL, 0, NULL};
-    struct publish_problems pp = {json_array(), json_array(), json_array(), 0};
-    json_t *reserved = NULL;
-    const unsigned char *body = spool_data(r->spool);
-    size_t n;
-    int err, created = 0;
-    enum MHD_Result ret;
-    char why[ADMIN_WHY_MAX];
-
-    if (body == NULL || pp.missing == NULL || pp.conflicts == NULL || pp.bad == NULL) {
-        ret = reply_error(r, c, 500, "out of memory");
-        goto out;
-    }
-    err = admin_parse_release((const char *)body, r->spool->got, &rel, why, sizeof(why));
-    if (err != ADMIN_BODY_OK) {
-        ret = reply_error(r, c, body_status(err), why);
-        goto out;
-    }
-    n = rel.n;
-    reserved = reserved_paths(&rel);
-    if (reserved == NULL || json_array_size(reserved) > 0) {
-        ret = reserved == NULL
-                  ? reply_error(r, c, 500, "out of memory")
-                  : reply_json(r, c, 422,
-                               json_pack("{s:s,s:O}", "error",
-                                         "reserved paths: the server answers them itself",
-                                         "reserved", reserved));
-        goto out;
-    }
-    err = store_publish(r->srv->st, t->id, t->id_len, rel.files, n, (int64_t)time(NULL), &created,
-                        publish_problem_cb, &pp);
-    switch (err) {
-    case STORE_OK: {
-        /* the digest of what this node now holds under the id (a path bound
-         * before keeps its first type, so it can differ from the request's) */
-        struct release_read rr;
-        char dhex[STORE_HEX_LEN + 1];
-
-        err = release_read(r->srv->st, t->id, t->id_len, &rr);
-        if (err == STORE_OK && api_release_digest(rr.files, rr.n, rr.digest) != 0)
-            err = STORE_ENOMEM;
-        if (err != STORE_OK) {
-            release_read_free(&rr);
-            ret = reply_store_err(r, c, err);
-            break;
-        }
-        store_digest_to_hex(rr.digest, dhex);
-        release_read_free(&rr);
-        r->audit.created = created ? 1 : 0;
-        r->audit.present = created ? 0 : 1;
-        ret = reply_json(r, c, created ? 201 : 200,
-                         json_pack("{s:s%,s:I,s:b,s:s}", "id", t->id, t->id_len, "files",
-                                   (json_int_t)n, "created", created, "digest", dhex));
-        break;
-    }
-    case STORE_EMISSING:
-        ret = reply_json(
-            r, c, http_status_for_store_err(err),
-            json_pack("{s:s,s:O}", "error", "blobs missing on this node", "missing", pp.missing));
-        break;
-    case STORE_ECONFLICT:
-        ret = reply_json(r, c, http_status_for_store_err(err),
-                         json_pack("{s:s,s:O}", "error",
-                                   pp.release_conflict
-                                       ? "release id already published with other content"
-                                       : "paths already bound to other content",
-                                   "conflicts", pp.conflicts));
-        break;
-    case STORE_EINVAL:
-        ret = reply_json(r, c, http_status_for_store_err(err),
-                         json_pack("{s:s,s:O}", "error",
-                                   "invalid entries (path, type, or a path given twice)", "bad",
-                                   pp.bad));
-        break;
-    default:
-        ret = reply_store_err(r, c, err);
-        break;
-    }
-out:
-    json_decref(reserved);
-    json_decref(pp.missing);
-    json_decref(pp.conflicts);
-    json_decref(pp.bad);
-    admin_release_free(&rel);
-    return ret;
-}
-
-/* HEAD /v1/releases/<id>: the release digest and file count in headers
- * (api.h), no listing built: what a push asks before sending anything. */
-static enum MHD_Result reply_release_head(struct req *r, struct MHD_Connection *c,
-                                          struct release_read *rr)
-{
-    struct MHD_Response *resp;
-    char dhex[STORE_HEX_LEN + 1], files[24];
-    int err = api_release_digest(rr->files, rr->n, rr->digest) != 0 ? STORE_ENOMEM : STORE_OK;
-
-    snprintf(files, sizeof(files), "%zu", rr->n);
-    store_digest_to_hex(rr->digest, dhex);
-    release_read_free(rr);
-    if (err != STORE_OK)
-        return reply_store_err(r, c, err);
-    resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    if (resp == NULL)
-        return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    MHD_add_response_header(resp, API_RELEASE_DIGEST_HEADER, dhex);
-    MHD_add_response_header(resp, API_RELEASE_FILES_HEADER, files);
-    return req_queue(r, c, 200, resp, 0);
-}
-
-static enum MHD_Result do_get_release(struct req *r, struct MHD_Connection *c, struct target *t)
-{
-    struct release_read rr;
-    char *text;
-    size_t len = 0;
-    int err = release_read(r->srv->st, t->id, t->id_len, &rr);
-
-    if (err == STORE_ENOTFOUND)
-        return reply_error(r, c, 404, "no such release");
-    if (err != STORE_OK)
-        return reply_store_err(r, c, err);
-    if (req_method_is(r, "HEAD"))
-        return reply_release_head(r, c, &rr);
-    text = api_release_encode(t->id, t->id_len, rr.created, rr.files, rr.n, &len);
-    release_read_free(&rr);
-    if (text == NULL)
-        return reply_error(r, c, 500, "out of memory");
-    return reply_text_owned(r, c, 200, "application/json", text, len);
-}
-
-static int release_list_cb(void *arg, const char *id, size_t id_len, int64_t created, size_t files)
-{
-    return api_release_list_add(arg, id, id_len, created, files) != 0;
-}
-
-static enum MHD_Result do_list_releases(struct req *r, struct MHD_Connection *c, struct target *t)
-{
-    struct api_list *l = api_list_begin("releases");
-    struct store_reader *rd = NULL;
-    char *text;
-    size_t len = 0;
-    int err;
-
-    if (l == NULL)
-        return reply_error(r, c, 500, "out of memory");
-    err = store_reader_begin(r->srv->st, &rd);
-    if (err == STORE_OK)
-        err = store_release_list(rd, release_list_cb, l);
-    store_reader_end(rd);
-    text = api_list_end(l, NULL, &len);
-    if (err != STORE_OK) {
-        free(text);
-        return reply_store_err(r, c, err);
-    }
-    if (text == NULL) /* an append failed: never a truncated 200 */
-        return reply_error(r, c, 500, "out of memory");
-    return reply_text_owned(r, c, 200, "application/json", text, len);
-}
-
 static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c, struct target *t)
 {
     struct server *srv = r->srv;
@@ -630,7 +112,7 @@ static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c, struct
     int err = store_stats(srv->st, &s);
 
     if (err != STORE_OK)
-        return reply_store_err(r, c, err);
+        return admin_reply_store_err(r, c, err);
     j = json_pack("{s:i,s:s,s:b,s:b,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I}}", "api",
                   API_VERSION, "version", ORIGIND_VERSION, "draining", atomic_load(&srv->draining),
                   "catching_up", atomic_load(&srv->catching_up), "started",
@@ -647,7 +129,7 @@ static enum MHD_Result do_status(struct req *r, struct MHD_Connection *c, struct
         json_object_set_new(st, "deltas", json_integer((json_int_t)s.deltas));
         json_object_set_new(st, "delta_bytes", json_integer((json_int_t)s.delta_bytes));
     }
-    return reply_json(r, c, 200, j);
+    return admin_reply_json(r, c, 200, j);
 }
 
 static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c, struct target *t)
@@ -662,7 +144,7 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c, struc
 
     /* a failed snapshot is a failed scrape, never store gauges of 0 */
     if (err != STORE_OK)
-        return reply_store_err(r, c, err);
+        return admin_reply_store_err(r, c, err);
     memset(&g, 0, sizeof(g));
     g.blobs = s.blobs;
     g.blob_bytes = s.blob_bytes;
@@ -681,16 +163,16 @@ static enum MHD_Result do_metrics(struct req *r, struct MHD_Connection *c, struc
     g.draining = atomic_load(&srv->draining);
     g.in_flight = atomic_load(&srv->in_flight);
     if (metrics_render(srv->metrics, &g, &text, &len))
-        return reply_error(r, c, 500, "out of memory");
+        return admin_reply_error(r, c, 500, "out of memory");
     if (peers_metrics_append(srv->peers, atomic_load(&srv->catching_up), &text, &len) != 0 ||
         peer_fetch_metrics_append(srv->fetch, &text, &len) != 0 ||
         admin_retention_metrics(&s, &text, &len) != 0 ||
         admin_promotion_metrics(srv->st, &text, &len) != 0 ||
         auth_metrics_append(srv->auth, &text, &len) != 0) {
         free(text);
-        return reply_error(r, c, 500, "out of memory");
+        return admin_reply_error(r, c, 500, "out of memory");
     }
-    return reply_text_owned(r, c, 200, "text/plain; version=0.0.4", text, len);
+    return admin_reply_text(r, c, 200, "text/plain; version=0.0.4", text, len);
 }
 
 /* POST /v1/prune and GET /v1/tombstones: answered by admin_prune.c. */
@@ -705,19 +187,19 @@ static enum MHD_Result do_retention(struct req *r, struct MHD_Connection *c, str
         size_t len = 0;
 
         if (body == NULL)
-            return reply_error(r, c, 500, "cannot read the request body");
+            return admin_reply_error(r, c, 500, "cannot read the request body");
         status = admin_prune(r->srv->st, body, r->spool->got, (int64_t)time(NULL), &text, &len);
         if (text == NULL)
-            return reply_error(r, c, 500, "out of memory");
-        return reply_text_owned(r, c, status, "application/json", text, len);
+            return admin_reply_error(r, c, 500, "out of memory");
+        return admin_reply_text(r, c, status, "application/json", text, len);
     } else {
         status = admin_tombstones(
             r->srv->st, MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after"),
             MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"), &j);
     }
     if (j == NULL)
-        return reply_error(r, c, 500, "out of memory");
-    return reply_json(r, c, status, j);
+        return admin_reply_error(r, c, 500, "out of memory");
+    return admin_reply_json(r, c, status, j);
 }
 
 /* GET and POST /v1/promotion: answered by admin_promote.c. */
@@ -731,7 +213,7 @@ static enum MHD_Result do_promotion(struct req *r, struct MHD_Connection *c, str
         const unsigned char *body = spool_data(r->spool);
 
         if (body == NULL)
-            return reply_error(r, c, 500, "cannot read the request body");
+            return admin_reply_error(r, c, 500, "cannot read the request body");
         status = admin_promote(r->srv->st, body, r->spool->got, subject, &text, &len);
         if (subject[0] != '\0')
             audit_note_subject(&r->audit, subject, strlen(subject));
@@ -741,8 +223,8 @@ static enum MHD_Result do_promotion(struct req *r, struct MHD_Connection *c, str
         status = admin_promotion_get(r->srv->st, &text, &len);
     }
     if (text == NULL)
-        return reply_error(r, c, 500, "out of memory");
-    return reply_text_owned(r, c, status, "application/json", text, len);
+        return admin_reply_error(r, c, 500, "out of memory");
+    return admin_reply_text(r, c, status, "application/json", text, len);
 }
 
 /* POST /v1/fetch: answered by admin_fetch.c once what arrived is committed. */
@@ -754,89 +236,11 @@ static enum MHD_Result do_fetch(struct req *r, struct MHD_Connection *c, struct 
     unsigned status;
 
     if (body == NULL)
-        return reply_error(r, c, 500, "cannot read the request body");
+        return admin_reply_error(r, c, 500, "cannot read the request body");
     status = admin_fetch(r->srv, body, r->spool->got, &r->audit, &text, &len);
     if (text == NULL)
-        return reply_error(r, c, 500, "out of memory");
-    return reply_text_owned(r, c, status, "application/json", text, len);
-}
-
-/* POST /v1/bundle: check the framing of the whole body first (400 if it is
- * truncated or malformed), then put every record in one batch: one commit,
- * or nothing. */
-static enum MHD_Result do_bundle(struct req *r, struct MHD_Connection *c, struct target *t)
-{
-    struct server *srv = r->srv;
-    const unsigned char *body = spool_data(r->spool);
-    size_t size = (size_t)r->spool->got, off = 0;
-    uint64_t created = 0, present = 0, index = 0;
-    struct admin_bundle_record rec;
-    struct store_batch *b = NULL;
-    char msg[200], hex[STORE_HEX_LEN + 1];
-    int err, got;
-
-    if (body == NULL)
-        return reply_error(r, c, 500, "cannot read the request body");
-    while ((got = admin_bundle_next(body, size, &off, &rec, msg, sizeof(msg))) > 0) {
-        if (rec.len > srv->cfg->max_blob_bytes) {
-            snprintf(msg, sizeof(msg), "record %llu: over --max-blob-bytes",
-                     (unsigned long long)rec.index);
-            return reply_error(r, c, 413, msg);
-        }
-    }
-    if (got < 0)
-        return reply_error(r, c, 400, msg);
-    err = store_batch_begin(srv->st, &b);
-    if (err != STORE_OK)
-        return reply_store_err(r, c, err);
-    off = 0;
-    while (admin_bundle_next(body, size, &off, &rec, NULL, 0) > 0) {
-        int kind = (int)rec.kind, made = 0;
-        const unsigned char *digest = rec.digest;
-
-        index = rec.index;
-        if (kind == STORE_ENC_IDENTITY)
-            err = store_batch_put(b, digest, rec.data, rec.len, &made);
-        else
-            err = store_batch_put_variant(b, digest, kind, rec.data, rec.len, &made);
-        if (err != STORE_OK) {
-            unsigned status;
-            const char *why = store_strerror(err);
-
-            store_batch_abort(b);
-            if (err == STORE_ENOTFOUND) {
-                err = STORE_EMISSING; /* a variant whose blob is in neither store nor bundle */
-                why = VARIANT_NO_BLOB " (in this bundle or before)";
-            }
-            status = http_status_for_store_err(err);
-            metrics_upload(srv->metrics,
-                           status < 500 ? METRICS_UPLOAD_REJECTED : METRICS_UPLOAD_FAILED, 1);
-            store_digest_to_hex(digest, hex);
-            snprintf(msg, sizeof(msg), "record %llu (%s %s): %s", (unsigned long long)index,
-                     store_encoding_name(kind), hex, why);
-            return reply_json(r, c, status,
-                              json_pack("{s:s,s:I,s:s,s:s}", "error", msg, "index",
-                                        (json_int_t)index, "sha256", hex, "kind",
-                                        store_encoding_name(kind)));
-        }
-        if (made)
-            created++;
-        else
-            present++;
-        index++;
-    }
-    err = store_batch_commit(b);
-    if (err != STORE_OK) {
-        metrics_upload(srv->metrics, METRICS_UPLOAD_FAILED, index);
-        return reply_store_err(r, c, err);
-    }
-    metrics_upload(srv->metrics, METRICS_UPLOAD_CREATED, created);
-    metrics_upload(srv->metrics, METRICS_UPLOAD_PRESENT, present);
-    r->audit.created = created;
-    r->audit.present = present;
-    return reply_json(
-        r, c, 200,
-        json_pack("{s:I,s:I}", "created", (json_int_t)created, "present", (json_int_t)present));
+        return admin_reply_error(r, c, 500, "out of memory");
+    return admin_reply_text(r, c, status, "application/json", text, len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -864,13 +268,13 @@ struct route_def {
 
 static const struct route_def routes[] = {
     [R_NONE] = {NULL, NULL, NULL, NULL, CAP_JSON, NULL},
-    [R_MISSING] = {API_PATH_MISSING, NULL, "POST", do_missing, CAP_JSON, NULL},
-    [R_BLOB] = {NULL, do_get_blob, "PUT", do_put_blob, CAP_BLOB, "upload"},
-    [R_VARIANT] = {NULL, do_get_blob, "PUT", do_put_blob, CAP_BLOB, "upload-variant"},
-    [R_BLOB_LIST] = {API_PATH_BLOBS, do_list_blobs, NULL, NULL, CAP_JSON, NULL},
-    [R_BUNDLE] = {API_PATH_BUNDLE, NULL, "POST", do_bundle, CAP_BUNDLE, "bundle"},
-    [R_RELEASE] = {NULL, do_get_release, "PUT", do_put_release, CAP_JSON, "publish"},
-    [R_RELEASE_LIST] = {API_PATH_RELEASES, do_list_releases, NULL, NULL, CAP_JSON, NULL},
+    [R_MISSING] = {API_PATH_MISSING, NULL, "POST", admin_do_missing, CAP_JSON, NULL},
+    [R_BLOB] = {NULL, admin_do_get_blob, "PUT", admin_do_put_blob, CAP_BLOB, "upload"},
+    [R_VARIANT] = {NULL, admin_do_get_blob, "PUT", admin_do_put_blob, CAP_BLOB, "upload-variant"},
+    [R_BLOB_LIST] = {API_PATH_BLOBS, admin_do_list_blobs, NULL, NULL, CAP_JSON, NULL},
+    [R_BUNDLE] = {API_PATH_BUNDLE, NULL, "POST", admin_do_bundle, CAP_BUNDLE, "bundle"},
+    [R_RELEASE] = {NULL, admin_do_get_release, "PUT", admin_do_put_release, CAP_JSON, "publish"},
+    [R_RELEASE_LIST] = {API_PATH_RELEASES, admin_do_list_releases, NULL, NULL, CAP_JSON, NULL},
     [R_STATUS] = {API_PATH_STATUS, do_status, NULL, NULL, CAP_JSON, NULL},
     [R_METRICS] = {API_PATH_METRICS, do_metrics, NULL, NULL, CAP_JSON, NULL},
     [R_PRUNE] = {API_PATH_PRUNE, NULL, "POST", do_retention, CAP_JSON, "prune"},
@@ -1010,16 +414,16 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
     }
     tr = http_target_path(r->target, r->target_len, t->path, sizeof(t->path), &t->len);
     if (tr == HTTP_TARGET_TOO_LONG)
-        return reply_error(r, c, 414, "request target too long");
+        return admin_reply_error(r, c, 414, "request target too long");
     if (tr == HTTP_TARGET_SLASH)
-        return reply_error(r, c, 404, "no such endpoint (%2F is not a path separator)");
+        return admin_reply_error(r, c, 404, "no such endpoint (%2F is not a path separator)");
     if (tr != HTTP_TARGET_OK)
-        return reply_error(r, c, 400, "malformed request target");
+        return admin_reply_error(r, c, 400, "malformed request target");
     route = route_of(t);
     if (route == R_NONE)
-        return reply_error(r, c, 404, "no such endpoint");
+        return admin_reply_error(r, c, 404, "no such endpoint");
     if (route < 0)
-        return reply_error(r, c, 400, "malformed digest, encoding or release id in the path");
+        return admin_reply_error(r, c, 400, "malformed digest, encoding or release id in the path");
     d = &routes[route];
     if (!method_allowed(d, r)) {
         struct MHD_Response *resp;
@@ -1054,7 +458,7 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
      * a second one (or a second Transfer-Encoding) means a proxy in front
      * may frame it differently: refuse (RFC 9112 6.3), never guess. */
     if (MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &framing) < 0 || framing > 1)
-        return reply_error(r, c, 400, "repeated Content-Length or Transfer-Encoding");
+        return admin_reply_error(r, c, 400, "repeated Content-Length or Transfer-Encoding");
     cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     if (cl != NULL) {
@@ -1063,23 +467,23 @@ static enum MHD_Result admin_begin(struct req *r, struct MHD_Connection *c, stru
         errno = 0;
         len = strtoull(cl, &end, 10);
         if (errno != 0 || end == cl || *end != '\0' || cl[0] == '-')
-            return reply_error(r, c, 400, "malformed Content-Length");
+            return admin_reply_error(r, c, 400, "malformed Content-Length");
     }
     if (!r->expect_body) {
         if (te != NULL || len > 0)
-            return reply_error(r, c, 400, "this request carries no body");
+            return admin_reply_error(r, c, 400, "this request carries no body");
         return MHD_YES;
     }
     if (te != NULL || cl == NULL)
-        return reply_error(r, c, 411, "Content-Length required (no chunked bodies)");
+        return admin_reply_error(r, c, 411, "Content-Length required (no chunked bodies)");
     if (len > body_cap(srv, d)) {
         if (route == R_BLOB || route == R_VARIANT)
             metrics_upload(srv->metrics, METRICS_UPLOAD_REJECTED, 1);
-        return reply_error(r, c, 413, "body over the configured size limit");
+        return admin_reply_error(r, c, 413, "body over the configured size limit");
     }
     r->spool = spool_new(store_dir(srv->st), len);
     if (r->spool == NULL)
-        return reply_error(r, c, 500, "cannot buffer the request body");
+        return admin_reply_error(r, c, 500, "cannot buffer the request body");
     return MHD_YES;
 }
 
@@ -1102,7 +506,7 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
         memcpy(r->method, method, r->method_len);
         r->method[r->method_len] = '\0';
         if (req_line_cut(r, version))
-            return reply_error(r, c, 400, "NUL byte in the request line");
+            return admin_reply_error(r, c, 400, "NUL byte in the request line");
         return admin_begin(r, c, &t);
     }
     if (*upload_data_size != 0) {
@@ -1120,16 +524,17 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
     if (http_target_path(r->target, r->target_len, t.path, sizeof(t.path), &t.len) !=
             HTTP_TARGET_OK ||
         route_of(&t) != r->route)
-        return reply_error(r, c, 500, "internal routing error");
+        return admin_reply_error(r, c, 500, "internal routing error");
     if (r->body_error)
-        return reply_error(r, c, (unsigned)r->body_error,
-                           r->body_error == 507   ? "store full: no space left to receive the body"
-                           : r->body_error == 400 ? "body longer than its Content-Length"
-                                                  : "could not receive the request body");
+        return admin_reply_error(r, c, (unsigned)r->body_error,
+                                 r->body_error == 507
+                                     ? "store full: no space left to receive the body"
+                                 : r->body_error == 400 ? "body longer than its Content-Length"
+                                                        : "could not receive the request body");
     if (r->spool != NULL && r->spool->got != r->spool->expect)
-        return reply_error(r, c, 400, "body shorter than its Content-Length");
+        return admin_reply_error(r, c, 400, "body shorter than its Content-Length");
     if (r->route <= R_NONE || (size_t)r->route >= sizeof(routes) / sizeof(routes[0]))
-        return reply_error(r, c, 404, "no such endpoint");
+        return admin_reply_error(r, c, 404, "no such endpoint");
     return r->expect_body ? routes[r->route].body(r, c, &t) : routes[r->route].get(r, c, &t);
 }
 
