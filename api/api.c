@@ -1,8 +1,8 @@
 /*
  * api.c - the node API's reserved paths, encodings header, version check,
- * release digest, and the canonical encoders and strict decoders of
- * releases, release and blob listings, the missing answer and the status
- * answer (see api.h).
+ * release digest, the ETag of a stored asset, and the canonical encoders
+ * and strict decoders of releases, release and blob listings, the missing
+ * answer and the status answer (see api.h).
  *
  * For: every program that speaks the admin API. Not for: request bodies
  * (admin_body.c), the loosely read error details (api_answer.c), or any
@@ -214,6 +214,27 @@ out:
     api_digest_free(d);
     free(s);
     return rc;
+}
+
+size_t api_asset_etag(const unsigned char digest[STORE_DIGEST_LEN], int enc,
+                      const unsigned char *dict, char out[API_ETAG_SIZE])
+{
+    char hex[STORE_HEX_LEN + 1], dhex[STORE_HEX_LEN + 1];
+    int n;
+
+    store_digest_to_hex(digest, hex);
+    if (enc == API_ETAG_DCZ && dict != NULL) {
+        store_digest_to_hex(dict, dhex);
+        n = snprintf(out, API_ETAG_SIZE, "\"%.32s-dcz-%.16s\"", hex, dhex);
+    } else {
+        n = snprintf(out, API_ETAG_SIZE, "\"%.32s%s\"", hex,
+                     enc == STORE_ENC_BR     ? "-br"
+                     : enc == STORE_ENC_GZIP ? "-gz"
+                     : enc == STORE_ENC_ZSTD ? "-zs"
+                     : enc == API_ETAG_DCZ   ? "-dcz"
+                                             : "");
+    }
+    return n > 0 ? (size_t)n : 0;
 }
 
 /* ------------------------------------------------------------------ */

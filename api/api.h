@@ -150,6 +150,27 @@ int api_release_digest(const struct store_file *files, size_t n,
                        unsigned char out[STORE_DIGEST_LEN]);
 
 /* ------------------------------------------------------------------ */
+/* ETags of stored assets                                               */
+
+/* The strong ETag of a stored representation: a fleet contract, since every
+ * node behind one load balancer must name the same bytes the same way (the
+ * public listener's ETag, If-None-Match and If-Range; the admin listener's
+ * blob GET). Quoted, the first 32 hex of digest and the encoding's suffix:
+ *   "<32 hex>"            enc STORE_ENC_IDENTITY (or any unknown value)
+ *   "<32 hex>-gz"         STORE_ENC_GZIP
+ *   "<32 hex>-br"         STORE_ENC_BR
+ *   "<32 hex>-zs"         STORE_ENC_ZSTD
+ *   "<32 hex>-dcz-<16>"   API_ETAG_DCZ with dict: a dcz delta against the
+ *                         dictionary whose first 16 hex follow
+ *   "<32 hex>-dcz"        API_ETAG_DCZ with dict NULL (GET /v1/blobs/<hex>/
+ *                         dcz/<dict hex> on the admin listener)
+ * into out, NUL-terminated. Returns its length. */
+#define API_ETAG_DCZ  (-2)
+#define API_ETAG_SIZE 56 /* the longest, quotes and NUL included */
+size_t api_asset_etag(const unsigned char digest[STORE_DIGEST_LEN], int enc,
+                      const unsigned char *dict, char out[API_ETAG_SIZE]);
+
+/* ------------------------------------------------------------------ */
 /* GET /v1/releases/<id>                                                */
 
 /* The answer is

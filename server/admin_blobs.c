@@ -115,7 +115,7 @@ enum MHD_Result admin_do_get_blob(struct req *r, struct MHD_Connection *c, struc
 {
     struct store_blob b;
     struct MHD_Response *resp;
-    char hex[STORE_HEX_LEN + 1], etag[STORE_HEX_LEN + 8];
+    char etag[API_ETAG_SIZE];
     int err;
 
     err = store_reader_begin(r->srv->st, &r->reader);
@@ -132,13 +132,7 @@ enum MHD_Result admin_do_get_blob(struct req *r, struct MHD_Connection *c, struc
     resp = MHD_create_response_from_buffer(b.len, (void *)b.data, MHD_RESPMEM_PERSISTENT);
     if (resp == NULL)
         return MHD_NO;
-    store_digest_to_hex(t->digest, hex);
-    snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
-             t->enc == STORE_ENC_BR     ? "-br"
-             : t->enc == STORE_ENC_GZIP ? "-gz"
-             : t->enc == STORE_ENC_ZSTD ? "-zs"
-             : t->enc == ENC_DCZ        ? "-dcz"
-                                        : "");
+    api_asset_etag(t->digest, t->enc, NULL, etag);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
     if (t->enc != STORE_ENC_IDENTITY)

@@ -14,6 +14,7 @@
 #ifndef ORIGIND_ADMIN_INTERNAL_H
 #define ORIGIND_ADMIN_INTERNAL_H
 
+#include "api.h"
 #include "http.h"
 #include "server.h"
 
@@ -39,8 +40,9 @@ enum route {
     R_FETCH,        /* POST /v1/fetch (admin_fetch.c) */
 };
 
-/* t->enc of a dictionary delta (store_put_delta): not a store encoding. */
-#define ENC_DCZ (-2)
+/* t->enc of a dictionary delta (store_put_delta): not a store encoding; the
+ * value api_asset_etag() takes for one. */
+#define ENC_DCZ API_ETAG_DCZ
 
 /* A request's decoded path and what admin.c's route_of read from it. */
 struct target {

@@ -381,8 +381,8 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
 {
     struct server *srv = r->srv;
     struct store_asset a;
-    char etag[STORE_HEX_LEN + 8], lastmod[HTTP_DATE_LEN + 1], type[STORE_TYPE_MAX + 1];
-    char hex[STORE_HEX_LEN + 1], crange[80], use_dict[API_DICT_HEADER_MAX];
+    char etag[API_ETAG_SIZE], lastmod[HTTP_DATE_LEN + 1], type[STORE_TYPE_MAX + 1];
+    char crange[80], use_dict[API_DICT_HEADER_MAX];
     unsigned char dict[STORE_DIGEST_LEN];
     const char *range, *ud = NULL;
     struct MHD_Response *resp;
@@ -445,27 +445,19 @@ static enum MHD_Result answer_asset(struct req *r, struct MHD_Connection *c, con
     type[tlen] = '\0';
     compressible = store_type_compressible(a.type, a.type_len);
     vary = compressible;
-    store_digest_to_hex(a.digest, hex);
     if (compressible &&
         api_dict_header(path, path_len, a.type, a.type_len, use_dict, sizeof(use_dict)) > 0)
         ud = use_dict;
     if (ud != NULL && choose_delta(r, c, path, path_len, &a, &delta, dict)) {
-        char dhex[STORE_HEX_LEN + 1];
-
         enc = -1; /* dcz: never cached, its own ETag, Vary names both headers */
         body = &delta;
         cache_it = 0;
         vary = 2;
-        store_digest_to_hex(dict, dhex);
-        snprintf(etag, sizeof(etag), "\"%.32s-dcz-%.16s\"", hex, dhex);
+        api_asset_etag(a.digest, API_ETAG_DCZ, dict, etag);
     } else {
         enc = choose_encoding(c, asset_variants(&a), compressible);
         body = &a.body[enc];
-        snprintf(etag, sizeof(etag), "\"%.32s%s\"", hex,
-                 enc == STORE_ENC_BR     ? "-br"
-                 : enc == STORE_ENC_GZIP ? "-gz"
-                 : enc == STORE_ENC_ZSTD ? "-zs"
-                                         : "");
+        api_asset_etag(a.digest, enc, NULL, etag);
     }
     http_format_date(a.published, lastmod);
 

@@ -1,15 +1,18 @@
 /*
  * test_api_dict.c - unit tests of api/api_dict.c: file families (which
- * published paths are versions of one another) and Use-As-Dictionary.
+ * published paths are versions of one another) and Use-As-Dictionary; and
+ * of api_asset_etag (api.c), the ETags of variants and dcz deltas.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "api.h"
 #include "api_dict.h"
 
 #define S(lit) lit, sizeof(lit) - 1
@@ -83,11 +86,46 @@ static void test_header(void **state)
     assert_false(api_dict_eligible(S("/app.3f2a9c1e5b7d0a41.js"), S("text/plain")));
 }
 
+static void test_etag(void **state)
+{
+    unsigned char d[STORE_DIGEST_LEN], dict[STORE_DIGEST_LEN];
+    char out[API_ETAG_SIZE];
+    const char *h32 = "000102030405060708090a0b0c0d0e0f";
+    char want[API_ETAG_SIZE];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < STORE_DIGEST_LEN; i++) {
+        d[i] = (unsigned char)i;
+        dict[i] = (unsigned char)(0xf0 + i % 16);
+    }
+    snprintf(want, sizeof(want), "\"%s\"", h32);
+    assert_int_equal(api_asset_etag(d, STORE_ENC_IDENTITY, NULL, out), strlen(want));
+    assert_string_equal(out, want);
+    snprintf(want, sizeof(want), "\"%s-gz\"", h32);
+    api_asset_etag(d, STORE_ENC_GZIP, NULL, out);
+    assert_string_equal(out, want);
+    snprintf(want, sizeof(want), "\"%s-br\"", h32);
+    api_asset_etag(d, STORE_ENC_BR, NULL, out);
+    assert_string_equal(out, want);
+    snprintf(want, sizeof(want), "\"%s-zs\"", h32);
+    api_asset_etag(d, STORE_ENC_ZSTD, NULL, out);
+    assert_string_equal(out, want);
+    snprintf(want, sizeof(want), "\"%s-dcz\"", h32);
+    api_asset_etag(d, API_ETAG_DCZ, NULL, out);
+    assert_string_equal(out, want);
+    snprintf(want, sizeof(want), "\"%s-dcz-f0f1f2f3f4f5f6f7\"", h32);
+    assert_int_equal(api_asset_etag(d, API_ETAG_DCZ, dict, out), strlen(want));
+    assert_string_equal(out, want);
+    assert_int_equal(strlen(out) + 1, API_ETAG_SIZE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_family),
         cmocka_unit_test(test_header),
+        cmocka_unit_test(test_etag),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
