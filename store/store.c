@@ -502,16 +502,7 @@ int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t 
     rc = mdb_cursor_open(r->txn, r->st->blobs, &cur);
     if (rc != MDB_SUCCESS)
         return store__map_mdb(rc);
-    if (after != NULL) {
-        key.mv_size = STORE_DIGEST_LEN;
-        key.mv_data = (void *)after;
-        rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-        if (rc == MDB_SUCCESS && key.mv_size == STORE_DIGEST_LEN &&
-            memcmp(key.mv_data, after, STORE_DIGEST_LEN) == 0)
-            rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
-    } else {
-        rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
-    }
+    rc = store__cursor_after(cur, after, after != NULL ? STORE_DIGEST_LEN : 0, &key, &val);
     while (rc == MDB_SUCCESS && count < limit) {
         if (key.mv_size == STORE_DIGEST_LEN) {
             count++;
@@ -520,10 +511,7 @@ int store_list_blobs(struct store_reader *r, const unsigned char *after, size_t 
         }
         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
     }
-    mdb_cursor_close(cur);
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        return store__map_mdb(rc);
-    return STORE_OK;
+    return store__cursor_close(cur, rc);
 }
 
 /* store_release_get's view: each entry as its path serves it (the path's
@@ -605,10 +593,7 @@ int store_release_list(struct store_reader *r, store_release_fn fn, void *arg)
             break;
         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
     }
-    mdb_cursor_close(cur);
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        return store__map_mdb(rc);
-    return STORE_OK;
+    return store__cursor_close(cur, rc);
 }
 
 int store_stats(struct store *st, struct store_stats *out)

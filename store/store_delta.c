@@ -86,8 +86,7 @@ int store_put_delta(struct store *st, const unsigned char target[STORE_DIGEST_LE
     r = NULL;
     if (rc != STORE_OK)
         goto out;
-    store__pin_release(st, 0);
-    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, 0, &txn));
+    rc = store__write_begin(st, &txn);
     if (rc != STORE_OK)
         goto out;
     /* a prune may have removed either blob since the reader began */
@@ -114,10 +113,7 @@ int store_put_delta(struct store *st, const unsigned char target[STORE_DIGEST_LE
     rc = store__db_put(txn, st->deltas, &key, &val, 0);
     if (rc != STORE_OK)
         goto out;
-    rc = store__txn_commit(txn);
-    txn = NULL;
-    if (rc == STORE_OK && created != NULL)
-        *created = 1;
+    rc = store__txn_commit_created(&txn, created);
 out:
     if (txn != NULL)
         mdb_txn_abort(txn);
@@ -170,10 +166,7 @@ int store_list_deltas(struct store_reader *r, const unsigned char target[STORE_D
             break;
         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
     }
-    mdb_cursor_close(cur);
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        return store__map_mdb(rc);
-    return STORE_OK;
+    return store__cursor_close(cur, rc);
 }
 
 int store__delta_prune(struct store *st, MDB_txn *txn,
@@ -204,10 +197,7 @@ int store__delta_prune(struct store *st, MDB_txn *txn,
         }
         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
     }
-    mdb_cursor_close(cur);
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        return store__map_mdb(rc);
-    return STORE_OK;
+    return store__cursor_close(cur, rc);
 }
 
 int store__delta_fsck(struct store_reader *r, uint64_t *checked,
@@ -248,10 +238,7 @@ int store__delta_fsck(struct store_reader *r, uint64_t *checked,
         }
         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
     }
-    mdb_cursor_close(cur);
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        return store__map_mdb(rc);
-    return STORE_OK;
+    return store__cursor_close(cur, rc);
 }
 
 int store__delta_stats(struct store *st, MDB_txn *txn, struct store_stats *out)

@@ -182,6 +182,24 @@ int store__db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val, unsigne
  * STORE_OK, STORE_EFAULT, STORE_EFULL, STORE_ENOMEM, STORE_ECORRUPT or
  * STORE_EIO. */
 int store__txn_commit(MDB_txn *txn);
+/* Begins the write transaction *txn (flags 0) after letting go of the page
+ * pin (store__pin_release(st, 0)). Returns STORE_OK, or STORE_EBUSY (the
+ * map was resized by another process), STORE_ENOMEM or STORE_EIO with *txn
+ * not written. */
+int store__write_begin(struct store *st, MDB_txn **txn);
+/* store__txn_commit(*txn), then *txn = NULL (consumed either way) and, when
+ * the commit succeeded and created is not NULL, *created = 1. Returns
+ * store__txn_commit's code. */
+int store__txn_commit_created(MDB_txn **txn, int *created);
+/* Positions cur on the first key after after[0..after_len) (the first key
+ * when after is NULL or empty), into *key and *val. Returns the LMDB code
+ * (MDB_NOTFOUND: no such key). */
+int store__cursor_after(MDB_cursor *cur, const void *after, size_t after_len, MDB_val *key,
+                        MDB_val *val);
+/* Closes cur at the end of a walk that stopped with LMDB code rc: STORE_OK
+ * when rc is MDB_SUCCESS (stopped early) or MDB_NOTFOUND (the end), else
+ * rc mapped (store__map_mdb). */
+int store__cursor_close(MDB_cursor *cur, int rc);
 /* The counters record (meta "counters"): read (*c zeroed first; STORE_OK,
  * STORE_ECORRUPT when absent or malformed, or a mapped LMDB error) and
  * written (as store__db_put) in the caller's transaction. */

@@ -182,8 +182,7 @@ int store_promote(struct store *st, const struct store_promotion *p, int *create
     buf = store__alloc(2 + STORE_PROMOTION_HISTORY * (PROMO_FIXED + 2 * STORE_ID_MAX), &rc);
     if (buf == NULL)
         goto out;
-    store__pin_release(st, 0);
-    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, 0, &txn));
+    rc = store__write_begin(st, &txn);
     if (rc != STORE_OK)
         goto out;
     rc = read_txn(st, txn, hist, STORE_PROMOTION_HISTORY, &n);
@@ -219,10 +218,7 @@ int store_promote(struct store *st, const struct store_promotion *p, int *create
     rc = store__db_put(txn, st->meta, &key, &val, 0);
     if (rc != STORE_OK)
         goto out;
-    rc = store__txn_commit(txn);
-    txn = NULL;
-    if (rc == STORE_OK && created != NULL)
-        *created = 1;
+    rc = store__txn_commit_created(&txn, created);
 out:
     if (txn != NULL)
         mdb_txn_abort(txn);

@@ -482,8 +482,7 @@ static int last_release_again(struct store *st, MDB_txn *txn, struct counters *c
             }
         }
     }
-    mdb_cursor_close(cur);
-    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? STORE_OK : store__map_mdb(rc);
+    return store__cursor_close(cur, rc);
 }
 
 /* Prunes one id inside txn: tombstone, release record, its blobs, its paths. */
@@ -656,8 +655,7 @@ int store_prune(struct store *st, const struct store_id *ids, size_t n, int64_t 
             rc = store__prunestats_write(st, txn, ps);
         if (rc != STORE_OK)
             goto out;
-        rc = store__txn_commit(txn);
-        txn = NULL;
+        rc = store__txn_commit_created(&txn, NULL);
         if (rc != STORE_OK)
             goto out;
         advance(st);
@@ -713,16 +711,7 @@ int store_tombstone_list(struct store_reader *r, const char *after, size_t after
     rc = mdb_cursor_open(r->txn, r->st->tombstones, &cur);
     if (rc != MDB_SUCCESS)
         return store__map_mdb(rc);
-    if (after != NULL && after_len > 0) {
-        key.mv_size = after_len;
-        key.mv_data = (void *)after;
-        rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-        if (rc == MDB_SUCCESS && key.mv_size == after_len &&
-            memcmp(key.mv_data, after, after_len) == 0)
-            rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
-    } else {
-        rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST);
-    }
+    rc = store__cursor_after(cur, after, after_len, &key, &val);
     while (rc == MDB_SUCCESS && count < limit) {
         if (val.mv_size != 8) {
             rc = MDB_CORRUPTED;
@@ -733,8 +722,5 @@ int store_tombstone_list(struct store_reader *r, const char *after, size_t after
             break;
         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
     }
-    mdb_cursor_close(cur);
-    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
-        return store__map_mdb(rc);
-    return STORE_OK;
+    return store__cursor_close(cur, rc);
 }

@@ -1,7 +1,8 @@
 /*
  * store_record.c - the store's record layer: LMDB error codes mapped to
  * store errors, big-endian integers, the key a path is bound under, puts and
- * commits through the fault points, and the counters record.
+ * commits through the fault points, the write transaction's begin and
+ * commit, cursor walks from a key on, and the counters record.
  *
  * For: every store file that reads or writes a record (store_internal.h
  * declares these). Not for: what the records mean (store.c, store_prune.c,
@@ -118,6 +119,44 @@ int store__txn_commit(MDB_txn *txn)
     if (rc == STORE_EIO && fs_full(env))
         rc = STORE_EFULL;
     return rc;
+}
+
+int store__write_begin(struct store *st, MDB_txn **txn)
+{
+    store__pin_release(st, 0);
+    return store__map_mdb(mdb_txn_begin(st->env, NULL, 0, txn));
+}
+
+int store__txn_commit_created(MDB_txn **txn, int *created)
+{
+    int rc = store__txn_commit(*txn);
+
+    *txn = NULL;
+    if (rc == STORE_OK && created != NULL)
+        *created = 1;
+    return rc;
+}
+
+int store__cursor_after(MDB_cursor *cur, const void *after, size_t after_len, MDB_val *key,
+                        MDB_val *val)
+{
+    int rc;
+
+    if (after == NULL || after_len == 0)
+        return mdb_cursor_get(cur, key, val, MDB_FIRST);
+    key->mv_size = after_len;
+    key->mv_data = (void *)after;
+    rc = mdb_cursor_get(cur, key, val, MDB_SET_RANGE);
+    if (rc == MDB_SUCCESS && key->mv_size == after_len &&
+        memcmp(key->mv_data, after, after_len) == 0)
+        rc = mdb_cursor_get(cur, key, val, MDB_NEXT);
+    return rc;
+}
+
+int store__cursor_close(MDB_cursor *cur, int rc)
+{
+    mdb_cursor_close(cur);
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? STORE_OK : store__map_mdb(rc);
 }
 
 int store__counters_read(struct store *st, MDB_txn *txn, struct counters *c)

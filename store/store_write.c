@@ -35,8 +35,7 @@ int store_batch_begin(struct store *st, struct store_batch **out)
         return rc;
     memset(b, 0, sizeof(*b));
     b->st = st;
-    store__pin_release(st, 0);
-    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, 0, &b->txn));
+    rc = store__write_begin(st, &b->txn);
     if (rc != STORE_OK)
         goto out;
     rc = store__counters_read(st, b->txn, &b->c);
@@ -52,10 +51,11 @@ out:
 }
 
 /* Reserves len bytes under key in dbi and copies data there (one copy, into
- * the transaction's pages). On failure the batch is marked failed: it can
- * only be aborted. Returns STORE_OK or the db_put error. */
-static int batch_reserve_copy(struct store_batch *b, MDB_dbi dbi, MDB_val *key, const void *data,
-                              size_t len)
+ * the transaction's pages), then counts the new record in *count and *bytes
+ * and sets *created (when not NULL) to 1. On failure the batch is marked
+ * failed: it can only be aborted. Returns STORE_OK or the db_put error. */
+static int batch_add(struct store_batch *b, MDB_dbi dbi, MDB_val *key, const void *data, size_t len,
+                     uint64_t *count, uint64_t *bytes, int *created)
 {
     MDB_val val;
     int rc;
@@ -69,7 +69,31 @@ static int batch_reserve_copy(struct store_batch *b, MDB_dbi dbi, MDB_val *key, 
     }
     if (len > 0)
         memcpy(val.mv_data, data, len);
+    (*count)++;
+    *bytes += len;
+    if (created != NULL)
+        *created = 1;
     return STORE_OK;
+}
+
+/* Whether key is already in dbi: STORE_ENOTFOUND when it is not (the caller
+ * puts it), STORE_OK when it is (*created, when not NULL, set to 0: a put
+ * of what is there is a no-op), or the mapped LMDB error, which marks the
+ * batch failed. */
+static int batch_absent(struct store_batch *b, MDB_dbi dbi, MDB_val *key, int *created)
+{
+    MDB_val val;
+    int rc = mdb_get(b->txn, dbi, key, &val);
+
+    if (rc == MDB_NOTFOUND)
+        return STORE_ENOTFOUND;
+    if (rc == MDB_SUCCESS) {
+        if (created != NULL)
+            *created = 0;
+        return STORE_OK;
+    }
+    b->failed = store__map_mdb(rc);
+    return b->failed;
 }
 
 /* store_batch_put; verified: the caller has already checked that data
@@ -79,7 +103,7 @@ static int batch_put(struct store_batch *b, const unsigned char digest[STORE_DIG
 {
     struct store *st = b->st;
     unsigned char got[STORE_DIGEST_LEN];
-    MDB_val key = {STORE_DIGEST_LEN, (void *)digest}, val;
+    MDB_val key = {STORE_DIGEST_LEN, (void *)digest};
     int rc;
 
     if (b->failed)
@@ -88,29 +112,15 @@ static int batch_put(struct store_batch *b, const unsigned char digest[STORE_DIG
         return STORE_ETOOBIG;
     if (data == NULL && len > 0)
         return STORE_EINVAL;
-    rc = mdb_get(b->txn, st->blobs, &key, &val);
-    if (rc == MDB_SUCCESS) {
-        if (created != NULL)
-            *created = 0;
-        return STORE_OK;
-    }
-    if (rc != MDB_NOTFOUND) {
-        b->failed = store__map_mdb(rc);
-        return b->failed;
-    }
+    rc = batch_absent(b, st->blobs, &key, created);
+    if (rc != STORE_ENOTFOUND)
+        return rc;
     if (!verified) {
         store_sha256(data, len, got);
         if (memcmp(got, digest, STORE_DIGEST_LEN) != 0)
             return STORE_EDIGEST;
     }
-    rc = batch_reserve_copy(b, st->blobs, &key, data, len);
-    if (rc != STORE_OK)
-        return rc;
-    b->c.blobs++;
-    b->c.blob_bytes += len;
-    if (created != NULL)
-        *created = 1;
-    return STORE_OK;
+    return batch_add(b, st->blobs, &key, data, len, &b->c.blobs, &b->c.blob_bytes, created);
 }
 
 int store_batch_put(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
@@ -150,20 +160,9 @@ static int batch_put_variant(struct store_batch *b, const unsigned char digest[S
     vkey[STORE_DIGEST_LEN] = (unsigned char)enc;
     key.mv_data = vkey;
     key.mv_size = sizeof(vkey);
-    {
-        MDB_val existing;
-
-        rc = mdb_get(b->txn, st->variants, &key, &existing);
-        if (rc == MDB_SUCCESS) {
-            if (created != NULL)
-                *created = 0;
-            return STORE_OK;
-        }
-        if (rc != MDB_NOTFOUND) {
-            b->failed = store__map_mdb(rc);
-            return b->failed;
-        }
-    }
+    rc = batch_absent(b, st->variants, &key, created);
+    if (rc != STORE_ENOTFOUND)
+        return rc;
     if (verified_size == (uint64_t)val.mv_size)
         rc = STORE_OK; /* blobs never change: the check made outside holds */
     else
@@ -174,14 +173,8 @@ static int batch_put_variant(struct store_batch *b, const unsigned char digest[S
     }
     if (rc != STORE_OK)
         return rc;
-    rc = batch_reserve_copy(b, st->variants, &key, data, len);
-    if (rc != STORE_OK)
-        return rc;
-    b->c.variants++;
-    b->c.variant_bytes += len;
-    if (created != NULL)
-        *created = 1;
-    return STORE_OK;
+    return batch_add(b, st->variants, &key, data, len, &b->c.variants, &b->c.variant_bytes,
+                     created);
 }
 
 int store_batch_put_variant(struct store_batch *b, const unsigned char digest[STORE_DIGEST_LEN],
@@ -565,8 +558,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
         goto out;
     }
 
-    store__pin_release(st, 0);
-    rc = store__map_mdb(mdb_txn_begin(st->env, NULL, 0, &txn));
+    rc = store__write_begin(st, &txn);
     if (rc != STORE_OK)
         goto out;
     /* A pruned release id never comes back, whoever publishes it. */
@@ -736,10 +728,7 @@ int store_publish(struct store *st, const char *id, size_t id_len, const struct 
     rc = store__counters_write(st, txn, &c);
     if (rc != STORE_OK)
         goto out;
-    rc = store__txn_commit(txn);
-    txn = NULL;
-    if (rc == STORE_OK && created != NULL)
-        *created = 1;
+    rc = store__txn_commit_created(&txn, created);
 out:
     if (txn != NULL)
         mdb_txn_abort(txn);
