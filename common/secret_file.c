@@ -1,11 +1,14 @@
 /*
  * secret_file.c - the one token/secret-file reader (rules in
- * secret_file.h), shared by origind and origin-ingest.
+ * secret_file.h), shared by origind and origin-ingest; and the writer of a
+ * fresh random token file (origind serve without --admin-token-file).
  *
  * Not for: deciding what a token may do (server/auth.c) or logging (callers
  * log the reason this returns; this file never prints).
  */
 #include "secret_file.h"
+
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -169,4 +173,50 @@ int secret_file_read_one(const char *path, char **out, size_t *out_len, int *loo
     l.tok[0] = NULL;
     l.n = 0;
     return SECRET_OK;
+}
+
+int secret_file_create(const char *path, const char *what, int *created, char *err, size_t errlen)
+{
+    unsigned char raw[32];
+    char hex[sizeof(raw) * 2 + 2];
+    size_t off = 0;
+    int fd, rc = SECRET_EIO;
+
+    err[0] = '\0';
+    *created = 0;
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)
+        return SECRET_OK;
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create %s %s: %s", what, path, strerror(errno));
+        return SECRET_EIO;
+    }
+    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+        snprintf(err, errlen, "getrandom: %s", strerror(errno));
+        goto out;
+    }
+    hex_encode(raw, sizeof(raw), hex);
+    hex[2 * sizeof(raw)] = '\n'; /* over hex_encode's NUL */
+    while (off < sizeof(hex) - 1) {
+        ssize_t w = write(fd, hex + off, sizeof(hex) - 1 - off);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            snprintf(err, errlen, "cannot write %s %s: %s", what, path, strerror(errno));
+            goto out;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0)
+        goto out;
+    *created = 1;
+    rc = SECRET_OK;
+out:
+    OPENSSL_cleanse(raw, sizeof(raw));
+    OPENSSL_cleanse(hex, sizeof(hex));
+    close(fd);
+    if (rc != SECRET_OK)
+        unlink(path);
+    return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * secret_file.h - reading bearer tokens and secrets from files, for origind
  * (admin, read and peer tokens, the origin secret) and origin-ingest (its
- * --token-file). One reader, one set of rules:
+ * --token-file), and creating origind's first admin token file. One
+ * reader, one set of rules:
  *
  *   - the file is read whole, at most SECRET_FILE_MAX bytes;
  *   - it is split into lines (LF or CRLF); leading and trailing spaces and
@@ -64,5 +65,15 @@ void secret_free(char *s, size_t len);
 
 /* Wipes and frees every token of l and zeroes it. */
 void secret_list_free(struct secret_list *l);
+
+/* Creates path holding a fresh random token (32 bytes from getrandom() as
+ * 64 lowercase hex digits and a newline), mode 0600, written and fsync'd,
+ * unless path exists (then it is left as it is). *created is set to 1 when
+ * the file was made here, 0 when it was there. what names the file in err
+ * ("admin token file"). Returns SECRET_OK, or SECRET_EIO with a one-line
+ * reason in err[0..errlen) ("cannot create <what> <path>: <strerror>",
+ * "getrandom: ...", "cannot write <what> <path>: ..."; empty when the fsync
+ * failed) and nothing left at path. */
+int secret_file_create(const char *path, const char *what, int *created, char *err, size_t errlen);
 
 #endif /* ORIGIND_SECRET_FILE_H */

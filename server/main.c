@@ -19,7 +19,6 @@
 #include "admin_prune.h"
 #include "clock.h"
 #include "config.h"
-#include "hex.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -33,16 +32,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
-#include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -52,52 +48,6 @@
 #define FINISH_TIMEOUT_MS 30000
 
 enum exit_code { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
-
-/* Creates path with a fresh random token (32 bytes as hex), mode 0600,
- * unless it exists. Returns 0 or -1 (logged). */
-static int ensure_token_file(const char *path)
-{
-    unsigned char raw[32];
-    char hex[sizeof(raw) * 2 + 2];
-    size_t off = 0;
-    int fd, rc = -1;
-
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == EEXIST)
-        return 0;
-    if (fd < 0) {
-        log_error("cannot create admin token file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
-        log_error("getrandom: %s", strerror(errno));
-        goto out;
-    }
-    hex_encode(raw, sizeof(raw), hex);
-    hex[2 * sizeof(raw)] = '\n'; /* over hex_encode's NUL */
-    while (off < sizeof(hex) - 1) {
-        ssize_t w = write(fd, hex + off, sizeof(hex) - 1 - off);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            log_error("cannot write admin token file %s: %s", path, strerror(errno));
-            goto out;
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0)
-        goto out;
-    log_info("created a random admin token in %s", path);
-    rc = 0;
-out:
-    OPENSSL_cleanse(raw, sizeof(raw));
-    OPENSSL_cleanse(hex, sizeof(hex));
-    close(fd);
-    if (rc != 0)
-        unlink(path);
-    return rc;
-}
 
 /* Binds and listens on addr (no SO_REUSEPORT: a taken port is an error).
  * Returns the socket or -1 (logged). */
@@ -285,8 +235,17 @@ static int serve_main(const struct config *cfg)
     if (token_file == NULL) {
         snprintf(token_path, sizeof(token_path), "%s/admin.token", store_abs);
         token_file = token_path;
-        if (ensure_token_file(token_file) != 0)
+        int made = 0;
+        char why[512];
+
+        if (secret_file_create(token_file, "admin token file", &made, why, sizeof(why)) !=
+            SECRET_OK) {
+            if (why[0] != '\0')
+                log_error("%s", why);
             goto out;
+        }
+        if (made)
+            log_info("created a random admin token in %s", token_file);
     }
     af.admin = token_file;
     if (auth_open(&af, &srv.auth) != 0)

@@ -4,7 +4,9 @@
  * refused (a byte that cannot go in a header, an over-long token, too many
  * tokens, no token, an oversized file) with SECRET_EFORMAT and a reason that
  * names the line but never the content; SECRET_EIO for a missing file; the
- * permission flag.
+ * permission flag; secret_file_create (a fresh 0600 token file that the
+ * reader accepts, an existing file left alone, a directory that is not
+ * there).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -164,12 +166,43 @@ static void test_io_and_mode(void **state)
     unlink(path);
 }
 
+static void test_create(void **state)
+{
+    char err[256], *tok = NULL;
+    size_t len = 0;
+    int created = -1, loose = 1;
+    struct stat sb;
+
+    snprintf(path, sizeof(path), "%s/secret-create-%ld",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
+    unlink(path);
+    assert_int_equal(secret_file_create(path, "admin token file", &created, err, sizeof(err)),
+                     SECRET_OK);
+    assert_int_equal(created, 1);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(sb.st_size, 65);
+    assert_int_equal(secret_file_read_one(path, &tok, &len, &loose, err, sizeof(err)), SECRET_OK);
+    assert_int_equal(len, 64);
+    assert_int_equal(strspn(tok, "0123456789abcdef"), 64);
+    assert_int_equal(loose, 0);
+    secret_free(tok, len);
+    assert_int_equal(secret_file_create(path, "admin token file", &created, err, sizeof(err)),
+                     SECRET_OK);
+    assert_int_equal(created, 0);
+    unlink(path);
+    assert_int_equal(secret_file_create("/nonexistent/admin.token", "admin token file", &created,
+                                        err, sizeof(err)),
+                     SECRET_EIO);
+    assert_non_null(strstr(err, "cannot create admin token file /nonexistent/admin.token: "));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list),        cmocka_unit_test(test_one),
         cmocka_unit_test(test_refused),     cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_io_and_mode),
+        cmocka_unit_test(test_io_and_mode), cmocka_unit_test(test_create),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
