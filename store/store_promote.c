@@ -2,8 +2,9 @@
  * store_promote.c - the promotion record: which release is live on the
  * fleet, the floor, and the recent promotions (store.h, "Promotion").
  *
- * For: store_promote(), store_promotion_get() and store_promotion_cmp(),
- * the fleet-wide order of two promotions. Not for: choosing the generation
+ * For: store_promote() and store_promotion_get(). Not for: the fleet-wide
+ * order of two promotions (store_promotion_cmp, store_util.c: pure, so
+ * api/ and origin-ingest call it without LMDB), choosing the generation
  * (origin-ingest promote does), the release digest (api.h; the caller checks
  * it), or anything HTTP.
  *
@@ -22,22 +23,6 @@
 #define PROMO_KEY     "promotion"
 #define PROMO_VERSION 1
 #define PROMO_FIXED   (8 + 8 + STORE_DIGEST_LEN + 1 + 1)
-
-int store_promotion_cmp(const struct store_promotion *a, const struct store_promotion *b)
-{
-    int c;
-
-    if (a->generation != b->generation)
-        return a->generation < b->generation ? -1 : 1;
-    if (a->promoted_at != b->promoted_at)
-        return a->promoted_at < b->promoted_at ? -1 : 1;
-    c = strcmp(a->release, b->release);
-    if (c == 0)
-        c = strcmp(a->floor, b->floor);
-    if (c == 0)
-        c = memcmp(a->digest, b->digest, STORE_DIGEST_LEN);
-    return c < 0 ? -1 : c > 0 ? 1 : 0;
-}
 
 /* Decodes the record val into hist[0..max) (newest first); *n gets the
  * number decoded. Returns STORE_OK or STORE_ECORRUPT. */

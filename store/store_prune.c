@@ -271,20 +271,6 @@ static void advance(struct store *st)
 /* ------------------------------------------------------------------ */
 /* Pruning                                                              */
 
-const char *store_prune_state_name(int state)
-{
-    switch (state) {
-    case STORE_PRUNE_PRUNED:
-        return "pruned";
-    case STORE_PRUNE_ALREADY:
-        return "already";
-    case STORE_PRUNE_ABSENT:
-        return "absent";
-    default:
-        return NULL;
-    }
-}
-
 static int cmp_id(const void *pa, const void *pb)
 {
     const struct store_id *a = *(const struct store_id *const *)pa;

@@ -1,9 +1,12 @@
 /*
  * store_util.c - the store's pure helper functions: error strings, encoding
- * names, SHA-256 and digests as hex (common/hex.c), and the validation of paths, ids and content
- * types.
+ * and prune-state names, SHA-256 and digests as hex (common/hex.c), the
+ * validation of paths, ids and content types, and the fleet-wide order of
+ * two promotions.
  *
- * For: functions without state that server/ and tools/ may call freely.
+ * For: functions without state that server/, api/ and tools/ may call
+ * freely; nothing here references LMDB, so a program that calls only these
+ * links no LMDB code.
  * Not for: anything touching LMDB (store.c) or decoding variants
  * (store_codec.c).
  */
@@ -247,4 +250,34 @@ int store_type_compressible(const char *type, size_t len)
                                                (end > 12 + 4 && isuffix(type, end, "+xml"))))
         return 1;
     return 0;
+}
+
+const char *store_prune_state_name(int state)
+{
+    switch (state) {
+    case STORE_PRUNE_PRUNED:
+        return "pruned";
+    case STORE_PRUNE_ALREADY:
+        return "already";
+    case STORE_PRUNE_ABSENT:
+        return "absent";
+    default:
+        return NULL;
+    }
+}
+
+int store_promotion_cmp(const struct store_promotion *a, const struct store_promotion *b)
+{
+    int c;
+
+    if (a->generation != b->generation)
+        return a->generation < b->generation ? -1 : 1;
+    if (a->promoted_at != b->promoted_at)
+        return a->promoted_at < b->promoted_at ? -1 : 1;
+    c = strcmp(a->release, b->release);
+    if (c == 0)
+        c = strcmp(a->floor, b->floor);
+    if (c == 0)
+        c = memcmp(a->digest, b->digest, STORE_DIGEST_LEN);
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
