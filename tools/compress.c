@@ -9,7 +9,7 @@
  * (store_type_compressible()).
  */
 #include "compress.h"
-#include "hash.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <fcntl.h>

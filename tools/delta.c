@@ -12,7 +12,7 @@
  */
 #include "delta.h"
 #include "compress.h"
-#include "hash.h"
+#include "pool.h"
 
 #include <curl/curl.h>
 #include <curl/header.h>
