@@ -500,12 +500,7 @@ static enum MHD_Result admin_access(void *cls, struct MHD_Connection *c, const c
     memset(&t, 0, sizeof(t));
     r->calls++;
     if (r->calls == 1) {
-        r->method_len = strlen(method);
-        if (r->method_len >= sizeof(r->method))
-            r->method_len = sizeof(r->method) - 1;
-        memcpy(r->method, method, r->method_len);
-        r->method[r->method_len] = '\0';
-        if (req_line_cut(r, version))
+        if (req_first_call(r, method, version))
             return admin_reply_error(r, c, 400, "NUL byte in the request line");
         return admin_begin(r, c, &t);
     }

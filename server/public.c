@@ -557,12 +557,7 @@ static enum MHD_Result public_access(void *cls, struct MHD_Connection *c, const 
         return MHD_NO;
     r->calls++;
     if (r->calls == 1) {
-        r->method_len = strlen(method);
-        if (r->method_len >= sizeof(r->method))
-            r->method_len = sizeof(r->method) - 1;
-        memcpy(r->method, method, r->method_len);
-        r->method[r->method_len] = '\0';
-        if (req_line_cut(r, version))
+        if (req_first_call(r, method, version))
             return public_text(r, c, MHD_HTTP_BAD_REQUEST, "NUL byte in the request line");
         /* Requests with a body are refused at once: queueing early makes
          * libmicrohttpd skip the body and close the connection. */

@@ -113,6 +113,16 @@ int req_line_cut(struct req *r, const char *version)
     return 1;
 }
 
+int req_first_call(struct req *r, const char *method, const char *version)
+{
+    r->method_len = strlen(method);
+    if (r->method_len >= sizeof(r->method))
+        r->method_len = sizeof(r->method) - 1;
+    memcpy(r->method, method, r->method_len);
+    r->method[r->method_len] = '\0';
+    return req_line_cut(r, version);
+}
+
 void server_client_addr(struct MHD_Connection *c, char *out, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =

@@ -107,6 +107,11 @@ void server_client_addr(struct MHD_Connection *c, char *out, size_t cap);
  * (the read buffer is still the one parsed). */
 int req_line_cut(struct req *r, const char *version);
 
+/* The first access-handler call of a request: copies method into r->method
+ * (cut to fit, NUL-terminated; r->method_len its length), then returns
+ * req_line_cut(r, version). */
+int req_first_call(struct req *r, const char *method, const char *version);
+
 /* The one mapping from store errors to HTTP status codes. */
 unsigned http_status_for_store_err(int err);
 
