@@ -116,12 +116,52 @@ static int scan_published(const char **p, const char *end, int64_t *v)
     return 0;
 }
 
+/* The entries of a canonical array, from p (just past its '[') to the
+ * closing "]}" that must end the body at end: entry(&p, end, out, i) scans
+ * entry i (at most cap of them) and returns 0, or -1 when it is not
+ * canonical. Returns 0 with their number in *n, or -1. */
+static int scan_entries(const char *p, const char *end, size_t cap,
+                        int (*entry)(const char **p, const char *end, void *out, size_t i),
+                        void *out, size_t *n)
+{
+    size_t i = 0;
+
+    if (p >= end || *p != ']') {
+        for (;;) {
+            if (i == cap || entry(&p, end, out, i) != 0)
+                return -1;
+            i++;
+            if (p < end && *p == ',') {
+                p++;
+                continue;
+            }
+            break;
+        }
+    }
+    if (scan_lit(&p, end, "]}", 2) != 0 || p != end)
+        return -1;
+    *n = i;
+    return 0;
+}
+
+/* One entry of {"digests":[...]}: "<64 hex>". */
+static int scan_digest(const char **p, const char *end, void *out, size_t i)
+{
+    unsigned char(*d)[STORE_DIGEST_LEN] = out;
+    const char *s;
+    size_t sl;
+
+    if (scan_plain_string(p, end, &s, &sl) != 0 || store_digest_from_hex(s, sl, d[i]) != STORE_OK)
+        return -1;
+    return 0;
+}
+
 int admin_parse_missing_fast(const char *body, size_t len, size_t max,
                              unsigned char (**digests)[STORE_DIGEST_LEN], size_t *nout)
 {
     const char *p = body, *end = body + len;
     unsigned char(*d)[STORE_DIGEST_LEN];
-    size_t n = 0, cap;
+    size_t cap;
 
     if (scan_lit(&p, end, "{\"digests\":[", 12) != 0)
         return -1;
@@ -131,38 +171,38 @@ int admin_parse_missing_fast(const char *body, size_t len, size_t max,
     d = malloc(cap * sizeof(*d));
     if (d == NULL)
         return -1;
-    if (p < end && *p == ']')
-        goto close;
-    for (;;) {
-        const char *s;
-        size_t sl;
-
-        if (n == cap || scan_plain_string(&p, end, &s, &sl) != 0 ||
-            store_digest_from_hex(s, sl, d[n]) != STORE_OK)
-            goto fail;
-        n++;
-        if (p < end && *p == ',') {
-            p++;
-            continue;
-        }
-        break;
+    if (scan_entries(p, end, cap, scan_digest, d, nout) != 0) {
+        free(d);
+        return -1;
     }
-close:
-    if (scan_lit(&p, end, "]}", 2) != 0 || p != end)
-        goto fail;
     *digests = d;
-    *nout = n;
     return 0;
-fail:
-    free(d);
-    return -1;
+}
+
+/* One entry of {"files":[...]}: {"path":..,"sha256":..,"type":..} with an
+ * optional "published" before its '}'. */
+static int scan_file(const char **p, const char *end, void *out, size_t i)
+{
+    struct store_file *f = (struct store_file *)out + i;
+    const char *h;
+    size_t hl;
+
+    if (scan_lit(p, end, "{\"path\":", 8) != 0 ||
+        scan_plain_string(p, end, &f->path, &f->path_len) != 0 ||
+        scan_lit(p, end, ",\"sha256\":", 10) != 0 || scan_plain_string(p, end, &h, &hl) != 0 ||
+        store_digest_from_hex(h, hl, f->digest) != STORE_OK ||
+        scan_lit(p, end, ",\"type\":", 8) != 0 ||
+        scan_plain_string(p, end, &f->type, &f->type_len) != 0 ||
+        scan_published(p, end, &f->published) != 0 || scan_lit(p, end, "}", 1) != 0)
+        return -1;
+    return 0;
 }
 
 int admin_parse_release_fast(const char *body, size_t len, struct store_file **files, size_t *nout)
 {
     const char *p = body, *end = body + len;
     struct store_file *f;
-    size_t n = 0, cap;
+    size_t cap;
 
     if (scan_lit(&p, end, "{\"files\":[", 10) != 0)
         return -1;
@@ -170,37 +210,12 @@ int admin_parse_release_fast(const char *body, size_t len, struct store_file **f
     f = malloc(cap * sizeof(*f));
     if (f == NULL)
         return -1;
-    if (p < end && *p == ']')
-        goto close;
-    for (;;) {
-        const char *h;
-        size_t hl;
-
-        if (n == cap || scan_lit(&p, end, "{\"path\":", 8) != 0 ||
-            scan_plain_string(&p, end, &f[n].path, &f[n].path_len) != 0 ||
-            scan_lit(&p, end, ",\"sha256\":", 10) != 0 ||
-            scan_plain_string(&p, end, &h, &hl) != 0 ||
-            store_digest_from_hex(h, hl, f[n].digest) != STORE_OK ||
-            scan_lit(&p, end, ",\"type\":", 8) != 0 ||
-            scan_plain_string(&p, end, &f[n].type, &f[n].type_len) != 0 ||
-            scan_published(&p, end, &f[n].published) != 0 || scan_lit(&p, end, "}", 1) != 0)
-            goto fail;
-        n++;
-        if (p < end && *p == ',') {
-            p++;
-            continue;
-        }
-        break;
+    if (scan_entries(p, end, cap, scan_file, f, nout) != 0) {
+        free(f);
+        return -1;
     }
-close:
-    if (scan_lit(&p, end, "]}", 2) != 0 || p != end)
-        goto fail;
     *files = f;
-    *nout = n;
     return 0;
-fail:
-    free(f);
-    return -1;
 }
 
 /* ------------------------------------------------------------------ */
