@@ -58,14 +58,17 @@ size_t http_unescape_inplace(char *s);
  * unconditionally). */
 int http_if_none_match(const char *h, size_t len, const char *etag, size_t etag_len);
 
-/* Parses an HTTP-date (IMF-fixdate, obsolete RFC 850 or asctime format) into
- * unix seconds. Writes *out only on success. Returns 0 on success, -1 if the
- * value is not a valid date. */
+/* Parses an HTTP-date (IMF-fixdate, obsolete RFC 850 or asctime format,
+ * exactly as RFC 9110 writes them, with optional whitespace around) into
+ * unix seconds. A two-digit RFC 850 year over 70 is 19xx, else 20xx. Writes
+ * *out only on success. Returns 0 on success, -1 if the value is not a
+ * valid date in one of those forms, or is before 1970. Thread-safe. */
 int http_parse_date(const char *s, size_t len, int64_t *out);
 
 /* Formats unix seconds t as IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT")
- * into out (HTTP_DATE_LEN characters and a NUL). Times before 1970 or after
- * 9999 are clamped. Returns HTTP_DATE_LEN. */
+ * into out (HTTP_DATE_LEN characters and a NUL), with the "C" locale's day
+ * and month names (origind never calls setlocale). Times before 1970 or
+ * after 9999 are clamped. Returns HTTP_DATE_LEN. Thread-safe. */
 size_t http_format_date(int64_t t, char out[HTTP_DATE_LEN + 1]);
 
 /* ------------------------------------------------------------------ */

@@ -98,6 +98,71 @@ static void test_dates(void **state)
     assert_int_equal(t, 1709210096);
 }
 
+/* The edges of the three forms (RFC 9110 section 5.6.7; curl_getdate does
+ * the arithmetic behind the shape check). */
+static void test_date_edges(void **state)
+{
+    int64_t t = 0;
+    char buf[HTTP_DATE_LEN + 1];
+
+    /* optional whitespace around; the oldest and the newest date */
+    assert_int_equal(http_parse_date(S(" \tSun, 06 Nov 1994 08:49:37 GMT\t "), &t), 0);
+    assert_int_equal(t, 784111777);
+    assert_int_equal(http_parse_date(S("Thu, 01 Jan 1970 00:00:00 GMT"), &t), 0);
+    assert_int_equal(t, 0);
+    assert_int_equal(http_parse_date(S("Fri, 31 Dec 9999 23:59:59 GMT"), &t), 0);
+    assert_int_equal(t, 253402300799);
+    http_format_date(253402300799 + 86400, buf); /* clamped */
+    assert_string_equal(buf, "Fri, 31 Dec 9999 23:59:59 GMT");
+    http_format_date(-1, buf);
+    assert_string_equal(buf, "Thu, 01 Jan 1970 00:00:00 GMT");
+    /* before 1970, including the second curl_getdate reports as 0 */
+    assert_int_equal(http_parse_date(S("Wed, 31 Dec 1969 23:59:59 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("Wed, 31 Dec 1969 00:00:00 GMT"), &t), -1);
+    /* a leap second is the next second, not a refusal */
+    assert_int_equal(http_parse_date(S("Thu, 31 Dec 1998 23:59:60 GMT"), &t), 0);
+    assert_int_equal(t, 915148800);
+    /* 29 February only in a leap year; no day 0 or 32; a year has 4 digits */
+    assert_int_equal(http_parse_date(S("Tue, 29 Feb 2000 00:00:00 GMT"), &t), 0);
+    assert_int_equal(http_parse_date(S("Wed, 29 Feb 2023 00:00:00 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun Feb 30 08:49:37 1994"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun, 00 Nov 1994 08:49:37 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun, 32 Nov 1994 08:49:37 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun, 06 Nov 0094 08:49:37 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun, 06 Nov 1994 08:60:37 GMT"), &t), -1);
+    /* names: a real day and month, case as the grammar writes them */
+    assert_int_equal(http_parse_date(S("Xyz, 06 Nov 1994 08:49:37 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("sun, 06 Nov 1994 08:49:37 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun, 06 nov 1994 08:49:37 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("SUNDAY, 06-Nov-94 08:49:37 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 gmt"), &t), -1);
+    /* the layout exactly: two-digit days, single spaces */
+    assert_int_equal(http_parse_date(S("Sun, 6 Nov 1994 08:49:37 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun,  06 Nov 1994 08:49:37 GMT"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun Nov 6 08:49:37 1994"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun Nov 06 08:49:37 1994"), &t), 0);
+    assert_int_equal(t, 784111777);
+    assert_int_equal(http_parse_date(S("Sun Nov  16 08:49:37 1994"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sunday, 06-Nov-1994 08:49:37 GMT"), &t), -1);
+    /* forms curl_getdate alone would take */
+    assert_int_equal(http_parse_date(S("1994-11-06T08:49:37Z"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 +0000"), &t), -1);
+    assert_int_equal(http_parse_date(S("Sun, 06 Nov 1994 08:49:37"), &t), -1);
+    assert_int_equal(http_parse_date(S("06 Nov 1994 08:49:37 GMT"), &t), -1);
+    /* rfc850's two-digit year: over 70 is 19xx, else 20xx (70 is 2070:
+     * RFC 9110's 50-year rule gives the same today) */
+    assert_int_equal(http_parse_date(S("Friday, 01-Jan-71 00:00:00 GMT"), &t), 0);
+    assert_int_equal(t, 31536000);
+    assert_int_equal(http_parse_date(S("Saturday, 01-Jan-00 00:00:00 GMT"), &t), 0);
+    assert_int_equal(t, 946684800);
+    assert_int_equal(http_parse_date(S("Wednesday, 01-Jan-70 00:00:00 GMT"), &t), 0);
+    assert_int_equal(t, 3155760000);
+    t = 42; /* written only on success */
+    assert_int_equal(http_parse_date(S("Sun, 06 Nov 1994 08:49:37 UTC"), &t), -1);
+    assert_int_equal(t, 42);
+    assert_int_equal(http_parse_date(NULL, 0, &t), -1);
+}
+
 static void test_range(void **state)
 {
     uint64_t f = 0, l = 0;
@@ -256,11 +321,17 @@ static void test_log_escape(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_target),          cmocka_unit_test(test_unescape),
-        cmocka_unit_test(test_if_none_match),   cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_range),           cmocka_unit_test(test_accept_encoding),
-        cmocka_unit_test(test_choose_encoding), cmocka_unit_test(test_available_dictionary),
-        cmocka_unit_test(test_bearer),          cmocka_unit_test(test_log_escape),
+        cmocka_unit_test(test_target),
+        cmocka_unit_test(test_unescape),
+        cmocka_unit_test(test_if_none_match),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_date_edges),
+        cmocka_unit_test(test_range),
+        cmocka_unit_test(test_accept_encoding),
+        cmocka_unit_test(test_choose_encoding),
+        cmocka_unit_test(test_available_dictionary),
+        cmocka_unit_test(test_bearer),
+        cmocka_unit_test(test_log_escape),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
