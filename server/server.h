@@ -121,7 +121,7 @@ void *req_uri_cb(void *cls, const char *uri, struct MHD_Connection *c);
 void req_completed_cb(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe);
 size_t req_unescape_cb(void *cls, struct MHD_Connection *c, char *s);
-void server_mhd_log(void *cls, const char *fmt, va_list ap);
+void server_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* MHD_OPTION_NOTIFY_CONNECTION callback (cls: struct server): keeps the
  * list of open connections. */
