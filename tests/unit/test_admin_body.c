@@ -371,7 +371,7 @@ static void test_list_params(void **state)
         assert_string_equal(why, "limit must be 1..10000");
     }
     /* after not 64 hex digits */
-    static const char *const bad_after[] = {HE_TAIL, HE "0", "g" HE_TAIL, "g"};
+    static const char *const bad_after[] = {HE_TAIL, (HE "0"), ("g" HE_TAIL), "g"};
     for (size_t i = 0; i < sizeof(bad_after) / sizeof(bad_after[0]); i++) {
         why[0] = '\0';
         assert_int_equal(
