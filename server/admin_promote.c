@@ -177,37 +177,39 @@ unsigned admin_promote(struct store *st, const void *body, size_t len, char *sub
     return *text != NULL ? status : 500;
 }
 
-int admin_release_doc(struct store *st, char *out, size_t cap, size_t *len,
-                      char etag[API_RELEASE_DOC_ETAG_LEN + 1])
+/* The newest promotion into *cur: 1, 0 if there is none, -1 if the store
+ * could not be read. */
+static int newest_promotion(struct store *st, struct store_promotion *cur)
 {
-    struct store_promotion cur;
     struct store_reader *rd = NULL;
     size_t n = 0;
     int err;
 
     err = store_reader_begin(st, &rd);
     if (err == STORE_OK)
-        err = store_promotion_get(rd, &cur, 1, &n);
+        err = store_promotion_get(rd, cur, 1, &n);
     store_reader_end(rd);
     if (err != STORE_OK)
         return -1;
-    if (n == 0)
-        return 0;
+    return n > 0;
+}
+
+int admin_release_doc(struct store *st, char *out, size_t cap, size_t *len,
+                      char etag[API_RELEASE_DOC_ETAG_LEN + 1])
+{
+    struct store_promotion cur;
+    int rc = newest_promotion(st, &cur);
+
+    if (rc <= 0)
+        return rc;
     return api_release_doc(&cur, out, cap, len, etag) == 0 ? 1 : -1;
 }
 
 int admin_promotion_metrics(struct store *st, char **text, size_t *len)
 {
     struct store_promotion cur;
-    struct store_reader *rd = NULL;
-    size_t n = 0;
-    int err;
 
-    err = store_reader_begin(st, &rd);
-    if (err == STORE_OK)
-        err = store_promotion_get(rd, &cur, 1, &n);
-    store_reader_end(rd);
-    if (err != STORE_OK || n == 0)
+    if (newest_promotion(st, &cur) <= 0)
         memset(&cur, 0, sizeof(cur));
     return metrics_text_addf(
         text, len,
