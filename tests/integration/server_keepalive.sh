@@ -50,7 +50,9 @@ if t:
     s.settimeout(t + 10)
     try:
         c = s.recv(4096)
-    except OSError:
+    except socket.timeout:
+        sys.exit("idle connection still open %.1f s after the %d s timeout" % (time.time() - t0, t))
+    except OSError:  # a reset is a close too
         c = b""
     waited = time.time() - t0
     if c:
