@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: the project's one test command (README, .ci/run).
 # Installs missing packages, builds (warnings are errors) and runs every test
-# once where it checks the most, in about 12 minutes on a 2-core machine:
+# once where it checks the most, in about 9 minutes on a 2-core machine
+# (528 s in .ci/run's fresh root, AMD EPYC, 2026-12-08):
 #   normal   (RelWithDebInfo): the third-party suites (browsers, npm builds,
 #            nginx, the package: label e2e), the unit tests (also under
 #            valgrind), the fuzz replays and the lint checks;
@@ -16,7 +17,7 @@
 #                   (no release, sanitizer, analysis or format passes)
 #   --full          every suite in the normal and the ASan pass, the TSan pass
 #                   over every peer suite, and the tests labelled slow (the
-#                   real 76 s connection timeout): about 35 minutes
+#                   real 76 s connection timeout)
 #   --strict-skips  (also: CI=true in the environment, as .ci/run sets it) a skip
 #                   that tests/skips-allowed does not list fails the run
 # After every pass it prints each skipped test (or skipped part of a test) with
