@@ -299,6 +299,16 @@ out:
     return rc;
 }
 
+/* Ends r's transaction and frees r (its cursor too: a read-only cursor
+ * is closed explicitly, before or after its transaction). */
+static void reader_free(struct store_reader *r)
+{
+    mdb_txn_abort(r->txn);
+    if (r->vcur != NULL)
+        mdb_cursor_close(r->vcur);
+    free(r);
+}
+
 void store_close(struct store *st)
 {
     struct store_reader *r, *next;
@@ -308,8 +318,7 @@ void store_close(struct store *st)
     store__pin_release(st, 1);
     for (r = st->pool; r != NULL; r = next) {
         next = r->next;
-        mdb_txn_abort(r->txn);
-        free(r);
+        reader_free(r);
     }
     mdb_env_close(st->env);
     store__lock_drop(st->lock_fd); /* after LMDB: no write can follow it */
@@ -348,8 +357,7 @@ int store_reader_begin(struct store *st, struct store_reader **out)
     if (r != NULL) {
         rc = store__map_mdb(mdb_txn_renew(r->txn));
         if (rc != STORE_OK) {
-            mdb_txn_abort(r->txn);
-            free(r);
+            reader_free(r);
             return rc;
         }
         *out = r;
@@ -359,6 +367,8 @@ int store_reader_begin(struct store *st, struct store_reader **out)
     if (r == NULL)
         return rc;
     r->st = st;
+    r->vcur = NULL;
+    r->vcur_live = 0;
     r->zero_copy = 0;
     r->next = NULL;
     rc = store__map_mdb(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn));
@@ -380,6 +390,7 @@ void store_reader_end(struct store_reader *r)
     if (r->zero_copy)
         store__zero_copy_end(r);
     mdb_txn_reset(r->txn);
+    r->vcur_live = 0;
     pthread_mutex_lock(&st->pool_lock);
     if (st->pool_len < POOL_KEEP) {
         r->next = st->pool;
@@ -388,10 +399,8 @@ void store_reader_end(struct store_reader *r)
         r = NULL;
     }
     pthread_mutex_unlock(&st->pool_lock);
-    if (r != NULL) {
-        mdb_txn_abort(r->txn);
-        free(r);
-    }
+    if (r != NULL)
+        reader_free(r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -431,6 +440,44 @@ int store_get_blob(struct store_reader *r, const unsigned char digest[STORE_DIGE
     return STORE_OK;
 }
 
+/* Fills body[enc] for every variant of digest: one descent to the first
+ * key >= digest||GZIP, then NEXT while the digest matches (a digest with no
+ * variant costs one descent, not one per encoding). Returns STORE_OK or an
+ * error of the cursor. */
+static int lookup_variants(struct store_reader *r, const unsigned char *digest,
+                           struct store_blob body[STORE_ENC_COUNT])
+{
+    unsigned char vkey[STORE_DIGEST_LEN + 1];
+    MDB_val key = {sizeof(vkey), vkey}, val;
+    MDB_cursor_op op = MDB_SET_RANGE;
+    const unsigned char *k;
+    int rc;
+
+    if (r->vcur == NULL)
+        rc = mdb_cursor_open(r->txn, r->st->variants, &r->vcur);
+    else if (!r->vcur_live)
+        rc = mdb_cursor_renew(r->txn, r->vcur);
+    else
+        rc = MDB_SUCCESS;
+    if (rc != MDB_SUCCESS)
+        return store__map_mdb(rc);
+    r->vcur_live = 1;
+    memcpy(vkey, digest, STORE_DIGEST_LEN);
+    vkey[STORE_DIGEST_LEN] = (unsigned char)STORE_ENC_GZIP;
+    for (;; op = MDB_NEXT) {
+        rc = mdb_cursor_get(r->vcur, &key, &val, op);
+        if (rc == MDB_NOTFOUND)
+            return STORE_OK;
+        if (rc != MDB_SUCCESS)
+            return store__map_mdb(rc);
+        k = key.mv_data;
+        if (key.mv_size != sizeof(vkey) || memcmp(k, digest, STORE_DIGEST_LEN) != 0)
+            return STORE_OK;
+        if (k[STORE_DIGEST_LEN] >= STORE_ENC_GZIP && k[STORE_DIGEST_LEN] < STORE_ENC_COUNT)
+            fill_blob(r->st, &val, &body[k[STORE_DIGEST_LEN]]);
+    }
+}
+
 int store_lookup(struct store_reader *r, const char *path, size_t len, struct store_asset *out)
 {
     struct store *st = r->st;
@@ -438,7 +485,7 @@ int store_lookup(struct store_reader *r, const char *path, size_t len, struct st
     struct store_asset a;
     const unsigned char *p;
     MDB_val key, val;
-    int rc, enc;
+    int rc;
 
     if (path == NULL || len == 0 || len > STORE_PATH_MAX)
         return STORE_ENOTFOUND;
@@ -463,12 +510,11 @@ int store_lookup(struct store_reader *r, const char *path, size_t len, struct st
         return STORE_ECORRUPT;
     if (rc != STORE_OK)
         return rc;
-    /* variants are served only for compressible types: two B-tree descents
-     * saved per lookup of an image or font */
-    for (enc = STORE_ENC_GZIP; enc < STORE_ENC_COUNT && store_type_compressible(a.type, a.type_len);
-         enc++) {
-        rc = store_get_blob(r, a.digest, enc, &a.body[enc]);
-        if (rc != STORE_OK && rc != STORE_ENOTFOUND)
+    /* variants are served only for compressible types: no variant lookup
+     * for an image or font */
+    if (store_type_compressible(a.type, a.type_len)) {
+        rc = lookup_variants(r, a.digest, a.body);
+        if (rc != STORE_OK)
             return rc;
     }
     *out = a;

@@ -395,7 +395,8 @@ struct store_asset {
  * len > STORE_PATH_MAX), STORE_EGONE (bound, but every release naming it was
  * pruned: the server answers 410), STORE_ECORRUPT (bound blob absent: fsck
  * will say so; or a malformed binding), or a mapped LMDB error (STORE_EIO,
- * STORE_ECORRUPT). */
+ * STORE_ECORRUPT; STORE_ENOMEM when the reader's variants cursor, opened on
+ * its first lookup of a compressible type, cannot be allocated). */
 int store_lookup(struct store_reader *r, const char *path, size_t len, struct store_asset *out);
 
 /* One representation of a blob by digest; *out is written only on STORE_OK.

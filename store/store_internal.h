@@ -24,6 +24,11 @@
 struct store_reader {
     struct store *st;
     MDB_txn *txn;
+    /* A cursor on the variants DB for store_lookup (opened on first use,
+     * renewed with the transaction, closed with the reader): one B-tree
+     * descent finds every variant of a digest (their keys are adjacent). */
+    MDB_cursor *vcur;
+    int vcur_live;             /* vcur belongs to the current txn */
     int zero_copy;             /* store_zero_copy() said yes: counted in zc_inflight */
     struct store_reader *next; /* free list link */
 };
