@@ -230,6 +230,27 @@ static int present(struct store *st, MDB_dbi dbi, const void *k, size_t klen)
     return -store__map_mdb(rc);
 }
 
+/* Ends the one-record batch b of store_put_blob/store_put_variant after its
+ * put returned rc with created c: aborted on an error or when nothing was
+ * created (another writer put it meanwhile), else committed; *created (if
+ * not NULL) is written on STORE_OK only. Returns rc, the commit's error, or
+ * STORE_OK. */
+static int batch_finish(struct store_batch *b, int rc, int c, int *created)
+{
+    if (rc != STORE_OK || c == 0) {
+        store_batch_abort(b);
+        if (rc != STORE_OK)
+            return rc;
+    } else {
+        rc = store_batch_commit(b);
+        if (rc != STORE_OK)
+            return rc;
+    }
+    if (created != NULL)
+        *created = c;
+    return STORE_OK;
+}
+
 int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], const void *data,
                    size_t len, int *created)
 {
@@ -263,20 +284,7 @@ int store_put_blob(struct store *st, const unsigned char digest[STORE_DIGEST_LEN
     if (rc != STORE_OK)
         return rc;
     rc = batch_put(b, digest, data, len, &c, 1);
-    if (rc != STORE_OK) {
-        store_batch_abort(b);
-        return rc;
-    }
-    if (c == 0) {
-        store_batch_abort(b); /* another writer put it meanwhile */
-    } else {
-        rc = store_batch_commit(b);
-        if (rc != STORE_OK)
-            return rc;
-    }
-    if (created != NULL)
-        *created = c;
-    return STORE_OK;
+    return batch_finish(b, rc, c, created);
 }
 
 int store_put_variant(struct store *st, const unsigned char digest[STORE_DIGEST_LEN], int enc,
@@ -317,20 +325,7 @@ int store_put_variant(struct store *st, const unsigned char digest[STORE_DIGEST_
     if (rc != STORE_OK)
         return rc;
     rc = batch_put_variant(b, digest, enc, data, len, &c, size);
-    if (rc != STORE_OK) {
-        store_batch_abort(b);
-        return rc;
-    }
-    if (c == 0) {
-        store_batch_abort(b);
-    } else {
-        rc = store_batch_commit(b);
-        if (rc != STORE_OK)
-            return rc;
-    }
-    if (created != NULL)
-        *created = c;
-    return STORE_OK;
+    return batch_finish(b, rc, c, created);
 }
 
 int store_missing(struct store *st, const unsigned char (*digests)[STORE_DIGEST_LEN], size_t n,
